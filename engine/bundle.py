@@ -1,0 +1,245 @@
+"""Compiling a bundle of BPMN + DMN files into deployable processes, or a list of problems.
+
+Everything is checked before anything is stored: XML syntax, the BPMN XSD, structure
+(start events, flows that lead somewhere, supported elements), DMN references, service
+handlers, form definitions, and every Python text the engine will run (conditions, scripts,
+timer expressions, DMN cells) compiled in the sandbox.
+"""
+from __future__ import annotations
+
+import ast
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+
+from . import bpmn_xml
+from .errors import DeployFailed, DeployProblem
+from .forms import check_form_definition, field_definitions
+from .parser import PolkuParser
+
+
+@dataclass(frozen=True)
+class BundleFile:
+    name: str
+    data: bytes
+
+
+@dataclass(frozen=True)
+class CompiledProcess:
+    key: str
+    name: str | None
+    hash: str
+    sources: dict
+    spec: str
+    extensions: dict
+
+
+def read_bundle(paths: list[str | Path]) -> list[BundleFile]:
+    """Files from paths; a folder contributes its *.bpmn and *.dmn files (sorted)."""
+    files: list[BundleFile] = []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            members = sorted(p for p in path.iterdir() if p.suffix in (".bpmn", ".dmn") and p.is_file())
+        elif path.is_file():
+            members = [path]
+        else:
+            raise DeployFailed([DeployProblem(str(path), "no such file or folder")])
+        files.extend(BundleFile(p.name, p.read_bytes()) for p in members)
+    if not files:
+        raise DeployFailed([DeployProblem(", ".join(map(str, paths)) or "(none)", "no .bpmn or .dmn files found")])
+    return files
+
+
+def compile_bundle(files: list[BundleFile], runtime) -> list[CompiledProcess]:
+    problems: list[DeployProblem] = []
+    trees: dict[str, etree._ElementTree] = {}
+    for f in files:
+        try:
+            trees[f.name] = etree.ElementTree(etree.fromstring(f.data, etree.XMLParser(resolve_entities=False)))
+        except etree.XMLSyntaxError as exc:
+            problems.append(DeployProblem(f.name, f"malformed XML: {exc.msg}", line=exc.lineno))
+    if problems:
+        raise DeployFailed(problems)
+
+    dmn_files = {n: t for n, t in trees.items() if bpmn_xml.is_dmn(t)}
+    bpmn_files = {n: t for n, t in trees.items() if n not in dmn_files}
+    decisions = set().union(*(bpmn_xml.decision_ids(t) for t in dmn_files.values())) if dmn_files else set()
+
+    parser = PolkuParser()
+    for name, tree in bpmn_files.items():
+        try:
+            parser.add_bpmn_xml(tree, filename=name)
+        except ValidationException as exc:
+            problems.append(_from_validation(name, tree, exc))
+            continue
+        problems.extend(_static_problems(name, tree, decisions, runtime))
+    for name, tree in dmn_files.items():
+        problems.extend(_dmn_problems(name, tree, runtime))
+        try:
+            parser.add_dmn_xml(tree.getroot(), filename=name)
+        except ValidationException as exc:
+            problems.append(_from_validation(name, tree, exc))
+        except Exception as exc:  # the DMN parser raises bare errors on odd tables
+            problems.append(DeployProblem(name, f"invalid DMN: {exc}"))
+    if problems:
+        raise DeployFailed(problems)
+
+    compiled = []
+    dmn_bytes = b"".join(f.data for f in files if f.name in dmn_files)
+    by_name = {f.name: f for f in files}
+    for name, tree in bpmn_files.items():
+        extensions = bpmn_xml.read_extensions(tree)
+        for proc in tree.xpath("//bpmn:process[@isExecutable='true']", namespaces=bpmn_xml.NS):
+            key = proc.get("id")
+            try:
+                spec = parser.get_spec(key)
+                subs = parser.get_subprocess_specs(key)
+            except ValidationException as exc:
+                problems.append(_from_validation(name, tree, exc))
+                continue
+            problems.extend(_form_problems(name, tree, spec, subs, runtime))
+            used_files = {name} | {Path(getattr(s, "file", "") or "").name for s in subs.values()}
+            sources = {n: by_name[n].data.decode() for n in sorted(used_files) if n in by_name}
+            sources.update({n: by_name[n].data.decode() for n in dmn_files})
+            digest = hashlib.sha256()
+            for n in sorted(used_files & by_name.keys()):
+                digest.update(n.encode() + b"\0" + by_name[n].data)
+            digest.update(dmn_bytes)
+            for sub in subs.values():  # call activities: their extensions travel with the caller
+                extensions.update(bpmn_xml.read_extensions(trees.get(Path(getattr(sub, "file", "")).name, tree)))
+            compiled.append(
+                CompiledProcess(
+                    key=key,
+                    name=proc.get("name"),
+                    hash=digest.hexdigest(),
+                    sources=sources,
+                    spec=runtime.codec.dump_spec(spec, subs),
+                    extensions=extensions,
+                )
+            )
+    if problems:
+        raise DeployFailed(problems)
+    if not compiled:
+        raise DeployFailed([DeployProblem(", ".join(bpmn_files) or "bundle", "no executable process in the bundle")])
+    return compiled
+
+
+def _from_validation(name, tree, exc: ValidationException) -> DeployProblem:
+    element = getattr(exc, "id", None) or None
+    line = exc.line_number if isinstance(getattr(exc, "line_number", None), int) else None
+    # SpiffWorkflow leaves line_number empty for element errors: find the element ourselves.
+    line = line or bpmn_xml.line_of(tree, element)
+    message = (exc.args[0] if exc.args else str(exc)).strip()
+    return DeployProblem(name, message, element_id=element, line=line)
+
+
+def _static_problems(name, tree, decisions, runtime) -> list[DeployProblem]:
+    problems = [DeployProblem(name, msg, el, line) for el, line, msg in bpmn_xml.structural_problems(tree)]
+    for task_id, ref, line in bpmn_xml.decision_refs(tree):
+        if not ref:
+            problems.append(DeployProblem(name, "business rule task has no camunda:decisionRef", task_id, line))
+        elif ref not in decisions:
+            problems.append(DeployProblem(name, f"decision '{ref}' is not in the bundle", task_id, line))
+    for element, ext in bpmn_xml.read_extensions(tree).items():
+        if "handler" in ext:
+            handler = ext["handler"]
+            if not handler:
+                msg = "service task names no handler (camunda:type=\"external\" with camunda:topic, or a 'handler' property)"
+                problems.append(DeployProblem(name, msg, element, bpmn_xml.line_of(tree, element)))
+            elif handler not in runtime.handlers:
+                known = ", ".join(runtime.handlers.names()) or "none"
+                msg = f"unknown service handler '{handler}' (registered: {known})"
+                problems.append(DeployProblem(name, msg, element, bpmn_xml.line_of(tree, element)))
+    for element, line, kind, text in bpmn_xml.expressions(tree):
+        message = check_expression(runtime.script_engine, kind, text)
+        if message:
+            problems.append(DeployProblem(name, message, element, line))
+    return problems
+
+
+def check_expression(script_engine, kind: str, text: str) -> str | None:
+    """Why `text` cannot run as a `kind` (condition, script, timeDate, ...), or None."""
+    if not text:
+        return f"empty {kind}"
+    mode = "exec" if kind == "script" else "eval"
+    try:
+        script_engine.validate(text, mode=mode)
+    except SyntaxError as exc:
+        return f"{kind} is not valid Python: {exc.msg} ({text!r})"
+    except Exception as exc:  # SandboxViolation and friends
+        return f"{kind} is not allowed: {exc}"
+    if kind.startswith("time"):
+        return _timer_problem(kind, text)
+    return None
+
+
+def _timer_problem(kind: str, text: str) -> str | None:
+    try:
+        value = ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        head = text.strip().upper()
+        if head[:1] in ("P", "R") or head[:1].isdigit():
+            return f"{kind} {text!r} must be a quoted Python string, e.g. \"{text}\" (expressions are Python, not FEEL)"
+        return None  # an expression over process data: checked when it runs
+    if not isinstance(value, str):
+        return f"{kind} must give an ISO 8601 text, not {type(value).__name__}"
+    from .timers import parse_cycle
+    from .clock import Clock
+
+    try:
+        if kind == "timeCycle":
+            parse_cycle(value, Clock().now())
+        elif kind == "timeDuration":
+            from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+            TimerEventDefinition.parse_iso_duration(value)
+        else:
+            from .expressions import to_due_time
+
+            to_due_time(value, Clock().now())
+    except Exception:
+        return f"{kind} {value!r} is not a valid ISO 8601 value"
+    return None
+
+
+def _dmn_problems(name, tree, runtime) -> list[DeployProblem]:
+    problems = []
+    for element, line, kind, text in bpmn_xml.dmn_cells(tree):
+        if not text or text == "-":
+            continue
+        message = _dmn_cell_problem(runtime.script_engine, kind, text)
+        if message:
+            problems.append(DeployProblem(name, message, element, line))
+    return problems
+
+
+def _dmn_cell_problem(script_engine, kind, text) -> str | None:
+    # SpiffWorkflow tries an input cell as an expression, then as "<input> <cell>" (e.g. "< 50").
+    candidates = [text] if kind != "inputEntry" else [text, f"value {text}"]
+    errors = []
+    for candidate in candidates:
+        try:
+            script_engine.validate(candidate, mode="eval")
+            return None
+        except SyntaxError as exc:
+            errors.append(exc.msg)
+        except Exception as exc:
+            return f"DMN {kind} is not allowed: {exc}"
+    return f"DMN {kind} {text!r} is not a Python expression (cells are Python, not FEEL): {errors[0]}"
+
+
+def _form_problems(name, tree, spec, subs, runtime) -> list[DeployProblem]:
+    problems = []
+    for proc in [spec, *subs.values()]:
+        for task_spec in proc.task_specs.values():
+            form = getattr(task_spec, "form", None)
+            if form is None:
+                continue
+            for message in check_form_definition(field_definitions(form), runtime.field_types):
+                element = task_spec.bpmn_id
+                problems.append(DeployProblem(name, f"form: {message}", element, bpmn_xml.line_of(tree, element)))
+    return problems

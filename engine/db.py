@@ -1,0 +1,88 @@
+"""Database engine and the unit of work: one transaction, one commit, per command."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
+
+from .errors import Conflict
+
+
+def make_engine(url: str) -> Engine:
+    """An Engine configured for how Polku uses each database.
+
+    SQLite: WAL (readers do not block the writer), a busy timeout, and BEGIN IMMEDIATE for
+    write units of work, so that two writers queue instead of failing to upgrade a read lock.
+    """
+    if url.startswith("sqlite"):
+        path = url.split("///", 1)[-1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        # Take transaction control from pysqlite so BEGIN can be IMMEDIATE when we write.
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        mode = conn.get_execution_options().get("polku_write") and "IMMEDIATE" or "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+class UnitOfWork:
+    """A context manager around one Session; rolls back unless `commit()` was called.
+
+    Inner code only flushes. `clock` and `runtime` travel with it so that every command
+    receives them explicitly from its entry point.
+    """
+
+    def __init__(self, engine: Engine, clock, runtime=None, write: bool = True):
+        self._engine = engine
+        self.clock = clock
+        self.runtime = runtime
+        self.write = write
+        self.session: Session | None = None
+        self.now = None
+
+    def __enter__(self) -> "UnitOfWork":
+        bind = self._engine.execution_options(polku_write=True) if self.write else self._engine
+        self.session = Session(bind=bind, expire_on_commit=False, autoflush=False)
+        # One instant per command: every row this command writes carries the same time.
+        self.now = self.clock.now()
+        return self
+
+    def __exit__(self, exc_type, exc, tb) -> None:
+        try:
+            self.session.rollback()
+        finally:
+            self.session.close()
+        if isinstance(exc, OperationalError) and _is_lock_error(exc):
+            raise Conflict("the database is busy with another change to the same data; try again") from exc
+
+    def commit(self) -> None:
+        try:
+            self.session.commit()
+        except OperationalError as exc:
+            if _is_lock_error(exc):
+                raise Conflict("the database is busy with another change to the same data; try again") from exc
+            raise
+
+
+def _is_lock_error(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return "database is locked" in text or "deadlock detected" in text or "could not serialize" in text

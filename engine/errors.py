@@ -1,0 +1,81 @@
+"""Domain errors every entry point maps to an exit code or an HTTP status.
+
+All of them mean "refused, nothing changed": the unit of work rolls back before they
+leave a command.
+"""
+from __future__ import annotations
+
+
+class PolkuError(Exception):
+    """Base class: a command was refused. `str()` is one readable line."""
+
+    code = "error"
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+    def to_dict(self) -> dict:
+        return {"error": self.message, "code": self.code}
+
+
+class NotFound(PolkuError):
+    code = "not_found"
+
+
+class Forbidden(PolkuError):
+    code = "forbidden"
+
+
+class Conflict(PolkuError):
+    """Someone else changed the object first (optimistic locking), or its state forbids the command."""
+
+    code = "conflict"
+
+
+class ValidationFailed(PolkuError):
+    """Submitted values were rejected; `fields` maps each field id to its message."""
+
+    code = "validation"
+
+    def __init__(self, message: str, fields: dict[str, str] | None = None, details: dict | None = None):
+        super().__init__(message)
+        self.fields = fields or {}
+        # Machine-readable per-field details (code and params) for translated UIs.
+        self.details = details or {}
+
+    def to_dict(self) -> dict:
+        return {"error": self.message, "code": self.code, "fields": self.fields}
+
+
+class DeployProblem:
+    """One thing wrong with a bundle: where it is and what is wrong."""
+
+    __slots__ = ("file", "element_id", "line", "message")
+
+    def __init__(self, file: str, message: str, element_id: str | None = None, line: int | None = None):
+        self.file, self.element_id, self.line, self.message = file, element_id, line, message
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line:
+            where += f":{self.line}"
+        if self.element_id:
+            where += f" [{self.element_id}]"
+        return f"{where}: {self.message}"
+
+    def to_dict(self) -> dict:
+        return {"file": self.file, "element_id": self.element_id, "line": self.line, "message": self.message}
+
+
+class DeployFailed(PolkuError):
+    code = "deploy"
+
+    def __init__(self, problems: list[DeployProblem]):
+        self.problems = problems
+        first = str(problems[0]) if problems else "invalid bundle"
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"{first}{more}; nothing was deployed")
+
+    def to_dict(self) -> dict:
+        return {"error": self.message, "code": self.code, "problems": [p.to_dict() for p in self.problems]}

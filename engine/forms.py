@@ -1,0 +1,298 @@
+"""Camunda ``formData`` field definitions (plain JSON dicts stored with each ready
+task) and validation of submitted data against them."""
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field as _dc_field
+from typing import Any, Callable
+
+# Validation names understood here. Unknown names are ignored at submission time
+# (a running form must not break), so the deploy step uses this to warn or refuse.
+KNOWN_CONSTRAINTS = frozenset({"required", "min", "max", "minlength", "maxlength", "readonly"})
+BUILTIN_TYPES = ("string", "long", "boolean", "date", "enum")
+
+_LONG_RE = re.compile(r"[+-]?[0-9]{1,19}")
+_DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1  # Camunda "long" is a Java long
+_TRUE, _FALSE = frozenset({"true", "on", "1", "yes"}), frozenset({"false", "off", "0", "no"})
+
+
+def _flag(config: Any) -> bool:
+    # <camunda:constraint name="required"/> has no config; only "false" turns it off.
+    return config is None or str(config).strip().lower() != "false"
+
+
+def field_definitions(form: Any) -> list[dict]:
+    """JSON-serialisable definitions of a Spiff camunda ``Form``, in form order."""
+    result = []
+    for f in form.fields if form is not None else []:
+        constraints: dict[str, Any] = {}
+        required = False
+        for v in f.validation:
+            if v.name == "required":
+                required = _flag(v.config)
+            else:
+                constraints[v.name] = v.config  # kept verbatim; parsed where used
+        options = getattr(f, "options", []) if f.type == "enum" else []
+        result.append({
+            "id": f.id, "type": f.type, "label": f.label, "default": f.default_value,
+            "required": required, "options": [{"id": o.id, "label": o.name} for o in options],
+            "constraints": constraints, "properties": {p.id: p.value for p in f.properties},
+        })
+    return result
+
+
+class FieldType:
+    """A field type: ``convert(raw)`` returns the value or raises ValueError(message).
+    ``raw`` is a string from an HTML form or already-parsed JSON (e.g. a list).
+    Subclass and override ``convert``, or pass a plain function as ``convert``."""
+
+    def __init__(self, name: str, convert: Callable[[Any], Any] | None = None):
+        self.name = name
+        if convert is not None:
+            self.convert = convert  # type: ignore[method-assign]
+
+    def convert(self, raw: Any) -> Any:
+        raise NotImplementedError(f"field type {self.name!r} has no converter")
+
+
+def _to_string(raw: Any) -> str:
+    # No str() coercion: a number or list sent for a text field is a client bug.
+    if not isinstance(raw, str):
+        raise ValueError("must be text")
+    return raw
+
+
+def _to_long(raw: Any) -> int:
+    # Rejects bool (an int subclass) and floats; the regex keeps huge strings from int().
+    if isinstance(raw, str) and _LONG_RE.fullmatch(raw.strip()):
+        raw = int(raw.strip())
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise ValueError("must be a whole number")
+    if not _LONG_MIN <= raw <= _LONG_MAX:
+        raise ValueError("is out of range")
+    return raw
+
+
+def _to_boolean(raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = raw.strip().lower() if isinstance(raw, str) else None
+    if text in _TRUE or text in _FALSE:
+        return text in _TRUE
+    raise ValueError("must be true or false")
+
+
+def _to_date(raw: Any) -> _dt.date:
+    # datetime is a date subclass; accepting it would silently drop the time.
+    if isinstance(raw, _dt.date) and not isinstance(raw, _dt.datetime):
+        return raw
+    # Regex first: date.fromisoformat also accepts "20240101", "2024-W01-1", ...
+    if isinstance(raw, str) and _DATE_RE.fullmatch(raw.strip()):
+        try:
+            return _dt.date.fromisoformat(raw.strip())
+        except ValueError:
+            pass
+    raise ValueError("must be a valid date (YYYY-MM-DD)")
+
+
+def _to_length(config: Any) -> int:
+    text = str(config).strip() if config is not None else ""
+    if not (text.isascii() and text.isdigit()):
+        raise ValueError("must be a non-negative integer")
+    return int(text)
+
+
+# Enum membership needs the field's options, so validate_submission checks it.
+_BUILTINS = {"string": _to_string, "long": _to_long, "boolean": _to_boolean,
+             "date": _to_date, "enum": _to_string}
+# How each constraint's config is parsed, per type it applies to.
+_BOUND_PARSERS = {("long", "min"): _to_long, ("long", "max"): _to_long,
+                  ("date", "min"): _to_date, ("date", "max"): _to_date,
+                  ("string", "minlength"): _to_length, ("string", "maxlength"): _to_length}
+
+
+class FieldTypes:
+    """Registry of field types. Always holds the built-ins, which cannot be replaced
+    because BPMN conditions rely on their Python types (int, bool)."""
+    def __init__(self) -> None:
+        self._types: dict[str, FieldType] = {n: FieldType(n, f) for n, f in _BUILTINS.items()}
+
+    def register(self, name: str, converter: FieldType | Callable[[Any], Any]) -> None:
+        if not name or name in self._types:  # no silent overrides, built-in or not
+            raise ValueError(f"field type name {name!r} is empty or already registered")
+        if not isinstance(converter, FieldType):  # a plain function
+            converter = FieldType(name, converter)
+        self._types[name] = converter
+
+    def get(self, name: str) -> FieldType:
+        if name not in self._types:
+            raise KeyError(f"unknown field type {name!r}")
+        return self._types[name]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._types
+
+
+def default_field_types() -> FieldTypes:
+    """A fresh registry holding only the built-in types."""
+    return FieldTypes()
+
+
+@dataclass(frozen=True)
+class FieldError:
+    code: str      # stable key the web layer translates
+    message: str   # short English fallback
+    params: dict = _dc_field(default_factory=dict)
+
+
+class FormValidationError(Exception):
+    """All field errors of one submission."""
+    def __init__(self, errors: dict[str, FieldError]):
+        self.errors = dict(errors)
+        super().__init__("invalid form fields: " + "; ".join(
+            f"{k} ({e.message})" for k, e in self.errors.items()))
+
+    def as_dict(self) -> dict[str, str]:
+        return {k: e.message for k, e in self.errors.items()}
+
+
+class FormDefinitionError(Exception):
+    """A broken stored definition (check_form_definition finds these): not the submitter's fault."""
+
+
+def to_json_value(value: Any) -> Any:
+    """Dates become ISO strings (also inside lists/dicts); all else is unchanged."""
+    if isinstance(value, _dt.date):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [to_json_value(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json_value(v) for k, v in value.items()}
+    return value
+
+
+def _missing(raw: Any) -> bool:
+    # Whitespace-only text counts like "": it satisfies no real requirement.
+    return raw is None or (isinstance(raw, str) and not raw.strip())
+
+
+def _default(fdef: dict, ftype: FieldType) -> Any:
+    """The field's converted default, or None."""
+    default = fdef.get("default")
+    if _missing(default):
+        return None
+    try:
+        value = ftype.convert(default)
+    except ValueError as exc:
+        raise FormDefinitionError(f"field {fdef.get('id')!r}: default {default!r} {exc}") from None
+    if fdef.get("type") == "enum" and value not in [o.get("id") for o in fdef.get("options") or []]:
+        raise FormDefinitionError(f"field {fdef.get('id')!r}: default {default!r} is not an option")
+    return value
+
+
+def _constraint_error(fdef: dict, value: Any) -> FieldError | None:
+    tname = fdef.get("type")
+    for name, config in (fdef.get("constraints") or {}).items():
+        parse = _BOUND_PARSERS.get((tname, name))
+        if parse is None:
+            continue  # readonly is handled by the caller; unknown names are ignored
+        try:
+            bound = parse(config)
+        except ValueError as exc:
+            raise FormDefinitionError(f"field {fdef.get('id')!r}: {name} {config!r} {exc}") from None
+        size = len(value) if tname == "string" else value
+        low = name.startswith("min")
+        if (size < bound) if low else (size > bound):
+            shown, unit = to_json_value(bound), " characters" if tname == "string" else ""
+            word = ["at most", "at least", "on or before", "on or after"][low + 2 * (tname == "date")]
+            return FieldError(name, f"must be {word} {shown}{unit}", {name: shown})
+    return None
+
+
+def validate_submission(fields: list[dict], data: dict, types: FieldTypes) -> dict:
+    """Convert and check ``data`` against ``fields``. Returns {field_id: value} for
+    every defined field, or raises one FormValidationError holding every problem.
+    Dates come back as ISO strings, not date objects: the result goes into task data,
+    which the workflow serializer must store as JSON. Ints and bools stay native so
+    BPMN conditions compare them correctly.
+    """
+    errors: dict[str, FieldError] = {}
+    result: dict[str, Any] = {}
+    for fdef in fields:
+        fid, required, boolean = fdef["id"], fdef.get("required"), fdef["type"] == "boolean"
+        if fdef["type"] not in types:  # a deployment bug, not the submitter's
+            raise FormDefinitionError(f"field {fid!r}: unknown type {fdef['type']!r}")
+        ftype, cons = types.get(fdef["type"]), fdef.get("constraints") or {}
+        readonly = "readonly" in cons and _flag(cons["readonly"])
+        raw = data.get(fid)
+        if _missing(raw):
+            # Disabled (readonly) inputs are not submitted, so their default stands. An
+            # unchecked HTML checkbox is absent too, so it means False whatever the default.
+            value = _default(fdef, ftype) if readonly or not (required or boolean) else None
+            if value is None and required:
+                errors[fid] = FieldError("required", "is required")
+            else:
+                result[fid] = to_json_value(False if value is None and boolean else value)
+            continue
+        try:
+            value = ftype.convert(raw)
+        except ValueError as exc:
+            errors[fid] = FieldError("type", str(exc) or "is invalid")
+            continue
+        options = [o.get("id") for o in fdef.get("options") or []]
+        if fdef["type"] == "enum" and value not in options:
+            errors[fid] = FieldError("enum", "must be one of: " + ", ".join(map(str, options)),
+                                     {"options": options})
+        elif readonly and value != _default(fdef, ftype):
+            errors[fid] = FieldError("readonly", "cannot be changed",
+                                     {"default": to_json_value(_default(fdef, ftype))})
+        elif (error := _constraint_error(fdef, value)) is not None:
+            errors[fid] = error
+        else:
+            result[fid] = to_json_value(value)
+    known = {fdef["id"] for fdef in fields}
+    for key in data:
+        if key not in known:
+            errors[str(key)] = FieldError("unknown_field", "unknown field")
+    if errors:
+        raise FormValidationError(errors)
+    return result
+
+
+def check_form_definition(fields: list[dict], types: FieldTypes) -> list[str]:
+    """Deploy-time problems with a form definition, one English sentence each."""
+    problems: list[str] = []
+    seen: set = set()
+    for fdef in fields:
+        fid, tname = fdef.get("id"), fdef.get("type")
+        label = f"field {fid!r}"
+        if fid in seen:
+            problems.append(f"{label}: duplicate id")
+        seen.add(fid)
+        if tname not in types:
+            problems.append(f"{label}: unknown type {tname!r}")
+            continue
+        if tname == "enum" and not fdef.get("options"):
+            problems.append(f"{label}: enum has no options")
+        bounds = {}
+        for name, config in (fdef.get("constraints") or {}).items():
+            parse = _BOUND_PARSERS.get((tname, name))
+            if parse is None:
+                if name in ("min", "max", "minlength", "maxlength"):  # else silently ignored
+                    problems.append(f"{label}: constraint {name!r} does not apply to type {tname!r}")
+                continue
+            try:
+                bounds[name] = parse(config)
+            except ValueError as exc:
+                problems.append(f"{label}: {name} {config!r} is not valid for {tname} ({exc})")
+        for low, high in (("min", "max"), ("minlength", "maxlength")):
+            if low in bounds and high in bounds and bounds[low] > bounds[high]:
+                problems.append(f"{label}: {low} is greater than {high}")
+        if tname in BUILTIN_TYPES:  # custom converters may expect JSON, not XML text
+            try:
+                _default(fdef, types.get(tname))
+            except FormDefinitionError as exc:
+                problems.append(str(exc))
+    return problems

@@ -1,0 +1,120 @@
+"""Commands on whole instances: start, suspend, resume, terminate, retry.
+
+Each takes the unit of work, the acting user's name and plain values; loads, checks access,
+works, writes one audit event and commits once.
+"""
+from __future__ import annotations
+
+from sqlalchemy import insert, select, update
+
+from . import audit
+from .access import instance_org_ids, require_instance_manager, require_starter
+from .errors import Conflict, NotFound, ValidationFailed
+from .models import Instance, InstanceOrganisation, Organisation, ProcessDefinition
+from .persist import advance, load_instance, load_workflow, materialised, save
+from .users import load_actor
+
+
+def start(uow, actor: str, key: str, data: dict | None = None, business_key: str | None = None) -> Instance:
+    user = load_actor(uow.session, actor)
+    if data is not None and not isinstance(data, dict):
+        raise ValidationFailed("initial data must be a JSON object", {"data": "must be a JSON object"})
+    row = uow.session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1)
+    ).first()
+    if row is None:
+        raise NotFound(f"no deployed process with key {key!r}")
+    require_starter(user, row.extensions.get(key, {}).get("candidate_starter_groups", []))
+    defn = uow.runtime.definition(row)
+    wf = uow.runtime.new_workflow(defn, data or {})
+    inst = Instance(
+        definition_id=row.id, process_key=row.key, version=row.version, business_key=business_key,
+        status="running", lock_version=1, state=b"", started_at=uow.now, started_by=user.username,
+        updated_at=uow.now,
+    )
+    uow.session.add(inst)
+    uow.session.flush()  # the id is needed by service handlers during the first steps
+    uow.session.expunge(inst)  # from here on written by explicit statements only
+    if user.organisation_id is not None:
+        uow.session.execute(insert(InstanceOrganisation), [{"instance_id": inst.id, "organisation_id": user.organisation_id}])
+    before = uow.runtime.snapshot(wf, defn, uow.now)
+    before.human_tasks, before.timers = {}, {}
+    if user.organisation:
+        before.organisations = {user.organisation}
+    after = advance(uow, inst, defn, wf, before)
+    audit.record(uow, user.username, "start", instance_id=inst.id,
+                 details={"process_key": key, "version": row.version, "business_key": business_key,
+                          "data": data or {}, "status": after.status})
+    return inst
+
+
+def _managed_instance(uow, actor: str, instance_id: int):
+    user = load_actor(uow.session, actor)
+    inst = load_instance(uow, instance_id)
+    require_instance_manager(user, instance_org_ids(uow.session, instance_id))
+    return user, inst
+
+
+def suspend(uow, actor: str, instance_id: int, reason: str | None = None) -> Instance:
+    user, inst = _managed_instance(uow, actor, instance_id)
+    if inst.status not in ("running", "error"):
+        raise Conflict(f"instance {instance_id} is {inst.status}; only a running instance can be suspended")
+    _set_status(uow, inst, "suspended")
+    audit.record(uow, user.username, "suspend", instance_id=inst.id, details={"reason": reason})
+    return inst
+
+
+def resume(uow, actor: str, instance_id: int, reason: str | None = None) -> Instance:
+    user, inst = _managed_instance(uow, actor, instance_id)
+    if inst.status != "suspended":
+        raise Conflict(f"instance {instance_id} is {inst.status}, not suspended")
+    target = "error" if inst.error_message else "running"
+    _set_status(uow, inst, target)
+    audit.record(uow, user.username, "resume", instance_id=inst.id, details={"reason": reason, "status": target})
+    return inst
+
+
+def terminate(uow, actor: str, instance_id: int, reason: str | None = None) -> Instance:
+    user, inst = _managed_instance(uow, actor, instance_id)
+    if inst.status in ("completed", "terminated"):
+        raise Conflict(f"instance {instance_id} is already {inst.status}")
+    if not (reason or "").strip():
+        raise ValidationFailed("a reason is required to terminate an instance", {"reason": "is required"})
+    defn, wf, before = load_workflow(uow, inst)
+    wf.cancel()
+    after = uow.runtime.snapshot(wf, defn, uow.now)
+    save(uow, inst, wf, defn, before, after, status="terminated")
+    audit.record(uow, user.username, "terminate", instance_id=inst.id, details={"reason": reason})
+    return inst
+
+
+def retry(uow, actor: str, instance_id: int, reason: str | None = None, data: dict | None = None) -> Instance:
+    """Re-run what failed, optionally with corrected data merged into the failed tasks."""
+    user, inst = _managed_instance(uow, actor, instance_id)
+    if inst.status != "error":
+        raise Conflict(f"instance {instance_id} is {inst.status}, not in error")
+    if data is not None and not isinstance(data, dict):
+        raise ValidationFailed("data must be a JSON object", {"data": "must be a JSON object"})
+    defn, wf, loaded = load_workflow(uow, inst)
+    names = set(uow.session.scalars(
+        select(Organisation.name).join(InstanceOrganisation, InstanceOrganisation.organisation_id == Organisation.id)
+        .where(InstanceOrganisation.instance_id == inst.id)))
+    before = materialised(uow, inst.id, names)
+    failed = uow.runtime.retry_failed(wf, data)
+    after = advance(uow, inst, defn, wf, before)
+    audit.record(uow, user.username, "retry", instance_id=inst.id,
+                 details={"reason": reason, "data": data or {}, "rerun": failed, "status": after.status,
+                          "error": after.error_message})
+    return inst
+
+
+def _set_status(uow, inst, status: str) -> None:
+    result = uow.session.execute(
+        update(Instance)
+        .where(Instance.id == inst.id, Instance.lock_version == inst.lock_version)
+        .values(status=status, lock_version=inst.lock_version + 1, updated_at=uow.now)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(f"instance {inst.id} was changed by someone else meanwhile; nothing was saved")
+    inst.status, inst.lock_version = status, inst.lock_version + 1

@@ -1,0 +1,10 @@
+"""Alembic environment: the connection comes from engine.schema.upgrade(), never from a file."""
+from alembic import context
+
+from engine.models import Base
+
+config = context.config
+connection = config.attributes["connection"]
+context.configure(connection=connection, target_metadata=Base.metadata, render_as_batch=True, compare_type=True)
+with context.begin_transaction():
+    context.run_migrations()

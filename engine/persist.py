@@ -1,0 +1,162 @@
+"""Writing one step: the instance state under its optimistic lock, the materialised human
+tasks, timers and organisations. Statements are Core bulk statements: the ORM costs more
+than SpiffWorkflow does here (see bench/step_overhead.py)."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from sqlalchemy import delete, insert, select, update
+
+from .errors import Conflict, NotFound
+from .models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition, TaskCandidateGroup, Timer
+from .runtime import Snapshot, StepError
+
+FINAL = ("completed", "terminated")
+
+
+def load_instance(uow, instance_id: int):
+    """The instance row as a plain, untracked object: commands write it with explicit
+    statements under the optimistic lock, never through ORM change tracking."""
+    row = uow.session.execute(select(*Instance.__table__.c).where(Instance.id == instance_id)).first()
+    if row is None:
+        raise NotFound(f"no instance {instance_id}")
+    return SimpleNamespace(**row._mapping)
+
+
+def load_definition(uow, definition_id: int):
+    runtime = uow.runtime
+    cached = runtime.cached_definition(definition_id)
+    if cached is not None:
+        return cached
+    row = uow.session.get(ProcessDefinition, definition_id)
+    return runtime.definition(row)
+
+
+def load_workflow(uow, inst: Instance):
+    defn = load_definition(uow, inst.definition_id)
+    wf = uow.runtime.load(defn, inst.state)
+    return defn, wf, uow.runtime.snapshot(wf, defn, uow.now)
+
+
+def advance(uow, inst: Instance, defn, wf, before: Snapshot | None, action=None) -> Snapshot:
+    """Run `action` (if any) then engine steps; an error becomes the instance's error state."""
+    runtime = uow.runtime
+    old = before.human_tasks if before else {}
+    try:
+        if action is not None:
+            action()
+        runtime.advance(wf, defn, instance_id=inst.id, session=uow.session, now=uow.now)
+        after = runtime.snapshot(wf, defn, uow.now)
+        # Assignee, due date and priority may be expressions: evaluate them while an error
+        # can still become the instance's error state.
+        after.views = {tid: runtime.human_view(t, defn, uow.now) for tid, t in after.human_tasks.items() if tid not in old}
+    except StepError as error:
+        after = runtime.snapshot(wf, defn, uow.now)
+        # Nothing new is materialised from a failed step; retry materialises it.
+        after.human_tasks = {tid: t for tid, t in after.human_tasks.items() if tid in old}
+        after.status = "error"
+        after.error_element, after.error_message = error.element_id, error.message
+    save(uow, inst, wf, defn, before, after)
+    return after
+
+
+def save(uow, inst: Instance, wf, defn, before: Snapshot | None, after: Snapshot, status: str | None = None) -> None:
+    status = status or after.status
+    session, now = uow.session, uow.now
+    ended = now if status in FINAL else None
+    result = session.execute(
+        update(Instance)
+        .where(Instance.id == inst.id, Instance.lock_version == inst.lock_version)
+        .values(
+            state=uow.runtime.dump(wf),
+            status=status,
+            lock_version=inst.lock_version + 1,
+            error_element=after.error_element,
+            error_message=after.error_message,
+            updated_at=now,
+            ended_at=ended,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(f"instance {inst.id} was changed by someone else meanwhile; nothing was saved")
+    inst.lock_version += 1
+    inst.status = status
+    old_tasks = before.human_tasks if before else {}
+    old_timers = before.timers if before else {}
+    live = status not in FINAL
+    _sync_tasks(uow, inst.id, after.views, old_tasks, after.human_tasks if live else {})
+    _sync_timers(session, inst.id, old_timers, after.timers if live else {})
+    new_orgs = after.organisations - (before.organisations if before else set())
+    if new_orgs:
+        add_organisations(session, inst.id, new_orgs)
+
+
+def _sync_tasks(uow, instance_id, views_by_id: dict, old: dict, new: dict) -> None:
+    session = uow.session
+    gone = [tid for tid in old if tid not in new]
+    if gone:
+        session.execute(
+            update(HumanTask)
+            .where(HumanTask.id.in_(gone), HumanTask.state == "ready")
+            .values(state="cancelled", completed_at=uow.now)
+            .execution_options(synchronize_session=False)
+        )
+    views = [views_by_id[tid] for tid in new if tid not in old]
+    if not views:
+        return
+    session.execute(
+        insert(HumanTask),
+        [
+            {
+                "id": v.id, "instance_id": instance_id, "element_id": v.element_id, "name": v.name, "lane": v.lane,
+                "assignee": v.assignee, "due_at": v.due_at, "priority": v.priority, "fields": v.fields,
+                "state": "ready", "created_at": uow.now, "claimed_at": uow.now if v.assignee else None,
+                "claimed_by": "system" if v.assignee else None,
+            }
+            for v in views
+        ],
+    )
+    groups = [{"task_id": v.id, "group_name": g} for v in views for g in dict.fromkeys(v.candidate_groups)]
+    if groups:
+        session.execute(insert(TaskCandidateGroup), groups)
+
+
+def _sync_timers(session, instance_id, old: dict, new: dict) -> None:
+    stale = [tid for tid, t in old.items() if tid not in new or new[tid].due_at != t.due_at]
+    if stale:
+        session.execute(delete(Timer).where(Timer.id.in_(stale)).execution_options(synchronize_session=False))
+    fresh = [t for tid, t in new.items() if tid not in old or old[tid].due_at != t.due_at]
+    if fresh:
+        session.execute(
+            insert(Timer),
+            [{"id": t.id, "instance_id": instance_id, "element_id": t.element_id, "kind": t.kind, "due_at": t.due_at}
+             for t in fresh],
+        )
+
+
+def add_organisations(session, instance_id: int, names) -> None:
+    """Link organisations by name; names that are not organisations are ignored."""
+    wanted = set(session.scalars(select(Organisation.id).where(Organisation.name.in_(sorted(names)))))
+    have = set(
+        session.scalars(select(InstanceOrganisation.organisation_id).where(InstanceOrganisation.instance_id == instance_id))
+    )
+    rows = [{"instance_id": instance_id, "organisation_id": oid} for oid in sorted(wanted - have)]
+    if rows:
+        session.execute(insert(InstanceOrganisation), rows)
+
+
+def materialised(uow, instance_id: int, organisations: set[str]) -> Snapshot:
+    """What the tables say is ready and waiting: the 'before' of a retry, when the workflow
+    may hold ready tasks that a failed step never materialised."""
+    from .runtime import TimerView
+
+    session = uow.session
+    tasks = session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready"))
+    timers = session.execute(select(Timer).where(Timer.instance_id == instance_id)).scalars()
+    return Snapshot(
+        "running",
+        human_tasks={tid: None for tid in tasks},
+        timers={t.id: TimerView(t.id, t.element_id, t.kind, t.due_at) for t in timers},
+        organisations=organisations,
+    )

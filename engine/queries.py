@@ -1,0 +1,101 @@
+"""Reads for lists and views: SQL over the materialised tables (only `show` opens a workflow)."""
+from __future__ import annotations
+
+from sqlalchemy import and_, exists, or_, select
+
+from .access import can_view_instance, instance_org_ids
+from .errors import NotFound
+from .models import AuditEvent, HumanTask, Instance, InstanceOrganisation, ProcessDefinition, TaskCandidateGroup, Timer
+from .persist import load_instance, load_workflow
+from .users import load_actor
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+def task_dict(row, groups) -> dict:
+    return {
+        "id": row.id, "instance_id": row.instance_id, "element_id": row.element_id, "name": row.name,
+        "lane": row.lane, "candidate_groups": sorted(groups), "assignee": row.assignee,
+        "due_at": _iso(row.due_at), "priority": row.priority, "created_at": _iso(row.created_at),
+        "fields": [
+            {"id": f["id"], "type": f["type"], "label": f["label"], "required": f["required"],
+             "options": f["options"], "constraints": f["constraints"], "default": f.get("default"),
+             "properties": f.get("properties", {})}
+            for f in row.fields
+        ],
+    }
+
+
+def tasks_for(uow, actor: str | None, instance_id: int | None = None, only_running: bool = True) -> list[dict]:
+    """Ready tasks `actor` may act on: assigned to them, or unclaimed in their groups and organisation.
+    Without an actor (an operator's view), every ready task."""
+    query = (
+        select(HumanTask)
+        .join(Instance, Instance.id == HumanTask.instance_id)
+        .where(HumanTask.state == "ready")
+        .order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+    )
+    if only_running:
+        query = query.where(Instance.status == "running")
+    if instance_id is not None:
+        query = query.where(HumanTask.instance_id == instance_id)
+    if actor is not None:
+        user = load_actor(uow.session, actor)
+        in_group = exists().where(TaskCandidateGroup.task_id == HumanTask.id,
+                                  TaskCandidateGroup.group_name.in_(sorted(user.roles)))
+        in_org = exists().where(InstanceOrganisation.instance_id == HumanTask.instance_id,
+                                InstanceOrganisation.organisation_id == user.organisation_id)
+        query = query.where(or_(HumanTask.assignee == user.username,
+                                and_(HumanTask.assignee.is_(None), in_group, in_org)))
+    rows = uow.session.scalars(query).all()
+    groups: dict[str, set] = {r.id: set() for r in rows}
+    if rows:
+        for tid, g in uow.session.execute(
+            select(TaskCandidateGroup.task_id, TaskCandidateGroup.group_name).where(TaskCandidateGroup.task_id.in_(list(groups)))
+        ):
+            groups[tid].add(g)
+    return [task_dict(r, groups[r.id]) for r in rows]
+
+
+def instances(uow, status: str | None = None) -> list[dict]:
+    query = select(Instance.id, Instance.process_key, Instance.version, Instance.status, Instance.business_key,
+                   Instance.started_at).order_by(Instance.id)
+    if status:
+        query = query.where(Instance.status == status)
+    return [
+        {"id": r.id, "process_key": r.process_key, "version": r.version, "status": r.status,
+         "business_key": r.business_key, "started_at": _iso(r.started_at)}
+        for r in uow.session.execute(query)
+    ]
+
+
+def definitions(uow) -> list[dict]:
+    rows = uow.session.execute(select(ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.hash,
+                                      ProcessDefinition.deployed_at, ProcessDefinition.name)
+                               .order_by(ProcessDefinition.key, ProcessDefinition.version))
+    return [{"key": r.key, "version": r.version, "hash": r.hash, "deployed_at": _iso(r.deployed_at), "name": r.name}
+            for r in rows]
+
+
+def show(uow, instance_id: int, actor: str | None = None) -> dict:
+    inst = load_instance(uow, instance_id)
+    if actor is not None and not can_view_instance(load_actor(uow.session, actor), instance_org_ids(uow.session, instance_id)):
+        raise NotFound(f"no instance {instance_id}")
+    _defn, wf, _snap = load_workflow(uow, inst)
+    data = dict(wf.last_task.data) if wf.last_task is not None else dict(wf.data)
+    from .jsonvalues import to_json
+
+    timers = uow.session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at))
+    history = uow.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))
+    return {
+        "id": inst.id, "process_key": inst.process_key, "version": inst.version, "status": inst.status,
+        "business_key": inst.business_key, "started_at": _iso(inst.started_at), "ended_at": _iso(inst.ended_at),
+        "error": {"element_id": inst.error_element, "message": inst.error_message} if inst.error_message else None,
+        "ready_tasks": tasks_for(uow, None, instance_id, only_running=False),
+        "timers": [{"id": t.id, "element_id": t.element_id, "kind": t.kind, "due_at": _iso(t.due_at)} for t in timers],
+        "data": to_json(data),
+        "history": [{"at": _iso(h.at), "actor": h.actor, "action": h.action, "task_id": h.task_id, "details": h.details}
+                    for h in history],
+    }

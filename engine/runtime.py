@@ -1,0 +1,320 @@
+"""Running SpiffWorkflow: load a workflow, advance it, and read off what must be materialised.
+
+Knows nothing of the database beyond the session it hands to service handlers; commands
+(engine/commands.py) decide what is written. Everything SpiffWorkflow-specific lives here,
+in state.py, timers.py and parser.py.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask as ManualTaskMixin
+from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask as NoneTaskMixin
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceTaskMixin
+from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+
+from . import expressions
+from .clock import FixedClock
+from .forms import field_definitions
+from .parser import make_serializer
+from .services import ServiceCall, ServiceRegistry
+from .state import StateCodec
+from .timers import TIMER_KINDS, bound_clock, due_time
+
+# SpiffWorkflow's task iterator stops at depth 1000 and the instance then looks completed
+# (a loop of ~333 iterations). Refuse well before that.
+MAX_TASK_DEPTH = 900
+# Service tasks completing into more service tasks: bounded so a cycle cannot spin forever.
+MAX_SERVICE_ROUNDS = 200
+# Process variable through which a process adds organisations to its instance.
+ORGANISATIONS_VARIABLE = "case_organisations"
+
+
+@dataclass(frozen=True)
+class LoadedDefinition:
+    id: int
+    key: str
+    version: int
+    spec: object
+    subprocess_specs: dict
+    extensions: dict
+
+
+@dataclass
+class HumanTaskView:
+    id: str
+    element_id: str
+    name: str | None
+    lane: str | None
+    candidate_groups: list[str]
+    assignee: str | None
+    due_at: datetime | None
+    priority: int | None
+    fields: list[dict]
+
+
+@dataclass
+class TimerView:
+    id: str
+    element_id: str
+    kind: str
+    due_at: datetime
+
+
+@dataclass
+class Snapshot:
+    """What a workflow looks like from outside after a step."""
+
+    status: str  # running | completed | error
+    human_tasks: dict = field(default_factory=dict)  # task id -> ready SpiffWorkflow task
+    timers: dict[str, TimerView] = field(default_factory=dict)
+    organisations: set[str] = field(default_factory=set)
+    error_element: str | None = None
+    error_message: str | None = None
+    views: dict = field(default_factory=dict)  # task id -> HumanTaskView, for tasks new in this step
+
+
+class StepError(Exception):
+    def __init__(self, element_id: str | None, message: str):
+        super().__init__(message)
+        self.element_id, self.message = element_id, message
+
+
+class Runtime:
+    def __init__(self, *, script_engine, handlers: ServiceRegistry, field_types, cache_size: int = 64):
+        self.script_engine = script_engine
+        self.handlers = handlers
+        self.field_types = field_types
+        self.serializer = make_serializer()
+        self.codec = StateCodec(self.serializer)
+        # Deployed versions never change, so their parsed specs can be kept per process.
+        self._cache: OrderedDict[int, LoadedDefinition] = OrderedDict()
+        self._cache_size = cache_size
+
+    # --- definitions -------------------------------------------------------------------
+    def definition(self, row) -> LoadedDefinition:
+        loaded = self._cache.get(row.id)
+        if loaded is None:
+            spec, subs = self.codec.load_spec(row.spec)
+            loaded = LoadedDefinition(row.id, row.key, row.version, spec, subs, row.extensions)
+            self._cache[row.id] = loaded
+            if len(self._cache) > self._cache_size:
+                self._cache.popitem(last=False)
+        else:
+            self._cache.move_to_end(row.id)
+        return loaded
+
+    def cached_definition(self, definition_id: int) -> LoadedDefinition | None:
+        return self._cache.get(definition_id)
+
+    # --- workflows ---------------------------------------------------------------------
+    def new_workflow(self, defn: LoadedDefinition, data: dict) -> BpmnWorkflow:
+        wf = BpmnWorkflow(defn.spec, defn.subprocess_specs, script_engine=self.script_engine)
+        wf.task_tree.data = dict(data)
+        # The start event's task inherits from the root when it runs.
+        for task in wf.get_tasks(state=TaskState.READY):
+            task.data = dict(data)
+        return wf
+
+    def load(self, defn: LoadedDefinition, blob: bytes) -> BpmnWorkflow:
+        return self.codec.load(blob, defn.spec, defn.subprocess_specs, self.script_engine)
+
+    def dump(self, wf: BpmnWorkflow) -> bytes:
+        return self.codec.dump(wf)
+
+    def ready_task(self, wf: BpmnWorkflow, task_id: str):
+        from uuid import UUID
+
+        task = wf.get_task_from_id(UUID(task_id))
+        if task is None or task.state != TaskState.READY or not _is_human(task.task_spec):
+            return None
+        return task
+
+    def complete_human_task(self, task, values: dict) -> None:
+        # Replace the dict, never mutate it: SpiffWorkflow 3.2 shares nested values between tasks.
+        task.data = {**task.data, **values}
+        try:
+            task.run()
+        except SpiffWorkflowException as exc:
+            raise StepError(_element_of(exc) or task.task_spec.bpmn_id, _message_of(exc)) from exc
+
+    def retry_failed(self, wf: BpmnWorkflow, data: dict | None = None) -> int:
+        """Put every task that failed back to READY (with corrected data, if given)."""
+        count = 0
+        for task in list(wf.tasks.values()):
+            if task.state == TaskState.ERROR:
+                if data:
+                    task.data = {**task.data, **data}
+                task._set_state(TaskState.READY)  # no public API resets a single errored task
+                count += 1
+            elif task.state == TaskState.STARTED and isinstance(task.task_spec, ServiceTaskMixin) and data:
+                task.data = {**task.data, **data}
+        return count
+
+    def advance(self, wf: BpmnWorkflow, defn: LoadedDefinition, *, instance_id, session, now) -> None:
+        """Engine steps, service tasks and pass-through tasks until only people or time can move it.
+
+        Raises StepError naming the element when a script, expression or handler fails.
+        Time stands still at `now` for the whole step, so every due time it computes agrees.
+        """
+        with bound_clock(FixedClock(now)):
+            try:
+                for _ in range(MAX_SERVICE_ROUNDS):
+                    wf.do_engine_steps()
+                    if not self._run_automatic(wf, defn, instance_id, session, now):
+                        break
+                else:
+                    raise StepError(None, "service tasks kept producing work: stopped after a safety limit")
+            except StepError:
+                raise
+            except SpiffWorkflowException as exc:
+                raise StepError(_element_of(exc), _message_of(exc)) from exc
+        self._check_depth(wf)
+
+    def refresh_timers(self, wf: BpmnWorkflow, now: datetime) -> None:
+        with bound_clock(FixedClock(now)):
+            try:
+                wf.refresh_timers()
+            except SpiffWorkflowException as exc:
+                raise StepError(_element_of(exc), _message_of(exc)) from exc
+
+    def _run_automatic(self, wf, defn, instance_id, session, now) -> bool:
+        progressed = False
+        for task in list(wf.get_tasks(state=TaskState.STARTED | TaskState.READY)):
+            spec = task.task_spec
+            if task.state == TaskState.STARTED and isinstance(spec, ServiceTaskMixin):
+                handler_name = defn.extensions.get(spec.bpmn_id, {}).get("handler")
+                if handler_name not in self.handlers:
+                    raise StepError(spec.bpmn_id, f"no service handler named {handler_name!r}")
+                call = ServiceCall(instance_id, spec.bpmn_id, handler_name, dict(task.data), now, session)
+                try:
+                    result = self.handlers.get(handler_name)(call) or {}
+                except Exception as exc:  # a handler's failure is the instance's error, with its text
+                    raise StepError(spec.bpmn_id, f"service handler {handler_name!r} failed: {exc}") from exc
+                task.data = {**task.data, **result}
+                task.complete()
+                progressed = True
+            elif task.state == TaskState.READY and isinstance(spec, NoneTaskMixin):
+                # A plain bpmn:task is a pass-through in Camunda; SpiffWorkflow would wait on it.
+                task.run()
+                progressed = True
+        return progressed
+
+    def _check_depth(self, wf: BpmnWorkflow) -> None:
+        if len(wf.tasks) < MAX_TASK_DEPTH:
+            return  # depth can never exceed the number of tasks
+        for task in wf.tasks.values():
+            if task.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED):
+                depth, node = 0, task
+                while node.parent is not None:
+                    depth, node = depth + 1, node.parent
+                if depth > MAX_TASK_DEPTH:
+                    raise StepError(
+                        task.task_spec.bpmn_id,
+                        f"the instance passed {MAX_TASK_DEPTH} steps along one path (an unbounded loop?); "
+                        "bound the loop in the model",
+                    )
+
+    # --- reading the state -------------------------------------------------------------
+    def snapshot(self, wf: BpmnWorkflow, defn: LoadedDefinition, now: datetime) -> Snapshot:
+        if wf.is_completed():
+            snap = Snapshot("completed")
+        else:
+            snap = Snapshot("running")
+        for task in wf.get_tasks(state=TaskState.READY):
+            if _is_human(task.task_spec):
+                snap.human_tasks[str(task.id)] = task
+            snap.organisations.update(_organisations(task.data))
+        if wf.last_task is not None:
+            snap.organisations.update(_organisations(wf.last_task.data))
+        snap.organisations.update(_organisations(wf.data))
+        for task in list(wf.event_manager.tasks.values()):
+            if type(task.task_spec.event_definition) in TIMER_KINDS and task.state == TaskState.WAITING:
+                due = due_time(task)
+                if due is not None:
+                    kind = TIMER_KINDS[type(task.task_spec.event_definition)]
+                    snap.timers[str(task.id)] = TimerView(str(task.id), task.task_spec.bpmn_id, kind, due)
+        return snap
+
+    def failed_tasks(self, wf: BpmnWorkflow) -> list:
+        return [t for t in wf.tasks.values() if t.state == TaskState.ERROR]
+
+    def human_view(self, task, defn: LoadedDefinition, now: datetime) -> HumanTaskView:
+        spec = task.task_spec
+        ext = defn.extensions.get(spec.bpmn_id, {})
+        form = getattr(spec, "form", None)
+        return HumanTaskView(
+            id=str(task.id),
+            element_id=spec.bpmn_id,
+            name=spec.bpmn_name,
+            lane=spec.lane,
+            candidate_groups=list(ext.get("candidate_groups", [])),
+            assignee=self._evaluated(task, ext.get("assignee")),
+            due_at=self._due_at(task, ext.get("due_date"), now),
+            priority=_as_int(self._evaluated(task, ext.get("priority"))),
+            fields=field_definitions(form),
+        )
+
+    def _evaluated(self, task, raw):
+        """A literal, or a `${expression}` evaluated (sandboxed) against the task data."""
+        if raw is None:
+            return None
+        inner = expressions.unwrap(raw)
+        if inner is None:
+            return raw
+        try:
+            return self.script_engine.evaluate(task, inner)
+        except SpiffWorkflowException as exc:
+            raise StepError(task.task_spec.bpmn_id, _message_of(exc)) from exc
+
+    def _due_at(self, task, raw, now: datetime):
+        value = self._evaluated(task, raw)
+        try:
+            return expressions.to_due_time(value, now)
+        except ValueError as exc:
+            raise StepError(task.task_spec.bpmn_id, f"due date: {exc}") from exc
+
+
+def _is_human(spec) -> bool:
+    return isinstance(spec, (UserTaskMixin, ManualTaskMixin))
+
+
+def _organisations(data) -> set[str]:
+    value = data.get(ORGANISATIONS_VARIABLE) if isinstance(data, dict) else None
+    if isinstance(value, str):
+        return {value}
+    if isinstance(value, (list, tuple, set)):
+        return {str(v) for v in value if v}
+    return set()
+
+
+def _as_int(value):
+    if value is None or value == "":
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _element_of(exc) -> str | None:
+    spec = getattr(exc, "task_spec", None)
+    return getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
+
+
+def _message_of(exc) -> str:
+    parts = [str(exc)]
+    inner = getattr(exc, "exception", None)
+    if inner is not None and str(inner) and str(inner) not in parts[0]:
+        parts.append(f"{type(inner).__name__}: {inner}")
+    parts.extend(n for n in getattr(exc, "notes", []) if n)
+    # SpiffWorkflow appends ". " and its notes to messages; keep one clean line.
+    return "; ".join(p.strip().rstrip(".").strip() for p in parts if p.strip())
+
+
+__all__ = ["Runtime", "LoadedDefinition", "Snapshot", "StepError", "HumanTaskView", "TimerView", "timedelta"]

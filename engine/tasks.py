@@ -1,0 +1,130 @@
+"""Commands on human tasks: claim, unclaim, assign, complete."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from sqlalchemy import select, update
+
+from . import audit
+from .access import instance_org_ids, is_candidate, require_instance_manager, require_task_actor, task_groups
+from .errors import Conflict, Forbidden, NotFound, ValidationFailed
+from .forms import FormValidationError, validate_submission
+from .models import HumanTask
+from .persist import advance, load_instance, load_workflow
+from .users import load_actor
+
+
+def _load_task(uow, task_id: str):
+    row = uow.session.execute(select(*HumanTask.__table__.c).where(HumanTask.id == str(task_id))).first()
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    return SimpleNamespace(**row._mapping)
+
+
+def _check_open(task, inst) -> None:
+    if task.state == "completed":
+        raise Conflict(f"task {task.id} was already handled by {task.completed_by}")
+    if task.state != "ready":
+        raise Conflict(f"task {task.id} is no longer open ({task.state})")
+    if inst.status != "running":
+        raise Conflict(f"instance {inst.id} is {inst.status}; its tasks cannot be worked on now")
+
+
+def _context(uow, actor: str, task_id: str):
+    """Load → check access, in that order. A task the user may not see is 'not found'."""
+    user = load_actor(uow.session, actor)
+    task = _load_task(uow, task_id)
+    orgs = instance_org_ids(uow.session, task.instance_id)
+    groups = task_groups(uow.session, task.id)
+    visible = task.assignee == user.username or is_candidate(user, groups, orgs) or (
+        "manager" in user.roles and user.organisation_id in orgs) or "admin" in user.roles
+    if not visible:
+        raise NotFound(f"no task {task_id}")
+    return user, task, groups, orgs
+
+
+def _set_assignee(uow, task, assignee: str | None, expected: str | None) -> None:
+    # Compare-and-set on the row: two claims racing cannot both win.
+    result = uow.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.state == "ready",
+               HumanTask.assignee.is_(None) if expected is None else HumanTask.assignee == expected)
+        .values(assignee=assignee, claimed_at=uow.now if assignee else None, claimed_by=assignee)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(f"task {task.id} was claimed or handled by someone else meanwhile")
+
+
+def claim(uow, actor: str, task_id: str) -> None:
+    user, task, groups, orgs = _context(uow, actor, task_id)
+    _check_open(task, load_instance(uow, task.instance_id))
+    if task.assignee == user.username:
+        raise Conflict(f"task {task.id} is already yours")
+    if task.assignee is not None:
+        raise Conflict(f"task {task.id} is already claimed by {task.assignee}")
+    require_task_actor(user, None, groups, orgs)
+    _set_assignee(uow, task, user.username, None)
+    audit.record(uow, user.username, "claim", instance_id=task.instance_id, task_id=task.id)
+
+
+def unclaim(uow, actor: str, task_id: str) -> None:
+    user, task, groups, orgs = _context(uow, actor, task_id)
+    _check_open(task, load_instance(uow, task.instance_id))
+    if task.assignee is None:
+        raise Conflict(f"task {task.id} is not claimed")
+    if task.assignee != user.username:
+        require_instance_manager(user, orgs)
+    _set_assignee(uow, task, None, task.assignee)
+    audit.record(uow, user.username, "unclaim", instance_id=task.instance_id, task_id=task.id,
+                 details={"previous": task.assignee})
+
+
+def assign(uow, actor: str, task_id: str, assignee: str) -> None:
+    """A manager hands the task to a user who could work on it."""
+    user, task, groups, orgs = _context(uow, actor, task_id)
+    _check_open(task, load_instance(uow, task.instance_id))
+    require_instance_manager(user, orgs)
+    target = load_actor(uow.session, assignee)
+    if not is_candidate(target, groups, orgs):
+        raise Forbidden(f"{assignee} is not in the task's candidate groups and organisations")
+    _set_assignee(uow, task, target.username, task.assignee)
+    audit.record(uow, user.username, "assign", instance_id=task.instance_id, task_id=task.id,
+                 details={"assignee": target.username, "previous": task.assignee})
+
+
+def complete(uow, actor: str, task_id: str, data: dict | None) -> str:
+    """Validate the submission against the task's form, run the workflow on, save. Returns the instance status."""
+    user, task, groups, orgs = _context(uow, actor, task_id)
+    inst = load_instance(uow, task.instance_id)
+    _check_open(task, inst)
+    if task.assignee not in (None, user.username):
+        raise Conflict(f"task {task.id} is claimed by {task.assignee}")
+    require_task_actor(user, task.assignee, groups, orgs)
+    if data is not None and not isinstance(data, dict):
+        raise ValidationFailed("data must be a JSON object", {"data": "must be a JSON object"})
+    try:
+        values = validate_submission(task.fields, data or {}, uow.runtime.field_types)
+    except FormValidationError as exc:
+        raise ValidationFailed(
+            f"the form has {len(exc.errors)} error(s): {exc}", exc.as_dict(),
+            {k: {"code": e.code, "params": e.params} for k, e in exc.errors.items()},
+        ) from exc
+    defn, wf, before = load_workflow(uow, inst)
+    spiff_task = uow.runtime.ready_task(wf, task.id)
+    if spiff_task is None:
+        raise Conflict(f"task {task.id} is no longer open")
+    # Compare-and-set on the task row first: of two racing completions only one gets past here.
+    result = uow.session.execute(
+        update(HumanTask)
+        .where(HumanTask.id == task.id, HumanTask.state == "ready")
+        .values(state="completed", completed_at=uow.now, completed_by=user.username)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(f"task {task.id} was already handled")
+    before.human_tasks.pop(task.id, None)
+    after = advance(uow, inst, defn, wf, before, action=lambda: uow.runtime.complete_human_task(spiff_task, values))
+    audit.record(uow, user.username, "complete", instance_id=inst.id, task_id=task.id,
+                 details={"element_id": task.element_id, "fields": values, "status": after.status})
+    return after.status

@@ -1,0 +1,60 @@
+"""The timer worker: fires due timers, one instance per transaction.
+
+On PostgreSQL due rows are claimed with FOR UPDATE SKIP LOCKED, so several workers share the
+work without ever firing one timer twice; the instance's optimistic lock backs that up (and
+is all SQLite needs, where writers queue anyway).
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from . import audit
+from .db import UnitOfWork
+from .errors import Conflict
+from .models import Instance, Timer
+from .persist import advance, load_instance, load_workflow
+
+
+def fire_due_timers(engine, runtime, clock, limit: int = 1000) -> int:
+    """Fire every timer due by `clock`; returns how many instances were advanced."""
+    fired, skipped = 0, set()
+    for _ in range(limit):
+        with UnitOfWork(engine, clock, runtime) as uow:
+            query = (
+                select(Timer.id, Timer.instance_id, Timer.element_id)
+                .join(Instance, Instance.id == Timer.instance_id)
+                .where(Timer.due_at < uow.now, Instance.status == "running")
+                .order_by(Timer.due_at, Timer.id)
+                .limit(1)
+                .with_for_update(of=Timer, skip_locked=True)
+            )
+            if skipped:
+                query = query.where(Timer.id.not_in(skipped))
+            row = uow.session.execute(query).first()
+            if row is None:
+                return fired
+            try:
+                changed = _fire(uow, row)
+            except Conflict:
+                skipped.add(row.id)  # another command got there first; it is someone else's now
+                continue
+            if not changed:
+                skipped.add(row.id)
+                continue
+            uow.commit()
+            fired += 1
+    return fired
+
+
+def _fire(uow, row) -> bool:
+    inst = load_instance(uow, row.instance_id)
+    defn, wf, before = load_workflow(uow, inst)
+    if row.id not in before.timers:
+        return False
+    after = advance(uow, inst, defn, wf, before, action=lambda: uow.runtime.refresh_timers(wf, uow.now))
+    if row.id in after.timers and after.timers[row.id].due_at == before.timers[row.id].due_at:
+        return False  # not actually due by SpiffWorkflow's reckoning; leave it
+    audit.record(uow, "system", "timer", instance_id=inst.id, task_id=row.id,
+                 details={"element_id": row.element_id, "status": after.status})
+    return True
+

@@ -1,0 +1,327 @@
+"""The `polku` command line: a contract other tools drive the system through.
+
+Exit 0 on success; 1 when a command is refused (one readable line on stderr, and the JSON
+error body on stdout with --json); 2 on usage errors (click's own).
+"""
+from __future__ import annotations
+
+import json
+import sys
+from functools import wraps
+
+import click
+from sqlalchemy.exc import DBAPIError
+
+from engine import deploy as deploy_mod
+from engine import instances, queries, tasks, users
+from engine.bundle import read_bundle
+from engine.clock import clock_from_env
+from engine.db import UnitOfWork, make_engine
+from engine.errors import PolkuError
+from engine.schema import upgrade
+
+from .wiring import PROCESSES_DIR, build_runtime, database_url
+
+
+class Env:
+    """Per-invocation services: the engine and runtime are built once, lazily."""
+
+    def __init__(self, url: str | None):
+        self.url = database_url(url)
+        self._engine = self._runtime = None
+        self.clock = None
+
+    @property
+    def engine(self):
+        if self._engine is None:
+            self._engine = make_engine(self.url)
+        return self._engine
+
+    @property
+    def runtime(self):
+        if self._runtime is None:
+            self._runtime = build_runtime()
+        return self._runtime
+
+    def uow(self, write: bool = True) -> UnitOfWork:
+        return UnitOfWork(self.engine, self.clock, self.runtime, write=write)
+
+
+def _json_arg(ctx, param, value):
+    if value is None:
+        return None
+    try:
+        return json.loads(value)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON: {exc.msg} at position {exc.pos}") from exc
+
+
+def _emit(as_json: bool, payload, text: str | None = None) -> None:
+    if as_json:
+        click.echo(json.dumps(payload, ensure_ascii=False, indent=None, default=str))
+    elif text is not None:
+        click.echo(text)
+
+
+def command(fn):
+    """Maps refusals to exit 1 with one line; database trouble likewise, never a traceback."""
+
+    @wraps(fn)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        as_json = kwargs.get("as_json", False)
+        try:
+            ctx.obj.clock = clock_from_env()
+            return fn(*args, **kwargs)
+        except PolkuError as exc:
+            if as_json:
+                _emit(True, exc.to_dict())
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except ValueError as exc:  # e.g. POLKU_NOW not a date
+            click.echo(f"error: {exc}", err=True)
+            ctx.exit(1)
+        except DBAPIError as exc:
+            first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+            hint = " (has 'polku init-db' been run?)" if "no such table" in first or "does not exist" in first else ""
+            if as_json:
+                _emit(True, {"error": f"database error: {first}{hint}", "code": "database"})
+            click.echo(f"error: database error: {first}{hint}", err=True)
+            ctx.exit(1)
+
+    return wrapper
+
+
+@click.group()
+@click.option("--database-url", envvar="POLKU_DATABASE_URL", default=None, help="SQLAlchemy URL (default: sqlite file under ./instance/)")
+@click.pass_context
+def main(ctx, database_url):
+    """Polku: job-coaching workflows on BPMN."""
+    ctx.obj = Env(database_url)
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output")
+as_option = click.option("--as", "actor", required=True, help="the acting user")
+reason_option = click.option("--reason", default=None)
+
+
+@main.command("init-db")
+@click.pass_obj
+@command
+def init_db(env):
+    """Create or upgrade the schema (Alembic)."""
+    upgrade(env.engine)
+    click.echo("schema is up to date")
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option("--as", "actor", default="system", show_default=True)
+@json_option
+@click.pass_obj
+@command
+def deploy(env, paths, actor, as_json):
+    """Deploy BPMN/DMN files or folders (default processes/)."""
+    files = read_bundle(list(paths) or [PROCESSES_DIR])
+    with env.uow() as uow:
+        results = deploy_mod.deploy(uow, actor, files)
+        uow.commit()
+    _emit(as_json, [r.__dict__ for r in results], "\n".join(f"{r.key}\t{r.version}\t{r.status}" for r in results))
+
+
+@main.command()
+@json_option
+@click.pass_obj
+@command
+def definitions(env, as_json):
+    """List deployed process versions."""
+    with env.uow(write=False) as uow:
+        rows = queries.definitions(uow)
+    _emit(as_json, rows, "\n".join(f"{r['key']}\t{r['version']}\t{r['hash'][:12]}\t{r['deployed_at']}" for r in rows))
+
+
+@main.group()
+def user():
+    """Manage users."""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(users.ROLES))
+@click.option("--org", default=None, help="organisation name (created when new)")
+@click.option("--org-kind", type=click.Choice(users.ORG_KINDS), default="area", show_default=True)
+@click.option("--name", default=None, help="display name")
+@click.option("--as", "actor", default="system", show_default=True)
+@json_option
+@click.pass_obj
+@command
+def user_add(env, username, roles, org, org_kind, name, actor, as_json):
+    with env.uow() as uow:
+        created = users.add_user(uow, actor, username, list(roles), org, org_kind, name)
+        uow.commit()
+    _emit(as_json, {"id": created.id, "username": created.username}, f"user {created.username} added")
+
+
+@main.command()
+@click.argument("key")
+@as_option
+@click.option("--data", callback=_json_arg, default=None, help="initial data (JSON object)")
+@click.option("--business-key", default=None)
+@json_option
+@click.pass_obj
+@command
+def start(env, key, actor, data, business_key, as_json):
+    """Start an instance of the latest version of KEY; prints its id."""
+    with env.uow() as uow:
+        inst = instances.start(uow, actor, key, data, business_key)
+        uow.commit()
+    _emit(as_json, {"id": inst.id, "status": inst.status}, str(inst.id))
+
+
+@main.command("tasks")
+@click.option("--as", "actor", default=None, help="only tasks this user may act on")
+@click.option("--instance", "instance_id", type=int, default=None)
+@json_option
+@click.pass_obj
+@command
+def list_tasks(env, actor, instance_id, as_json):
+    """Ready human tasks."""
+    with env.uow(write=False) as uow:
+        rows = queries.tasks_for(uow, actor, instance_id)
+    _emit(as_json, rows, "\n".join(
+        f"{r['id']}\t{r['instance_id']}\t{r['element_id']}\t{r['name'] or ''}\t{r['assignee'] or '-'}\t{r['due_at'] or '-'}"
+        for r in rows))
+
+
+def _task_command(name, fn, help_text):
+    @main.command(name, help=help_text)
+    @click.argument("task_id")
+    @as_option
+    @json_option
+    @click.pass_obj
+    @command
+    def _cmd(env, task_id, actor, as_json):
+        with env.uow() as uow:
+            fn(uow, actor, task_id)
+            uow.commit()
+        _emit(as_json, {"id": task_id, "ok": True}, f"{name}ed {task_id}")
+
+    return _cmd
+
+
+_task_command("claim", tasks.claim, "Claim a task for yourself.")
+_task_command("unclaim", tasks.unclaim, "Give a claimed task back to its groups.")
+
+
+@main.command()
+@click.argument("task_id")
+@as_option
+@click.option("--to", "assignee", required=True, help="the user to assign the task to")
+@json_option
+@click.pass_obj
+@command
+def assign(env, task_id, actor, assignee, as_json):
+    """Assign a task to a user (managers)."""
+    with env.uow() as uow:
+        tasks.assign(uow, actor, task_id, assignee)
+        uow.commit()
+    _emit(as_json, {"id": task_id, "assignee": assignee}, f"assigned {task_id} to {assignee}")
+
+
+@main.command()
+@click.argument("task_id")
+@as_option
+@click.option("--data", callback=_json_arg, default="{}", help="form values (JSON object)")
+@json_option
+@click.pass_obj
+@command
+def complete(env, task_id, actor, data, as_json):
+    """Complete a task with form data."""
+    with env.uow() as uow:
+        status = tasks.complete(uow, actor, task_id, data)
+        uow.commit()
+    _emit(as_json, {"id": task_id, "instance_status": status}, f"completed {task_id} (instance {status})")
+
+
+@main.command("instances")
+@click.option("--status", type=click.Choice(["running", "suspended", "error", "completed", "terminated"]))
+@json_option
+@click.pass_obj
+@command
+def list_instances(env, status, as_json):
+    with env.uow(write=False) as uow:
+        rows = queries.instances(uow, status)
+    _emit(as_json, rows, "\n".join(
+        f"{r['id']}\t{r['process_key']}\t{r['version']}\t{r['status']}\t{r['business_key'] or '-'}" for r in rows))
+
+
+@main.command()
+@click.argument("instance_id", type=int)
+@click.option("--as", "actor", default=None, help="check that this user may see it")
+@json_option
+@click.pass_obj
+@command
+def show(env, instance_id, actor, as_json):
+    """Status, version, ready tasks, timers, data and history of an instance."""
+    with env.uow(write=False) as uow:
+        info = queries.show(uow, instance_id, actor)
+    if as_json:
+        _emit(True, info)
+        return
+    click.echo(f"instance {info['id']}: {info['process_key']} v{info['version']} {info['status']}")
+    if info["error"]:
+        click.echo(f"error at {info['error']['element_id']}: {info['error']['message']}")
+    for t in info["ready_tasks"]:
+        click.echo(f"task {t['id']} {t['element_id']} ({t['name'] or ''}) assignee={t['assignee'] or '-'}")
+    for t in info["timers"]:
+        click.echo(f"timer {t['element_id']} due {t['due_at']}")
+    click.echo("data " + json.dumps(info["data"], ensure_ascii=False, sort_keys=True))
+    for h in info["history"]:
+        click.echo(f"{h['at']} {h['actor']} {h['action']}")
+
+
+def _instance_command(name, fn):
+    @main.command(name, help=f"{name.capitalize()} an instance.")
+    @click.argument("instance_id", type=int)
+    @as_option
+    @reason_option
+    @json_option
+    @click.pass_obj
+    @command
+    def _cmd(env, instance_id, actor, reason, as_json):
+        with env.uow() as uow:
+            inst = fn(uow, actor, instance_id, reason)
+            uow.commit()
+        _emit(as_json, {"id": inst.id, "status": inst.status}, f"instance {inst.id} {inst.status}")
+
+    return _cmd
+
+
+_instance_command("suspend", instances.suspend)
+_instance_command("resume", instances.resume)
+_instance_command("terminate", instances.terminate)
+
+
+@main.command()
+@click.argument("instance_id", type=int)
+@as_option
+@reason_option
+@click.option("--data", callback=_json_arg, default=None, help="corrected data for the failed step (JSON object)")
+@json_option
+@click.pass_obj
+@command
+def retry(env, instance_id, actor, reason, data, as_json):
+    """Re-run the failed step of an instance in error."""
+    with env.uow() as uow:
+        inst = instances.retry(uow, actor, instance_id, reason, data)
+        uow.commit()
+    _emit(as_json, {"id": inst.id, "status": inst.status}, f"instance {inst.id} {inst.status}")
+
+
+from .serve_cli import demo, serve, worker  # noqa: E402  (more commands, registered on import)
+
+__all__ = ["main", "demo", "serve", "worker"]
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
