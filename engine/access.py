@@ -5,21 +5,23 @@ and belongs to one of the instance's organisations.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from .errors import Forbidden
 from .models import InstanceOrganisation, TaskCandidateGroup
 from .users import Actor
 
 
+_ORGS = select(InstanceOrganisation.organisation_id).where(InstanceOrganisation.instance_id == bindparam("id"))
+_GROUPS = select(TaskCandidateGroup.group_name).where(TaskCandidateGroup.task_id == bindparam("id"))
+
+
 def instance_org_ids(session, instance_id: int) -> set[int]:
-    return set(
-        session.scalars(select(InstanceOrganisation.organisation_id).where(InstanceOrganisation.instance_id == instance_id))
-    )
+    return set(session.connection().execute(_ORGS, {"id": instance_id}).scalars())
 
 
 def task_groups(session, task_id: str) -> set[str]:
-    return set(session.scalars(select(TaskCandidateGroup.group_name).where(TaskCandidateGroup.task_id == task_id)))
+    return set(session.connection().execute(_GROUPS, {"id": task_id}).scalars())
 
 
 def is_candidate(actor: Actor, groups: set[str], org_ids: set[int]) -> bool:

@@ -6,10 +6,12 @@ from sqlalchemy import insert
 from .jsonvalues import to_json
 from .models import AuditEvent
 
+_INSERT = insert(AuditEvent.__table__)
+
 
 def record(uow, actor: str, action: str, *, instance_id=None, task_id=None, details=None) -> None:
-    uow.session.execute(
-        insert(AuditEvent),
+    uow.execute(
+        _INSERT,
         [
             {
                 "at": uow.now,

@@ -57,11 +57,14 @@ class UnitOfWork:
         self.runtime = runtime
         self.write = write
         self.session: Session | None = None
+        self._conn = None
         self.now = None
 
     def __enter__(self) -> "UnitOfWork":
-        bind = self._engine.execution_options(polku_write=True) if self.write else self._engine
-        self.session = Session(bind=bind, expire_on_commit=False, autoflush=False)
+        self.session = Session(bind=self._engine, expire_on_commit=False, autoflush=False)
+        if self.write:
+            # Procure the connection now, flagged, so SQLite's BEGIN is IMMEDIATE.
+            self._conn = self.session.connection(execution_options={"polku_write": True})
         # One instant per command: every row this command writes carries the same time.
         self.now = self.clock.now()
         return self
@@ -73,6 +76,13 @@ class UnitOfWork:
             self.session.close()
         if isinstance(exc, OperationalError) and _is_lock_error(exc):
             raise Conflict("the database is busy with another change to the same data; try again") from exc
+
+    def execute(self, statement, params=None):
+        """Core execution on this unit's connection. Hot paths use prebuilt statements with
+        bind parameters here: building and ORM-executing a statement costs ~5x more."""
+        if self._conn is None:
+            self._conn = self.session.connection()
+        return self._conn.execute(statement, params)
 
     def commit(self) -> None:
         try:

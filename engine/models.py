@@ -132,6 +132,8 @@ class HumanTask(Base):
     name: Mapped[str | None] = mapped_column(String(300))
     lane: Mapped[str | None] = mapped_column(String(200))
     assignee: Mapped[str | None] = mapped_column(String(100), index=True)
+    # Also rowed in task_candidate_groups for inbox queries; kept here so a step reads one row.
+    candidate_groups: Mapped[list] = mapped_column(JSON)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     priority: Mapped[int | None] = mapped_column(Integer)
     fields: Mapped[list] = mapped_column(JSON)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from .errors import Conflict, NotFound
 from .models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition, TaskCandidateGroup, Timer
@@ -14,10 +14,33 @@ from .runtime import Snapshot, StepError
 FINAL = ("completed", "terminated")
 
 
+_INSTANCES = Instance.__table__
+_TASKS = HumanTask.__table__
+_LOAD = select(_INSTANCES).where(_INSTANCES.c.id == bindparam("id"))
+_SAVE = (
+    update(_INSTANCES)
+    .where(_INSTANCES.c.id == bindparam("b_id"), _INSTANCES.c.lock_version == bindparam("b_lock"))
+    .values(
+        state=bindparam("state"), status=bindparam("status"), lock_version=bindparam("lock"),
+        error_element=bindparam("error_element"), error_message=bindparam("error_message"),
+        updated_at=bindparam("updated_at"), ended_at=bindparam("ended_at"),
+    )
+)
+_CANCEL = (
+    update(_TASKS)
+    .where(_TASKS.c.id.in_(bindparam("ids", expanding=True)), _TASKS.c.state == "ready")
+    .values(state="cancelled", completed_at=bindparam("now"))
+)
+_INSERT_TASK = insert(_TASKS)
+_INSERT_GROUP = insert(TaskCandidateGroup.__table__)
+_DELETE_TIMERS = delete(Timer.__table__).where(Timer.__table__.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_TIMER = insert(Timer.__table__)
+
+
 def load_instance(uow, instance_id: int):
     """The instance row as a plain, untracked object: commands write it with explicit
     statements under the optimistic lock, never through ORM change tracking."""
-    row = uow.session.execute(select(*Instance.__table__.c).where(Instance.id == instance_id)).first()
+    row = uow.execute(_LOAD, {"id": instance_id}).first()
     if row is None:
         raise NotFound(f"no instance {instance_id}")
     return SimpleNamespace(**row._mapping)
@@ -64,20 +87,11 @@ def save(uow, inst: Instance, wf, defn, before: Snapshot | None, after: Snapshot
     status = status or after.status
     session, now = uow.session, uow.now
     ended = now if status in FINAL else None
-    result = session.execute(
-        update(Instance)
-        .where(Instance.id == inst.id, Instance.lock_version == inst.lock_version)
-        .values(
-            state=uow.runtime.dump(wf),
-            status=status,
-            lock_version=inst.lock_version + 1,
-            error_element=after.error_element,
-            error_message=after.error_message,
-            updated_at=now,
-            ended_at=ended,
-        )
-        .execution_options(synchronize_session=False)
-    )
+    result = uow.execute(_SAVE, {
+        "b_id": inst.id, "b_lock": inst.lock_version, "state": uow.runtime.dump(wf), "status": status,
+        "lock": inst.lock_version + 1, "error_element": after.error_element,
+        "error_message": after.error_message, "updated_at": now, "ended_at": ended,
+    })
     if result.rowcount != 1:
         raise Conflict(f"instance {inst.id} was changed by someone else meanwhile; nothing was saved")
     inst.lock_version += 1
@@ -86,31 +100,25 @@ def save(uow, inst: Instance, wf, defn, before: Snapshot | None, after: Snapshot
     old_timers = before.timers if before else {}
     live = status not in FINAL
     _sync_tasks(uow, inst.id, after.views, old_tasks, after.human_tasks if live else {})
-    _sync_timers(session, inst.id, old_timers, after.timers if live else {})
+    _sync_timers(uow, inst.id, old_timers, after.timers if live else {})
     new_orgs = after.organisations - (before.organisations if before else set())
     if new_orgs:
         add_organisations(session, inst.id, new_orgs)
 
 
 def _sync_tasks(uow, instance_id, views_by_id: dict, old: dict, new: dict) -> None:
-    session = uow.session
     gone = [tid for tid in old if tid not in new]
     if gone:
-        session.execute(
-            update(HumanTask)
-            .where(HumanTask.id.in_(gone), HumanTask.state == "ready")
-            .values(state="cancelled", completed_at=uow.now)
-            .execution_options(synchronize_session=False)
-        )
+        uow.execute(_CANCEL, {"ids": gone, "now": uow.now})
     views = [views_by_id[tid] for tid in new if tid not in old]
     if not views:
         return
-    session.execute(
-        insert(HumanTask),
+    uow.execute(
+        _INSERT_TASK,
         [
             {
                 "id": v.id, "instance_id": instance_id, "element_id": v.element_id, "name": v.name, "lane": v.lane,
-                "assignee": v.assignee, "due_at": v.due_at, "priority": v.priority, "fields": v.fields,
+                "candidate_groups": list(dict.fromkeys(v.candidate_groups)), "assignee": v.assignee, "due_at": v.due_at, "priority": v.priority, "fields": v.fields,
                 "state": "ready", "created_at": uow.now, "claimed_at": uow.now if v.assignee else None,
                 "claimed_by": "system" if v.assignee else None,
             }
@@ -119,17 +127,17 @@ def _sync_tasks(uow, instance_id, views_by_id: dict, old: dict, new: dict) -> No
     )
     groups = [{"task_id": v.id, "group_name": g} for v in views for g in dict.fromkeys(v.candidate_groups)]
     if groups:
-        session.execute(insert(TaskCandidateGroup), groups)
+        uow.execute(_INSERT_GROUP, groups)
 
 
-def _sync_timers(session, instance_id, old: dict, new: dict) -> None:
+def _sync_timers(uow, instance_id, old: dict, new: dict) -> None:
     stale = [tid for tid, t in old.items() if tid not in new or new[tid].due_at != t.due_at]
     if stale:
-        session.execute(delete(Timer).where(Timer.id.in_(stale)).execution_options(synchronize_session=False))
+        uow.execute(_DELETE_TIMERS, {"ids": stale})
     fresh = [t for tid, t in new.items() if tid not in old or old[tid].due_at != t.due_at]
     if fresh:
-        session.execute(
-            insert(Timer),
+        uow.execute(
+            _INSERT_TIMER,
             [{"id": t.id, "instance_id": instance_id, "element_id": t.element_id, "kind": t.kind, "due_at": t.due_at}
              for t in fresh],
         )

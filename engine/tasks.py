@@ -3,22 +3,37 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, exists, select, update
 
 from . import audit
-from .access import instance_org_ids, is_candidate, require_instance_manager, require_task_actor, task_groups
+from .access import instance_org_ids, is_candidate, require_instance_manager, require_task_actor
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .forms import FormValidationError, validate_submission
-from .models import HumanTask
-from .persist import advance, load_instance, load_workflow
+from .models import HumanTask, Instance, InstanceOrganisation
+from .persist import advance, load_workflow
 from .users import load_actor
 
 
-def _load_task(uow, task_id: str):
-    row = uow.session.execute(select(*HumanTask.__table__.c).where(HumanTask.id == str(task_id))).first()
-    if row is None:
-        raise NotFound(f"no task {task_id}")
-    return SimpleNamespace(**row._mapping)
+_TASKS = HumanTask.__table__
+_INST = Instance.__table__
+_ORG_LINKS = InstanceOrganisation.__table__
+# One read gives the task, its instance and whether the actor's organisation is one of the
+# instance's: the step's hot path reads little, and reads it once.
+_CONTEXT = (
+    select(
+        _TASKS,
+        *[c.label(f"i_{c.name}") for c in _INST.c],
+        exists().where(_ORG_LINKS.c.instance_id == _TASKS.c.instance_id,
+                       _ORG_LINKS.c.organisation_id == bindparam("org")).label("in_org"),
+    )
+    .join(_INST, _INST.c.id == _TASKS.c.instance_id)
+    .where(_TASKS.c.id == bindparam("id"))
+)
+_FINISH = (
+    update(_TASKS)
+    .where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == "ready")
+    .values(state="completed", completed_at=bindparam("now"), completed_by=bindparam("user"))
+)
 
 
 def _check_open(task, inst) -> None:
@@ -30,17 +45,28 @@ def _check_open(task, inst) -> None:
         raise Conflict(f"instance {inst.id} is {inst.status}; its tasks cannot be worked on now")
 
 
-def _context(uow, actor: str, task_id: str):
-    """Load → check access, in that order. A task the user may not see is 'not found'."""
+def _context(uow, actor: str, task_id: str, all_orgs: bool = False):
+    """Load → check access, in that order. A task the user may not see is 'not found'.
+
+    `orgs` is the instance's organisations when `all_orgs`; otherwise only whether the actor's
+    own organisation is among them (all that checks about the actor need)."""
     user = load_actor(uow.session, actor)
-    task = _load_task(uow, task_id)
-    orgs = instance_org_ids(uow.session, task.instance_id)
-    groups = task_groups(uow.session, task.id)
+    row = uow.execute(_CONTEXT, {"id": str(task_id), "org": user.organisation_id}).first()
+    if row is None:
+        raise NotFound(f"no task {task_id}")
+    values = row._mapping
+    task = SimpleNamespace(**{c.name: values[c.name] for c in _TASKS.c})
+    inst = SimpleNamespace(**{c.name: values[f"i_{c.name}"] for c in _INST.c})
+    if all_orgs:
+        orgs = instance_org_ids(uow.session, task.instance_id)
+    else:
+        orgs = {user.organisation_id} if values["in_org"] else set()
+    groups = set(task.candidate_groups or ())
     visible = task.assignee == user.username or is_candidate(user, groups, orgs) or (
         "manager" in user.roles and user.organisation_id in orgs) or "admin" in user.roles
     if not visible:
         raise NotFound(f"no task {task_id}")
-    return user, task, groups, orgs
+    return user, task, inst, groups, orgs
 
 
 def _set_assignee(uow, task, assignee: str | None, expected: str | None) -> None:
@@ -57,8 +83,8 @@ def _set_assignee(uow, task, assignee: str | None, expected: str | None) -> None
 
 
 def claim(uow, actor: str, task_id: str) -> None:
-    user, task, groups, orgs = _context(uow, actor, task_id)
-    _check_open(task, load_instance(uow, task.instance_id))
+    user, task, inst, groups, orgs = _context(uow, actor, task_id)
+    _check_open(task, inst)
     if task.assignee == user.username:
         raise Conflict(f"task {task.id} is already yours")
     if task.assignee is not None:
@@ -69,8 +95,8 @@ def claim(uow, actor: str, task_id: str) -> None:
 
 
 def unclaim(uow, actor: str, task_id: str) -> None:
-    user, task, groups, orgs = _context(uow, actor, task_id)
-    _check_open(task, load_instance(uow, task.instance_id))
+    user, task, inst, groups, orgs = _context(uow, actor, task_id)
+    _check_open(task, inst)
     if task.assignee is None:
         raise Conflict(f"task {task.id} is not claimed")
     if task.assignee != user.username:
@@ -82,8 +108,8 @@ def unclaim(uow, actor: str, task_id: str) -> None:
 
 def assign(uow, actor: str, task_id: str, assignee: str) -> None:
     """A manager hands the task to a user who could work on it."""
-    user, task, groups, orgs = _context(uow, actor, task_id)
-    _check_open(task, load_instance(uow, task.instance_id))
+    user, task, inst, groups, orgs = _context(uow, actor, task_id, all_orgs=True)
+    _check_open(task, inst)
     require_instance_manager(user, orgs)
     target = load_actor(uow.session, assignee)
     if not is_candidate(target, groups, orgs):
@@ -95,8 +121,7 @@ def assign(uow, actor: str, task_id: str, assignee: str) -> None:
 
 def complete(uow, actor: str, task_id: str, data: dict | None) -> str:
     """Validate the submission against the task's form, run the workflow on, save. Returns the instance status."""
-    user, task, groups, orgs = _context(uow, actor, task_id)
-    inst = load_instance(uow, task.instance_id)
+    user, task, inst, groups, orgs = _context(uow, actor, task_id)
     _check_open(task, inst)
     if task.assignee not in (None, user.username):
         raise Conflict(f"task {task.id} is claimed by {task.assignee}")
@@ -115,12 +140,7 @@ def complete(uow, actor: str, task_id: str, data: dict | None) -> str:
     if spiff_task is None:
         raise Conflict(f"task {task.id} is no longer open")
     # Compare-and-set on the task row first: of two racing completions only one gets past here.
-    result = uow.session.execute(
-        update(HumanTask)
-        .where(HumanTask.id == task.id, HumanTask.state == "ready")
-        .values(state="completed", completed_at=uow.now, completed_by=user.username)
-        .execution_options(synchronize_session=False)
-    )
+    result = uow.execute(_FINISH, {"b_id": task.id, "now": uow.now, "user": user.username})
     if result.rowcount != 1:
         raise Conflict(f"task {task.id} was already handled")
     before.human_tasks.pop(task.id, None)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from . import audit
 from .errors import NotFound, ValidationFailed
@@ -31,17 +31,22 @@ class Actor:
 SYSTEM = Actor(0, "system", "Polku", frozenset({"system"}), None, None)
 
 
+_ACTOR = (  # one row per role
+    select(User.id, User.username, User.display_name, User.organisation_id, Organisation.name, UserRole.role)
+    .outerjoin(Organisation, Organisation.id == User.organisation_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(User.username == bindparam("username"))
+)
+
+
 def load_actor(session, username: str) -> Actor:
     if username == SYSTEM.username:
         return SYSTEM
-    row = session.execute(
-        select(User.id, User.username, User.display_name, User.organisation_id, Organisation.name)
-        .outerjoin(Organisation, Organisation.id == User.organisation_id)
-        .where(User.username == username)
-    ).first()
-    if row is None:
+    rows = session.connection().execute(_ACTOR, {"username": username}).all()
+    if not rows:
         raise NotFound(f"no user named {username!r}")
-    roles = frozenset(session.scalars(select(UserRole.role).where(UserRole.user_id == row.id)))
+    row = rows[0]
+    roles = frozenset(r.role for r in rows if r.role)
     return Actor(row.id, row.username, row.display_name, roles, row.organisation_id, row.name)
 
 
@@ -81,5 +86,6 @@ def add_user(uow, actor: str, username: str, roles: list[str], org: str | None =
     uow.session.add(user)
     uow.session.flush()
     uow.session.add_all(UserRole(user_id=user.id, role=r) for r in sorted(set(roles)))
+    uow.session.flush()  # later commands in the same unit of work read roles with SQL
     audit.record(uow, actor, "user_add", details={"username": username, "roles": sorted(set(roles)), "org": org})
     return user

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-27 21:04:59.756183
+Create Date: 2026-11-27 21:10:47.945657
 """
 from alembic import op
 import sqlalchemy as sa
@@ -108,6 +108,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=300), nullable=True),
     sa.Column('lane', sa.String(length=200), nullable=True),
     sa.Column('assignee', sa.String(length=100), nullable=True),
+    sa.Column('candidate_groups', sa.JSON(), nullable=False),
     sa.Column('due_at', engine.models.UTCDateTime(), nullable=True),
     sa.Column('priority', sa.Integer(), nullable=True),
     sa.Column('fields', sa.JSON(), nullable=False),
