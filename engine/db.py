@@ -77,12 +77,15 @@ class UnitOfWork:
         if isinstance(exc, OperationalError) and _is_lock_error(exc):
             raise Conflict("the database is busy with another change to the same data; try again") from exc
 
-    def execute(self, statement, params=None):
-        """Core execution on this unit's connection. Hot paths use prebuilt statements with
-        bind parameters here: building and ORM-executing a statement costs ~5x more."""
+    def connection(self):
         if self._conn is None:
             self._conn = self.session.connection()
-        return self._conn.execute(statement, params)
+        return self._conn
+
+    def execute(self, statement, params=None):
+        """Core execution on this unit's connection. Prebuilt statements with bind
+        parameters: building and ORM-executing a statement each time costs ~5x more."""
+        return self.connection().execute(statement, params)
 
     def commit(self) -> None:
         try:

@@ -20,7 +20,7 @@ class DeployResult:
 
 
 def deploy(uow, actor: str, files: list[BundleFile]) -> list[DeployResult]:
-    user = load_actor(uow.session, actor)
+    user = load_actor(uow, actor)
     if not user.has_role("designer", "admin", "system"):
         raise Forbidden("deploying processes needs the designer or admin role")
     compiled = compile_bundle(files, uow.runtime)

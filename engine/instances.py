@@ -16,7 +16,7 @@ from .users import load_actor
 
 
 def start(uow, actor: str, key: str, data: dict | None = None, business_key: str | None = None) -> Instance:
-    user = load_actor(uow.session, actor)
+    user = load_actor(uow, actor)
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed("initial data must be a JSON object", {"data": "must be a JSON object"})
     row = uow.session.scalars(
@@ -49,7 +49,7 @@ def start(uow, actor: str, key: str, data: dict | None = None, business_key: str
 
 
 def _managed_instance(uow, actor: str, instance_id: int):
-    user = load_actor(uow.session, actor)
+    user = load_actor(uow, actor)
     inst = load_instance(uow, instance_id)
     require_instance_manager(user, instance_org_ids(uow.session, instance_id))
     return user, inst

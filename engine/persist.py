@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, insert, select, update
 
 from .errors import Conflict, NotFound
 from .models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition, TaskCandidateGroup, Timer
+from .prepared import Prepared
 from .runtime import Snapshot, StepError
 
 FINAL = ("completed", "terminated")
@@ -17,7 +18,7 @@ FINAL = ("completed", "terminated")
 _INSTANCES = Instance.__table__
 _TASKS = HumanTask.__table__
 _LOAD = select(_INSTANCES).where(_INSTANCES.c.id == bindparam("id"))
-_SAVE = (
+_SAVE = Prepared(
     update(_INSTANCES)
     .where(_INSTANCES.c.id == bindparam("b_id"), _INSTANCES.c.lock_version == bindparam("b_lock"))
     .values(
@@ -31,10 +32,10 @@ _CANCEL = (
     .where(_TASKS.c.id.in_(bindparam("ids", expanding=True)), _TASKS.c.state == "ready")
     .values(state="cancelled", completed_at=bindparam("now"))
 )
-_INSERT_TASK = insert(_TASKS)
-_INSERT_GROUP = insert(TaskCandidateGroup.__table__)
+_INSERT_TASK = Prepared(insert(_TASKS))
+_INSERT_GROUP = Prepared(insert(TaskCandidateGroup.__table__))
 _DELETE_TIMERS = delete(Timer.__table__).where(Timer.__table__.c.id.in_(bindparam("ids", expanding=True)))
-_INSERT_TIMER = insert(Timer.__table__)
+_INSERT_TIMER = Prepared(insert(Timer.__table__))
 
 
 def load_instance(uow, instance_id: int):
@@ -87,12 +88,12 @@ def save(uow, inst: Instance, wf, defn, before: Snapshot | None, after: Snapshot
     status = status or after.status
     session, now = uow.session, uow.now
     ended = now if status in FINAL else None
-    result = uow.execute(_SAVE, {
+    count = _SAVE.run(uow, {
         "b_id": inst.id, "b_lock": inst.lock_version, "state": uow.runtime.dump(wf), "status": status,
         "lock": inst.lock_version + 1, "error_element": after.error_element,
         "error_message": after.error_message, "updated_at": now, "ended_at": ended,
     })
-    if result.rowcount != 1:
+    if count != 1:
         raise Conflict(f"instance {inst.id} was changed by someone else meanwhile; nothing was saved")
     inst.lock_version += 1
     inst.status = status
@@ -113,8 +114,8 @@ def _sync_tasks(uow, instance_id, views_by_id: dict, old: dict, new: dict) -> No
     views = [views_by_id[tid] for tid in new if tid not in old]
     if not views:
         return
-    uow.execute(
-        _INSERT_TASK,
+    _INSERT_TASK.run_many(
+        uow,
         [
             {
                 "id": v.id, "instance_id": instance_id, "element_id": v.element_id, "name": v.name, "lane": v.lane,
@@ -127,7 +128,7 @@ def _sync_tasks(uow, instance_id, views_by_id: dict, old: dict, new: dict) -> No
     )
     groups = [{"task_id": v.id, "group_name": g} for v in views for g in dict.fromkeys(v.candidate_groups)]
     if groups:
-        uow.execute(_INSERT_GROUP, groups)
+        _INSERT_GROUP.run_many(uow, groups)
 
 
 def _sync_timers(uow, instance_id, old: dict, new: dict) -> None:
@@ -136,8 +137,8 @@ def _sync_timers(uow, instance_id, old: dict, new: dict) -> None:
         uow.execute(_DELETE_TIMERS, {"ids": stale})
     fresh = [t for tid, t in new.items() if tid not in old or old[tid].due_at != t.due_at]
     if fresh:
-        uow.execute(
-            _INSERT_TIMER,
+        _INSERT_TIMER.run_many(
+            uow,
             [{"id": t.id, "instance_id": instance_id, "element_id": t.element_id, "kind": t.kind, "due_at": t.due_at}
              for t in fresh],
         )

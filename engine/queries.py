@@ -42,7 +42,7 @@ def tasks_for(uow, actor: str | None, instance_id: int | None = None, only_runni
     if instance_id is not None:
         query = query.where(HumanTask.instance_id == instance_id)
     if actor is not None:
-        user = load_actor(uow.session, actor)
+        user = load_actor(uow, actor)
         in_group = exists().where(TaskCandidateGroup.task_id == HumanTask.id,
                                   TaskCandidateGroup.group_name.in_(sorted(user.roles)))
         in_org = exists().where(InstanceOrganisation.instance_id == HumanTask.instance_id,
@@ -81,7 +81,7 @@ def definitions(uow) -> list[dict]:
 
 def show(uow, instance_id: int, actor: str | None = None) -> dict:
     inst = load_instance(uow, instance_id)
-    if actor is not None and not can_view_instance(load_actor(uow.session, actor), instance_org_ids(uow.session, instance_id)):
+    if actor is not None and not can_view_instance(load_actor(uow, actor), instance_org_ids(uow.session, instance_id)):
         raise NotFound(f"no instance {instance_id}")
     _defn, wf, _snap = load_workflow(uow, inst)
     data = dict(wf.last_task.data) if wf.last_task is not None else dict(wf.data)

@@ -10,7 +10,10 @@ import json
 import zlib
 from uuid import UUID
 
+import orjson
+
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
@@ -24,14 +27,17 @@ class StateCodec:
         self._converter = self._registry.convert_from_dict["BpmnWorkflow"].args[0].__self__
 
     def dump(self, workflow: BpmnWorkflow) -> bytes:
-        dct = self._serializer.to_dict(workflow)
-        dct.pop("spec", None)
-        dct.pop("subprocess_specs", None)
+        # Mirrors BpmnWorkflowConverter.to_dict minus the spec, which it would convert (and
+        # we would throw away) on every step.
+        conv = self._converter
+        dct = WorkflowConverter.to_dict(conv, workflow)
+        dct["subprocesses"] = conv.mapping_to_dict(workflow.subprocesses)
+        dct["bpmn_events"] = self._registry.convert(workflow.bpmn_events)
         dct[BpmnWorkflowSerializer.VERSION_KEY] = self._serializer.VERSION
-        return zlib.compress(json.dumps(dct, separators=(",", ":")).encode(), 1)
+        return zlib.compress(orjson.dumps(dct), 1)
 
     def load(self, blob: bytes, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
-        dct = json.loads(zlib.decompress(blob))
+        dct = orjson.loads(zlib.decompress(blob))
         version = dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None)
         if version in MIGRATIONS:
             MIGRATIONS[version](dct)

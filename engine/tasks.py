@@ -11,6 +11,7 @@ from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .forms import FormValidationError, validate_submission
 from .models import HumanTask, Instance, InstanceOrganisation
 from .persist import advance, load_workflow
+from .prepared import Prepared
 from .users import load_actor
 
 
@@ -19,7 +20,7 @@ _INST = Instance.__table__
 _ORG_LINKS = InstanceOrganisation.__table__
 # One read gives the task, its instance and whether the actor's organisation is one of the
 # instance's: the step's hot path reads little, and reads it once.
-_CONTEXT = (
+_CONTEXT = Prepared(
     select(
         _TASKS,
         *[c.label(f"i_{c.name}") for c in _INST.c],
@@ -29,7 +30,7 @@ _CONTEXT = (
     .join(_INST, _INST.c.id == _TASKS.c.instance_id)
     .where(_TASKS.c.id == bindparam("id"))
 )
-_FINISH = (
+_FINISH = Prepared(
     update(_TASKS)
     .where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == "ready")
     .values(state="completed", completed_at=bindparam("now"), completed_by=bindparam("user"))
@@ -50,11 +51,10 @@ def _context(uow, actor: str, task_id: str, all_orgs: bool = False):
 
     `orgs` is the instance's organisations when `all_orgs`; otherwise only whether the actor's
     own organisation is among them (all that checks about the actor need)."""
-    user = load_actor(uow.session, actor)
-    row = uow.execute(_CONTEXT, {"id": str(task_id), "org": user.organisation_id}).first()
-    if row is None:
+    user = load_actor(uow, actor)
+    values = _CONTEXT.first(uow, {"id": str(task_id), "org": user.organisation_id})
+    if values is None:
         raise NotFound(f"no task {task_id}")
-    values = row._mapping
     task = SimpleNamespace(**{c.name: values[c.name] for c in _TASKS.c})
     inst = SimpleNamespace(**{c.name: values[f"i_{c.name}"] for c in _INST.c})
     if all_orgs:
@@ -111,7 +111,7 @@ def assign(uow, actor: str, task_id: str, assignee: str) -> None:
     user, task, inst, groups, orgs = _context(uow, actor, task_id, all_orgs=True)
     _check_open(task, inst)
     require_instance_manager(user, orgs)
-    target = load_actor(uow.session, assignee)
+    target = load_actor(uow, assignee)
     if not is_candidate(target, groups, orgs):
         raise Forbidden(f"{assignee} is not in the task's candidate groups and organisations")
     _set_assignee(uow, task, target.username, task.assignee)
@@ -140,8 +140,7 @@ def complete(uow, actor: str, task_id: str, data: dict | None) -> str:
     if spiff_task is None:
         raise Conflict(f"task {task.id} is no longer open")
     # Compare-and-set on the task row first: of two racing completions only one gets past here.
-    result = uow.execute(_FINISH, {"b_id": task.id, "now": uow.now, "user": user.username})
-    if result.rowcount != 1:
+    if _FINISH.run(uow, {"b_id": task.id, "now": uow.now, "user": user.username}) != 1:
         raise Conflict(f"task {task.id} was already handled")
     before.human_tasks.pop(task.id, None)
     after = advance(uow, inst, defn, wf, before, action=lambda: uow.runtime.complete_human_task(spiff_task, values))

@@ -8,6 +8,7 @@ from sqlalchemy import bindparam, select
 from . import audit
 from .errors import NotFound, ValidationFailed
 from .models import Organisation, User, UserRole
+from .prepared import Prepared
 
 ROLES = ("official", "coach", "manager", "designer", "admin")
 ORG_KINDS = ("area", "provider")
@@ -31,7 +32,7 @@ class Actor:
 SYSTEM = Actor(0, "system", "Polku", frozenset({"system"}), None, None)
 
 
-_ACTOR = (  # one row per role
+_ACTOR = Prepared(  # one row per role
     select(User.id, User.username, User.display_name, User.organisation_id, Organisation.name, UserRole.role)
     .outerjoin(Organisation, Organisation.id == User.organisation_id)
     .outerjoin(UserRole, UserRole.user_id == User.id)
@@ -39,10 +40,10 @@ _ACTOR = (  # one row per role
 )
 
 
-def load_actor(session, username: str) -> Actor:
+def load_actor(uow, username: str) -> Actor:
     if username == SYSTEM.username:
         return SYSTEM
-    rows = session.connection().execute(_ACTOR, {"username": username}).all()
+    rows = _ACTOR.all(uow, {"username": username})
     if not rows:
         raise NotFound(f"no user named {username!r}")
     row = rows[0]

@@ -12,10 +12,10 @@ from tests.conftest import REVIEW_OK, task_of
 
 
 @pytest.fixture
-def review(sample):
-    """A fresh sample instance and its ready review task, as off1 sees it."""
+def sample_review(sample):
+    """(polku, (instance id, review task)) of a fresh sample instance, the task as off1 sees it."""
     iid = sample.json("start", "sample_case", "--as", "off1")["id"]
-    return iid, task_of(sample, "off1", "review", iid)
+    return sample, (iid, task_of(sample, "off1", "review", iid))
 
 
 def _complete(polku, task_id, data, *extra, ok=True):
@@ -30,7 +30,7 @@ def _refused_json(polku, task_id, data):
     return body
 
 
-def _state(polku, db_engine, iid, task_id):
+def _state(polku, db_engine, iid):
     """Everything a rejected submission must leave untouched."""
     with db_engine.connect() as conn:
         lock = conn.execute(select(Instance.lock_version).where(Instance.id == iid)).scalar_one()
@@ -62,11 +62,6 @@ BAD_VALUES = [
     ("start_date", "   ", "is required"),
     ("colour", "blue", "unknown field"),
 ]
-
-
-@pytest.fixture
-def sample_review(sample, review):
-    return sample, review
 
 
 @pytest.mark.parametrize(("field", "value", "message"), BAD_VALUES)
@@ -118,9 +113,9 @@ def test_without_json_the_refusal_is_one_stderr_line_naming_every_bad_field(samp
 )
 def test_a_rejected_submission_changes_nothing(sample_review, db_engine, data):
     polku, (iid, task) = sample_review
-    before = _state(polku, db_engine, iid, task["id"])
+    before = _state(polku, db_engine, iid)
     _refused_json(polku, task["id"], data)
-    after = _state(polku, db_engine, iid, task["id"])
+    after = _state(polku, db_engine, iid)
     assert after == before
     assert after["ready"] == {task["id"]: None}  # still ready, still unassigned
     assert task_of(polku, "off1", "review", iid)["id"] == task["id"]
@@ -132,10 +127,10 @@ def test_a_rejected_submission_changes_nothing(sample_review, db_engine, data):
 
 def test_a_non_object_data_is_refused_and_changes_nothing(sample_review, db_engine):
     polku, (iid, task) = sample_review
-    before = _state(polku, db_engine, iid, task["id"])
+    before = _state(polku, db_engine, iid)
     body = polku.refused("complete", task["id"], "--as", "off1", "--data", "[1, 2]", "--json").json
     assert body["code"] == "validation"
-    assert _state(polku, db_engine, iid, task["id"]) == before
+    assert _state(polku, db_engine, iid) == before
 
 
 @pytest.mark.parametrize(("raw", "expected"), [(1, 1), (100, 100), ("1", 1), ("100", 100), (" 42 ", 42)])

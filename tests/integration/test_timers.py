@@ -34,7 +34,8 @@ def _runs(uow_factory, instance_id, element_id) -> int:
     """How many times the workflow has completed `element_id` (read from its saved state)."""
     with uow_factory(write=False) as uow:
         _defn, wf, _snap = load_workflow(uow, load_instance(uow, instance_id))
-    return sum(1 for t in wf.get_tasks(state=TaskState.COMPLETED) if t.task_spec.bpmn_id == element_id)
+    # wf.tasks, not get_tasks(): the iterator does not descend below a still-waiting timer.
+    return sum(1 for t in wf.tasks.values() if t.task_spec.bpmn_id == element_id and t.state == TaskState.COMPLETED)
 
 
 def _fired(polku, now) -> int:
