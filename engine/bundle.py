@@ -89,8 +89,8 @@ def compile_bundle(files: list[BundleFile], runtime) -> list[CompiledProcess]:
         raise DeployFailed(problems)
 
     compiled = []
-    dmn_bytes = b"".join(f.data for f in files if f.name in dmn_files)
     by_name = {f.name: f for f in files}
+    decision_file = {d: n for n, t in dmn_files.items() for d in bpmn_xml.decision_ids(t)}
     for name, tree in bpmn_files.items():
         extensions = bpmn_xml.read_extensions(tree)
         for proc in tree.xpath("//bpmn:process[@isExecutable='true']", namespaces=bpmn_xml.NS):
@@ -102,13 +102,17 @@ def compile_bundle(files: list[BundleFile], runtime) -> list[CompiledProcess]:
                 problems.append(_from_validation(name, tree, exc))
                 continue
             problems.extend(_form_problems(name, tree, spec, subs, runtime))
+            # The version follows the bytes of every file this process uses: its own, those of
+            # the processes it calls, and the DMN files of the decisions any of them reference.
             used_files = {name} | {Path(getattr(s, "file", "") or "").name for s in subs.values()}
-            sources = {n: by_name[n].data.decode() for n in sorted(used_files) if n in by_name}
-            sources.update({n: by_name[n].data.decode() for n in dmn_files})
+            used_files &= by_name.keys()
+            for bpmn_name in list(used_files):
+                for _task, ref, _line in bpmn_xml.decision_refs(trees[bpmn_name]):
+                    used_files.add(decision_file[ref])
+            sources = {n: by_name[n].data.decode() for n in sorted(used_files)}
             digest = hashlib.sha256()
-            for n in sorted(used_files & by_name.keys()):
-                digest.update(n.encode() + b"\0" + by_name[n].data)
-            digest.update(dmn_bytes)
+            for n in sorted(used_files):
+                digest.update(n.encode() + b"\0" + by_name[n].data + b"\0")
             for sub in subs.values():  # call activities: their extensions travel with the caller
                 extensions.update(bpmn_xml.read_extensions(trees.get(Path(getattr(sub, "file", "")).name, tree)))
             compiled.append(

@@ -43,6 +43,11 @@ class Env:
             self._runtime = build_runtime()
         return self._runtime
 
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def uow(self, write: bool = True) -> UnitOfWork:
         return UnitOfWork(self.engine, self.clock, self.runtime, write=write)
 
@@ -98,6 +103,8 @@ def command(fn):
 def main(ctx, database_url):
     """Polku: job-coaching workflows on BPMN."""
     ctx.obj = Env(database_url)
+    # Close pooled connections when the command ends, not whenever the GC gets to them.
+    ctx.call_on_close(ctx.obj.close)
 
 
 json_option = click.option("--json", "as_json", is_flag=True, help="machine-readable output")
