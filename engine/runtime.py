@@ -6,6 +6,7 @@ in state.py, timers.py and parser.py.
 """
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -313,8 +314,9 @@ def _message_of(exc) -> str:
     if inner is not None and str(inner) and str(inner) not in parts[0]:
         parts.append(f"{type(inner).__name__}: {inner}")
     parts.extend(n for n in getattr(exc, "notes", []) if n)
-    # SpiffWorkflow appends ". " and its notes to messages; keep one clean line.
-    return "; ".join(p.strip().rstrip(".").strip() for p in parts if p.strip())
+    # SpiffWorkflow appends ". " and its notes, and glues "NameError:name ..."; one clean line.
+    text = "; ".join(p.strip().rstrip(".").strip() for p in parts if p.strip())
+    return re.sub(r"\b([A-Z]\w*(?:Error|Exception|Violation)):(?=\S)", r"\1: ", text)
 
 
 __all__ = ["Runtime", "LoadedDefinition", "Snapshot", "StepError", "HumanTaskView", "TimerView", "timedelta"]

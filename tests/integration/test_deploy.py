@@ -103,6 +103,14 @@ def test_changing_only_the_dmn_makes_a_new_version_of_the_process_using_it(polku
     statuses = {r["key"]: (r["version"], r["status"]) for r in polku.json("deploy", sample_copy)}
     assert statuses["sample_case"] == (2, "new")
     assert versions(polku)["sample_case"] == [1, 2]
+    # Processes that reference no decision keep their version.
+    assert statuses["cycle_case"] == statuses["script_case"] == (1, "unchanged")
+
+
+def test_a_process_deployed_without_the_unrelated_dmn_is_unchanged(polku):
+    polku("deploy", SAMPLE)
+    statuses = {r["key"]: r["status"] for r in polku.json("deploy", SAMPLE / "script_error.bpmn")}
+    assert statuses == {"script_case": "unchanged"}
 
 
 # --- refused bundles: where the problem is, and nothing deployed ------------------------
