@@ -8,7 +8,7 @@ from __future__ import annotations
 from sqlalchemy import insert, select, update
 
 from . import audit
-from .access import instance_org_ids, require_instance_manager, require_starter
+from .access import can_view_instance, instance_org_ids, require_instance_manager, require_starter
 from .errors import Conflict, NotFound, ValidationFailed
 from .models import Instance, InstanceOrganisation, Organisation, ProcessDefinition
 from .persist import advance, load_instance, load_workflow, materialised, save
@@ -51,7 +51,10 @@ def start(uow, actor: str, key: str, data: dict | None = None, business_key: str
 def _managed_instance(uow, actor: str, instance_id: int):
     user = load_actor(uow, actor)
     inst = load_instance(uow, instance_id)
-    require_instance_manager(user, instance_org_ids(uow.session, instance_id))
+    orgs = instance_org_ids(uow.session, instance_id)
+    if not can_view_instance(user, orgs):
+        raise NotFound(f"no instance {instance_id}")  # outside the user's organisations: not even its existence
+    require_instance_manager(user, orgs)
     return user, inst
 
 
