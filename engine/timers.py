@@ -40,29 +40,32 @@ def _now() -> datetime:
     return current_clock().now()
 
 
+def _has_fired(my_task, definition, value_of, due_of) -> bool:
+    """SpiffWorkflow's has_fired, on our clock: the due value is computed once from the
+    expression (`value_of`), stored, and compared (`due_of`) with the current clock."""
+    event_value = my_task._get_internal_data("event_value")
+    if event_value is None:
+        event_value = value_of(my_task.workflow.script_engine.evaluate(my_task, definition.expression))
+        my_task._set_internal_data(event_value=event_value)
+    if due_of(event_value) < _now():
+        my_task._set_internal_data(event_fired=True)
+    return my_task._get_internal_data("event_fired", False)
+
+
+def _due_after(expression: str) -> str:
+    start = _now()
+    parsed = TimerEventDefinition.parse_iso_duration(expression)
+    return (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()
+
+
 class ClockedTimeDate(TimeDateEventDefinition):
     def has_fired(self, my_task):
-        event_value = my_task._get_internal_data("event_value")
-        if event_value is None:
-            event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            my_task._set_internal_data(event_value=event_value)
-        if TimerEventDefinition.parse_time_or_duration(event_value) < _now():
-            my_task._set_internal_data(event_fired=True)
-        return my_task._get_internal_data("event_fired", False)
+        return _has_fired(my_task, self, lambda value: value, TimerEventDefinition.parse_time_or_duration)
 
 
 class ClockedDuration(DurationTimerEventDefinition):
     def has_fired(self, my_task):
-        event_value = my_task._get_internal_data("event_value")
-        if event_value is None:
-            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
-            parsed = TimerEventDefinition.parse_iso_duration(expression)
-            start = _now()
-            event_value = (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()
-            my_task._set_internal_data(event_value=event_value)
-        if TimerEventDefinition.get_datetime(event_value) < _now():
-            my_task._set_internal_data(event_fired=True)
-        return my_task._get_internal_data("event_fired", False)
+        return _has_fired(my_task, self, _due_after, TimerEventDefinition.get_datetime)
 
 
 class ClockedCycle(CycleTimerEventDefinition):

@@ -6,7 +6,6 @@ error body on stdout with --json); 2 on usage errors (click's own).
 from __future__ import annotations
 
 import json
-import sys
 from functools import wraps
 
 import click
@@ -329,6 +328,3 @@ from .serve_cli import demo, serve, worker  # noqa: E402  (more commands, regist
 
 __all__ = ["main", "demo", "serve", "worker"]
 
-
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
