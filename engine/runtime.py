@@ -7,6 +7,7 @@ in state.py, timers.py and parser.py.
 from __future__ import annotations
 
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -96,22 +97,26 @@ class Runtime:
         # Deployed versions never change, so their parsed specs can be kept per process.
         self._cache: OrderedDict[int, LoadedDefinition] = OrderedDict()
         self._cache_size = cache_size
+        self._cache_lock = threading.Lock()
 
     # --- definitions -------------------------------------------------------------------
     def definition(self, row) -> LoadedDefinition:
-        loaded = self._cache.get(row.id)
+        loaded = self.cached_definition(row.id)
         if loaded is None:
             spec, subs = self.codec.load_spec(row.spec)
             loaded = LoadedDefinition(row.id, row.key, row.version, spec, subs, row.extensions)
-            self._cache[row.id] = loaded
-            if len(self._cache) > self._cache_size:
-                self._cache.popitem(last=False)
-        else:
-            self._cache.move_to_end(row.id)
+            with self._cache_lock:  # serve runs web threads and the worker thread side by side
+                self._cache[row.id] = loaded
+                if len(self._cache) > self._cache_size:
+                    self._cache.popitem(last=False)
         return loaded
 
     def cached_definition(self, definition_id: int) -> LoadedDefinition | None:
-        return self._cache.get(definition_id)
+        with self._cache_lock:
+            loaded = self._cache.get(definition_id)
+            if loaded is not None:
+                self._cache.move_to_end(definition_id)
+            return loaded
 
     # --- workflows ---------------------------------------------------------------------
     def new_workflow(self, defn: LoadedDefinition, data: dict) -> BpmnWorkflow:

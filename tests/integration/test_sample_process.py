@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.models import OutboxMessage
-from tests.conftest import REVIEW_OK, task_of
+from tests.conftest import task_of
 
 
 def test_approve_path_runs_gateway_dmn_service_task_and_ends(sample, db_engine):

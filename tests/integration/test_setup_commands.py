@@ -12,10 +12,10 @@ import urllib.request
 from sqlalchemy import func, select
 
 from engine.models import User
-from tests.conftest import PG_URL, SAMPLE, T0, task_of
+from tests.conftest import task_of
 
 
-def test_init_db_creates_the_schema_and_is_repeatable(tmp_path, monkeypatch):
+def test_init_db_creates_the_schema_and_is_repeatable(tmp_path):
     from click.testing import CliRunner
 
     from polku.cli import main
