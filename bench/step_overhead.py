@@ -39,7 +39,7 @@ from engine.db import UnitOfWork, make_engine  # noqa: E402
 from engine.deploy import deploy  # noqa: E402
 from engine.models import HumanTask, Instance  # noqa: E402
 from engine.prepared import Prepared  # noqa: E402
-from engine.schema import upgrade  # noqa: E402
+from polku.schema import upgrade  # noqa: E402
 from polku.wiring import build_runtime  # noqa: E402
 
 BPMN = Path(__file__).with_name("four_steps.bpmn")

@@ -56,13 +56,39 @@ def _properties(el) -> dict:
     return props
 
 
+def form_fields(el) -> list[dict]:
+    """camunda:formData of an element as field definitions (the same shape as
+    engine.forms.field_definitions gives for user tasks, which CamundaParser reads itself;
+    start events it does not read)."""
+    fields = []
+    for ff in el.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=NS):
+        constraints, required = {}, False
+        for c in ff.xpath("./camunda:validation/camunda:constraint", namespaces=NS):
+            if c.get("name") == "required":
+                required = (c.get("config") or "true").strip().lower() != "false"
+            else:
+                constraints[c.get("name")] = c.get("config")
+        options = [{"id": v.get("id"), "label": v.get("name")} for v in ff.xpath("./camunda:value", namespaces=NS)]
+        props = {p.get("id"): p.get("value") for p in ff.xpath("./camunda:properties/camunda:property", namespaces=NS)}
+        fields.append({
+            "id": ff.get("id"), "type": ff.get("type"), "label": ff.get("label"), "default": ff.get("defaultValue"),
+            "required": required, "options": options if ff.get("type") == "enum" else [],
+            "constraints": constraints, "properties": props,
+        })
+    return fields
+
+
 def read_extensions(tree) -> dict:
-    """{element id: {...}} for processes, user/manual tasks and service-like tasks."""
+    """{element id: {...}} for processes (with their start form), user/manual tasks and
+    service-like tasks."""
     out: dict[str, dict] = {}
     for proc in tree.xpath("//bpmn:process", namespaces=NS):
+        starts = proc.xpath("./bpmn:startEvent", namespaces=NS)
         out[proc.get("id")] = {
             "candidate_starter_groups": _split(_camunda(proc, "candidateStarterGroups")),
             "name": proc.get("name"),
+            "start_form": form_fields(starts[0]) if starts else [],
+            "start_properties": _properties(starts[0]) if starts else {},
         }
     for el in tree.xpath("//bpmn:userTask | //bpmn:manualTask", namespaces=NS):
         out[el.get("id")] = {
@@ -79,6 +105,16 @@ def read_extensions(tree) -> dict:
             handler = _camunda(el, "topic")
         out[el.get("id")] = {"handler": handler, "properties": props}
     return out
+
+
+def validation_decisions(tree) -> list[tuple[str, int, str]]:
+    """(element id, line, decision id) for every `validation_decision` property."""
+    found = []
+    for el in tree.xpath("//bpmn:userTask | //bpmn:startEvent", namespaces=NS):
+        ref = _properties(el).get("validation_decision")
+        if ref:
+            found.append((el.get("id"), el.sourceline, ref))
+    return found
 
 
 def structural_problems(tree) -> list[tuple[str | None, int | None, str]]:

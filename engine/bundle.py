@@ -78,9 +78,14 @@ def compile_bundle(files: list[BundleFile], runtime) -> list[CompiledProcess]:
             continue
         problems.extend(_static_problems(name, tree, decisions, runtime))
     for name, tree in dmn_files.items():
-        problems.extend(_dmn_problems(name, tree, runtime))
+        own = _dmn_problems(name, tree, runtime)
+        problems.extend(own)
+        if own:
+            continue
         try:
             parser.add_dmn_xml(tree.getroot(), filename=name)
+            for decision_id in bpmn_xml.decision_ids(tree):
+                parser.dmn_parsers[decision_id].parse()  # lazily parsed otherwise: surface errors now
         except ValidationException as exc:
             problems.append(_from_validation(name, tree, exc))
         except Exception as exc:  # the DMN parser raises bare errors on odd tables
@@ -108,6 +113,8 @@ def compile_bundle(files: list[BundleFile], runtime) -> list[CompiledProcess]:
             used_files &= by_name.keys()
             for bpmn_name in list(used_files):
                 for _task, ref, _line in bpmn_xml.decision_refs(trees[bpmn_name]):
+                    used_files.add(decision_file[ref])
+                for _element, _line, ref in bpmn_xml.validation_decisions(trees[bpmn_name]):
                     used_files.add(decision_file[ref])
             sources = {n: by_name[n].data.decode() for n in sorted(used_files)}
             digest = hashlib.sha256()
@@ -143,6 +150,12 @@ def _from_validation(name, tree, exc: ValidationException) -> DeployProblem:
 
 def _static_problems(name, tree, decisions, runtime) -> list[DeployProblem]:
     problems = [DeployProblem(name, msg, el, line) for el, line, msg in bpmn_xml.structural_problems(tree)]
+    for element, line, ref in bpmn_xml.validation_decisions(tree):
+        if ref not in decisions:
+            problems.append(DeployProblem(name, f"validation decision '{ref}' is not in the bundle", element, line))
+    for proc_id, ext in bpmn_xml.read_extensions(tree).items():
+        for message in check_form_definition(ext.get("start_form") or [], runtime.field_types):
+            problems.append(DeployProblem(name, f"start form: {message}", proc_id, bpmn_xml.line_of(tree, proc_id)))
     for task_id, ref, line in bpmn_xml.decision_refs(tree):
         if not ref:
             problems.append(DeployProblem(name, "business rule task has no camunda:decisionRef", task_id, line))
@@ -212,6 +225,13 @@ def _timer_problem(kind: str, text: str) -> str | None:
 
 def _dmn_problems(name, tree, runtime) -> list[DeployProblem]:
     problems = []
+    decisions = [el for el in tree.iter() if bpmn_xml.local(el.tag) == "decision"]
+    if len(decisions) != 1:
+        # SpiffWorkflow 3.2 reads exactly one decision (table) per DMN file.
+        element = decisions[1].get("id") if len(decisions) > 1 else None
+        line = decisions[1].sourceline if len(decisions) > 1 else None
+        problems.append(DeployProblem(name, f"a DMN file must hold exactly one decision, not {len(decisions)}",
+                                      element, line))
     for element, line, kind, text in bpmn_xml.dmn_cells(tree):
         if not text or text == "-":
             continue

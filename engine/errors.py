@@ -33,6 +33,13 @@ class Conflict(PolkuError):
     code = "conflict"
 
 
+class ModelError(PolkuError):
+    """The deployed model itself is wrong in a way deploy could not see (e.g. a form rule
+    that fails to evaluate). Nothing was changed; a designer must fix the process."""
+
+    code = "model"
+
+
 class ValidationFailed(PolkuError):
     """Submitted values were rejected; `fields` maps each field id to its message."""
 

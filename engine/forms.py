@@ -53,8 +53,16 @@ class FieldType:
         if convert is not None:
             self.convert = convert  # type: ignore[method-assign]
 
+    # A contextual type's converter is called as convert(raw, context), where context is
+    # the command's unit of work (e.g. to look a reference up in the database).
+    needs_context = False
+
     def convert(self, raw: Any) -> Any:
         raise NotImplementedError(f"field type {self.name!r} has no converter")
+
+
+class ContextualFieldType(FieldType):
+    needs_context = True
 
 
 def _to_string(raw: Any) -> str:
@@ -211,7 +219,7 @@ def _constraint_error(fdef: dict, value: Any) -> FieldError | None:
     return None
 
 
-def validate_submission(fields: list[dict], data: dict, types: FieldTypes) -> dict:
+def validate_submission(fields: list[dict], data: dict, types: FieldTypes, context: Any = None) -> dict:
     """Convert and check ``data`` against ``fields``. Returns {field_id: value} for
     every defined field, or raises one FormValidationError holding every problem.
     Dates come back as ISO strings, not date objects: the result goes into task data,
@@ -237,7 +245,7 @@ def validate_submission(fields: list[dict], data: dict, types: FieldTypes) -> di
                 result[fid] = to_json_value(False if value is None and boolean else value)
             continue
         try:
-            value = ftype.convert(raw)
+            value = ftype.convert(raw, context) if ftype.needs_context else ftype.convert(raw)
         except ValueError as exc:
             errors[fid] = FieldError("type", str(exc) or "is invalid")
             continue

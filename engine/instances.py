@@ -11,6 +11,7 @@ from . import audit
 from .access import can_view_instance, instance_org_ids, require_instance_manager, require_starter
 from .errors import Conflict, NotFound, ValidationFailed
 from .models import Instance, InstanceOrganisation, Organisation, ProcessDefinition
+from .formcheck import check_rule, validated
 from .persist import advance, load_instance, load_workflow, materialised, save
 from .users import load_actor
 
@@ -24,9 +25,16 @@ def start(uow, actor: str, key: str, data: dict | None = None, business_key: str
     ).first()
     if row is None:
         raise NotFound(f"no deployed process with key {key!r}")
-    require_starter(user, row.extensions.get(key, {}).get("candidate_starter_groups", []))
+    process = row.extensions.get(key, {})
+    require_starter(user, process.get("candidate_starter_groups", []))
     defn = uow.runtime.definition(row)
+    start_form = process.get("start_form") or []
+    if start_form:
+        data = validated(uow, start_form, data or {})
     wf = uow.runtime.new_workflow(defn, data or {})
+    rule = (process.get("start_properties") or {}).get("validation_decision")
+    if rule:
+        check_rule(uow, defn, uow.runtime.start_task(wf), data, rule)
     inst = Instance(
         definition_id=row.id, process_key=row.key, version=row.version, business_key=business_key,
         status="running", lock_version=1, state=b"", started_at=uow.now, started_by=user.username,
@@ -41,7 +49,7 @@ def start(uow, actor: str, key: str, data: dict | None = None, business_key: str
     before.human_tasks, before.timers = {}, {}
     if user.organisation:
         before.organisations = {user.organisation}
-    after = advance(uow, inst, defn, wf, before)
+    after = advance(uow, inst, defn, wf, before, actor=user.username)
     audit.record(uow, user.username, "start", instance_id=inst.id,
                  details={"process_key": key, "version": row.version, "business_key": business_key,
                           "data": data or {}, "status": after.status})
@@ -104,7 +112,7 @@ def retry(uow, actor: str, instance_id: int, reason: str | None = None, data: di
         .where(InstanceOrganisation.instance_id == inst.id)))
     before = materialised(uow, inst.id, names)
     failed = uow.runtime.retry_failed(wf, data)
-    after = advance(uow, inst, defn, wf, before)
+    after = advance(uow, inst, defn, wf, before, actor=user.username)
     audit.record(uow, user.username, "retry", instance_id=inst.id,
                  details={"reason": reason, "data": data or {}, "rerun": failed, "status": after.status,
                           "error": after.error_message})

@@ -1,4 +1,4 @@
-"""The engine's tables. Alembic owns the schema (engine/migrations); these models are its source.
+"""The engine's tables. Alembic owns the schema (polku/migrations); these models are its source.
 
 Human tasks, their candidate groups and timers are materialised rows so that inboxes,
 lists and the timer worker are plain SQL, never a walk over deserialised workflows.

@@ -62,14 +62,14 @@ def load_workflow(uow, inst: Instance):
     return defn, wf, uow.runtime.snapshot(wf, defn, uow.now)
 
 
-def advance(uow, inst: Instance, defn, wf, before: Snapshot | None, action=None) -> Snapshot:
+def advance(uow, inst: Instance, defn, wf, before: Snapshot | None, action=None, actor: str = "system") -> Snapshot:
     """Run `action` (if any) then engine steps; an error becomes the instance's error state."""
     runtime = uow.runtime
     old = before.human_tasks if before else {}
     try:
         if action is not None:
             action()
-        runtime.advance(wf, defn, instance_id=inst.id, session=uow.session, now=uow.now)
+        runtime.advance(wf, defn, instance_id=inst.id, session=uow.session, now=uow.now, actor=actor)
         after = runtime.snapshot(wf, defn, uow.now)
         # Assignee, due date and priority may be expressions: evaluate them while an error
         # can still become the instance's error state.

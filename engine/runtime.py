@@ -45,6 +45,8 @@ class LoadedDefinition:
     spec: object
     subprocess_specs: dict
     extensions: dict
+    sources: dict = field(default_factory=dict)  # file name -> XML, as deployed
+    decisions: dict = field(default_factory=dict)  # decision id -> DMN engine, built on first use
 
 
 @dataclass
@@ -104,7 +106,7 @@ class Runtime:
         loaded = self.cached_definition(row.id)
         if loaded is None:
             spec, subs = self.codec.load_spec(row.spec)
-            loaded = LoadedDefinition(row.id, row.key, row.version, spec, subs, row.extensions)
+            loaded = LoadedDefinition(row.id, row.key, row.version, spec, subs, row.extensions, row.sources)
             with self._cache_lock:  # serve runs web threads and the worker thread side by side
                 self._cache[row.id] = loaded
                 if len(self._cache) > self._cache_size:
@@ -141,6 +143,40 @@ class Runtime:
             return None
         return task
 
+    def start_task(self, wf: BpmnWorkflow):
+        """The ready start event of a new workflow (where start-form rules are evaluated)."""
+        return wf.get_next_task(state=TaskState.READY)
+
+    def evaluate_decision(self, defn: LoadedDefinition, decision_id: str, task, values: dict, now: datetime) -> dict:
+        """Run a DMN decision of the definition against the task's data plus `values`,
+        without changing the task."""
+        engine = defn.decisions.get(decision_id)
+        if engine is None:
+            engine = defn.decisions[decision_id] = self._decision_engine(defn, decision_id)
+        saved = task.data
+        task.data = {**saved, **values}
+        try:
+            with bound_clock(FixedClock(now)):
+                return engine.result(task)
+        except SpiffWorkflowException as exc:
+            raise StepError(decision_id, _message_of(exc)) from exc
+        finally:
+            task.data = saved
+
+    @staticmethod
+    def _decision_engine(defn: LoadedDefinition, decision_id: str):
+        from lxml import etree
+
+        from .bpmn_xml import is_dmn
+        from .parser import PolkuParser
+
+        parser = PolkuParser()
+        for name, xml in defn.sources.items():
+            tree = etree.ElementTree(etree.fromstring(xml.encode()))
+            if is_dmn(tree):
+                parser.add_dmn_xml(tree.getroot(), filename=name)
+        return parser.get_engine(decision_id, None)
+
     def complete_human_task(self, task, values: dict) -> None:
         # Replace the dict, never mutate it: SpiffWorkflow 3.2 shares nested values between tasks.
         task.data = {**task.data, **values}
@@ -162,7 +198,7 @@ class Runtime:
                 task.data = {**task.data, **data}
         return count
 
-    def advance(self, wf: BpmnWorkflow, defn: LoadedDefinition, *, instance_id, session, now) -> None:
+    def advance(self, wf: BpmnWorkflow, defn: LoadedDefinition, *, instance_id, session, now, actor="system") -> None:
         """Engine steps, service tasks and pass-through tasks until only people or time can move it.
 
         Raises StepError naming the element when a script, expression or handler fails.
@@ -172,7 +208,7 @@ class Runtime:
             try:
                 for _ in range(MAX_SERVICE_ROUNDS):
                     wf.do_engine_steps()
-                    if not self._run_automatic(wf, defn, instance_id, session, now):
+                    if not self._run_automatic(wf, defn, instance_id, session, now, actor):
                         break
                 else:
                     raise StepError(None, "service tasks kept producing work: stopped after a safety limit")
@@ -189,15 +225,17 @@ class Runtime:
             except SpiffWorkflowException as exc:
                 raise StepError(_element_of(exc), _message_of(exc)) from exc
 
-    def _run_automatic(self, wf, defn, instance_id, session, now) -> bool:
+    def _run_automatic(self, wf, defn, instance_id, session, now, actor) -> bool:
         progressed = False
         for task in list(wf.get_tasks(state=TaskState.STARTED | TaskState.READY)):
             spec = task.task_spec
             if task.state == TaskState.STARTED and isinstance(spec, ServiceTaskMixin):
-                handler_name = defn.extensions.get(spec.bpmn_id, {}).get("handler")
+                ext = defn.extensions.get(spec.bpmn_id, {})
+                handler_name = ext.get("handler")
                 if handler_name not in self.handlers:
                     raise StepError(spec.bpmn_id, f"no service handler named {handler_name!r}")
-                call = ServiceCall(instance_id, spec.bpmn_id, handler_name, dict(task.data), now, session)
+                call = ServiceCall(instance_id, spec.bpmn_id, handler_name, dict(task.data), now, session,
+                                   actor, dict(ext.get("properties") or {}))
                 try:
                     result = self.handlers.get(handler_name)(call) or {}
                 except Exception as exc:  # a handler's failure is the instance's error, with its text

@@ -22,6 +22,8 @@ class ServiceCall:
     data: dict
     now: datetime
     session: Any
+    actor: str = "system"
+    properties: dict | None = None  # the task's camunda:properties
 
 
 Handler = Callable[[ServiceCall], "dict | None"]

@@ -8,7 +8,7 @@ from sqlalchemy import bindparam, exists, select, update
 from . import audit
 from .access import instance_org_ids, is_candidate, require_instance_manager, require_task_actor
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .forms import FormValidationError, validate_submission
+from .formcheck import check_rule, validated
 from .models import HumanTask, Instance, InstanceOrganisation
 from .persist import advance, load_workflow
 from .prepared import Prepared
@@ -128,22 +128,20 @@ def complete(uow, actor: str, task_id: str, data: dict | None) -> str:
     require_task_actor(user, task.assignee, groups, orgs)
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed("data must be a JSON object", {"data": "must be a JSON object"})
-    try:
-        values = validate_submission(task.fields, data or {}, uow.runtime.field_types)
-    except FormValidationError as exc:
-        raise ValidationFailed(
-            f"the form has {len(exc.errors)} error(s): {exc}", exc.as_dict(),
-            {k: {"code": e.code, "params": e.params} for k, e in exc.errors.items()},
-        ) from exc
+    values = validated(uow, task.fields, data or {})
     defn, wf, before = load_workflow(uow, inst)
     spiff_task = uow.runtime.ready_task(wf, task.id)
     if spiff_task is None:
         raise Conflict(f"task {task.id} is no longer open")
+    rule = (defn.extensions.get(task.element_id, {}).get("properties") or {}).get("validation_decision")
+    if rule:
+        check_rule(uow, defn, spiff_task, values, rule)
     # Compare-and-set on the task row first: of two racing completions only one gets past here.
     if _FINISH.run(uow, {"b_id": task.id, "now": uow.now, "user": user.username}) != 1:
         raise Conflict(f"task {task.id} was already handled")
     before.human_tasks.pop(task.id, None)
-    after = advance(uow, inst, defn, wf, before, action=lambda: uow.runtime.complete_human_task(spiff_task, values))
+    after = advance(uow, inst, defn, wf, before, action=lambda: uow.runtime.complete_human_task(spiff_task, values),
+                    actor=user.username)
     audit.record(uow, user.username, "complete", instance_id=inst.id, task_id=task.id,
                  details={"element_id": task.element_id, "fields": values, "status": after.status})
     return after.status

@@ -17,7 +17,7 @@ from engine.bundle import read_bundle
 from engine.clock import clock_from_env
 from engine.db import UnitOfWork, make_engine
 from engine.errors import PolkuError
-from engine.schema import upgrade
+from .schema import upgrade
 
 from .wiring import PROCESSES_DIR, build_runtime, database_url
 

@@ -11,7 +11,7 @@ from engine import deploy as deploy_mod
 from engine import users
 from engine.bundle import read_bundle
 from engine.models import User
-from engine.schema import upgrade
+from .schema import upgrade
 from engine.worker import fire_due_timers
 
 from .cli import command, main

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from engine.clock import FixedClock, parse_instant
 from engine.db import UnitOfWork, make_engine
 from engine.models import Base
-from engine.schema import upgrade
+from polku.schema import upgrade
 from polku.cli import main
 from polku.wiring import build_runtime
 

@@ -1,6 +1,7 @@
-"""Alembic environment: the connection comes from engine.schema.upgrade(), never from a file."""
+"""Alembic environment: the connection comes from polku.schema.upgrade(), never from a file."""
 from alembic import context
 
+import domain.models  # noqa: F401  (registers the domain tables on the shared metadata)
 from engine.models import Base
 
 config = context.config

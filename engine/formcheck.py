@@ -1,0 +1,37 @@
+"""Checking a submitted form: field by field (types and constraints), then the form's own
+rule, a DMN decision named by the `validation_decision` property (e.g. "at least two goals
+reached, or next steps"), so cross-field rules stay where designers can change them."""
+from __future__ import annotations
+
+from .errors import ModelError, ValidationFailed
+from .forms import FormDefinitionError, FormValidationError, validate_submission
+from .runtime import StepError
+
+
+def validated(uow, fields: list[dict], data: dict) -> dict:
+    if not isinstance(data, dict):
+        raise ValidationFailed("data must be a JSON object", {"data": "must be a JSON object"})
+    try:
+        return validate_submission(fields, data, uow.runtime.field_types, context=uow)
+    except FormValidationError as exc:
+        raise ValidationFailed(
+            f"the form has {len(exc.errors)} error(s): {exc}", exc.as_dict(),
+            {k: {"code": e.code, "params": e.params} for k, e in exc.errors.items()},
+        ) from exc
+    except FormDefinitionError as exc:
+        raise ModelError(f"the form definition is broken: {exc}") from exc
+
+
+def check_rule(uow, defn, task, values: dict, decision_id: str) -> None:
+    """Refuse the submission when the decision says it is not valid; nothing is changed."""
+    try:
+        verdict = uow.runtime.evaluate_decision(defn, decision_id, task, values, uow.now)
+    except StepError as exc:
+        raise ModelError(f"the form rule {decision_id!r} failed: {exc.message}") from exc
+    if verdict.get("valid", True) is not False:
+        return
+    field = verdict.get("error_field") or "form"
+    message = verdict.get("error_message") or "is not valid"
+    code = verdict.get("error_code") or decision_id
+    raise ValidationFailed(f"the form has 1 error(s): {field} ({message})", {field: message},
+                           {field: {"code": code, "params": {"decision": decision_id}}})
