@@ -7,6 +7,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from domain.fieldtypes import register_field_types
+from domain.handlers import register_handlers
+from domain.references import provider_field_type
 from engine.forms import default_field_types
 from engine.runtime import Runtime
 from engine.sandbox import SandboxedScriptEngine
@@ -25,8 +28,12 @@ def build_runtime() -> Runtime:
     handlers = ServiceRegistry()
     # The customer information system is an integration point: the step writes an outbox row.
     handlers.register("record_outbox", outbox_handler("customer_information_system"))
+    register_handlers(handlers)
+    field_types = default_field_types()
+    register_field_types(field_types)
+    field_types.register("provider", provider_field_type())
     return Runtime(
         script_engine=SandboxedScriptEngine(functions=standard_functions()),
         handlers=handlers,
-        field_types=default_field_types(),
+        field_types=field_types,
     )

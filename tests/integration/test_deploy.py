@@ -198,7 +198,7 @@ def test_dmn_output_entry_in_unquoted_text_is_refused(polku):
 
 def test_form_field_of_an_unregistered_type_is_refused(polku):
     assert_refused_at(polku, [DEPLOY / "unknown_field_type.bpmn"], "unknown_field_type.bpmn", "set_goals", 7,
-                      "field 'goals': unknown type 'goal_list'")
+                      "field 'goals': unknown type 'wish_list'")
 
 
 def test_script_that_imports_a_module_is_refused(polku):

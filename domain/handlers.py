@@ -1,0 +1,329 @@
+"""Service-task handlers of the job-coaching processes: they write the domain records and
+give the process what its gateways and DMN tables need. Each receives an
+`engine.services.ServiceCall` (the step's own session, so writes join its transaction) and
+returns the values to merge into the process data.
+"""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta, timezone
+
+from sqlalchemy import select
+
+from engine.models import Organisation, OutboxMessage
+from engine.services import ServiceCall, ServiceRegistry
+
+from . import rules
+from .calendar import add_business_days, period_end_limit
+from .identity import validate as validate_identity
+from .models import (
+    Client, Closure, Decision, EligibilityDecision, FollowUpMeeting, Goal, Meeting, Notice, Notification, Period,
+    Provider, Redirection, Statement, WeeklyReview,
+)
+
+LIMIT_KEYS = ("min_period_days", "max_period_months", "max_periods", "window_months", "window_limit_months")
+CIS_TOPIC = "customer_information_system"
+
+
+def _day(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
+def _midnight_after(day: date) -> str:
+    """Timers fire when a day is over: at the start of the next one (UTC)."""
+    return datetime.combine(day + timedelta(days=1), time(), timezone.utc).isoformat()
+
+
+def _limits(data: dict) -> dict:
+    return {k: int(data[k]) for k in LIMIT_KEYS}
+
+
+def _client_periods(session, identity_code: str, exclude_id: int | None = None) -> list[tuple[date, date]]:
+    rows = session.scalars(select(Period).join(Client, Client.id == Period.client_id)
+                           .where(Client.identity_code == identity_code))
+    return [(p.actual_start or p.planned_start, p.actual_end or p.planned_end) for p in rows if p.id != exclude_id]
+
+
+def _period(call: ServiceCall) -> Period:
+    return call.session.get(Period, int(call.data["period_id"]))
+
+
+def _outbox(call: ServiceCall, topic: str, payload: dict) -> None:
+    call.session.add(OutboxMessage(instance_id=call.instance_id, topic=topic, payload=payload, created_at=call.now))
+
+
+def _notice(call: ServiceCall, kind: str, recipient: str, period_id=None, **details) -> None:
+    call.session.add(Notice(instance_id=call.instance_id, period_id=period_id, kind=kind, recipient_role=recipient,
+                            created_at=call.now, details=details))
+
+
+# --- referral --------------------------------------------------------------------------
+def coaching_history(call: ServiceCall) -> dict:
+    data = call.data
+    periods = _client_periods(call.session, data["client_hetu"])
+    return rules.check_referral(periods, _day(data["planned_start"]), _day(data["planned_end"]), _limits(data))
+
+
+def record_refusal(call: ServiceCall) -> dict:
+    client = call.session.scalar(select(Client).where(Client.identity_code == call.data["client_hetu"]))
+    call.session.add(EligibilityDecision(
+        instance_id=call.instance_id, client_id=client.id if client else None, decided_at=call.now, eligible=False,
+        reason=call.data.get("refusal_reason"), details={k: call.data.get(k) for k in (
+            "planned_days", "planned_end_limit", "history_consecutive", "window_days_max", "window_limit_days")}))
+    return {}
+
+
+def record_referral(call: ServiceCall) -> dict:
+    data, session = call.data, call.session
+    code = validate_identity(data["client_hetu"])
+    client = session.scalar(select(Client).where(Client.identity_code == code.code))
+    if client is None:
+        client = Client(identity_code=code.code, temporary_code=code.temporary, created_at=call.now,
+                        name="", language="fi", municipality="")
+        session.add(client)
+    client.name, client.language, client.municipality = data["client_name"], data["client_language"], data["municipality"]
+    provider = session.scalar(select(Organisation).where(Organisation.name == data["provider"]))
+    start, end = _day(data["planned_start"]), _day(data["planned_end"])
+    session.flush()
+    period = Period(client_id=client.id, provider_organisation_id=provider.id, instance_id=call.instance_id, number=1,
+                    planned_start=start, planned_end=end, status="referred", created_at=call.now)
+    session.add(period)
+    session.add(EligibilityDecision(instance_id=call.instance_id, client_id=client.id, decided_at=call.now,
+                                    eligible=True, reason=None, details={}))
+    session.flush()
+    _outbox(call, CIS_TOPIC, {"event": "referral", "client": code.code, "provider": provider.name,
+                              "planned_start": start.isoformat(), "planned_end": end.isoformat(),
+                              "service_need": data.get("service_need"), "other_services": data.get("other_services")})
+    due = add_business_days(call.now.date(), int(data["start_notice_business_days"]))
+    return {
+        "client_id": client.id, "client_temporary_code": code.temporary, "period_id": period.id, "period_number": 1,
+        **_period_dates(start, end, data),
+        "start_notice_due": _midnight_after(due),
+        "case_organisations": [provider.name],
+        "review_count": 0, "absence_streak": 0, "notice_kind": None, "reassessment_done": False,
+    }
+
+
+def _period_dates(start: date, end: date, data: dict) -> dict:
+    return {
+        "period_start": start.isoformat(), "period_end": end.isoformat(), "period_end_at": _midnight_after(end),
+        "reassessment_at": (end - timedelta(days=int(data["reassessment_lead_days"]))).isoformat(),
+    }
+
+
+# --- start, goals, weeks ---------------------------------------------------------------
+def record_start(call: ServiceCall) -> dict:
+    period = _period(call)
+    period.actual_start = _day(call.data["actual_start"])
+    period.coaching_mode, period.coaching_format = call.data.get("coaching_mode"), call.data.get("coaching_format")
+    period.status = "active"
+    call.session.add(Notification(instance_id=call.instance_id, period_id=period.id, kind="start", sent_at=call.now,
+                                  details={"actual_start": period.actual_start.isoformat(), "by": call.actor}))
+    _outbox(call, "start_notification", {"period_id": period.id, "actual_start": period.actual_start.isoformat()})
+    return {"start_notified": True}
+
+
+def escalate_start_notice(call: ServiceCall) -> dict:
+    for recipient in ("official", "manager"):
+        _notice(call, "start_notice_overdue", recipient, call.data.get("period_id"), due=call.data.get("start_notice_due"))
+    return {}
+
+
+def record_goals(call: ServiceCall) -> dict:
+    period = _period(call)
+    revised = call.element_id != "record_goals"
+    for old in call.session.scalars(select(Goal).where(Goal.period_id == period.id)):
+        call.session.delete(old)
+    for i, goal in enumerate(call.data["goals"]):
+        call.session.add(Goal(period_id=period.id, position=i, category=goal["category"], description=goal["description"],
+                              verification=goal["verification"], revised=revised))
+    if call.data.get("meetings_per_week"):
+        period.meetings_per_week = int(call.data["meetings_per_week"])
+    return {}
+
+
+def record_week(call: ServiceCall) -> dict:
+    data, period = call.data, _period(call)
+    number = int(data.get("review_count") or 0) + 1
+    meetings = data.get("meetings") or []
+    flags = {k: bool(data.get(k)) for k in ("other_service_need", "goals_unrealistic", "interruption_justified")}
+    result = rules.week_review(int(data.get("absence_streak") or 0), meetings, int(data.get("absence_days") or 0),
+                               int(data["absence_limit_days"]), flags)
+    call.session.add(WeeklyReview(period_id=period.id, week_number=number, reviewed_at=call.now,
+                                  absence_days=int(data.get("absence_days") or 0),
+                                  absence_streak=result["absence_streak"], notes=data.get("notes"), **flags))
+    for m in meetings:
+        call.session.add(Meeting(period_id=period.id, held_on=_day(m["date"]), kind=m["kind"], week_number=number))
+    if result["week_without_meeting"]:
+        _notice(call, "week_without_meeting", "manager", period.id, week=number)  # R2
+    if result["notice_kind"]:  # R8, R9
+        kind = "absence" if result["notice_kind"] == "interruption" and not flags["interruption_justified"] \
+            else result["notice_kind"]
+        _notice(call, kind, "official", period.id, week=number, absence_streak=result["absence_streak"])
+    due = (period.number == 1 and not data.get("reassessment_done")
+           and call.now.date() >= _day(data["reassessment_at"]))
+    return {**result, "review_count": number, "reassessment_due": bool(due)}
+
+
+# --- second period ---------------------------------------------------------------------
+def second_period_history(call: ServiceCall) -> dict:
+    period = _period(call)
+    client = call.session.get(Client, period.client_id)
+    periods = _client_periods(call.session, client.identity_code, exclude_id=period.id)
+    first_end = period.planned_end
+    periods.append((period.actual_start or period.planned_start, first_end))
+    result = rules.check_second_period(periods, first_end, _limits(call.data))
+    return {**result, "window_limit_days": result["sp_window_limit_days"]}
+
+
+def record_second_period(call: ServiceCall) -> dict:
+    period, data = _period(call), call.data
+    if call.element_id == "record_no_second_period":
+        decision, reason = "not_needed", data.get("justification")
+    elif call.element_id == "record_second_period_forbidden":
+        decision, reason = "forbidden", data.get("second_period_reason")
+        _notice(call, "second_period_forbidden", "official", period.id, reason=reason)
+    else:
+        decision = "approved" if data.get("decision") == "approve" else "refused"
+        reason = data.get("reason")
+    period.second_period_decision, period.second_period_reason = decision, reason
+    call.session.add(Decision(instance_id=call.instance_id, period_id=period.id, kind="second_period",
+                              decision=decision, reason=reason, decided_by=call.actor, decided_at=call.now))
+    return {"reassessment_done": True, "reassessment_due": False}
+
+
+def load_period_state(call: ServiceCall) -> dict:
+    period = _period(call)
+    return {"period_number": period.number, "second_period_approved": period.second_period_decision == "approved"}
+
+
+def start_second_period(call: ServiceCall) -> dict:
+    first, data = _period(call), call.data
+    first.status, first.actual_end, first.end_reason = "ended", first.planned_end, "second_period"
+    start = first.planned_end + timedelta(days=1)
+    end = period_end_limit(start, int(data["max_period_months"]))
+    second = Period(client_id=first.client_id, provider_organisation_id=first.provider_organisation_id,
+                    instance_id=call.instance_id, number=2, planned_start=start, planned_end=end, actual_start=start,
+                    status="active", coaching_mode=first.coaching_mode, coaching_format=first.coaching_format,
+                    meetings_per_week=first.meetings_per_week, created_at=call.now)
+    call.session.add(second)
+    call.session.flush()
+    for goal in call.session.scalars(select(Goal).where(Goal.period_id == first.id)):
+        goal.period_id = second.id  # the goals carry on into the second period
+    return {"period_id": second.id, "period_number": 2, **_period_dates(start, end, data),
+            "review_count": 0, "absence_streak": 0, "notice_kind": None, "end_period": False,
+            "second_period_approved": False}
+
+
+# --- notices and decisions -------------------------------------------------------------
+def record_redirection(call: ServiceCall) -> dict:
+    call.session.add(Redirection(instance_id=call.instance_id, period_id=int(call.data["period_id"]),
+                                 target_service=call.data["target_service"], description=call.data["description"],
+                                 created_at=call.now))
+    return {}
+
+
+def record_decision(call: ServiceCall) -> dict:
+    kind = (call.properties or {}).get("kind", call.element_id)
+    data = call.data
+    call.session.add(Decision(instance_id=call.instance_id, period_id=data.get("period_id"), kind=kind,
+                              decision=data["decision"], reason=data.get("reason") or data.get("ground"),
+                              decided_by=call.actor, decided_at=call.now))
+    return {}
+
+
+def record_interruption(call: ServiceCall) -> dict:
+    period = _period(call)
+    period.status, period.actual_end = "interrupted", call.now.date()
+    period.end_reason = call.data.get("ground") or call.data.get("reason") or "interrupted"
+    return {"interrupted": True}
+
+
+def record_hard_end(call: ServiceCall) -> dict:
+    period = _period(call)
+    period.status, period.actual_end, period.end_reason = "ended", period.planned_end, "max_duration"
+    return {"notice_kind": None}
+
+
+# --- closure ---------------------------------------------------------------------------
+def record_closure(call: ServiceCall) -> dict:
+    period, data = _period(call), call.data
+    goals = {g.position: g for g in call.session.scalars(select(Goal).where(Goal.period_id == period.id))}
+    for result in data.get("goal_results") or []:
+        goal = goals.get(int(result["goal"]))
+        if goal is not None:
+            goal.reached, goal.evidence = bool(result["reached"]), result.get("evidence")
+    if period.status in ("referred", "active"):
+        period.status, period.actual_end = "ended", call.now.date()
+        period.end_reason = period.end_reason or "closed"
+    call.session.add(Closure(instance_id=call.instance_id, period_id=period.id,
+                             employment_status=data["employment_status"], outcome_areas=data.get("outcome_areas") or [],
+                             next_steps=data.get("next_steps"), closed_at=call.now))
+    return {}
+
+
+def send_statement(call: ServiceCall) -> dict:
+    data = call.data
+    call.session.add(Statement(instance_id=call.instance_id, period_id=int(data["period_id"]), kind=data["statement_kind"],
+                               text=data["statement_text"], reviewed_with_client=bool(data.get("reviewed_with_client")),
+                               sent_at=call.now))
+    for recipient in ("client", "official"):
+        _outbox(call, "final_statement", {"to": recipient, "kind": data["statement_kind"], "period_id": data["period_id"]})
+    return {}
+
+
+def send_end_notification(call: ServiceCall) -> dict:
+    period = _period(call)
+    call.session.add(Notification(instance_id=call.instance_id, period_id=period.id, kind="end", sent_at=call.now,
+                                  details={"status": period.status, "end_reason": period.end_reason}))
+    _outbox(call, "end_notification", {"period_id": period.id, "status": period.status})
+    return {"end_notified": True}
+
+
+def record_feedback(call: ServiceCall) -> dict:
+    call.session.add(Decision(instance_id=call.instance_id, period_id=call.data.get("period_id"),
+                              kind="feedback_discussion", decision="held", reason=call.data.get("notes"),
+                              decided_by=call.actor, decided_at=call.now))
+    return {}
+
+
+# --- providers -------------------------------------------------------------------------
+def register_provider(call: ServiceCall) -> dict:
+    data = call.data
+    org = call.session.scalar(select(Organisation).where(Organisation.name == data["provider"]))
+    provider = call.session.scalar(select(Provider).where(Provider.organisation_id == org.id))
+    if provider is None:
+        provider = Provider(organisation_id=org.id, methods="", municipalities="", updated_at=call.now)
+        call.session.add(provider)
+    for key in ("methods", "municipalities", "start_dates", "non_stop", "places_at_once", "places_per_year",
+                "target_group"):
+        setattr(provider, key, data.get(key))
+    provider.non_stop = bool(data.get("non_stop"))
+    provider.updated_at = call.now
+    call.session.flush()
+    return {"provider_id": provider.id, "case_organisations": [org.name]}
+
+
+def record_follow_up(call: ServiceCall) -> dict:
+    data = call.data
+    call.session.add(FollowUpMeeting(provider_id=int(data["provider_id"]), instance_id=call.instance_id,
+                                     held_on=_day(data["held_on"]), notes=data["notes"], actions=data.get("actions"),
+                                     recorded_by=call.actor, recorded_at=call.now))
+    return {}
+
+
+HANDLERS = {
+    "coaching_history": coaching_history, "record_refusal": record_refusal, "record_referral": record_referral,
+    "record_start": record_start, "escalate_start_notice": escalate_start_notice, "record_goals": record_goals,
+    "record_week": record_week, "second_period_history": second_period_history,
+    "record_second_period": record_second_period, "load_period_state": load_period_state,
+    "start_second_period": start_second_period, "record_redirection": record_redirection,
+    "record_decision": record_decision, "record_interruption": record_interruption,
+    "record_hard_end": record_hard_end, "record_closure": record_closure, "send_statement": send_statement,
+    "send_end_notification": send_end_notification, "record_feedback": record_feedback,
+    "register_provider": register_provider, "record_follow_up": record_follow_up,
+}
+
+
+def register_handlers(registry: ServiceRegistry) -> None:
+    for name, handler in HANDLERS.items():
+        registry.register(name, handler)
