@@ -27,6 +27,7 @@ IGNORED_CHILDREN = {
     "sequenceFlow", "laneSet", "documentation", "extensionElements", "textAnnotation", "association",
     "dataObject", "dataObjectReference", "dataStoreReference", "ioSpecification", "property",
     "dataInputAssociation", "dataOutputAssociation", "group", "category",
+    "incoming", "outgoing",  # a subProcess's own flow references sit among its children
 }
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -194,14 +195,18 @@ def check_expression(script_engine, kind: str, text: str) -> str | None:
     return None
 
 
+# What an unquoted ISO 8601 value looks like (P14D, PT1H, R3/P1D, 2026-01-01T…), as opposed
+# to a variable name such as `period_end_at`.
+_ISO_LIKE = re.compile(r"(R\d*/.*|P(\d|T\d).*|\d{4}-\d{2}-\d{2}.*)", re.IGNORECASE)
+
+
 def _timer_problem(kind: str, text: str) -> str | None:
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError):
-        head = text.strip().upper()
-        if head[:1] in ("P", "R") or head[:1].isdigit():
+        if _ISO_LIKE.fullmatch(text.strip()):
             return f"{kind} {text!r} must be a quoted Python string, e.g. \"{text}\" (expressions are Python, not FEEL)"
-        return None  # an expression over process data: checked when it runs
+        return None  # an expression over process data (e.g. a variable): checked when it runs
     if not isinstance(value, str):
         return f"{kind} must give an ISO 8601 text, not {type(value).__name__}"
     from .timers import parse_cycle

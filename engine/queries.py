@@ -84,7 +84,7 @@ def show(uow, instance_id: int, actor: str | None = None) -> dict:
     if actor is not None and not can_view_instance(load_actor(uow, actor), instance_org_ids(uow.session, instance_id)):
         raise NotFound(f"no instance {instance_id}")
     _defn, wf, _snap = load_workflow(uow, inst)
-    data = dict(wf.last_task.data) if wf.last_task is not None else dict(wf.data)
+    data = uow.runtime.current_data(wf)
     from .jsonvalues import to_json
 
     timers = uow.session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at))

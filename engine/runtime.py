@@ -177,11 +177,12 @@ class Runtime:
                 parser.add_dmn_xml(tree.getroot(), filename=name)
         return parser.get_engine(decision_id, None)
 
-    def complete_human_task(self, task, values: dict) -> None:
+    def complete_human_task(self, task, values: dict, now: datetime) -> None:
         # Replace the dict, never mutate it: SpiffWorkflow 3.2 shares nested values between tasks.
         task.data = {**task.data, **values}
         try:
-            task.run()
+            with bound_clock(FixedClock(now)):  # completing may re-check timers (boundary events)
+                task.run()
         except SpiffWorkflowException as exc:
             raise StepError(_element_of(exc) or task.task_spec.bpmn_id, _message_of(exc)) from exc
 
@@ -284,6 +285,19 @@ class Runtime:
                     kind = TIMER_KINDS[type(task.task_spec.event_definition)]
                     snap.timers[str(task.id)] = TimerView(str(task.id), task.task_spec.bpmn_id, kind, due)
         return snap
+
+    def current_data(self, wf: BpmnWorkflow) -> dict:
+        """The data as it stands now. Branches and subprocesses each carry their own copy, so
+        merge the copies of the open tasks (anywhere, subprocesses included) and of the last
+        task that ran, newest last so that it wins."""
+        workflows = [wf, *wf.subprocesses.values()]
+        live = [t for w in workflows for t in w.tasks.values()
+                if t.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR)]
+        finished = [w.last_task for w in workflows if w.last_task is not None]
+        merged: dict = dict(wf.data)
+        for task in sorted(live + finished, key=lambda t: t.last_state_change):
+            merged.update(task.data)
+        return merged
 
     def failed_tasks(self, wf: BpmnWorkflow) -> list:
         return [t for t in wf.tasks.values() if t.state == TaskState.ERROR]

@@ -140,7 +140,7 @@ def complete(uow, actor: str, task_id: str, data: dict | None) -> str:
     if _FINISH.run(uow, {"b_id": task.id, "now": uow.now, "user": user.username}) != 1:
         raise Conflict(f"task {task.id} was already handled")
     before.human_tasks.pop(task.id, None)
-    after = advance(uow, inst, defn, wf, before, action=lambda: uow.runtime.complete_human_task(spiff_task, values),
+    after = advance(uow, inst, defn, wf, before, action=lambda: uow.runtime.complete_human_task(spiff_task, values, uow.now),
                     actor=user.username)
     audit.record(uow, user.username, "complete", instance_id=inst.id, task_id=task.id,
                  details={"element_id": task.element_id, "fields": values, "status": after.status})

@@ -70,6 +70,34 @@ def serve(env, host, port):
         time.sleep(0)
 
 
+DEMO_PROVIDERS = {
+    "Valmennus Oy": {"methods": "Yksilövalmennus ja työnhakuryhmät", "municipalities": "Helsinki, Espoo, Vantaa",
+                     "start_dates": "", "non_stop": True, "places_at_once": 25, "places_per_year": 80,
+                     "target_group": "Pitkään työttömänä olleet"},
+    "Polku Coaching Ab": {"methods": "Individuell coachning på svenska och finska", "municipalities": "Helsinki",
+                          "start_dates": "1.2., 1.5., 1.9.", "non_stop": False, "places_at_once": 10,
+                          "places_per_year": 30, "target_group": "Svenskspråkiga arbetssökande"},
+}
+
+
+def _register_demo_providers(env) -> None:
+    """Each demo provider's register entry, through the provider follow-up process itself."""
+    from domain.models import Provider
+    from engine import instances
+    from engine.models import Organisation
+
+    with env.uow() as uow:
+        registered = set(uow.session.scalars(
+            select(Organisation.name).join(Provider, Provider.organisation_id == Organisation.id)))
+    for name, entry in DEMO_PROVIDERS.items():
+        if name in registered:
+            continue
+        with env.uow() as uow:
+            instances.start(uow, "esihenkilo", "provider_follow_up", {"provider": name, **entry})
+            uow.commit()
+        click.echo(f"provider {name} registered")
+
+
 @main.command()
 @click.pass_obj
 @command
@@ -88,6 +116,8 @@ def demo(env):
             if username not in existing:
                 users.add_user(uow, "system", username, roles, org, kind, name)
         uow.commit()
+    if files:
+        _register_demo_providers(env)
     click.echo("demo users:")
     for username, _name, roles, org, _kind in DEMO_USERS:
         click.echo(f"  {username:<14} {','.join(roles):<10} {org or '-'}")
