@@ -99,6 +99,7 @@ def record_referral(call: ServiceCall) -> dict:
         **_period_dates(start, end, data),
         "start_notice_due": _midnight_after(due),
         "case_organisations": [provider.name],
+        "case_title": client.name,
         "review_count": 0, "absence_streak": 0, "notice_kind": None, "reassessment_done": False,
     }
 
@@ -300,7 +301,7 @@ def register_provider(call: ServiceCall) -> dict:
     provider.non_stop = bool(data.get("non_stop"))
     provider.updated_at = call.now
     call.session.flush()
-    return {"provider_id": provider.id, "case_organisations": [org.name]}
+    return {"provider_id": provider.id, "case_organisations": [org.name], "case_title": org.name}
 
 
 def record_follow_up(call: ServiceCall) -> dict:

@@ -68,6 +68,22 @@ class User(Base):
     display_name: Mapped[str] = mapped_column(String(200))
     organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     password_hash: Mapped[str | None] = mapped_column(String(300))
+    locale: Mapped[str | None] = mapped_column(String(5))
+    # Lockout after repeated failed logins; kept in the database so every web process agrees.
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SavedFilter(Base):
+    """An inbox filter a user saved under a name (server-side, per user)."""
+
+    __tablename__ = "saved_filters"
+    __table_args__ = (UniqueConstraint("user_id", "name", name="uq_saved_filters_user_name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    query: Mapped[dict] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -105,6 +121,8 @@ class Instance(Base):
     process_key: Mapped[str] = mapped_column(String(200), index=True)
     version: Mapped[int] = mapped_column(Integer)
     business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    # What lists show for the case (the process sets `case_title`, e.g. the client's name).
+    title: Mapped[str | None] = mapped_column(String(300))
     status: Mapped[str] = mapped_column(String(20), index=True)
     # Optimistic lock: every write is UPDATE ... WHERE lock_version = <what was read>.
     lock_version: Mapped[int] = mapped_column(Integer, default=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from types import SimpleNamespace
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import String, bindparam, delete, func, insert, select, update
 
 from .errors import Conflict, NotFound
 from .models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition, TaskCandidateGroup, Timer
@@ -24,6 +24,7 @@ _SAVE = Prepared(
     .values(
         state=bindparam("state"), status=bindparam("status"), lock_version=bindparam("lock"),
         error_element=bindparam("error_element"), error_message=bindparam("error_message"),
+        title=func.coalesce(bindparam("title", type_=String), _INSTANCES.c.title),
         updated_at=bindparam("updated_at"), ended_at=bindparam("ended_at"),
     )
 )
@@ -91,7 +92,7 @@ def save(uow, inst: Instance, wf, defn, before: Snapshot | None, after: Snapshot
     count = _SAVE.run(uow, {
         "b_id": inst.id, "b_lock": inst.lock_version, "state": uow.runtime.dump(wf), "status": status,
         "lock": inst.lock_version + 1, "error_element": after.error_element,
-        "error_message": after.error_message, "updated_at": now, "ended_at": ended,
+        "error_message": after.error_message, "updated_at": now, "ended_at": ended, "title": after.title,
     })
     if count != 1:
         raise Conflict(f"instance {inst.id} was changed by someone else meanwhile; nothing was saved")

@@ -1,7 +1,7 @@
 """Reads for lists and views: SQL over the materialised tables (only `show` opens a workflow)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, or_, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from .access import can_view_instance, instance_org_ids
 from .errors import NotFound
@@ -57,6 +57,50 @@ def tasks_for(uow, actor: str | None, instance_id: int | None = None, only_runni
         ):
             groups[tid].add(g)
     return [task_dict(r, groups[r.id]) for r in rows]
+
+
+SORTS = {
+    "due": lambda: (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at),
+    "priority": lambda: (HumanTask.priority.is_(None), HumanTask.priority.desc(), HumanTask.created_at),
+    "created": lambda: (HumanTask.created_at,),
+}
+
+
+def inbox(uow, actor: str, *, scope: str = "all", step: str | None = None, overdue: bool = False,
+          sort: str = "due", page: int = 1, per_page: int = 20) -> dict:
+    """The tasks `actor` may act on, filtered, sorted and paged in SQL.
+
+    scope: "mine" (assigned to me), "groups" (unclaimed in my groups and organisation), or both."""
+    user = load_actor(uow, actor)
+    in_group = exists().where(TaskCandidateGroup.task_id == HumanTask.id,
+                              TaskCandidateGroup.group_name.in_(sorted(user.roles)))
+    in_org = exists().where(InstanceOrganisation.instance_id == HumanTask.instance_id,
+                            InstanceOrganisation.organisation_id == user.organisation_id)
+    mine = HumanTask.assignee == user.username
+    groups = and_(HumanTask.assignee.is_(None), in_group, in_org)
+    who = {"mine": mine, "groups": groups}.get(scope, or_(mine, groups))
+    where = [HumanTask.state == "ready", Instance.status == "running", who]
+    if step:
+        where.append(HumanTask.element_id == step)
+    if overdue:
+        where.append(HumanTask.due_at < uow.now)
+    base = select(HumanTask, Instance.title, Instance.process_key).join(Instance, Instance.id == HumanTask.instance_id)
+    total = uow.session.scalar(select(func.count()).select_from(base.where(*where).subquery()))
+    rows = uow.session.execute(
+        base.where(*where).order_by(*SORTS.get(sort, SORTS["due"])(), HumanTask.id)
+        .limit(per_page).offset((max(page, 1) - 1) * per_page)
+    ).all()
+    steps = uow.session.execute(
+        select(HumanTask.element_id, HumanTask.name, Instance.process_key).distinct()
+        .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.state == "ready", who)
+        .order_by(HumanTask.element_id)).all()
+    items = []
+    for task, title, process_key in rows:
+        item = task_dict(task, set(task.candidate_groups or ()))
+        item.update(title=title, process_key=process_key)
+        items.append(item)
+    return {"items": items, "total": total, "page": max(page, 1), "per_page": per_page,
+            "steps": [{"element_id": e, "name": n, "process_key": k} for e, n, k in steps]}
 
 
 def instances(uow, status: str | None = None) -> list[dict]:

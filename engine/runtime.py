@@ -35,6 +35,8 @@ MAX_TASK_DEPTH = 900
 MAX_SERVICE_ROUNDS = 200
 # Process variable through which a process adds organisations to its instance.
 ORGANISATIONS_VARIABLE = "case_organisations"
+# Process variable naming the case in lists (e.g. the client's name).
+TITLE_VARIABLE = "case_title"
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,7 @@ class Snapshot:
     error_element: str | None = None
     error_message: str | None = None
     views: dict = field(default_factory=dict)  # task id -> HumanTaskView, for tasks new in this step
+    title: str | None = None
 
 
 class StepError(Exception):
@@ -277,7 +280,10 @@ class Runtime:
             snap.organisations.update(_organisations(task.data))
         if wf.last_task is not None:
             snap.organisations.update(_organisations(wf.last_task.data))
+            snap.title = wf.last_task.data.get(TITLE_VARIABLE)
         snap.organisations.update(_organisations(wf.data))
+        for task in snap.human_tasks.values():
+            snap.title = task.data.get(TITLE_VARIABLE) or snap.title
         for task in list(wf.event_manager.tasks.values()):
             if type(task.task_spec.event_definition) in TIMER_KINDS and task.state == TaskState.WAITING:
                 due = due_time(task)

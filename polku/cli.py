@@ -12,7 +12,7 @@ import click
 from sqlalchemy.exc import DBAPIError
 
 from engine import deploy as deploy_mod
-from engine import instances, queries, tasks, users
+from engine import accounts, instances, queries, tasks, users
 from engine.bundle import read_bundle
 from engine.clock import clock_from_env
 from engine.db import UnitOfWork, make_engine
@@ -157,13 +157,17 @@ def user():
 @click.option("--org", default=None, help="organisation name (created when new)")
 @click.option("--org-kind", type=click.Choice(users.ORG_KINDS), default="area", show_default=True)
 @click.option("--name", default=None, help="display name")
+@click.option("--password-stdin", is_flag=True, help="read the password from standard input (one line)")
 @click.option("--as", "actor", default="system", show_default=True)
 @json_option
 @click.pass_obj
 @command
-def user_add(env, username, roles, org, org_kind, name, actor, as_json):
+def user_add(env, username, roles, org, org_kind, name, password_stdin, actor, as_json):
+    password_hash = None
+    if password_stdin:
+        password_hash = accounts.hash_password(click.get_text_stream("stdin").readline().rstrip("\r\n"))
     with env.uow() as uow:
-        created = users.add_user(uow, actor, username, list(roles), org, org_kind, name)
+        created = users.add_user(uow, actor, username, list(roles), org, org_kind, name, password_hash)
         uow.commit()
     _emit(as_json, {"id": created.id, "username": created.username}, f"user {created.username} added")
 

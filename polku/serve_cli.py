@@ -8,7 +8,7 @@ import click
 from sqlalchemy import select
 
 from engine import deploy as deploy_mod
-from engine import users
+from engine import accounts, users
 from engine.bundle import read_bundle
 from engine.models import User
 from .schema import upgrade
@@ -57,9 +57,11 @@ def run_worker_loop(env, interval: float, stop: threading.Event) -> None:
 @command
 def serve(env, host, port):
     """Run the web app with a timer worker thread."""
-    from web import create_app
+    from web import DEV_SECRET, create_app
 
     app = create_app({"DATABASE_URL": env.url})
+    if app.config["SECRET_KEY"] == DEV_SECRET:
+        click.echo("warning: using the development secret key; set POLKU_SECRET_KEY in production", err=True)
     stop = threading.Event()
     thread = threading.Thread(target=run_worker_loop, args=(env, 5.0, stop), daemon=True, name="polku-worker")
     thread.start()
@@ -114,10 +116,17 @@ def demo(env):
         existing = set(uow.session.scalars(select(User.username)))
         for username, name, roles, org, kind in DEMO_USERS:
             if username not in existing:
-                users.add_user(uow, "system", username, roles, org, kind, name)
+                users.add_user(uow, "system", username, roles, org, kind, name,
+                               accounts.hash_password(demo_password(username)))
         uow.commit()
     if files:
         _register_demo_providers(env)
-    click.echo("demo users:")
+    click.echo("demo users (log in at http://127.0.0.1:5000/):")
+    click.echo(f"  {'username':<14} {'roles':<10} {'organisation':<26} password")
     for username, _name, roles, org, _kind in DEMO_USERS:
-        click.echo(f"  {username:<14} {','.join(roles):<10} {org or '-'}")
+        click.echo(f"  {username:<14} {','.join(roles):<10} {org or '-':<26} {demo_password(username)}")
+
+
+def demo_password(username: str) -> str:
+    """Demo accounts only: a password a newcomer can read off the table."""
+    return f"{username}-demo"

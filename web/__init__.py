@@ -1,14 +1,59 @@
-"""The Flask front end. Knows no SpiffWorkflow: it calls engine commands and queries."""
+"""The Flask front end. Knows no SpiffWorkflow: it calls engine and domain commands and queries.
+
+`create_app(config=None)` builds everything; nothing is built at import time. Each request that
+changes something runs one command in one unit of work (see `web.context`).
+"""
 from __future__ import annotations
 
+import importlib
+import os
+
 from flask import Flask
+
+DEV_SECRET = "polku-development-only-secret"  # noqa: S105  refused in production below
+
+
+def _default_runtime_factory() -> str:
+    return os.environ.get("POLKU_RUNTIME_FACTORY", "polku.wiring:build_runtime")
 
 
 def create_app(config: dict | None = None) -> Flask:
     app = Flask(__name__)
-    app.config.from_mapping(DATABASE_URL=None)
+    app.config.from_mapping(
+        SECRET_KEY=os.environ.get("POLKU_SECRET_KEY", DEV_SECRET),
+        DATABASE_URL=os.environ.get("POLKU_DATABASE_URL", "sqlite:///instance/polku.db"),
+        PRODUCTION=os.environ.get("POLKU_ENV", "development") == "production",
+        RUNTIME_FACTORY=_default_runtime_factory(),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_NAME="polku_session",
+        PERMANENT_SESSION_LIFETIME=8 * 3600,
+        WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead of a clock
+        INBOX_PAGE_SIZE=20,
+    )
     if config:
         app.config.update(config)
+    # Secure cookies everywhere except a developer's debug server.
+    if "SESSION_COOKIE_SECURE" not in (config or {}):
+        app.config["SESSION_COOKIE_SECURE"] = not app.debug
+    if app.config["PRODUCTION"] and app.config["SECRET_KEY"] == DEV_SECRET:
+        raise RuntimeError("refusing to start in production with the development secret key: set POLKU_SECRET_KEY")
+
+    module, _, name = app.config["RUNTIME_FACTORY"].partition(":")
+    runtime = getattr(importlib.import_module(module), name)()
+
+    from . import context, i18n, security
+    from .i18n import bp as i18n_bp
+    from .auth import bp as auth_bp
+    from .cases import bp as cases_bp
+    from .referrals import bp as referrals_bp
+    from .tasks import bp as tasks_bp
+
+    context.init_app(app, runtime)
+    security.init_app(app)
+    i18n.init_app(app)
+    for blueprint in (auth_bp, i18n_bp, tasks_bp, referrals_bp, cases_bp):
+        app.register_blueprint(blueprint)
 
     @app.get("/healthz")
     def healthz():

@@ -1,0 +1,109 @@
+"""Logging in, passwords, lockout and per-user preferences (language, saved inbox filters).
+
+Passwords are hashed with werkzeug.security (scrypt). State lives in the database, never in a
+web process, so any number of processes agree on lockouts and preferences.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from . import audit
+from .errors import Forbidden, NotFound, ValidationFailed
+from .models import SavedFilter, User
+from .users import load_actor
+
+MAX_FAILURES = 5
+LOCKOUT = timedelta(minutes=5)
+LOCALES = ("fi", "sv", "en")
+MIN_PASSWORD = 10
+
+
+class LoginFailed(Forbidden):
+    """Always the same words, whatever was wrong: the page must not tell which part."""
+
+    def __init__(self):
+        super().__init__("wrong username or password, or the account is locked for a while")
+
+
+def hash_password(password: str) -> str:
+    if len(password or "") < MIN_PASSWORD:
+        raise ValidationFailed(f"password: must be at least {MIN_PASSWORD} characters",
+                               {"password": f"must be at least {MIN_PASSWORD} characters"})
+    return generate_password_hash(password)
+
+
+def set_password(uow, actor: str, username: str, password: str) -> None:
+    user = uow.session.scalar(select(User).where(User.username == username))
+    if user is None:
+        raise NotFound(f"no user named {username!r}")
+    user.password_hash = hash_password(password)
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(uow, actor, "set_password", details={"username": username})
+
+
+def authenticate(uow, username: str, password: str):
+    """The Actor for a correct password; LoginFailed otherwise (and the failure counted)."""
+    user = uow.session.scalar(select(User).where(User.username == (username or "").strip()))
+    now = uow.now
+    if user is None or not user.password_hash:
+        check_password_hash(generate_password_hash("x"), password or "")  # same work either way
+        audit.record(uow, "anonymous", "login_failed", details={"username": (username or "")[:100]})
+        raise LoginFailed()
+    if user.locked_until is not None and user.locked_until > now:
+        audit.record(uow, user.username, "login_locked")
+        raise LoginFailed()
+    if not check_password_hash(user.password_hash, password or ""):
+        user.failed_logins = (user.failed_logins or 0) + 1
+        if user.failed_logins >= MAX_FAILURES:
+            user.locked_until, user.failed_logins = now + LOCKOUT, 0
+        audit.record(uow, user.username, "login_failed", details={"locked": user.locked_until is not None
+                                                                    and user.locked_until > now})
+        raise LoginFailed()
+    user.failed_logins, user.locked_until = 0, None
+    audit.record(uow, user.username, "login")
+    uow.session.flush()
+    return load_actor(uow, user.username)
+
+
+def set_locale(uow, actor: str, locale: str) -> None:
+    if locale not in LOCALES:
+        raise ValidationFailed("unknown language", {"locale": "unknown language"})
+    user = uow.session.scalar(select(User).where(User.username == actor))
+    if user is None:
+        raise NotFound(f"no user named {actor!r}")
+    user.locale = locale
+    audit.record(uow, actor, "set_locale", details={"locale": locale})
+
+
+def user_locale(uow, username: str) -> str | None:
+    return uow.session.scalar(select(User.locale).where(User.username == username))
+
+
+def saved_filters(uow, actor: str) -> list[dict]:
+    user = load_actor(uow, actor)
+    rows = uow.session.scalars(select(SavedFilter).where(SavedFilter.user_id == user.id).order_by(SavedFilter.name))
+    return [{"id": r.id, "name": r.name, "query": r.query} for r in rows]
+
+
+def save_filter(uow, actor: str, name: str, query: dict) -> None:
+    user = load_actor(uow, actor)
+    name = (name or "").strip()
+    if not name or len(name) > 100:
+        raise ValidationFailed("name: must be 1–100 characters", {"name": "must be 1–100 characters"})
+    existing = uow.session.scalar(select(SavedFilter).where(SavedFilter.user_id == user.id, SavedFilter.name == name))
+    if existing is None:
+        uow.session.add(SavedFilter(user_id=user.id, name=name, query=query, created_at=uow.now))
+    else:
+        existing.query = query
+    audit.record(uow, actor, "save_filter", details={"name": name, "query": query})
+
+
+def delete_filter(uow, actor: str, filter_id: int) -> None:
+    user = load_actor(uow, actor)
+    result = uow.session.execute(delete(SavedFilter).where(SavedFilter.id == filter_id, SavedFilter.user_id == user.id))
+    if result.rowcount != 1:
+        raise NotFound(f"no saved filter {filter_id}")
+    audit.record(uow, actor, "delete_filter", details={"id": filter_id})

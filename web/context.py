@@ -1,0 +1,46 @@
+"""Per-request plumbing: the database engine and runtime built once per app, a unit of work
+per command, the logged-in user loaded fresh for every request (no state in process memory)."""
+from __future__ import annotations
+
+from contextlib import contextmanager
+
+from flask import current_app, g, redirect, request, session, url_for
+
+from engine.clock import clock_from_env
+from engine.db import UnitOfWork, make_engine
+from engine.errors import NotFound
+from engine.users import load_actor
+
+PUBLIC_ENDPOINTS = {"auth.login", "static", "healthz", "i18n.set_language"}
+
+
+def init_app(app, runtime) -> None:
+    app.extensions["polku"] = {"engine": make_engine(app.config["DATABASE_URL"]), "runtime": runtime}
+    app.before_request(_load_user)
+    app.context_processor(lambda: {"current_user": g.get("user")})
+
+
+def unit_of_work(write: bool = True) -> UnitOfWork:
+    ext = current_app.extensions["polku"]
+    return UnitOfWork(ext["engine"], clock_from_env(), ext["runtime"], write=write)
+
+
+@contextmanager
+def reading():
+    """A read-only unit of work (never committed)."""
+    with unit_of_work(write=False) as uow:
+        yield uow
+
+
+def _load_user():
+    g.user = None
+    username = session.get("user")
+    if username:
+        with reading() as uow:
+            try:
+                g.user = load_actor(uow, username)
+            except NotFound:
+                session.clear()
+    if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
+        return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
+    return None

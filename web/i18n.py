@@ -1,0 +1,91 @@
+"""Languages: Finnish by default, Swedish and English complete (R11).
+
+UI strings go through Babel catalogs (web/translations); BPMN labels through the process
+catalog beside the processes (processes/translations/{sv,en}.json: Finnish is the BPMN itself).
+The chosen language is kept on the user (and in the session before login).
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+
+from babel.dates import format_date, format_datetime
+from flask import Blueprint, current_app, g, redirect, request, session, url_for
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _gettext
+from flask_babel import lazy_gettext, ngettext  # noqa: F401  (re-exported for blueprints)
+
+LOCALES = ("fi", "sv", "en")
+PROCESS_CATALOG_DIR = Path(__file__).resolve().parent.parent / "processes" / "translations"
+
+bp = Blueprint("i18n", __name__)
+
+
+def gettext(text: str, **variables) -> str:
+    return _gettext(text, **variables)
+
+
+def select_locale() -> str:
+    chosen = session.get("locale")
+    if chosen in LOCALES:
+        return chosen
+    return request.accept_languages.best_match(LOCALES) or "fi"
+
+
+def init_app(app) -> None:
+    Babel(app, locale_selector=select_locale, default_locale="fi", default_timezone="Europe/Helsinki")
+    app.extensions["polku_process_catalog"] = _load_process_catalog(
+        Path(app.config.get("PROCESS_CATALOG_DIR", PROCESS_CATALOG_DIR)))
+    app.jinja_env.globals.update(locale=lambda: str(get_locale()), LOCALES=LOCALES, plabel=process_label)
+    app.jinja_env.filters.update(date=format_day, datetime=format_instant)
+
+
+def _load_process_catalog(folder: Path) -> dict:
+    catalogs = {}
+    for locale in LOCALES[1:]:
+        path = folder / f"{locale}.json"
+        catalogs[locale] = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return catalogs
+
+
+def process_label(process_key: str, key: str, finnish: str | None) -> str:
+    """A BPMN label (element name, field label, option, rule message) in the user's language."""
+    locale = str(get_locale())
+    if locale == "fi":
+        return finnish or ""
+    catalog = current_app.extensions["polku_process_catalog"].get(locale, {})
+    return catalog.get(process_key, {}).get(key) or finnish or ""
+
+
+def format_day(value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = date.fromisoformat(value[:10])
+    return format_date(value, format="medium", locale=str(get_locale()))
+
+
+def format_instant(value) -> str:
+    if not value:
+        return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return format_datetime(value, format="medium", tzinfo="Europe/Helsinki", locale=str(get_locale()))
+
+
+@bp.post("/language")
+def set_language():
+    locale = request.form.get("locale")
+    if locale in LOCALES:
+        session["locale"] = locale
+        if g.get("user") is not None:
+            from engine.accounts import set_locale
+
+            from .context import unit_of_work
+
+            with unit_of_work() as uow:
+                set_locale(uow, g.user.username, locale)
+                uow.commit()
+    target = request.form.get("next") or url_for("tasks.inbox")
+    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("tasks.inbox"))
