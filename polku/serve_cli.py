@@ -113,11 +113,13 @@ def demo(env):
                 click.echo(f"{r.key}\t{r.version}\t{r.status}")
         else:
             click.echo("processes/ has no BPMN files yet: nothing deployed")
-        existing = set(uow.session.scalars(select(User.username)))
+        existing = {u.username: u for u in uow.session.scalars(select(User))}
         for username, name, roles, org, kind in DEMO_USERS:
             if username not in existing:
                 users.add_user(uow, "system", username, roles, org, kind, name,
                                accounts.hash_password(demo_password(username)))
+            elif not existing[username].password_hash:
+                accounts.set_password(uow, "system", username, demo_password(username))
         uow.commit()
     if files:
         _register_demo_providers(env)
