@@ -143,3 +143,46 @@ def show(uow, instance_id: int, actor: str | None = None) -> dict:
         "history": [{"at": _iso(h.at), "actor": h.actor, "action": h.action, "task_id": h.task_id, "details": h.details}
                     for h in history],
     }
+
+
+def start_form(uow, key: str) -> dict:
+    """The start form of the latest deployed version of process `key`: its name, the start
+    event's id (the translation key prefix of its fields), the fields, and who may start it."""
+    row = uow.session.scalars(
+        select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1)
+    ).first()
+    if row is None:
+        raise NotFound(f"no deployed process with key {key!r}")
+    process = (row.extensions or {}).get(key, {})
+    return {
+        "key": row.key, "version": row.version, "name": process.get("name") or row.name,
+        "start_element": _start_event_id(row.sources or {}, key),
+        "fields": list(process.get("start_form") or []),
+        "properties": dict(process.get("start_properties") or {}),
+        "starter_groups": list(process.get("candidate_starter_groups") or []),
+    }
+
+
+def _start_event_id(sources: dict, key: str) -> str | None:
+    from lxml import etree
+
+    from .bpmn_xml import NS
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    for text in sources.values():
+        try:
+            tree = etree.fromstring(text.encode() if isinstance(text, str) else text, parser)
+        except etree.XMLSyntaxError:
+            continue
+        found = tree.xpath("//bpmn:process[@id=$key]/bpmn:startEvent/@id", namespaces=NS, key=key)
+        if found:
+            return str(found[0])
+    return None
+
+
+def providers(uow) -> list[str]:
+    """Names of the service provider organisations, for choosing one on a form."""
+    from .models import Organisation
+
+    return list(uow.session.scalars(
+        select(Organisation.name).where(Organisation.kind == "provider").order_by(Organisation.name)))

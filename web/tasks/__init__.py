@@ -4,7 +4,5 @@ from flask import Blueprint
 bp = Blueprint("tasks", __name__, template_folder="templates")
 
 
-@bp.get("/")
-@bp.get("/tasks")
-def inbox():
-    return "inbox"
+from . import inbox  # noqa: E402,F401
+from . import task_page  # noqa: E402,F401

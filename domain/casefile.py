@@ -1,0 +1,326 @@
+"""The case file: one client's job-coaching case as a person reads it, and the list of cases.
+
+Both are *uses of client data* and so both write the audit trail (R12; 906/2019 §17 access logs,
+380/2023 §124: who read whose data, when). They are therefore commands, not plain queries: run
+them in a write unit of work and commit once.
+
+- ``case_file(uow, actor, instance_id)`` writes one ``view_case`` event on the instance, with the
+  client's identity code in the details: ``{"client": "131052-308T", "view": "case"}`` (``view`` says
+  which page showed it: ``case`` or ``statement``).
+- ``case_list(uow, actor)`` shows client names (the case titles), so it writes one ``list_cases``
+  event per call, not tied to an instance, listing the ids of the cases shown:
+  ``{"instances": [3, 2, 1]}``. A call that shows no case writes nothing (no client data used).
+  One row per request keeps the trail readable; "who saw client X in a list" is answered by the
+  instance ids in the details.
+
+Access: the same rule as everywhere (``engine.access.can_view_instance``): a user sees the cases
+whose instance organisations include their own organisation (a coach: their provider's cases;
+an official or a manager: their area's), admins and the system user all. A case the user may
+not see reads exactly like one that does not exist (``NotFound("no case N")``).
+
+Only the job-coaching process has case files (``CASE_PROCESS``); other instances are "not found"
+here. Instants are ISO 8601 strings and days ISO dates, as in ``engine.queries``.
+"""
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from lxml import etree
+from sqlalchemy import bindparam, exists, select
+
+from engine import audit
+from engine.access import can_view_instance, instance_org_ids
+from engine.errors import NotFound
+from engine.models import (
+    AuditEvent,
+    HumanTask,
+    Instance,
+    InstanceOrganisation,
+    ProcessDefinition,
+    User,
+)
+from engine.users import SYSTEM, load_actor
+
+from .identity import validate as validate_identity
+from .models import (
+    Client,
+    Closure,
+    Decision,
+    EligibilityDecision,
+    Goal,
+    Meeting,
+    Notice,
+    Notification,
+    Period,
+    Redirection,
+    Statement,
+    WeeklyReview,
+)
+
+CASE_PROCESS = "tyohonvalmennus"
+
+# What each audit action reads as on the timeline; the web layer turns the key into a sentence.
+TEXT_KEYS = {
+    "start": "referral", "complete": "completed", "timer": "timer", "view_case": "viewed", "claim": "claimed",
+    "unclaim": "released", "assign": "assigned", "suspend": "suspended", "resume": "resumed",
+    "terminate": "terminated", "retry": "retried",
+}
+
+_INSTANCE = (
+    select(Instance.id, Instance.status, Instance.title, Instance.process_key, Instance.started_at,
+           Instance.ended_at, Instance.definition_id)
+    .where(Instance.id == bindparam("id"))
+)
+
+
+def _iso(value):
+    return value.isoformat() if value is not None else None
+
+
+# --- labels from the deployed BPMN -----------------------------------------------------
+_LABELS: OrderedDict[str, dict[str, str]] = OrderedDict()  # by definition hash (content-addressed)
+_LABELS_MAX = 32
+_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+_CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
+
+
+def bpmn_labels(sources: dict[str, str]) -> dict[str, str]:
+    """The Finnish labels of a deployed bundle, keyed the way ``plabel`` keys them:
+    ``element`` → name, ``element.field`` → label, ``element.field.option`` → option name."""
+    labels: dict[str, str] = {}
+    parser = etree.XMLParser(resolve_entities=False, no_network=True)
+    for name, xml in sorted(sources.items()):
+        if not name.endswith(".bpmn"):
+            continue
+        root = etree.fromstring(xml.encode("utf-8") if isinstance(xml, str) else xml, parser)
+        for el in root.iter(f"{{{_BPMN}}}*"):
+            if el.get("id") and el.get("name"):
+                labels.setdefault(el.get("id"), el.get("name"))
+        for field in root.iter(f"{{{_CAMUNDA}}}formField"):
+            owner = field.xpath("ancestor::*[@id][1]")
+            if not owner or not field.get("id"):
+                continue
+            key = f"{owner[0].get('id')}.{field.get('id')}"
+            if field.get("label"):
+                labels.setdefault(key, field.get("label"))
+            for value in field.iter(f"{{{_CAMUNDA}}}value"):
+                if value.get("id") and value.get("name"):
+                    labels.setdefault(f"{key}.{value.get('id')}", value.get("name"))
+    return labels
+
+
+def _definition_labels(uow, definition_id: int) -> dict[str, str]:
+    digest = uow.session.scalar(select(ProcessDefinition.hash).where(ProcessDefinition.id == definition_id))
+    if digest is None:
+        return {}
+    labels = _LABELS.get(digest)
+    if labels is None:
+        sources = uow.session.scalar(select(ProcessDefinition.sources).where(ProcessDefinition.id == definition_id))
+        labels = bpmn_labels(sources or {})
+        _LABELS[digest] = labels
+        while len(_LABELS) > _LABELS_MAX:
+            _LABELS.popitem(last=False)
+    return labels
+
+
+# --- the case file ---------------------------------------------------------------------
+# Client data is for the people who work on cases (380/2023 §124, 906/2019 §16): not for
+# designers or administrators, even of the same organisation.
+CASE_ROLES = ("official", "coach", "manager")
+
+
+def _load_case(uow, user, instance_id: int):
+    row = uow.session.execute(_INSTANCE, {"id": instance_id}).first()
+    if row is None or row.process_key != CASE_PROCESS or not user.has_role(*CASE_ROLES) \
+            or not can_view_instance(user, instance_org_ids(uow.session, instance_id)):
+        raise NotFound(f"no case {instance_id}")
+    return row
+
+
+def _start_data(uow, instance_id: int) -> dict:
+    details = uow.session.scalar(
+        select(AuditEvent.details).where(AuditEvent.instance_id == instance_id, AuditEvent.action == "start")
+        .order_by(AuditEvent.id).limit(1))
+    return (details or {}).get("data") or {}
+
+
+def _client(uow, periods: list[Period], instance_id: int) -> dict | None:
+    """The client row; for a refused referral (no client row was made) what the referral said."""
+    client = uow.session.get(Client, periods[0].client_id) if periods else None
+    if client is None:
+        refusal_client = uow.session.scalar(
+            select(EligibilityDecision.client_id).where(EligibilityDecision.instance_id == instance_id,
+                                                        EligibilityDecision.client_id.is_not(None)).limit(1))
+        client = uow.session.get(Client, refusal_client) if refusal_client else None
+    if client is not None:
+        return {"name": client.name, "identity_code": client.identity_code, "temporary": client.temporary_code,
+                "language": client.language, "municipality": client.municipality}
+    data = _start_data(uow, instance_id)
+    if not data.get("client_hetu"):
+        return None
+    try:
+        code = validate_identity(data["client_hetu"])
+        identity_code, temporary = code.code, code.temporary
+    except ValueError:
+        identity_code, temporary = str(data["client_hetu"]), False
+    return {"name": data.get("client_name") or "", "identity_code": identity_code, "temporary": temporary,
+            "language": data.get("client_language"), "municipality": data.get("municipality")}
+
+
+def _period_dict(p: Period) -> dict:
+    return {
+        "id": p.id, "number": p.number, "planned_start": _iso(p.planned_start), "planned_end": _iso(p.planned_end),
+        "actual_start": _iso(p.actual_start), "actual_end": _iso(p.actual_end), "status": p.status,
+        "end_reason": p.end_reason, "coaching_mode": p.coaching_mode, "coaching_format": p.coaching_format,
+        "meetings_per_week": p.meetings_per_week, "second_period_decision": p.second_period_decision,
+        "second_period_reason": p.second_period_reason,
+    }
+
+
+def goal_status(reached: bool | None) -> str:
+    return "open" if reached is None else ("reached" if reached else "not_reached")
+
+
+def _weeks(uow, period_ids: list[int], numbers: dict[int, int]) -> list[dict]:
+    """One row per (period, week): meetings from Meeting, absence days from WeeklyReview."""
+    weeks: dict[tuple[int, int], dict] = {}
+
+    def row(period_id: int, week: int) -> dict:
+        key = (numbers[period_id], week)
+        if key not in weeks:
+            weeks[key] = {"period": key[0], "week": week, "meetings": 0, "dates": [], "kinds": [],
+                          "absence_days": 0, "reviewed_at": None}
+        return weeks[key]
+
+    if period_ids:
+        for review in uow.session.scalars(select(WeeklyReview).where(WeeklyReview.period_id.in_(period_ids))
+                                          .order_by(WeeklyReview.period_id, WeeklyReview.week_number)):
+            r = row(review.period_id, review.week_number)
+            r["absence_days"] += review.absence_days or 0
+            r["reviewed_at"] = _iso(review.reviewed_at)
+        for m in uow.session.scalars(select(Meeting).where(Meeting.period_id.in_(period_ids))
+                                     .order_by(Meeting.held_on, Meeting.id)):
+            r = row(m.period_id, m.week_number)
+            r["meetings"] += 1
+            r["dates"].append(_iso(m.held_on))
+            r["kinds"].append(m.kind)
+    return [weeks[k] for k in sorted(weeks)]
+
+
+def _names(uow, usernames: set[str]) -> dict[str, str]:
+    names = {SYSTEM.username: SYSTEM.display_name}
+    wanted = sorted(u for u in usernames if u and u not in names)
+    if wanted:
+        names.update(uow.session.execute(select(User.username, User.display_name)
+                                         .where(User.username.in_(wanted))).all())
+    return names
+
+
+def _timeline(uow, instance_id: int, labels: dict[str, str]) -> list[dict]:
+    events = uow.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                                 .order_by(AuditEvent.at, AuditEvent.id)).all()
+    task_ids = sorted({e.task_id for e in events if e.task_id})
+    task_elements = dict(uow.session.execute(select(HumanTask.id, HumanTask.element_id)
+                                             .where(HumanTask.id.in_(task_ids))).all()) if task_ids else {}
+    assignees = {(e.details or {}).get("assignee") for e in events if e.action == "assign"}
+    names = _names(uow, {e.actor for e in events} | {a for a in assignees if a})
+    timeline = []
+    for e in events:
+        details = e.details or {}
+        element_id = details.get("element_id") or task_elements.get(e.task_id)
+        item = {"at": _iso(e.at), "actor": names.get(e.actor, e.actor), "username": e.actor, "action": e.action,
+                "element_id": element_id, "step": labels.get(element_id) if element_id else None,
+                "text_key": TEXT_KEYS.get(e.action, "other")}
+        if e.action == "assign" and details.get("assignee"):
+            item["assignee"] = names.get(details["assignee"], details["assignee"])
+        timeline.append(item)
+    return timeline
+
+
+def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
+    """Everything recorded about one case, for a user who may see it; writes the `view_case`
+    audit row (R12). Raises NotFound("no case N") for a missing or hidden case (nothing written)."""
+    user = load_actor(uow, actor)
+    inst = _load_case(uow, user, instance_id)
+    periods = uow.session.scalars(select(Period).where(Period.instance_id == instance_id)
+                                  .order_by(Period.number)).all()
+    client = _client(uow, periods, instance_id)
+    audit.record(uow, user.username, "view_case", instance_id=instance_id,
+                 details={"client": client["identity_code"] if client else None, "view": view})
+
+    numbers = {p.id: p.number for p in periods}
+    period_ids = list(numbers)
+    session = uow.session
+    labels = _definition_labels(uow, inst.definition_id)
+
+    goals = session.scalars(select(Goal).where(Goal.period_id.in_(period_ids))
+                            .order_by(Goal.period_id, Goal.position)).all() if period_ids else []
+    notices = session.scalars(select(Notice).where(Notice.instance_id == instance_id)
+                              .order_by(Notice.created_at, Notice.id)).all()
+    decisions = session.scalars(select(Decision).where(Decision.instance_id == instance_id)
+                                .order_by(Decision.decided_at, Decision.id)).all()
+    notifications = session.scalars(select(Notification).where(Notification.instance_id == instance_id)
+                                    .order_by(Notification.sent_at, Notification.id)).all()
+    redirections = session.scalars(select(Redirection).where(Redirection.instance_id == instance_id)
+                                   .order_by(Redirection.created_at, Redirection.id)).all()
+    statement = session.scalars(select(Statement).where(Statement.instance_id == instance_id)
+                                .order_by(Statement.sent_at.desc(), Statement.id.desc()).limit(1)).first()
+    closure = session.scalars(select(Closure).where(Closure.instance_id == instance_id)
+                              .order_by(Closure.closed_at.desc(), Closure.id.desc()).limit(1)).first()
+    refusal = session.scalars(select(EligibilityDecision).where(EligibilityDecision.instance_id == instance_id,
+                                                                EligibilityDecision.eligible.is_(False))
+                              .order_by(EligibilityDecision.id.desc()).limit(1)).first()
+    deciders = _names(uow, {d.decided_by for d in decisions})
+
+    return {
+        "instance": {"id": inst.id, "status": inst.status, "title": inst.title, "process_key": inst.process_key,
+                     "started_at": _iso(inst.started_at), "ended_at": _iso(inst.ended_at)},
+        "client": client,
+        "periods": [_period_dict(p) for p in periods],
+        "current_period": _period_dict(periods[-1]) if periods else None,
+        "goals": [{"period": numbers.get(g.period_id), "position": g.position, "category": g.category,
+                   "description": g.description, "verification": g.verification, "reached": g.reached,
+                   "status": goal_status(g.reached), "evidence": g.evidence, "revised": g.revised} for g in goals],
+        "weeks": _weeks(uow, period_ids, numbers),
+        "notices": [{"kind": n.kind, "recipient": n.recipient_role, "at": _iso(n.created_at),
+                     "period": numbers.get(n.period_id), "week": (n.details or {}).get("week")} for n in notices],
+        "decisions": [{"kind": d.kind, "decision": d.decision, "reason": d.reason,
+                       "by": deciders.get(d.decided_by, d.decided_by), "at": _iso(d.decided_at),
+                       "period": numbers.get(d.period_id)} for d in decisions],
+        "notifications": [{"kind": n.kind, "sent_at": _iso(n.sent_at), "period": numbers.get(n.period_id),
+                           "actual_start": (n.details or {}).get("actual_start"),
+                           "status": (n.details or {}).get("status"),
+                           "end_reason": (n.details or {}).get("end_reason")} for n in notifications],
+        "redirections": [{"target_service": r.target_service, "description": r.description,
+                          "at": _iso(r.created_at), "period": numbers.get(r.period_id)} for r in redirections],
+        "statement": None if statement is None else {
+            "kind": statement.kind, "text": statement.text, "reviewed": statement.reviewed_with_client,
+            "sent_at": _iso(statement.sent_at), "period": numbers.get(statement.period_id)},
+        "closure": None if closure is None else {
+            "employment_status": closure.employment_status, "outcome_areas": list(closure.outcome_areas or []),
+            "next_steps": closure.next_steps, "closed_at": _iso(closure.closed_at),
+            "period": numbers.get(closure.period_id)},
+        "refusal": None if refusal is None else {
+            "reason": refusal.reason, "at": _iso(refusal.decided_at), "details": dict(refusal.details or {})},
+        "timeline": _timeline(uow, instance_id, labels),
+        "labels": labels,
+    }
+
+
+# --- the list of cases -----------------------------------------------------------------
+def case_list(uow, actor: str) -> list[dict]:
+    """The job-coaching cases `actor` may see, newest first; writes one `list_cases` audit row
+    naming the cases shown (R12), or none when there is nothing to show."""
+    user = load_actor(uow, actor)
+    query = (select(Instance.id, Instance.title, Instance.status, Instance.started_at, Instance.ended_at)
+             .where(Instance.process_key == CASE_PROCESS)
+             .order_by(Instance.started_at.desc(), Instance.id.desc()))
+    if not user.has_role(*CASE_ROLES) or user.organisation_id is None:
+        return []
+    query = query.where(exists().where(InstanceOrganisation.instance_id == Instance.id,
+                                       InstanceOrganisation.organisation_id == user.organisation_id))
+    cases = [{"id": r.id, "title": r.title, "status": r.status, "started_at": _iso(r.started_at),
+              "ended_at": _iso(r.ended_at)} for r in uow.session.execute(query)]
+    if cases:
+        audit.record(uow, user.username, "list_cases", details={"instances": [c["id"] for c in cases]})
+    return cases

@@ -1,0 +1,52 @@
+"""Every UI string has a Finnish and a Swedish translation (English is the msgid itself), and
+the compiled catalogs the app loads are up to date with the .po files."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+WEB = Path(__file__).resolve().parents[2] / "web"
+METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+
+
+def ui_strings() -> set[str]:
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(str(WEB), METHODS, keywords=KEYWORDS):
+        if isinstance(message, (tuple, list)):
+            found.update(m for m in message if m)
+        elif message:
+            found.add(message)
+    return found
+
+
+def test_the_ui_has_strings_to_translate():
+    assert len(ui_strings()) > 50
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_every_ui_string_is_translated(lang):
+    po_path = WEB / "translations" / lang / "LC_MESSAGES" / "messages.po"
+    assert po_path.exists(), f"{po_path} missing: run scripts/i18n.sh"
+    with po_path.open("rb") as handle:
+        catalog = read_po(handle, locale=lang)
+    translated = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog if m.id}
+    missing = sorted(s for s in ui_strings() if s not in translated
+                     or not all(translated[s].string if isinstance(translated[s].string, tuple)
+                                else [translated[s].string])
+                     or translated[s].fuzzy)
+    assert not missing, f"{len(missing)} UI strings lack a {lang} translation: {missing[:20]}"
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_compiled_catalog_matches_the_po_file(lang):
+    folder = WEB / "translations" / lang / "LC_MESSAGES"
+    with (folder / "messages.po").open("rb") as handle:
+        po = {m.id: m.string for m in read_po(handle, locale=lang) if m.id and not m.fuzzy}
+    with (folder / "messages.mo").open("rb") as handle:
+        mo = {m.id: m.string for m in read_mo(handle) if m.id}
+    assert mo == po, "web/translations is out of date: run scripts/i18n.sh"
