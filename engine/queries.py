@@ -28,7 +28,8 @@ def task_dict(row, groups) -> dict:
     }
 
 
-def tasks_for(uow, actor: str | None, instance_id: int | None = None, only_running: bool = True) -> list[dict]:
+def tasks_for(uow, actor: str | None, instance_id: int | None = None, only_running: bool = True,
+              task_id: str | None = None) -> list[dict]:
     """Ready tasks `actor` may act on: assigned to them, or unclaimed in their groups and organisation.
     Without an actor (an operator's view), every ready task."""
     query = (
@@ -41,6 +42,8 @@ def tasks_for(uow, actor: str | None, instance_id: int | None = None, only_runni
         query = query.where(Instance.status == "running")
     if instance_id is not None:
         query = query.where(HumanTask.instance_id == instance_id)
+    if task_id is not None:
+        query = query.where(HumanTask.id == task_id)
     if actor is not None:
         user = load_actor(uow, actor)
         in_group = exists().where(TaskCandidateGroup.task_id == HumanTask.id,

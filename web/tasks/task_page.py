@@ -47,7 +47,7 @@ class TaskPage:
 def _load(uow, task_id: str, record_view: bool = False) -> TaskPage | None:
     """The task if the user may act on it now (else None), with what the page shows."""
     username = g.user.username
-    task = next((t for t in queries.tasks_for(uow, username) if t["id"] == task_id), None)
+    task = next(iter(queries.tasks_for(uow, username, task_id=task_id)), None)
     if task is None:
         return None
     try:
