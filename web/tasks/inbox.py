@@ -181,15 +181,15 @@ def inbox():
 
 
 def _change_task(task_id: str, command, done: str, refused):
-    """`refused(reason)` words a Conflict, with the engine's one-line explanation as the reason."""
+    """`refused` words a Conflict in the user's language (the engine's own text is English)."""
     try:
         with unit_of_work() as uow:
             command(uow, g.user.username, task_id)
             uow.commit()
     except (NotFound, Forbidden):
         abort(404)
-    except Conflict as exc:
-        flash(refused(exc.message), "warning")
+    except Conflict:
+        flash(refused, "warning")
         return _back()
     flash(done, "success")
     return _back()
@@ -198,14 +198,14 @@ def _change_task(task_id: str, command, done: str, refused):
 @bp.post("/tasks/<task_id>/claim")
 def claim(task_id):
     return _change_task(task_id, task_commands.claim, _("You claimed the task. It is now assigned to you."),
-                        lambda reason: _("The task could not be claimed: %(reason)s", reason=reason))
+                        _("The task could not be claimed: someone else claimed or handled it first."))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
 def unclaim(task_id):
     return _change_task(task_id, task_commands.unclaim,
                         _("You released the task. It is back in the group's queue."),
-                        lambda reason: _("The task could not be released: %(reason)s", reason=reason))
+                        _("The task could not be released: it is no longer claimed by you, or it was handled."))
 
 
 @bp.post("/tasks/filters")
