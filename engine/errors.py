@@ -28,9 +28,15 @@ class Forbidden(PolkuError):
 
 
 class Conflict(PolkuError):
-    """Someone else changed the object first (optimistic locking), or its state forbids the command."""
+    """Someone else changed the object first (optimistic locking), or its state forbids the command.
+
+    `reason` is a stable code a UI can word in its own language (e.g. "already_yours")."""
 
     code = "conflict"
+
+    def __init__(self, message: str, reason: str = "changed"):
+        super().__init__(message)
+        self.reason = reason
 
 
 class ModelError(PolkuError):

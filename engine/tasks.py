@@ -39,11 +39,11 @@ _FINISH = Prepared(
 
 def _check_open(task, inst) -> None:
     if task.state == "completed":
-        raise Conflict(f"task {task.id} was already handled by {task.completed_by}")
+        raise Conflict(f"task {task.id} was already handled by {task.completed_by}", "handled")
     if task.state != "ready":
         raise Conflict(f"task {task.id} is no longer open ({task.state})")
     if inst.status != "running":
-        raise Conflict(f"instance {inst.id} is {inst.status}; its tasks cannot be worked on now")
+        raise Conflict(f"instance {inst.id} is {inst.status}; its tasks cannot be worked on now", "inactive")
 
 
 def _context(uow, actor: str, task_id: str, all_orgs: bool = False):
@@ -86,9 +86,9 @@ def claim(uow, actor: str, task_id: str) -> None:
     user, task, inst, groups, orgs = _context(uow, actor, task_id)
     _check_open(task, inst)
     if task.assignee == user.username:
-        raise Conflict(f"task {task.id} is already yours")
+        raise Conflict(f"task {task.id} is already yours", "already_yours")
     if task.assignee is not None:
-        raise Conflict(f"task {task.id} is already claimed by {task.assignee}")
+        raise Conflict(f"task {task.id} is already claimed by {task.assignee}", "claimed_by_other")
     require_task_actor(user, None, groups, orgs)
     _set_assignee(uow, task, user.username, None)
     audit.record(uow, user.username, "claim", instance_id=task.instance_id, task_id=task.id)
@@ -98,7 +98,7 @@ def unclaim(uow, actor: str, task_id: str) -> None:
     user, task, inst, groups, orgs = _context(uow, actor, task_id)
     _check_open(task, inst)
     if task.assignee is None:
-        raise Conflict(f"task {task.id} is not claimed")
+        raise Conflict(f"task {task.id} is not claimed", "not_claimed")
     if task.assignee != user.username:
         require_instance_manager(user, orgs)
     _set_assignee(uow, task, None, task.assignee)

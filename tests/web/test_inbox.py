@@ -172,7 +172,7 @@ def test_claiming_a_task_already_claimed_by_someone_else_warns(browser, refer, c
     # Claiming one's own task again is a conflict too, not an error page.
     me = english(browser("coach1"))
     assert me.post(f"/tasks/{row['id']}/claim").status_code == 302
-    assert "already yours" in notices(page(me.get("/tasks")), "warning")[0]
+    assert notices(page(me.get("/tasks")), "warning")[0] == "The task is already yours."
     # So is releasing someone else's (a coach is not a manager): not visible to them → 404.
     assert colleague.post(f"/tasks/{row['id']}/unclaim").status_code == 404
 

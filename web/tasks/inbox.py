@@ -188,8 +188,8 @@ def _change_task(task_id: str, command, done: str, refused):
             uow.commit()
     except (NotFound, Forbidden):
         abort(404)
-    except Conflict:
-        flash(refused, "warning")
+    except Conflict as exc:
+        flash(_("The task is already yours.") if exc.reason == "already_yours" else refused, "warning")
         return _back()
     flash(done, "success")
     return _back()
