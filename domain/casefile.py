@@ -61,7 +61,8 @@ CASE_PROCESS = "tyohonvalmennus"
 
 # What each audit action reads as on the timeline; the web layer turns the key into a sentence.
 TEXT_KEYS = {
-    "start": "referral", "complete": "completed", "timer": "timer", "view_case": "viewed", "claim": "claimed",
+    "start": "referral", "complete": "completed", "timer": "timer", "view_case": "viewed", "view_task": "task_viewed",
+    "claim": "claimed",
     "unclaim": "released", "assign": "assigned", "suspend": "suspended", "resume": "resumed",
     "terminate": "terminated", "retry": "retried",
 }

@@ -199,8 +199,10 @@ def load_period_state(call: ServiceCall) -> dict:
 
 def start_second_period(call: ServiceCall) -> dict:
     first, data = _period(call), call.data
-    first.status, first.actual_end, first.end_reason = "ended", first.planned_end, "second_period"
-    start = first.planned_end + timedelta(days=1)
+    # The first period ends when it ended: at its hard end, or the day the coach closed it.
+    first.actual_end = first.actual_end or min(call.now.date(), first.planned_end)
+    first.status, first.end_reason = "ended", "second_period"
+    start = first.actual_end + timedelta(days=1)
     end = period_end_limit(start, int(data["max_period_months"]))
     second = Period(client_id=first.client_id, provider_organisation_id=first.provider_organisation_id,
                     instance_id=call.instance_id, number=2, planned_start=start, planned_end=end, actual_start=start,

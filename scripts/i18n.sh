@@ -4,12 +4,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 B=.venv/bin/pybabel
-$B extract -q -F web/babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -o web/translations/messages.pot web
+$B -q extract -F web/babel.cfg -k _ -k gettext -k ngettext:1,2 -k lazy_gettext -o web/translations/messages.pot web
 for lang in fi sv; do
   if [ -f "web/translations/$lang/LC_MESSAGES/messages.po" ]; then
-    $B update -q -i web/translations/messages.pot -d web/translations -l "$lang" --no-fuzzy-matching
+    $B -q update -i web/translations/messages.pot -d web/translations -l "$lang" --no-fuzzy-matching
   else
-    $B init -q -i web/translations/messages.pot -d web/translations -l "$lang"
+    $B -q init -i web/translations/messages.pot -d web/translations -l "$lang"
   fi
 done
-$B compile -q -d web/translations --statistics
+$B -q compile -d web/translations --statistics

@@ -2,6 +2,7 @@
 Debian's Chromium, checked by axe-core. scripts/test.sh installs Chromium when it is missing."""
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import socket
@@ -9,12 +10,18 @@ import subprocess
 import sys
 import time
 import urllib.request
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import text
 
+from engine.db import make_engine
+from engine.models import Base
 from polku.cli import main as polku_main
+from tests.conftest import PG_URL
 
 CHROMIUM = os.environ.get("POLKU_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -29,9 +36,9 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture
-def live_server(database_url):
-    """`polku demo` data and `polku serve` in its own process; yields the base URL."""
+@contextmanager
+def serving(database_url: str):
+    """`polku demo` data and `polku serve` in its own process on `database_url`; yields the base URL."""
     env = {"POLKU_DATABASE_URL": database_url, "POLKU_NOW": NOW}
     result = CliRunner().invoke(polku_main, ["demo"], env=env, catch_exceptions=False)
     assert result.exit_code == 0, result.output
@@ -53,6 +60,81 @@ def live_server(database_url):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+@pytest.fixture
+def live_server(database_url):
+    """`polku demo` data and `polku serve` in its own process; yields the base URL."""
+    with serving(database_url) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def module_database_url(_template, tmp_path_factory):
+    """A fresh database shared by one test module (the module-scoped twin of `database_url`)."""
+    if PG_URL:
+        engine = make_engine(PG_URL)
+        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+        with engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return PG_URL
+    path = tmp_path_factory.mktemp("module-db") / "polku.db"
+    shutil.copy(_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(scope="module")
+def module_server(module_database_url):
+    """One `polku serve` for a whole test module (demo data; the module builds its own state)."""
+    with serving(module_database_url) as base:
+        yield base
+
+
+class Cli:
+    """`polku ...` in-process on a server's database, at the server's fixed time."""
+
+    def __init__(self, database_url: str):
+        self.database_url = database_url
+
+    def __call__(self, *args) -> str:
+        env = {"POLKU_DATABASE_URL": self.database_url, "POLKU_NOW": NOW}
+        result = CliRunner().invoke(polku_main, [str(a) for a in args], env=env, catch_exceptions=False)
+        assert result.exit_code == 0, f"polku {' '.join(map(str, args))}: {result.stderr}{result.stdout}"
+        return result.stdout
+
+    def json(self, *args):
+        return json.loads(self(*args, "--json"))
+
+    def refer(self, hetu: str, name: str, *, start: str = "2026-01-05", end: str = "2026-04-30",
+              provider: str = "Valmennus Oy", official: str = "virkailija1") -> int:
+        data = {"client_hetu": hetu, "client_name": name, "client_language": "fi", "municipality": "Helsinki",
+                "service_need": "Tuki työnhakuun", "provider": provider, "planned_start": start,
+                "planned_end": end, "health_consent": False}
+        return self.json("start", "tyohonvalmennus", "--as", official, "--data", json.dumps(data))["id"]
+
+    def ready(self, instance_id: int) -> list[str]:
+        return [t["element_id"] for t in self.json("show", instance_id)["ready_tasks"]]
+
+    def task(self, instance_id: int, element_id: str, actor: str) -> str:
+        rows = [t for t in self.json("tasks", "--as", actor, "--instance", instance_id)
+                if t["element_id"] == element_id]
+        assert rows, f"{actor} has no {element_id} task in case {instance_id}; ready: {self.ready(instance_id)}"
+        return rows[0]["id"]
+
+    def do(self, instance_id: int, element_id: str, actor: str, **values) -> None:
+        task_id = self.task(instance_id, element_id, actor)
+        self("complete", task_id, "--as", actor, "--data", json.dumps(values))
+
+
+@pytest.fixture
+def cli(database_url):
+    return Cli(database_url)
+
+
+@pytest.fixture(scope="module")
+def module_cli(module_database_url):
+    return Cli(module_database_url)
 
 
 @pytest.fixture(scope="session")
@@ -105,16 +187,88 @@ class User:
         results = Axe().run(self.page)
         assert results.violations_count == 0, f"{self.page.url}\n{results.generate_report()}"
 
+    def violations(self, what: str) -> list[str]:
+        """axe-core's violations on the current page, as readable lines (empty: none)."""
+        from axe_playwright_python.sync_playwright import Axe
 
-@pytest.fixture
-def person(chromium, live_server):
+        results = Axe().run(self.page)
+        if results.violations_count == 0:
+            return []
+        return [f"{what} ({self.page.url}):\n{results.generate_report()}"]
+
+    def flash(self) -> str:
+        """The text of the confirmation/notice messages at the top of the page."""
+        return " ".join(" ".join(self.page.locator("main .notice").all_inner_texts()).split())
+
+
+def _people(chromium, base: str):
     contexts = []
 
     def make(locale: str = "fi-FI") -> User:
         context = chromium.new_context(locale=locale)
         contexts.append(context)
-        return User(context.new_page(), live_server)
+        return User(context.new_page(), base)
 
+    return make, contexts
+
+
+@pytest.fixture
+def person(chromium, live_server):
+    make, contexts = _people(chromium, live_server)
     yield make
     for context in contexts:
         context.close()
+
+
+@pytest.fixture
+def module_person(chromium, module_server):
+    """Like `person`, on the module's shared server."""
+    make, contexts = _people(chromium, module_server)
+    yield make
+    for context in contexts:
+        context.close()
+
+
+# --- words the pages show, in each language -------------------------------------------
+ROOT = Path(__file__).resolve().parents[2]
+UI_CATALOGS = ROOT / "web" / "translations"
+PROCESS_CATALOGS = ROOT / "processes" / "translations"
+BPMN = ROOT / "processes" / "tyohonvalmennus.bpmn"
+
+
+@cache
+def _ui_catalog(lang: str):
+    from babel.support import NullTranslations, Translations
+
+    if lang == "en":
+        return NullTranslations()
+    return Translations.load(str(UI_CATALOGS), [lang], domain="messages")
+
+
+def ui(lang: str, msgid: str, **variables) -> str:
+    """A UI string as the app shows it in `lang` (the compiled Babel catalog, as Flask-Babel reads it)."""
+    text = _ui_catalog(lang).gettext(msgid)
+    return text % variables if variables else text
+
+
+@cache
+def _finnish_labels() -> dict[str, str]:
+    from lxml import etree
+
+    tree = etree.parse(str(BPMN))
+    return {el.get("id"): el.get("name") for el in tree.iter() if el.get("id") and el.get("name")}
+
+
+@cache
+def _process_catalog(lang: str) -> dict:
+    return json.loads((PROCESS_CATALOGS / f"{lang}.json").read_text(encoding="utf-8")).get("tyohonvalmennus", {})
+
+
+def process_label(lang: str, key: str) -> str | None:
+    """A job-coaching process label (element, field, option, rule message) from its catalog, for sv/en."""
+    return None if lang == "fi" else _process_catalog(lang).get(key)
+
+
+def step(lang: str, element_id: str) -> str:
+    """A BPMN element's name as the app shows it in `lang` (Finnish is the BPMN itself)."""
+    return process_label(lang, element_id) or _finnish_labels()[element_id]

@@ -128,7 +128,9 @@ def test_second_period_approved_then_closure_and_never_a_third(refer, db_engine)
     case.week("2026-04-24", end_period=True)
     periods = _rows(db_engine, Period, instance_id=case.id)
     assert [(p.number, p.status) for p in periods] == [(1, "ended"), (2, "active")]
-    assert (periods[1].planned_start.isoformat(), periods[1].planned_end.isoformat()) == ("2026-05-01", "2026-08-31")
+    # The coach ended the first period on 24 April: the second follows the next day, for at most 4 months.
+    assert (periods[1].planned_start.isoformat(), periods[1].planned_end.isoformat()) == ("2026-04-25", "2026-08-24")
+    assert periods[0].actual_end.isoformat() == "2026-04-24"
     assert case.ready() == ["weekly_review"] and case.data["period_number"] == 2
     case.week("2026-08-20")  # past the second period's reassessment date: no reassessment in period 2
     assert case.ready() == ["weekly_review"]

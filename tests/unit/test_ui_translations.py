@@ -34,7 +34,8 @@ def test_every_ui_string_is_translated(lang):
     assert po_path.exists(), f"{po_path} missing: run scripts/i18n.sh"
     with po_path.open("rb") as handle:
         catalog = read_po(handle, locale=lang)
-    translated = {m.id if isinstance(m.id, str) else m.id[0]: m for m in catalog if m.id}
+    # A plural entry is one message with several ids: every id is covered by it.
+    translated = {i: m for m in catalog if m.id for i in ([m.id] if isinstance(m.id, str) else m.id)}
     missing = sorted(s for s in ui_strings() if s not in translated
                      or not all(translated[s].string if isinstance(translated[s].string, tuple)
                                 else [translated[s].string])
@@ -45,8 +46,11 @@ def test_every_ui_string_is_translated(lang):
 @pytest.mark.parametrize("lang", ["fi", "sv"])
 def test_compiled_catalog_matches_the_po_file(lang):
     folder = WEB / "translations" / lang / "LC_MESSAGES"
+    def key(value):
+        return value if isinstance(value, str) else tuple(value)
+
     with (folder / "messages.po").open("rb") as handle:
-        po = {m.id: m.string for m in read_po(handle, locale=lang) if m.id and not m.fuzzy}
+        po = {key(m.id): key(m.string) for m in read_po(handle, locale=lang) if m.id and not m.fuzzy}
     with (folder / "messages.mo").open("rb") as handle:
-        mo = {m.id: m.string for m in read_mo(handle) if m.id}
+        mo = {key(m.id): key(m.string) for m in read_mo(handle) if m.id}
     assert mo == po, "web/translations is out of date: run scripts/i18n.sh"

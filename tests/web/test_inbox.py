@@ -190,7 +190,7 @@ def test_tasks_one_may_not_see_are_not_found(browser, refer, db_engine):
 # --- filters, sorting, paging -------------------------------------------------------------
 
 def test_step_and_scope_filters(browser, three_cases):
-    b = browser("coach1")
+    b = english(browser("coach1"))
     doc = page(b.get("/tasks"))
     assert sorted(clients(doc)) == sorted(name for _, name in CLIENTS)
     options = doc.xpath('//select[@id="step"]/option/@value')
@@ -221,7 +221,7 @@ def test_sorting(browser, three_cases, db_engine):
             conn.execute(update(HumanTask).where(HumanTask.instance_id == ids[name].id, HumanTask.state == "ready")
                          .values(priority=priority,
                                  due_at=datetime.fromisoformat(f"{due}T12:00:00+00:00") if due else None))
-    b = browser("coach1")
+    b = english(browser("coach1"))
     assert clients(page(b.get("/tasks"))) == ["Cecilia Castrén", "Aino Aaltonen", "Bertta Berg"]  # due, none last
     assert clients(page(b.get("/tasks?sort=due"))) == ["Cecilia Castrén", "Aino Aaltonen", "Bertta Berg"]
     assert clients(page(b.get("/tasks?sort=priority"))) == ["Bertta Berg", "Cecilia Castrén", "Aino Aaltonen"]
@@ -418,8 +418,9 @@ def test_page_structure_in_the_default_language(browser, refer):
         assert post.xpath('./input[@name="csrf_token"]'), post.get("action")
     html = response.get_data(as_text=True)
     assert "<script" not in html and "style=" not in html
-    # BPMN labels are the process's own Finnish names.
-    assert rows(doc)[0]["Process step"] == ACCEPT_FI
+    # The UI is Finnish, and BPMN labels are the process's own Finnish names.
+    assert doc.xpath("//h1/text()") == ["Tehtävät"]
+    assert rows(doc)[0]["Prosessin vaihe"] == ACCEPT_FI
 
 
 def test_language_switch(browser, refer):

@@ -159,6 +159,8 @@ class Words:
             return _("Timer: %(step)s", step=step)
         if key == "viewed":
             return _("Case viewed by %(name)s", name=name)
+        if key == "task_viewed":
+            return _("%(name)s opened “%(step)s”", name=name, step=step)
         if key == "claimed":
             return _("%(name)s took “%(step)s” to handle", name=name, step=step)
         if key == "released":

@@ -1,0 +1,253 @@
+"""One job-coaching case from referral to the official's review of the end, through the browser
+only, as the official and the coach see it: once in Finnish (the default) and once in Swedish
+(chosen after login, remembered for the user's next login).
+
+Time stands still at POLKU_NOW (Monday 5.1.2026). The period is planned for exactly 15 days
+(5.1.–19.1.), so the need for a second period (assessed 14 days before the planned end) is due at
+the very first weekly review.
+"""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.browser.conftest import step, ui
+
+PROVIDER = "Valmennus Oy"
+RUNS = {
+    "fi": {"hetu": "131052-308T", "client": "Matti Meikäläinen", "client_language": "fi"},
+    "sv": {"hetu": "010594Y9021", "client": "Maja Svensson", "client_language": "sv"},
+}
+GOALS = [
+    ("job_search_skills", "Ansioluettelo päivitetty ja lähetetty", "Hakemusloki"),
+    ("job_opportunities", "Kymmenen työnantajaa kartoitettu", "Lista käyty yhdessä läpi"),
+]
+
+
+def text_of(locator) -> str:
+    return " ".join(locator.inner_text().split())
+
+
+def lang_of(user) -> str:
+    return user.page.get_attribute("html", "lang")
+
+
+def log_in(user, username: str, lang: str, *, switch: bool) -> None:
+    user.login(username)
+    if switch and lang != "fi":
+        user.language(lang)
+    assert lang_of(user) == lang, f"{username} sees the UI in {lang_of(user)}, not {lang}"
+    assert text_of(user.page.locator("h1")) == ui(lang, "Tasks")
+
+
+def inbox_row(user, client: str, element_id: str, lang: str):
+    rows = user.page.locator("#inbox-table tbody tr").filter(has_text=client).filter(has_text=step(lang, element_id))
+    return rows
+
+
+def open_from_inbox(user, client: str, element_id: str, lang: str) -> None:
+    """From the inbox (the nav link "Tasks"), the case's task by its row link."""
+    if not re.search(r"/tasks/?(\?.*)?$", user.page.url):
+        user.page.click('nav a[href="/tasks"]')
+        user.page.wait_for_url(re.compile(r"/tasks/?(\?.*)?$"))
+    rows = inbox_row(user, client, element_id, lang)
+    assert rows.count() == 1, f"{element_id} for {client} not in the inbox:\n{text_of(user.page.locator('main'))}"
+    rows.locator("th a").click()
+    user.page.wait_for_url(re.compile(r"/tasks/[^/?]+$"))
+    assert text_of(user.page.locator("h1")) == step(lang, element_id)
+    assert client in text_of(user.page.locator("aside.case-summary"))
+
+
+def submit(user) -> None:
+    user.page.click("main form.form button.primary")
+    user.page.wait_for_load_state()
+
+
+def completed(user, lang: str) -> None:
+    """Back in the inbox with the confirmation."""
+    assert re.search(r"/tasks/?$", user.page.url), user.page.url
+    assert ui(lang, "Task completed.") in user.flash(), user.flash()
+
+
+def expect_in_inbox(user, client: str, element_id: str, lang: str) -> None:
+    user.page.goto(user.base + "/tasks")
+    assert inbox_row(user, client, element_id, lang).count() == 1, \
+        f"{element_id} for {client} missing:\n{text_of(user.page.locator('main'))}"
+
+
+def expect_not_in_inbox(user, client: str, lang: str) -> None:
+    user.page.goto(user.base + "/tasks")
+    assert user.page.locator("#inbox-table tbody tr").filter(has_text=client).count() == 0
+
+
+def weekly_review(user, day: str, *, end_period: bool, notes: str) -> None:
+    page = user.page
+    page.fill('[name="meetings-0-date"]', day)
+    page.select_option('[name="meetings-0-kind"]', "individual")
+    page.fill("#field-absence_days", "0")
+    if end_period:
+        page.check("#field-end_period")
+    page.fill("#field-notes", notes)
+    submit(user)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_a_case_from_referral_to_the_end_review(person, lang):
+    run = RUNS[lang]
+    client = run["client"]
+
+    # --- The official refers the client -----------------------------------------------------
+    official = person("fi-FI")
+    log_in(official, "virkailija1", lang, switch=True)
+    official.page.click('nav a[href="/referrals/new"]')
+    official.page.wait_for_url("**/referrals/new")
+    assert text_of(official.page.locator("h1")).startswith(ui(lang, "New referral"))
+    page = official.page
+    page.fill("#field-client_hetu", run["hetu"])
+    page.fill("#field-client_name", client)
+    page.check(f'input[name="client_language"][value="{run["client_language"]}"]')
+    page.fill("#field-municipality", "Helsinki")
+    page.fill("#field-service_need", "Tuki työnhakuun ja työelämävalmiuksiin")
+    page.select_option("#field-provider", PROVIDER)
+    page.fill("#field-planned_start", "2026-01-05")
+    page.fill("#field-planned_end", "2026-01-19")
+    submit(official)
+    assert re.search(r"/tasks/?$", page.url), text_of(page.locator("main"))
+    assert ui(lang, "Referral sent to %(provider)s.", provider=PROVIDER) in official.flash()
+    expect_not_in_inbox(official, client, lang)  # the provider's coaches act next
+
+    # --- The coach accepts the referral -----------------------------------------------------
+    coach = person("fi-FI")
+    log_in(coach, "valmentaja1", lang, switch=True)
+    assert inbox_row(coach, client, "accept_referral", lang).count() == 1
+    coach.shot(f"inbox-{lang}")
+    open_from_inbox(coach, client, "accept_referral", lang)
+    submit(coach)  # the date is missing
+    summary = coach.page.locator("#error-summary")
+    assert summary.is_visible()
+    assert text_of(summary.locator("h2")) == ui(lang, "There is a problem")
+    assert summary.locator("a").get_attribute("href") == "#field-actual_start"
+    assert ui(lang, "This field is required.") in text_of(coach.page.locator("#field-actual_start-error"))
+    assert coach.page.get_attribute("#field-actual_start", "aria-invalid") == "true"
+    coach.shot(f"task-errors-{lang}")
+    coach.page.fill("#field-actual_start", "2026-01-05")
+    coach.page.check('input[name="coaching_mode"][value="face_to_face"]')
+    coach.page.check('input[name="coaching_format"][value="individual"]')
+    submit(coach)
+    completed(coach, lang)
+
+    # --- Two goals ----------------------------------------------------------------------------
+    open_from_inbox(coach, client, "set_goals", lang)
+    for i, (category, description, verification) in enumerate(GOALS):
+        coach.page.select_option(f'[name="goals-{i}-category"]', category)
+        coach.page.fill(f'[name="goals-{i}-description"]', description)
+        coach.page.fill(f'[name="goals-{i}-verification"]', verification)
+    coach.page.fill("#field-meetings_per_week", "1")
+    submit(coach)
+    completed(coach, lang)
+
+    # --- First weekly review: the reassessment is due --------------------------------------
+    open_from_inbox(coach, client, "weekly_review", lang)
+    summary_text = text_of(coach.page.locator("aside.case-summary"))
+    assert all(goal[1] in summary_text for goal in GOALS), summary_text
+    weekly_review(coach, "2026-01-05", end_period=False, notes="Hyvä alku")
+    completed(coach, lang)
+    assert inbox_row(coach, client, "propose_second_period", lang).count() == 1
+    assert inbox_row(coach, client, "weekly_review", lang).count() == 0
+
+    # --- The coach proposes a second period ------------------------------------------------
+    open_from_inbox(coach, client, "propose_second_period", lang)
+    coach.page.check("#field-second_period_needed")
+    coach.page.fill("#field-justification", "Työnhaku on vasta alussa")
+    submit(coach)
+    completed(coach, lang)
+    assert inbox_row(coach, client, "propose_second_period", lang).count() == 0
+
+    # --- The official approves it (logged in again: the language is remembered) ----------
+    official.logout()
+    log_in(official, "virkailija1", lang, switch=False)
+    expect_in_inbox(official, client, "decide_second_period", lang)
+    open_from_inbox(official, client, "decide_second_period", lang)
+    official.page.check('input[name="decision"][value="approve"]')
+    official.page.fill("#field-reason", "Tavoitteet edellyttävät jatkoa")
+    submit(official)
+    completed(official, lang)
+    assert inbox_row(official, client, "decide_second_period", lang).count() == 0
+
+    # --- The first period ends: the second one starts ---------------------------------------
+    expect_in_inbox(coach, client, "weekly_review", lang)
+    open_from_inbox(coach, client, "weekly_review", lang)
+    weekly_review(coach, "2026-01-05", end_period=True, notes="Ensimmäinen jakso päättyy")
+    completed(coach, lang)
+    open_from_inbox(coach, client, "weekly_review", lang)
+    period_2 = ui(lang, "Period %(number)s (planned)", number=2)
+    assert period_2 in text_of(coach.page.locator("aside.case-summary")), \
+        text_of(coach.page.locator("aside.case-summary"))
+
+    # --- The second period ends: closure -------------------------------------------------------
+    weekly_review(coach, "2026-01-05", end_period=True, notes="Valmennus päättyy")
+    completed(coach, lang)
+
+    coach.logout()  # the coach's second login: Swedish is remembered too
+    log_in(coach, "valmentaja1", lang, switch=False)
+    open_from_inbox(coach, client, "closure", lang)
+    for i in range(len(GOALS)):
+        coach.page.check(f'[name="goal_results-{i}-reached"]')
+        coach.page.fill(f'[name="goal_results-{i}-evidence"]', f"Näyttö {i + 1}: asiakirjat tarkistettu")
+    for category, _description, _verification in GOALS:
+        coach.page.check(f'input[name="outcome_areas"][value="{category}"]')
+    coach.page.check('input[name="employment_status"][value="employed"]')
+    coach.page.fill("#field-next_steps", "Työsuhde alkaa helmikuussa")
+    submit(coach)
+    completed(coach, lang)
+
+    # --- Final statement -----------------------------------------------------------------------
+    open_from_inbox(coach, client, "final_statement", lang)
+    coach.page.check('input[name="statement_kind"][value="written"]')
+    coach.page.fill("#field-statement_text", "Valmennus eteni suunnitellusti.\nAsiakas työllistyi.")
+    coach.page.check("#field-reviewed_with_client")
+    submit(coach)
+    completed(coach, lang)
+    expect_not_in_inbox(coach, client, lang)
+
+    # --- The official reviews the end -------------------------------------------------------
+    expect_in_inbox(official, client, "review_end", lang)
+    open_from_inbox(official, client, "review_end", lang)
+    official.page.check('input[name="feedback_discussion"][value="none"]')
+    submit(official)
+    completed(official, lang)
+    expect_not_in_inbox(official, client, lang)
+
+    # --- The case view: completed --------------------------------------------------------------
+    official.page.click('nav a[href="/cases"]')
+    official.page.wait_for_url("**/cases")
+    row = official.page.locator("main table tbody tr").filter(has_text=client)
+    assert row.count() == 1
+    assert ui(lang, "Closed") in text_of(row)
+    row.locator("th a").click()
+    official.page.wait_for_url(re.compile(r"/cases/\d+$"))
+    page = official.page
+    assert text_of(page.locator("h1")) == client
+    summary = text_of(page.locator("section.case-summary"))
+    assert ui(lang, "Closed") in summary and run["hetu"] in summary
+    periods = page.locator("section[aria-labelledby=periods-heading] tbody tr")
+    assert periods.count() == 2
+    assert ui(lang, "Continued in a second period") in text_of(periods.nth(0))
+    assert ui(lang, "Approved") in text_of(periods.nth(0))
+    goals = page.locator("section[aria-labelledby=goals-heading] tbody tr")
+    assert goals.count() == 2
+    for i in range(2):
+        assert ui(lang, "Reached") in text_of(goals.nth(i))
+    closure = text_of(page.locator("section[aria-labelledby=closure-heading]"))
+    assert "Työsuhde alkaa helmikuussa" in closure
+    timeline = page.locator("ol.timeline li")
+    assert ui(lang, "Referral made by %(name)s", name="Virpi Virkailija") in text_of(timeline.first)
+    assert ui(lang, "%(name)s completed “%(step)s”", name="Virpi Virkailija", step=step(lang, "review_end")) \
+        in text_of(page.locator("ol.timeline"))
+    raw = [text_of(item) for item in timeline.all() if re.search(r": [a-z]+(_[a-z]+)+$", text_of(item))]
+    statement = text_of(page.locator("section[aria-labelledby=statement-heading]"))
+    assert ui(lang, "Reviewed with the client.") in statement and "Asiakas työllistyi." in statement
+    official.shot(f"case-{lang}")
+    # Every event of the timeline in words (last, so that the checks above run anyway).
+    assert not raw, "timeline events shown as bare action codes, not in words:\n" + "\n".join(raw)
