@@ -6,6 +6,7 @@ error body on stdout with --json); 2 on usage errors (click's own).
 from __future__ import annotations
 
 import json
+import sys
 from functools import wraps
 
 import click
@@ -165,7 +166,7 @@ def user():
 def user_add(env, username, roles, org, org_kind, name, password_stdin, actor, as_json):
     password_hash = None
     if password_stdin:
-        password_hash = accounts.hash_password(click.get_text_stream("stdin").readline().rstrip("\r\n"))
+        password_hash = accounts.hash_password(sys.stdin.readline().rstrip("\r\n"))
     with env.uow() as uow:
         created = users.add_user(uow, actor, username, list(roles), org, org_kind, name, password_hash)
         uow.commit()
