@@ -145,5 +145,14 @@ def history(db_engine):
     return add
 
 
+def rows(db_engine, model, **where) -> list:
+    """Domain records of a model, filtered by column values, in insertion order."""
+    with Session(db_engine) as session:
+        query = select(model)
+        for key, value in where.items():
+            query = query.where(getattr(model, key) == value)
+        return session.scalars(query.order_by(model.id)).all()
+
+
 def days(d: str, n: int) -> str:
     return (date.fromisoformat(d) + timedelta(days=n)).isoformat()

@@ -4,20 +4,12 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from domain.models import Closure, FollowUpMeeting, Goal, Notification, Provider, Statement
 from engine.models import OutboxMessage
-from tests.scenarios.conftest import at
+from tests.scenarios.conftest import at, rows
 
 
-def _rows(db_engine, model, **where):
-    with Session(db_engine) as session:
-        query = select(model)
-        for key, value in where.items():
-            query = query.where(getattr(model, key) == value)
-        return session.scalars(query.order_by(model.id)).all()
 
 
 def to_closure(refer):
@@ -37,14 +29,14 @@ def test_happy_path_two_goals_reached_statement_and_end_notification(refer, db_e
     assert case.ready() == ["review_end"]
     case.do("review_end", "off1", feedback_discussion="none")
     assert case.status == "completed"
-    goals = _rows(db_engine, Goal)
+    goals = rows(db_engine, Goal)
     assert [g.reached for g in goals] == [True, True, False] and all(g.evidence for g in goals)
-    [closure] = _rows(db_engine, Closure, instance_id=case.id)
+    [closure] = rows(db_engine, Closure, instance_id=case.id)
     assert closure.employment_status == "employed"
-    assert [n.kind for n in _rows(db_engine, Notification, instance_id=case.id)] == ["start", "end"]
-    [statement] = _rows(db_engine, Statement, instance_id=case.id)
+    assert [n.kind for n in rows(db_engine, Notification, instance_id=case.id)] == ["start", "end"]
+    [statement] = rows(db_engine, Statement, instance_id=case.id)
     assert (statement.kind, statement.reviewed_with_client) == ("arvi", True)
-    sent = [m.payload["to"] for m in _rows(db_engine, OutboxMessage, instance_id=case.id, topic="final_statement")]
+    sent = [m.payload["to"] for m in rows(db_engine, OutboxMessage, instance_id=case.id, topic="final_statement")]
     assert sorted(sent) == ["client", "official"]
 
 
@@ -94,7 +86,7 @@ def test_provider_follow_up_meetings_on_their_cycle(coaching, db_engine):
               "start_dates": "non-stop", "non_stop": True, "places_at_once": 20, "places_per_year": 60,
               "target_group": "Long-term unemployed"}
     iid = coaching.json("start", "provider_follow_up", "--as", "boss", "--data", json.dumps(values))["id"]
-    [provider] = _rows(db_engine, Provider)
+    [provider] = rows(db_engine, Provider)
     assert (provider.places_at_once, provider.non_stop) == (20, True)
     assert "fired 0" in coaching("worker", "--once", now=at("2026-04-04")).stdout
     assert "fired 1" in coaching("worker", "--once", now=at("2026-04-06")).stdout  # three months on
@@ -102,6 +94,6 @@ def test_provider_follow_up_meetings_on_their_cycle(coaching, db_engine):
     coaching("complete", meeting[0]["id"], "--as", "boss", "--data",
              json.dumps({"held_on": "2026-04-07", "notes": "Places used 15/20", "actions": "None"}))
     assert "fired 1" in coaching("worker", "--once", now=at("2026-07-06")).stdout  # and three more
-    assert [m.held_on.isoformat() for m in _rows(db_engine, FollowUpMeeting)] == ["2026-04-07"]
+    assert [m.held_on.isoformat() for m in rows(db_engine, FollowUpMeeting)] == ["2026-04-07"]
     assert [t["element_id"] for t in coaching.json("show", iid)["ready_tasks"]] == \
         ["contract_active", "record_follow_up_meeting"]

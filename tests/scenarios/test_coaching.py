@@ -1,19 +1,11 @@
 """The coaching period, notices and decisions (R2, R6, R8, R9) and the second period (R3, R4)."""
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from domain.models import Decision, Goal, Notice, Period, Redirection
-from tests.scenarios.conftest import at
+from tests.scenarios.conftest import at, rows
 
 
-def _rows(db_engine, model, **where):
-    with Session(db_engine) as session:
-        query = select(model)
-        for key, value in where.items():
-            query = query.where(getattr(model, key) == value)
-        return session.scalars(query.order_by(model.id)).all()
 
 
 def started(refer):
@@ -38,7 +30,7 @@ def test_a_week_without_meetings_is_flagged_to_the_manager(refer, db_engine):
     case = started(refer)
     case.week("2026-01-16")
     case.week("2026-01-23", meetings=0)
-    [notice] = _rows(db_engine, Notice, instance_id=case.id, kind="week_without_meeting")
+    [notice] = rows(db_engine, Notice, instance_id=case.id, kind="week_without_meeting")
     assert (notice.recipient_role, notice.details["week"]) == ("manager", 2)
     assert case.ready() == ["weekly_review"]
 
@@ -50,11 +42,11 @@ def test_redirect_to_health_services_then_continue(refer, db_engine):
     case.do("record_redirection", "coach1", target_service="health", description="Needs an occupational health check")
     case.do("decide_redirection", "off1", decision="continue", reason="Health check alongside coaching")
     assert case.ready() == ["weekly_review"]
-    [redirection] = _rows(db_engine, Redirection, instance_id=case.id)
+    [redirection] = rows(db_engine, Redirection, instance_id=case.id)
     assert redirection.target_service == "health"
-    assert [(d.kind, d.decision, d.decided_by) for d in _rows(db_engine, Decision, instance_id=case.id)] == \
+    assert [(d.kind, d.decision, d.decided_by) for d in rows(db_engine, Decision, instance_id=case.id)] == \
         [("redirection", "continue", "off1")]
-    assert [n.kind for n in _rows(db_engine, Notice, instance_id=case.id)] == ["other_service"]
+    assert [n.kind for n in rows(db_engine, Notice, instance_id=case.id)] == ["other_service"]
 
 
 def test_redirect_then_interruption(refer, db_engine):
@@ -63,7 +55,7 @@ def test_redirect_then_interruption(refer, db_engine):
     case.do("record_redirection", "coach1", target_service="rehabilitation", description="Rehabilitation first")
     case.do("decide_redirection", "off1", decision="interrupt", reason="Rehabilitation before coaching")
     assert case.ready() == ["closure"]
-    [period] = _rows(db_engine, Period, instance_id=case.id)
+    [period] = rows(db_engine, Period, instance_id=case.id)
     assert period.status == "interrupted"
 
 
@@ -75,7 +67,7 @@ def test_unrealistic_goals_are_revised(refer, db_engine):
                  {"category": "job_opportunities", "description": "Visit two employers", "verification": "Visit notes"}]
     case.do("revise_goals", "coach1", goals=new_goals)
     assert case.ready() == ["weekly_review"]
-    goals = _rows(db_engine, Goal)
+    goals = rows(db_engine, Goal)
     assert [(g.category, g.revised) for g in goals] == [("realistic_plan", True), ("job_opportunities", True)]
 
 
@@ -89,9 +81,9 @@ def test_five_days_unexcused_absence_leads_to_an_interruption_decided_by_the_off
     assert case.polku.json("tasks", "--as", "coach1", "--instance", case.id) == []  # the official decides (R9)
     case.do("decide_interruption", "off1", decision="interrupt", ground="absence", reason="Five days absent")
     assert case.ready() == ["closure"]
-    [period] = _rows(db_engine, Period, instance_id=case.id)
+    [period] = rows(db_engine, Period, instance_id=case.id)
     assert period.status == "interrupted"
-    assert "absence" in [n.kind for n in _rows(db_engine, Notice, instance_id=case.id)]
+    assert "absence" in [n.kind for n in rows(db_engine, Notice, instance_id=case.id)]
 
 
 def test_the_official_may_decide_to_continue_after_an_interruption_notice(refer):
@@ -107,7 +99,7 @@ def test_the_four_month_timer_ends_the_period(refer, db_engine):
     assert "fired 0" in case.polku("worker", "--once", now=at("2026-04-30", "23:59")).stdout
     assert "fired 1" in case.polku("worker", "--once", now=at("2026-05-01", "00:01")).stdout
     assert case.ready() == ["closure"]
-    [period] = _rows(db_engine, Period, instance_id=case.id)
+    [period] = rows(db_engine, Period, instance_id=case.id)
     assert (period.status, period.end_reason, period.actual_end.isoformat()) == ("ended", "max_duration", "2026-04-30")
 
 
@@ -126,7 +118,7 @@ def test_second_period_approved_then_closure_and_never_a_third(refer, db_engine)
     assert case.ready() == ["decide_second_period"]
     case.do("decide_second_period", "off1", now=at("2026-04-17", "17:00"), decision="approve", reason="Agreed")
     case.week("2026-04-24", end_period=True)
-    periods = _rows(db_engine, Period, instance_id=case.id)
+    periods = rows(db_engine, Period, instance_id=case.id)
     assert [(p.number, p.status) for p in periods] == [(1, "ended"), (2, "active")]
     # The coach ended the first period on 24 April: the second follows the next day, for at most 4 months.
     assert (periods[1].planned_start.isoformat(), periods[1].planned_end.isoformat()) == ("2026-04-25", "2026-08-24")
@@ -136,7 +128,7 @@ def test_second_period_approved_then_closure_and_never_a_third(refer, db_engine)
     assert case.ready() == ["weekly_review"]
     case.week("2026-08-27", end_period=True)
     assert case.ready() == ["closure"]
-    assert len(_rows(db_engine, Period, instance_id=case.id)) == 2
+    assert len(rows(db_engine, Period, instance_id=case.id)) == 2
 
 
 def test_second_period_refused_by_the_official(refer, db_engine):
@@ -145,7 +137,7 @@ def test_second_period_refused_by_the_official(refer, db_engine):
     case.do("decide_second_period", "off1", decision="refuse", reason="Goals met")
     case.week("2026-04-24", end_period=True)
     assert case.ready() == ["closure"]
-    [period] = _rows(db_engine, Period, instance_id=case.id)
+    [period] = rows(db_engine, Period, instance_id=case.id)
     assert period.second_period_decision == "refused"
 
 
@@ -153,7 +145,7 @@ def test_second_period_not_needed_goes_on_with_the_first(refer, db_engine):
     case = started(refer)
     _reassess(case, needed=False)
     assert case.ready() == ["weekly_review"]
-    assert _rows(db_engine, Period, instance_id=case.id)[0].second_period_decision == "not_needed"
+    assert rows(db_engine, Period, instance_id=case.id)[0].second_period_decision == "not_needed"
 
 
 def test_a_third_consecutive_period_is_refused_by_the_rule_and_the_official_sees_why(refer, history, db_engine):
@@ -163,9 +155,9 @@ def test_a_third_consecutive_period_is_refused_by_the_rule_and_the_official_sees
     assert case.ready() == ["note_second_period_refused"]  # no approval possible
     assert (case.data["second_period_allowed"], case.data["second_period_reason"]) == (False, "R3")
     case.do("note_second_period_refused", "off1")
-    period = _rows(db_engine, Period, instance_id=case.id)[0]
+    period = rows(db_engine, Period, instance_id=case.id)[0]
     assert (period.second_period_decision, period.second_period_reason) == ("forbidden", "R3")
-    assert [n.kind for n in _rows(db_engine, Notice, instance_id=case.id, recipient_role="official")] == \
+    assert [n.kind for n in rows(db_engine, Notice, instance_id=case.id, recipient_role="official")] == \
         ["second_period_forbidden"]
 
 

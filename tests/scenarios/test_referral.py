@@ -2,20 +2,12 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from domain.models import Client, EligibilityDecision, Notice, Period
 from engine.models import OutboxMessage
-from tests.scenarios.conftest import at, referral
+from tests.scenarios.conftest import at, rows, referral
 
 
-def _rows(db_engine, model, **where):
-    with Session(db_engine) as session:
-        query = select(model)
-        for key, value in where.items():
-            query = query.where(getattr(model, key) == value)
-        return session.scalars(query).all()
 
 
 def test_an_eligible_referral_records_client_period_and_customer_information_system_entry(refer, db_engine):
@@ -24,12 +16,12 @@ def test_an_eligible_referral_records_client_period_and_customer_information_sys
     data = case.data
     assert data["eligible"] is True and data["period_number"] == 1
     assert data["case_organisations"] == ["Valmennus Oy"]
-    [period] = _rows(db_engine, Period, instance_id=case.id)
+    [period] = rows(db_engine, Period, instance_id=case.id)
     assert (period.status, period.planned_start.isoformat(), period.planned_end.isoformat()) == \
         ("referred", "2026-01-12", "2026-04-30")
-    [client] = _rows(db_engine, Client)
+    [client] = rows(db_engine, Client)
     assert (client.identity_code, client.temporary_code, client.language) == ("131052-308T", False, "fi")
-    [outbox] = _rows(db_engine, OutboxMessage, instance_id=case.id, topic="customer_information_system")
+    [outbox] = rows(db_engine, OutboxMessage, instance_id=case.id, topic="customer_information_system")
     assert outbox.payload["event"] == "referral" and outbox.payload["client"] == "131052-308T"
 
 
@@ -38,9 +30,9 @@ def test_a_period_shorter_than_two_weeks_or_longer_than_four_months_is_refused(r
     case = refer(planned_end=planned_end)
     assert case.status == "completed"
     assert (case.data["eligible"], case.data["refusal_reason"]) == (False, reason)
-    [decision] = _rows(db_engine, EligibilityDecision, instance_id=case.id)
+    [decision] = rows(db_engine, EligibilityDecision, instance_id=case.id)
     assert (decision.eligible, decision.reason) == (False, reason)
-    assert _rows(db_engine, Period, instance_id=case.id) == []
+    assert rows(db_engine, Period, instance_id=case.id) == []
 
 
 def test_exactly_four_months_less_a_day_and_exactly_two_weeks_are_allowed(refer):
@@ -115,7 +107,7 @@ def test_start_notification_overdue_is_escalated_counting_business_days_over_a_h
     assert "fired 0" in case.polku("worker", "--once", now=at("2026-01-13", "23:59")).stdout
     assert "fired 1" in case.polku("worker", "--once", now=at("2026-01-14", "00:01")).stdout
     assert sorted(case.ready()) == ["accept_referral", "follow_up_start_notice"]
-    assert {n.recipient_role for n in _rows(db_engine, Notice, instance_id=case.id, kind="start_notice_overdue")} == \
+    assert {n.recipient_role for n in rows(db_engine, Notice, instance_id=case.id, kind="start_notice_overdue")} == \
         {"official", "manager"}
     case.do("follow_up_start_notice", "boss", note="Called the provider")
     case.accept()  # the late start notification still goes through
