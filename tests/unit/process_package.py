@@ -1,0 +1,90 @@
+"""Shared by the process-package tests: the files, the designed topics and types, and a stub
+runtime (no-op service handlers, pass-through custom types: no database)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from lxml import etree
+
+from engine import bpmn_xml
+from engine.bundle import compile_bundle, read_bundle
+from engine.forms import default_field_types
+from engine.runtime import Runtime
+from engine.sandbox import SandboxedScriptEngine
+from engine.script_functions import standard_functions
+from engine.services import ServiceRegistry
+
+PROCESSES = Path(__file__).resolve().parents[2] / "processes"
+TRANSLATIONS = PROCESSES / "translations"
+BPMN_FILES = sorted(PROCESSES.glob("*.bpmn"))
+DMN_FILES = sorted(PROCESSES.glob("*.dmn"))
+NS = {
+    "bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL",
+    "bpmndi": "http://www.omg.org/spec/BPMN/20100524/DI",
+    "dc": "http://www.omg.org/spec/DD/20100524/DC",
+    "di": "http://www.omg.org/spec/DD/20100524/DI",
+    "camunda": "http://camunda.org/schema/1.0/bpmn",
+    "modeler": "http://camunda.org/schema/modeler/1.0",
+    "dmn": "https://www.omg.org/spec/DMN/20191111/MODEL/",
+}
+FLOW_NODES = {
+    "startEvent", "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "task",
+    "userTask", "manualTask", "scriptTask", "serviceTask", "businessRuleTask", "sendTask", "receiveTask",
+    "callActivity", "subProcess", "transaction", "exclusiveGateway", "parallelGateway", "inclusiveGateway",
+    "eventBasedGateway",
+}
+TOPICS = {
+    "coaching_history", "record_refusal", "record_referral", "escalate_start_notice", "record_start", "record_goals",
+    "record_hard_end", "record_week", "record_second_period", "second_period_history", "record_redirection",
+    "record_decision", "record_interruption", "load_period_state", "start_second_period", "record_closure",
+    "send_statement", "send_end_notification", "record_feedback", "register_provider", "record_follow_up",
+}
+CUSTOM_TYPES = {"hetu", "provider", "goal_list", "meeting_list", "goal_results", "category_list"}
+VALIDATION_DECISIONS = {"referral_form_rules", "closure_rules", "statement_rules"}
+
+
+def local(el) -> str:
+    return etree.QName(el).localname
+
+
+def tree(path: Path):
+    return etree.parse(str(path))
+
+
+def by_name(path_name: str) -> Path:
+    return PROCESSES / path_name
+
+
+@pytest.fixture(scope="module")
+def script_engine():
+    return SandboxedScriptEngine(functions=standard_functions())
+
+
+def used_topics() -> set[str]:
+    return {
+        ext["handler"]
+        for path in BPMN_FILES
+        for ext in bpmn_xml.read_extensions(tree(path)).values()
+        if "handler" in ext
+    }
+
+
+def used_field_types() -> set[str]:
+    return {ff.get("type") for path in BPMN_FILES for ff in tree(path).iterfind(".//camunda:formField", NS)}
+
+
+@pytest.fixture(scope="module")
+def stub_runtime(script_engine):
+    handlers = ServiceRegistry()
+    for topic in sorted(used_topics()):
+        handlers.register(topic, lambda call: {})
+    types = default_field_types()
+    for name in sorted(CUSTOM_TYPES):
+        types.register(name, lambda raw: raw)
+    return Runtime(script_engine=script_engine, handlers=handlers, field_types=types)
+
+
+@pytest.fixture(scope="module")
+def compiled(stub_runtime):
+    return {c.key: c for c in compile_bundle(read_bundle([PROCESSES]), stub_runtime)}

@@ -1,0 +1,330 @@
+"""The process package's DMN decisions decide as docs/tyohonvalmennus.md says, and its paths
+run on SpiffWorkflow with stub handlers (no database)."""
+from __future__ import annotations
+
+import pytest
+
+from datetime import UTC, datetime, timedelta
+from engine.forms import default_field_types
+from engine.parser import PolkuParser
+from engine.runtime import LoadedDefinition, Runtime
+from engine.services import ServiceRegistry
+from types import SimpleNamespace
+from tests.unit.process_package import CUSTOM_TYPES, DMN_FILES, TOPICS, tree
+from tests.unit.process_package import compiled, script_engine, stub_runtime  # noqa: F401  (fixtures)
+
+
+# --- (f) the decisions decide -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def decide(script_engine):
+    parser = PolkuParser()
+    for path in DMN_FILES:
+        parser.add_dmn_xml(tree(path).getroot(), filename=path.name)
+    engines = {}
+
+    def run(decision_id: str, **data) -> dict:
+        if decision_id not in engines:
+            engines[decision_id] = parser.get_engine(decision_id, None)
+        task = SimpleNamespace(data=data, workflow=SimpleNamespace(script_engine=script_engine))
+        return dict(engines[decision_id].result(task))
+
+    return run
+
+
+LIMITS = {
+    "min_period_days": 14, "max_period_months": 4, "max_periods": 2, "window_months": 12,
+    "window_limit_months": 8, "start_notice_business_days": 5, "reassessment_lead_days": 14,
+    "absence_limit_days": 5, "max_weekly_reviews": 18,
+}
+
+
+def test_coaching_limits_are_the_service_card_values(decide):
+    assert decide("coaching_limits") == LIMITS
+
+
+HISTORY_OK = {"planned_days": 90, "planned_end_ok": True, "history_active": False, "history_consecutive": 0,
+              "window_days_max": 100, "window_limit_days": 243}
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({}, None),
+    ({"planned_days": 13}, "R1_short"),
+    ({"planned_days": 14}, None),
+    ({"planned_end_ok": False}, "R1_long"),
+    ({"history_active": True}, "R3_active"),
+    ({"history_consecutive": 2}, "R3_consecutive"),
+    ({"history_consecutive": 1}, None),
+    ({"window_days_max": 244}, "R4_window"),
+    ({"window_days_max": 243}, None),
+    ({"planned_days": 5, "history_active": True, "window_days_max": 300}, "R1_short"),  # the first rule wins
+])
+def test_referral_eligibility(decide, change, reason):
+    result = decide("referral_eligibility", **{**LIMITS, **HISTORY_OK, **change})
+    assert result == {"eligible": reason is None, "refusal_reason": reason}
+
+
+@pytest.mark.parametrize("change, reason", [
+    ({}, None),
+    ({"sp_consecutive": 2}, "R3"),
+    ({"sp_window_days_max": 244}, "R4"),
+    ({"sp_consecutive": 2, "sp_window_days_max": 244}, "R3"),
+])
+def test_second_period_eligibility(decide, change, reason):
+    data = {**LIMITS, "window_limit_days": 243, "sp_consecutive": 1, "sp_window_days_max": 200, **change}
+    result = decide("second_period_eligibility", **data)
+    assert result == {"second_period_allowed": reason is None, "second_period_reason": reason}
+
+
+VALID = {"valid": True, "error_field": None, "error_code": None, "error_message": None}
+
+
+@pytest.mark.parametrize("data, field, code", [
+    ({"health_consent": False, "health_information": "diabetes"}, "health_information", "R10_consent"),
+    ({"health_consent": False, "health_information": "   "}, None, None),
+    ({"health_consent": False, "health_information": None}, None, None),
+    ({"health_consent": True, "health_information": "diabetes"}, None, None),
+])
+def test_referral_form_rules(decide, data, field, code):
+    result = decide("referral_form_rules", **data)
+    if code is None:
+        assert result == VALID
+    else:
+        assert (result["valid"], result["error_field"], result["error_code"]) == (False, field, code)
+        assert result["error_message"] == (
+            "Health information may be shared with the provider only with the client's written consent")
+
+
+GOALS = [{"category": "job_search", "description": "CV", "verification": "CV sent"},
+         {"category": "employment", "description": "job", "verification": "contract"}]
+
+
+def _result(reached, evidence="shown"):
+    return {"goal": "g", "reached": reached, "evidence": evidence}
+
+
+@pytest.mark.parametrize("results, next_steps, field, code", [
+    ([_result(True), _result(True)], None, None, None),
+    ([_result(True), _result(False)], "apply to vocational school", None, None),
+    ([_result(False), _result(False)], "  ", "next_steps", "R5"),
+    ([_result(True), _result(False)], None, "next_steps", "R5"),
+    ([_result(True)], "next steps", "goal_results", "R6"),
+    (None, "next steps", "goal_results", "R6"),
+    ([_result(True), _result(True, evidence="")], None, "goal_results", "R6_evidence"),
+    ([_result(True), _result(True, evidence=None)], None, "goal_results", "R6_evidence"),
+    ([_result(True)], None, "goal_results", "R6"),  # the first rule wins
+])
+def test_closure_rules(decide, results, next_steps, field, code):
+    result = decide("closure_rules", goals=GOALS, goal_results=results, next_steps=next_steps,
+                    outcome_areas=[], employment_status="employed")
+    if code is None:
+        assert result == VALID
+    else:
+        assert (result["valid"], result["error_field"], result["error_code"]) == (False, field, code)
+        assert result["error_message"]
+    if code == "R5":
+        assert result["error_message"] == "At least two goals must be reached, or concrete next steps recorded"
+
+
+@pytest.mark.parametrize("reviewed, valid", [(True, True), (False, False), (None, False)])
+def test_statement_rules(decide, reviewed, valid):
+    result = decide("statement_rules", statement_kind="arvi", statement_text="x", reviewed_with_client=reviewed)
+    if valid:
+        assert result == VALID
+    else:
+        assert (result["valid"], result["error_field"], result["error_code"]) == (
+            False, "reviewed_with_client", "not_reviewed")
+
+
+# --- the paths run (SpiffWorkflow with stub handlers, no database) ------------------------------------
+
+T0 = datetime(2026, 1, 5, 9, tzinfo=UTC)
+REFERRAL = {"client_hetu": "131052-308T", "client_name": "Asiakas", "client_language": "fi",
+            "municipality": "Espoo", "service_need": "tuki", "provider": "Valmennus Oy",
+            "planned_start": "2026-01-12", "planned_end": "2026-04-11", "health_consent": False,
+            "health_information": None, "other_services": None}
+WEEK = {"meetings": [], "absence_days": 0, "other_service_need": False, "goals_unrealistic": False,
+        "interruption_justified": False, "end_period": False, "notes": None}
+
+
+class Walk:
+    """One instance driven through Runtime with handlers that answer from `answers`."""
+
+    def __init__(self, script_engine, compiled, key, data, answers):
+        self.calls: list[str] = []
+        self.answers = answers
+        handlers = ServiceRegistry()
+        for topic in sorted(TOPICS):
+            handlers.register(topic, self._handler(topic))
+        types = default_field_types()
+        for name in sorted(CUSTOM_TYPES):
+            types.register(name, lambda raw: raw)
+        self.rt = Runtime(script_engine=script_engine, handlers=handlers, field_types=types)
+        spec, subs = self.rt.codec.load_spec(compiled[key].spec)
+        self.defn = LoadedDefinition(1, key, 1, spec, subs, compiled[key].extensions, compiled[key].sources)
+        self.now = T0
+        self.wf = self.rt.new_workflow(self.defn, data)
+        self._advance()
+
+    def _handler(self, topic):
+        def handle(call):
+            self.calls.append(call.element_id)
+            answer = self.answers.get(topic, {})
+            return answer(call.data) if callable(answer) else dict(answer)
+        return handle
+
+    def _advance(self):
+        self.rt.advance(self.wf, self.defn, instance_id=1, session=None, now=self.now)
+
+    def open(self) -> list[str]:
+        return sorted(t.task_spec.bpmn_id for t in self.rt.snapshot(self.wf, self.defn, self.now).human_tasks.values())
+
+    def timers(self) -> set[str]:
+        return {v.element_id for v in self.rt.snapshot(self.wf, self.defn, self.now).timers.values()}
+
+    def complete(self, element, **values):
+        if element == "weekly_review":
+            values = {**WEEK, **values}
+        tasks = [t for t in self.rt.snapshot(self.wf, self.defn, self.now).human_tasks.values()
+                 if t.task_spec.bpmn_id == element]
+        assert tasks, f"{element} is not open; open: {self.open()}"
+        self.rt.complete_human_task(tasks[0], values, self.now)
+        self._advance()
+
+    def at(self, when: datetime):
+        self.now = when
+        self.rt.refresh_timers(self.wf, when)
+        self._advance()
+
+
+def _answers(**over):
+    weeks = {"n": 0}
+
+    def record_week(data):
+        weeks["n"] += 1
+        kind = ("interruption" if data.get("interruption_justified") else
+                "other_service" if data.get("other_service_need") else
+                "goals_unrealistic" if data.get("goals_unrealistic") else None)
+        return {"review_count": weeks["n"], "absence_streak": 0, "notice_kind": kind,
+                "reassessment_due": weeks["n"] == over.get("reassess_week"), "week_without_meeting": False}
+
+    period = {"approved": False, "number": 1}
+    answers = {
+        "coaching_history": {**HISTORY_OK, "planned_end_limit": "2026-05-11"},
+        "record_referral": {"client_id": 1, "period_id": 1, "period_number": 1, "period_start": "2026-01-12",
+                            "period_end": "2026-05-11", "period_end_at": "2026-05-12T00:00:00+00:00",
+                            "reassessment_at": "2026-04-27", "start_notice_due": "2026-01-19T00:00:00+00:00",
+                            "case_organisations": ["Valmennus Oy"]},
+        "record_week": record_week,
+        "second_period_history": {"sp_consecutive": 1, "sp_window_days_max": 200},
+        "record_second_period": lambda data: period.update(
+            approved=data.get("decision") == "approve" and data.get("second_period_allowed") is True) or {},
+        "load_period_state": lambda data: {"second_period_approved": period["approved"],
+                                           "period_number": period["number"]},
+        "start_second_period": lambda data: period.update(number=2, approved=False) or {
+            "period_number": 2, "period_end_at": "2026-09-12T00:00:00+00:00"},
+    }
+    answers.update({k: v for k, v in over.items() if k in TOPICS})
+    return answers
+
+
+def _start(script_engine, compiled, **over):
+    return Walk(script_engine, compiled, "tyohonvalmennus", dict(REFERRAL), _answers(**over))
+
+
+def _into_period(walk):
+    walk.complete("accept_referral", actual_start="2026-01-12", coaching_mode="face_to_face",
+                  coaching_format="individual")
+    walk.complete("set_goals", goals=GOALS, meetings_per_week=1)
+    assert walk.open() == ["weekly_review"]
+
+
+def test_a_refused_referral_ends(script_engine, compiled):
+    walk = _start(script_engine, compiled, coaching_history={**HISTORY_OK, "history_active": True})
+    assert walk.wf.is_completed()
+    assert walk.calls == ["check_history", "record_refusal"]
+
+
+def test_the_full_path_with_a_second_period_and_feedback(script_engine, compiled):
+    walk = _start(script_engine, compiled, reassess_week=2)
+    assert walk.open() == ["accept_referral"] and walk.timers() == {"start_notice_overdue"}
+    walk.at(T0 + timedelta(days=15))  # the start notification is overdue (R7)
+    assert walk.open() == ["accept_referral", "follow_up_start_notice"]
+    walk.complete("follow_up_start_notice", note="soitettu")
+    _into_period(walk)
+    assert walk.timers() == {"period_hard_end"}
+    walk.complete("weekly_review")
+    walk.complete("weekly_review")  # week 2: reassessment due
+    walk.complete("propose_second_period", second_period_needed=True, justification="tarvitaan")
+    walk.complete("decide_second_period", decision="approve", reason="ok")
+    walk.complete("weekly_review", end_period=True)
+    assert walk.calls[-3:] == ["record_week", "next_period_check", "start_second_period"]
+    walk.complete("weekly_review", end_period=True)  # the second period ends
+    assert walk.open() == ["closure"]
+    walk.complete("closure", goal_results=[], employment_status="employed", next_steps="koulutus")
+    walk.complete("final_statement", statement_kind="arvi", statement_text="x", reviewed_with_client=True)
+    walk.complete("review_end", feedback_discussion="schedule", feedback_planned_on="2026-09-01")
+    walk.complete("record_feedback_discussion", held_on="2026-09-01")
+    assert walk.wf.is_completed()
+    assert walk.calls[-4:] == ["record_closure", "send_statement", "send_end_notification", "save_feedback"]
+
+
+def test_notices_return_to_the_period(script_engine, compiled):
+    walk = _start(script_engine, compiled)
+    _into_period(walk)
+    walk.complete("weekly_review", interruption_justified=True)
+    walk.complete("decide_interruption", decision="continue", reason="jatketaan")
+    assert walk.open() == ["weekly_review"]
+    walk.complete("weekly_review", other_service_need=True)
+    walk.complete("record_redirection", target_service="health", description="x")
+    walk.complete("decide_redirection", decision="pause", reason="x")
+    walk.complete("resume_after_pause", resume_on="2026-03-01")
+    assert walk.open() == ["weekly_review"]
+    walk.complete("weekly_review", goals_unrealistic=True)
+    walk.complete("decide_goals", decision="revise", reason="x")
+    walk.complete("revise_goals", goals=GOALS)
+    assert walk.open() == ["weekly_review"]
+    walk.complete("weekly_review", end_period=True)
+    assert walk.open() == ["closure"]
+
+
+@pytest.mark.parametrize("notice, decide, decision", [
+    ({"interruption_justified": True}, "decide_interruption", {"decision": "interrupt", "ground": "absence"}),
+    ({"goals_unrealistic": True}, "decide_goals", {"decision": "interrupt"}),
+])
+def test_an_interruption_goes_to_closure(script_engine, compiled, notice, decide, decision):
+    walk = _start(script_engine, compiled)
+    _into_period(walk)
+    walk.complete("weekly_review", **notice)
+    walk.complete(decide, reason="x", **decision)
+    assert walk.open() == ["closure"] and walk.calls[-1] == "record_interruption"
+
+
+def test_a_forbidden_second_period_is_noted_and_the_weeks_go_on(script_engine, compiled):
+    walk = _start(script_engine, compiled, reassess_week=1,
+                  second_period_history={"sp_consecutive": 1, "sp_window_days_max": 300})
+    _into_period(walk)
+    walk.complete("weekly_review")
+    walk.complete("propose_second_period", second_period_needed=True)
+    assert walk.open() == ["note_second_period_refused"]
+    walk.complete("note_second_period_refused")
+    assert walk.open() == ["weekly_review"]
+
+
+def test_the_period_ends_at_its_hard_limit(script_engine, compiled):
+    walk = _start(script_engine, compiled)
+    _into_period(walk)
+    walk.at(datetime(2026, 5, 13, tzinfo=UTC))
+    assert walk.open() == ["closure"]
+    assert walk.calls[-2:] == ["record_hard_end", "next_period_check"]
+
+
+def test_provider_follow_up_meets_every_three_months(script_engine, compiled):
+    walk = Walk(script_engine, compiled, "provider_follow_up",
+                {"provider": "Valmennus Oy", "methods": "x", "municipalities": "Espoo"}, {})
+    assert walk.open() == ["contract_active"] and walk.timers() == {"follow_up_cycle"}
+    walk.at(T0 + timedelta(days=95))
+    assert walk.open() == ["contract_active", "record_follow_up_meeting"]
+    walk.complete("record_follow_up_meeting", held_on="2026-04-10", notes="x")
+    walk.complete("contract_active")
+    assert walk.wf.is_completed()
