@@ -70,3 +70,16 @@ def browser(web_app, passwords):
         return b.login(username) if username else b
 
     return make
+
+
+def english(b: Browser) -> Browser:
+    """English UI: the msgids the assertions read (Finnish and Swedish come from the catalogs)."""
+    assert b.post("/language", {"locale": "en", "next": "/tasks"}).status_code == 302
+    return b
+
+
+@pytest.fixture
+def user(browser):
+    """A logged-in browser using the English UI."""
+    return lambda username: english(browser(username))
+

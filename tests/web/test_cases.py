@@ -12,6 +12,7 @@ from domain.casefile import case_file, case_list
 from engine.errors import NotFound
 from engine.models import AuditEvent
 from tests.scenarios.conftest import HETU
+from tests.web.conftest import english
 
 NAME = "Matti Meikäläinen"
 
@@ -34,11 +35,6 @@ def views(db_engine, instance_id):
     with db_engine.connect() as conn:
         return conn.scalar(select(func.count()).select_from(AuditEvent)
                            .where(AuditEvent.action == "view_case", AuditEvent.instance_id == instance_id))
-
-
-def english(b):
-    b.post("/language", {"locale": "en", "next": "/tasks"})
-    return b
 
 
 # --- access ----------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from engine.accounts import hash_password
 from engine.models import HumanTask, SavedFilter, User
 from tests.conftest import SAMPLE
 from tests.scenarios.conftest import PROVIDER, at
-from tests.web.conftest import PASSWORD
+from tests.web.conftest import PASSWORD, english
 
 MATTI = "Matti Meikäläinen"
 ACCEPT_FI = "Vastaanota ohjaus ja tee aloitusilmoitus"  # the BPMN's own (Finnish) name
@@ -22,11 +22,6 @@ ACCEPT_EN = "Accept the referral and send the start notification"  # processes/t
 CLIENTS = [("131052-308T", "Aino Aaltonen"), ("010594Y9021", "Bertta Berg"), ("020505A902P", "Cecilia Castrén")]
 
 
-def english(b):
-    """Switch the browser to English so that assertions can read the UI text (msgids)."""
-    response = b.post("/language", {"locale": "en", "next": "/tasks"})
-    assert response.status_code == 302
-    return b
 
 
 def page(response) -> lxml.html.HtmlElement:

@@ -26,16 +26,8 @@ def form_data(**overrides) -> dict:
     return values
 
 
-def english(b):
-    """English UI: the msgids the assertions read (Finnish and Swedish come from the catalogs)."""
-    assert b.post("/language", {"locale": "en", "next": "/tasks"}).status_code == 302
-    return b
 
 
-@pytest.fixture
-def user(browser):
-    """A logged-in browser using the English UI."""
-    return lambda username: english(browser(username))
 
 
 def instance_count(polku) -> int:

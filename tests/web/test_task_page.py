@@ -27,16 +27,8 @@ def label_for(page, html_id: str) -> str:
     return " ".join(label.text_content().split())
 
 
-def english(b):
-    """English UI: the msgids the assertions read (Finnish and Swedish come from the catalogs)."""
-    assert b.post("/language", {"locale": "en", "next": "/tasks"}).status_code == 302
-    return b
 
 
-@pytest.fixture
-def user(browser):
-    """A logged-in browser using the English UI."""
-    return lambda username: english(browser(username))
 
 
 def open_task(b, case, element_id, actor="coach1"):
