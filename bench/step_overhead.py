@@ -100,6 +100,7 @@ class Polku:
             return wrapper
 
         event.listen(self.engine, "before_cursor_execute", self._count)
+        event.listen(self.engine, "begin", self._count)
         event.listen(self.engine, "commit", self._count)
         for name, fn in originals.items():
             setattr(Prepared, name, counted(fn))
@@ -109,6 +110,7 @@ class Polku:
             for name, fn in originals.items():
                 setattr(Prepared, name, fn)
             event.remove(self.engine, "before_cursor_execute", self._count)
+            event.remove(self.engine, "begin", self._count)
             event.remove(self.engine, "commit", self._count)
 
     def uow(self):

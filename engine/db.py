@@ -41,7 +41,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
         mode = conn.get_execution_options().get("polku_write") and "IMMEDIATE" or "DEFERRED"
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        # Straight to the driver: this runs once per unit of work, on the hot path.
+        conn.connection.driver_connection.execute(f"BEGIN {mode}")
 
 
 class UnitOfWork:
