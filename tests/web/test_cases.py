@@ -161,7 +161,7 @@ def test_closure_statement_and_notifications(browser, refer):
     coach1 = english(browser("coach1"))
     page = text(coach1.get(f"/cases/{case.id}"))
     assert page.count("Reached") >= 2 and "Not reached" in page and "evidence 2" in page
-    assert "Employed" in page and "Ended (Closed)" in page
+    assert "Employed" in page and "Ended (Closed normally)" in page
     assert "ARVI statement" in page and "Coaching went well." in page and "Reviewed with the client." in page
     assert "End notification" in page
 
@@ -171,7 +171,7 @@ def test_closure_statement_and_notifications(browser, refer):
     assert body.count("<h1>") == 1 and "<p>The client found work.</p>" in body
     page = text(response)
     for expected in (NAME, HETU, "Final statement", "Coaching went well.", "Start notification",
-                     "coaching started Jan 12, 2026", "End notification", "Ended (Closed)"):
+                     "coaching started Jan 12, 2026", "End notification", "Ended (Closed normally)"):
         assert expected in page, expected
     assert "Timeline" not in page  # only what is printed for the client and the official
 

@@ -35,7 +35,7 @@ def period_status(code: str | None) -> str:
 
 def end_reason(code: str | None) -> str:
     return {
-        "closed": _("Closed"), "second_period": _("Continued in a second period"),
+        "closed": _("Closed normally"), "second_period": _("Continued in a second period"),
         "max_duration": _("Maximum length reached"), "interrupted": _("Interrupted"),
         "absence": _("Interrupted: unexcused absence"), "other_service": _("Interrupted: need for another service"),
         "goals": _("Interrupted: the goals were not realistic"), "other": _("Interrupted: other ground"),

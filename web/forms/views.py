@@ -11,7 +11,7 @@ from flask_babel import get_locale
 
 from domain.rules import OUTCOME_CATEGORIES
 
-from ..i18n import format_day, lazy_gettext, process_label
+from ..i18n import format_day, lazy_gettext, ngettext, process_label
 from ..i18n import gettext as _
 from .parsing import MAX_ROWS, MORE_ROWS, ROWS_SUFFIX, row_counts, row_name
 
@@ -350,9 +350,11 @@ def error_messages(exc, fields: list[dict], process_key: str) -> dict[str, str]:
         elif code == "max":
             out[key] = _("The value must be at most %(max)s.", max=params.get("max"))
         elif code == "minlength":
-            out[key] = _("Write at least %(count)s characters.", count=params.get("minlength"))
+            out[key] = ngettext("Write at least %(num)d character.", "Write at least %(num)d characters.",
+                                int(params.get("minlength") or 0))
         elif code == "maxlength":
-            out[key] = _("Write at most %(count)s characters.", count=params.get("maxlength"))
+            out[key] = ngettext("Write at most %(num)d character.", "Write at most %(num)d characters.",
+                                int(params.get("maxlength") or 0))
         elif code == "enum":
             out[key] = _("Choose one of the options.")
         elif code == "readonly":
