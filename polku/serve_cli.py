@@ -1,8 +1,8 @@
 """Long-running and setup commands: worker, serve, demo."""
 from __future__ import annotations
 
+import logging
 import threading
-import time
 
 import click
 from sqlalchemy import select
@@ -43,10 +43,15 @@ def worker(env, once, interval):
 
 
 def run_worker_loop(env, interval: float, stop: threading.Event) -> None:
+    """Poll for due timers until stopped. A failing round is logged and the next one tried:
+    a database that is briefly away must not end the worker for good."""
     from engine.clock import clock_from_env
 
     while not stop.is_set():
-        fire_due_timers(env.engine, env.runtime, clock_from_env())
+        try:
+            fire_due_timers(env.engine, env.runtime, clock_from_env())
+        except Exception:  # noqa: BLE001  (logged with its traceback; the loop goes on)
+            logging.getLogger("polku.worker").exception("timer round failed; trying again in %s s", interval)
         stop.wait(interval)
 
 
@@ -69,7 +74,6 @@ def serve(env, host, port):
         app.run(host=host, port=port, use_reloader=False)
     finally:
         stop.set()
-        time.sleep(0)
 
 
 DEMO_PROVIDERS = {

@@ -77,3 +77,24 @@ def test_serve_answers_http_and_its_worker_thread_fires_due_timers(sample, datab
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def test_the_serve_worker_survives_a_failing_round(monkeypatch, caplog):
+    import threading
+    from types import SimpleNamespace
+
+    import polku.serve_cli as serve_cli
+
+    stop, calls = threading.Event(), []
+
+    def flaky(engine, runtime, clock):
+        calls.append(clock)
+        if len(calls) == 1:
+            raise ConnectionError("database went away")
+        stop.set()
+        return 0
+
+    monkeypatch.setattr(serve_cli, "fire_due_timers", flaky)
+    serve_cli.run_worker_loop(SimpleNamespace(engine=None, runtime=None), 0.01, stop)
+    assert len(calls) == 2  # the second round ran after the first failed
+    assert "timer round failed" in caplog.text
