@@ -4,7 +4,7 @@ After the first generation the .bpmn files are the source designers edit in Camu
 these descriptions only regenerate a first layout."""
 from __future__ import annotations
 
-from bpmn_layout import (  # noqa: F401  (run from tools/: python tools/bpmn_layout.py)
+from bpmn_model import (  # noqa: F401  (run from tools/: python tools/bpmn_layout.py)
     COL_W, SUBPROCESS_INSET, Diagram, Field, Flow, Lane, Node, end, fld, gateway, rule, script, service,
     start, subprocess, timer_boundary, user,
 )
