@@ -4,16 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
 from engine import bpmn_xml
-from engine.bundle import compile_bundle, read_bundle
-from engine.forms import default_field_types
-from engine.runtime import Runtime
-from engine.sandbox import SandboxedScriptEngine
-from engine.script_functions import standard_functions
-from engine.services import ServiceRegistry
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 TRANSLATIONS = PROCESSES / "translations"
@@ -56,11 +49,6 @@ def by_name(path_name: str) -> Path:
     return PROCESSES / path_name
 
 
-@pytest.fixture(scope="module")
-def script_engine():
-    return SandboxedScriptEngine(functions=standard_functions())
-
-
 def used_topics() -> set[str]:
     return {
         ext["handler"]
@@ -72,19 +60,3 @@ def used_topics() -> set[str]:
 
 def used_field_types() -> set[str]:
     return {ff.get("type") for path in BPMN_FILES for ff in tree(path).iterfind(".//camunda:formField", NS)}
-
-
-@pytest.fixture(scope="module")
-def stub_runtime(script_engine):
-    handlers = ServiceRegistry()
-    for topic in sorted(used_topics()):
-        handlers.register(topic, lambda call: {})
-    types = default_field_types()
-    for name in sorted(CUSTOM_TYPES):
-        types.register(name, lambda raw: raw)
-    return Runtime(script_engine=script_engine, handlers=handlers, field_types=types)
-
-
-@pytest.fixture(scope="module")
-def compiled(stub_runtime):
-    return {c.key: c for c in compile_bundle(read_bundle([PROCESSES]), stub_runtime)}

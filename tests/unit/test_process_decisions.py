@@ -11,7 +11,6 @@ from engine.runtime import LoadedDefinition, Runtime
 from engine.services import ServiceRegistry
 from types import SimpleNamespace
 from tests.unit.process_package import CUSTOM_TYPES, DMN_FILES, TOPICS, tree
-from tests.unit.process_package import compiled, script_engine, stub_runtime  # noqa: F401  (fixtures)
 
 
 # --- (f) the decisions decide -------------------------------------------------------------------

@@ -13,7 +13,6 @@ from engine.parser import PolkuParser
 from lxml import etree
 from pathlib import Path
 from tests.unit.process_package import BPMN_FILES, CUSTOM_TYPES, DMN_FILES, FLOW_NODES, NS, TOPICS, TRANSLATIONS, VALIDATION_DECISIONS, by_name, local, tree, used_field_types, used_topics
-from tests.unit.process_package import compiled, script_engine, stub_runtime  # noqa: F401  (fixtures)
 
 
 def test_the_package_holds_the_designed_files():
