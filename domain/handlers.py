@@ -234,9 +234,15 @@ def record_decision(call: ServiceCall) -> dict:
     return {}
 
 
+def _end_day(period: Period, today: date) -> date:
+    """A period never ends before it starts (a second period closed on the day it was created)."""
+    start = period.actual_start or period.planned_start
+    return max(today, start)
+
+
 def record_interruption(call: ServiceCall) -> dict:
     period = _period(call)
-    period.status, period.actual_end = "interrupted", call.now.date()
+    period.status, period.actual_end = "interrupted", _end_day(period, call.now.date())
     period.end_reason = call.data.get("ground") or call.data.get("reason") or "interrupted"
     return {"interrupted": True}
 
@@ -256,7 +262,7 @@ def record_closure(call: ServiceCall) -> dict:
         if goal is not None:
             goal.reached, goal.evidence = bool(result["reached"]), result.get("evidence")
     if period.status in ("referred", "active"):
-        period.status, period.actual_end = "ended", call.now.date()
+        period.status, period.actual_end = "ended", _end_day(period, call.now.date())
         period.end_reason = period.end_reason or "closed"
     call.session.add(Closure(instance_id=call.instance_id, period_id=period.id,
                              employment_status=data["employment_status"], outcome_areas=data.get("outcome_areas") or [],

@@ -167,3 +167,14 @@ def test_a_second_period_is_refused_when_eight_months_in_twelve_would_be_exceede
     _reassess(case)
     assert (case.data["second_period_allowed"], case.data["second_period_reason"]) == (False, "R4")
     assert case.ready() == ["note_second_period_refused"]
+
+
+def test_a_second_period_closed_the_day_it_was_agreed_never_ends_before_it_starts(refer, db_engine):
+    case = started(refer)
+    _reassess(case)
+    case.do("decide_second_period", "off1", now=at("2026-04-17", "17:00"), decision="approve", reason="Agreed")
+    case.week("2026-04-24", end_period=True)        # period 2 starts on the 25th
+    case.week("2026-04-24", end_period=True, now=at("2026-04-24", "16:00"))  # and is closed the same day
+    case.close(now=at("2026-04-24", "17:00"))
+    second = rows(db_engine, Period, instance_id=case.id)[1]
+    assert second.actual_end >= second.actual_start
