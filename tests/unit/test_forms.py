@@ -14,17 +14,7 @@ from engine.forms import (
     validate_submission,
 )
 
-from tests.unit.form_support import fld
-
-
-def ok(fields, data, types):
-    return validate_submission(fields, data, types)
-
-
-def error_of(fields, data, types, field_id):
-    with pytest.raises(FormValidationError) as info:
-        validate_submission(fields, data, types)
-    return info.value.errors[field_id]
+from tests.unit.form_support import error_of, fld, ok
 
 
 # --- conversions -------------------------------------------------------------

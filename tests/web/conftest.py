@@ -7,7 +7,8 @@ import re
 import pytest
 
 from engine.accounts import hash_password
-from tests.scenarios.conftest import AREA, OTHER_PROVIDER, PROVIDER, coaching, refer, referral  # noqa: F401
+from tests.scenarios.conftest import AREA, OTHER_PROVIDER, PROVIDER, at, coaching, refer, referral  # noqa: F401
+from tests.web.inbox_support import CLIENTS
 from web import create_app
 
 BASE = "https://localhost"
@@ -83,3 +84,11 @@ def user(browser):
     """A logged-in browser using the English UI."""
     return lambda username: english(browser(username))
 
+
+@pytest.fixture
+def three_cases(refer):
+    """Three referrals on three days; the last one accepted, so its task is now `set_goals`."""
+    cases = [refer(now=at(f"2026-01-0{5 + i}"), client_hetu=hetu, client_name=name)
+             for i, (hetu, name) in enumerate(CLIENTS)]
+    cases[2].accept(now=at("2026-01-08"))
+    return cases

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime
 from urllib.parse import parse_qs, urlsplit
 
-import lxml.html
 import pytest
 from sqlalchemy import select, update
 
@@ -14,42 +13,11 @@ from engine.models import HumanTask, SavedFilter, User
 from tests.conftest import SAMPLE
 from tests.scenarios.conftest import PROVIDER, at
 from tests.web.conftest import PASSWORD, english
+from tests.web.inbox_support import CLIENTS, clients, notices, page, rows
 
 MATTI = "Matti Meikäläinen"
 ACCEPT_FI = "Vastaanota ohjaus ja tee aloitusilmoitus"  # the BPMN's own (Finnish) name
 ACCEPT_EN = "Accept the referral and send the start notification"  # processes/translations/en.json
-# Valid identity codes from ../shared/domain.md (distinct people).
-CLIENTS = [("131052-308T", "Aino Aaltonen"), ("010594Y9021", "Bertta Berg"), ("020505A902P", "Cecilia Castrén")]
-
-
-
-
-def page(response) -> lxml.html.HtmlElement:
-    assert response.status_code == 200, response.get_data(as_text=True)[-800:]
-    return lxml.html.fromstring(response.get_data(as_text=True))
-
-
-def rows(doc) -> list[dict]:
-    """The inbox table as dicts keyed by column header (plus the task id and link)."""
-    headers = [th.text_content().strip() for th in doc.xpath('//table[@id="inbox-table"]/thead/tr/th')]
-    found = []
-    for tr in doc.xpath('//table[@id="inbox-table"]/tbody/tr'):
-        cells = [" ".join(c.text_content().split()) for c in tr.xpath("./th|./td")]
-        row = dict(zip(headers, cells))
-        row["id"] = tr.get("id").removeprefix("task-")
-        row["href"] = tr.xpath("./th/a/@href")[0]
-        row["forms"] = [f.get("action") for f in tr.xpath(".//form")]
-        found.append(row)
-    return found
-
-
-def clients(doc) -> list[str]:
-    return [r["Client"] for r in rows(doc)]
-
-
-def notices(doc, category=None) -> list[str]:
-    cls = f"notice-{category}" if category else "notice"
-    return [" ".join(n.text_content().split()) for n in doc.xpath(f'//div[contains(@class, "{cls}")]')]
 
 
 def task_row(db_engine, task_id) -> HumanTask:
@@ -66,15 +34,6 @@ def coach3(coaching, make_user, db_engine):
     with db_engine.begin() as conn:
         conn.execute(update(User).where(User.username == "coach3").values(password_hash=hash_password(PASSWORD)))
     return "coach3"
-
-
-@pytest.fixture
-def three_cases(refer):
-    """Three referrals on three days; the last one accepted, so its task is now `set_goals`."""
-    cases = [refer(now=at(f"2026-01-0{5 + i}"), client_hetu=hetu, client_name=name)
-             for i, (hetu, name) in enumerate(CLIENTS)]
-    cases[2].accept(now=at("2026-01-08"))
-    return cases
 
 
 # --- access -------------------------------------------------------------------------------
@@ -295,76 +254,6 @@ def test_overdue_marking_and_filter(browser, reviews, monkeypatch):
     monkeypatch.setenv("POLKU_NOW", at("2026-01-07", "10:00"))  # the due day itself, after the due time
     [first, _second] = rows(page(b.get("/tasks")))
     assert first["Due date"].endswith("Overdue")
-
-
-# --- saved filters ------------------------------------------------------------------------
-
-def saved(doc) -> dict[str, str]:
-    return {a.text_content().strip(): a.get("href") for a in doc.xpath('//section[@id="saved-filters"]//li/a')}
-
-
-def test_saved_filters(browser, three_cases, db_engine):
-    b = english(browser("coach1"))
-    doc = page(b.get("/tasks"))
-    assert "You have no saved filters." in doc.get_element_by_id("saved-filters").text_content()
-
-    page(b.get("/tasks?step=set_goals&sort=created&overdue=1&scope=groups"))
-    response = b.post("/tasks/filters", {"name": " Goals ", "scope": "groups", "step": "set_goals",
-                                         "overdue": "1", "sort": "created"})
-    assert response.status_code == 302
-    assert parse_qs(urlsplit(response.headers["Location"]).query) == {
-        "scope": ["groups"], "step": ["set_goals"], "overdue": ["1"], "sort": ["created"]}
-    assert notices(page(b.get(response.headers["Location"])), "success") == ["The filter “Goals” was saved."]
-    b.post("/tasks/filters", {"name": "Referrals", "step": "accept_referral"})
-    doc = page(b.get("/tasks"))
-    assert notices(doc, "success") == ["The filter “Referrals” was saved."]
-    links = saved(doc)
-    assert list(links) == ["Goals", "Referrals"]
-
-    # Applying one is following its link.
-    doc = page(b.get(links["Referrals"]))
-    assert sorted(clients(doc)) == ["Aino Aaltonen", "Bertta Berg"]
-    assert doc.xpath('//section[@id="saved-filters"]//a[@aria-current="true"]/text()') == ["Referrals"]
-    # The save form carries the current filter.
-    assert doc.xpath('//form[@id="save-filter-form"]//input[@name="step"]/@value') == ["accept_referral"]
-
-    # Saving under the same name replaces it.
-    b.post("/tasks/filters", {"name": "Referrals", "step": "set_goals"})
-    assert clients(page(b.get(saved(page(b.get("/tasks")))["Referrals"]))) == ["Cecilia Castrén"]
-
-    # Another user cannot delete it (and does not see it).
-    with db_engine.connect() as conn:
-        ids = dict(conn.execute(select(SavedFilter.name, SavedFilter.id)).all())
-    other = browser("coach2")
-    assert saved(page(other.get("/tasks"))) == {}
-    assert other.post(f"/tasks/filters/{ids['Goals']}/delete").status_code == 404
-    assert other.post("/tasks/filters/99999/delete").status_code == 404
-
-    doc = page(b.get("/tasks?sort=created"))
-    [action] = doc.xpath(f'//form[starts-with(@action, "/tasks/filters/{ids["Goals"]}/delete")]/@action')
-    response = b.post(action)
-    assert response.status_code == 302
-    assert parse_qs(urlsplit(response.headers["Location"]).query) == {"sort": ["created"]}
-    doc = page(b.get("/tasks"))
-    assert notices(doc, "success") == ["The saved filter was deleted."]
-    assert list(saved(doc)) == ["Referrals"]
-    assert b.post(f"/tasks/filters/{ids['Goals']}/delete").status_code == 404  # already gone
-
-
-def test_a_filter_needs_a_name(browser, three_cases, db_engine):
-    b = english(browser("coach1"))
-    response = b.post("/tasks/filters", {"name": "  ", "step": "set_goals"})
-    assert response.status_code == 400
-    doc = lxml.html.fromstring(response.get_data(as_text=True))
-    summary = doc.get_element_by_id("error-summary")
-    assert summary.get("role") == "alert"
-    assert summary.xpath(".//a/@href") == ["#filter-name"]
-    assert doc.get_element_by_id("filter-name-error") is not None
-    assert "filter-name-error" in doc.get_element_by_id("filter-name").get("aria-describedby")
-    # The page is still the inbox, with the filter being saved applied.
-    assert clients(doc) == ["Cecilia Castrén"]
-    with db_engine.connect() as conn:
-        assert conn.execute(select(SavedFilter)).all() == []
 
 
 # --- CSRF ---------------------------------------------------------------------------------
