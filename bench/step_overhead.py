@@ -32,13 +32,13 @@ from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser  # noqa: E4
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG  # noqa: E402
 from SpiffWorkflow.util.task import TaskState  # noqa: E402
 
-from engine import instances, tasks, users  # noqa: E402
-from engine.bundle import read_bundle  # noqa: E402
-from engine.clock import Clock  # noqa: E402
-from engine.db import UnitOfWork, make_engine  # noqa: E402
-from engine.deploy import deploy  # noqa: E402
-from engine.models import HumanTask, Instance  # noqa: E402
-from engine.prepared import Prepared  # noqa: E402
+from polku.engine import instances, tasks, users  # noqa: E402
+from polku.engine.bundle import read_bundle  # noqa: E402
+from polku.engine.clock import Clock  # noqa: E402
+from polku.engine.db import UnitOfWork, make_engine  # noqa: E402
+from polku.engine.deploy import deploy  # noqa: E402
+from polku.engine.models import HumanTask, Instance  # noqa: E402
+from polku.engine.prepared import Prepared  # noqa: E402
 from polku.schema import upgrade  # noqa: E402
 from polku.wiring import build_runtime  # noqa: E402
 
@@ -140,7 +140,7 @@ class Polku:
 
 
 def _has_user(uow, name):
-    from engine.models import User
+    from polku.engine.models import User
 
     return uow.session.scalar(select(User.id).where(User.username == name)) is not None
 

@@ -28,10 +28,10 @@ from collections import OrderedDict
 from lxml import etree
 from sqlalchemy import bindparam, exists, select
 
-from engine import audit
-from engine.access import can_view_instance, instance_org_ids
-from engine.errors import NotFound
-from engine.models import (
+from polku.engine import audit
+from polku.engine.access import can_view_instance, instance_org_ids
+from polku.engine.errors import NotFound
+from polku.engine.models import (
     AuditEvent,
     HumanTask,
     Instance,
@@ -39,7 +39,7 @@ from engine.models import (
     ProcessDefinition,
     User,
 )
-from engine.users import SYSTEM, load_actor
+from polku.engine.users import SYSTEM, load_actor
 
 from .identity import validate as validate_identity
 from .models import (

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine import audit
+from polku.engine import audit
 
-from engine.models import Organisation
+from polku.engine.models import Organisation
 
 from .models import Client, Goal, Notice, Period
 

@@ -14,8 +14,8 @@ import re
 from datetime import date
 from typing import Any, Callable
 
-from domain import identity
-from domain.rules import JOB_SEARCH_SUBITEMS, OUTCOME_CATEGORIES
+from polku.domain import identity
+from polku.domain.rules import JOB_SEARCH_SUBITEMS, OUTCOME_CATEGORIES
 
 MAX_ITEMS = 50          # far above any real week or period; stops abusive payloads
 MAX_TEXT = 2000         # matches the other free-text fields of the process

@@ -9,8 +9,8 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
-from engine.models import Organisation, OutboxMessage
-from engine.services import ServiceCall, ServiceRegistry
+from polku.engine.models import Organisation, OutboxMessage
+from polku.engine.services import ServiceCall, ServiceRegistry
 
 from . import rules
 from .calendar import add_business_days, period_end_limit

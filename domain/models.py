@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.models import Base, UTCDateTime
+from polku.engine.models import Base, UTCDateTime
 
 PERIOD_STATUSES = ("referred", "active", "ended", "interrupted")
 SECOND_PERIOD_DECISIONS = ("approved", "refused", "forbidden")

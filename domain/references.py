@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.forms import ContextualFieldType
-from engine.models import Organisation
+from polku.engine.forms import ContextualFieldType
+from polku.engine.models import Organisation
 
 
 def _provider(raw, uow) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Iterable, Mapping, Sequence
 
-from domain.calendar import (
+from polku.domain.calendar import (
     ONE_DAY,
     add_months,
     days_inclusive,

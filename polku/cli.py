@@ -12,15 +12,15 @@ from functools import wraps
 import click
 from sqlalchemy.exc import DBAPIError
 
-from engine import deploy as deploy_mod
-from engine import accounts, instances, queries, tasks, users
-from engine.bundle import read_bundle
-from engine.clock import clock_from_env
-from engine.db import UnitOfWork, make_engine
-from engine.errors import PolkuError
+from polku.engine import deploy as deploy_mod
+from polku.engine import accounts, instances, queries, tasks, users
+from polku.engine.bundle import read_bundle
+from polku.engine.clock import clock_from_env
+from polku.engine.db import UnitOfWork, make_engine
+from polku.engine.errors import PolkuError
 from .schema import upgrade
 
-from .wiring import PROCESSES_DIR, build_runtime, database_url
+from .wiring import build_runtime, database_url, processes_dir
 
 
 class Env:
@@ -129,7 +129,7 @@ def init_db(env):
 @command
 def deploy(env, paths, actor, as_json):
     """Deploy BPMN/DMN files or folders (default processes/)."""
-    files = read_bundle(list(paths) or [PROCESSES_DIR])
+    files = read_bundle(list(paths) or [processes_dir()])
     with env.uow() as uow:
         results = deploy_mod.deploy(uow, actor, files)
         uow.commit()

@@ -7,15 +7,15 @@ import threading
 import click
 from sqlalchemy import select
 
-from engine import deploy as deploy_mod
-from engine import accounts, users
-from engine.bundle import read_bundle
-from engine.models import User
+from polku.engine import deploy as deploy_mod
+from polku.engine import accounts, users
+from polku.engine.bundle import read_bundle
+from polku.engine.models import User
 from .schema import upgrade
-from engine.worker import fire_due_timers
+from polku.engine.worker import fire_due_timers
 
 from .cli import command, main
-from .wiring import PROCESSES_DIR
+from .wiring import processes_dir
 
 DEMO_USERS = [
     # username, display name, roles, organisation, kind
@@ -45,7 +45,7 @@ def worker(env, once, interval):
 def run_worker_loop(env, interval: float, stop: threading.Event) -> None:
     """Poll for due timers until stopped. A failing round is logged and the next one tried:
     a database that is briefly away must not end the worker for good."""
-    from engine.clock import clock_from_env
+    from polku.engine.clock import clock_from_env
 
     while not stop.is_set():
         try:
@@ -62,9 +62,11 @@ def run_worker_loop(env, interval: float, stop: threading.Event) -> None:
 @command
 def serve(env, host, port):
     """Run the web app with a timer worker thread."""
-    from web import DEV_SECRET, create_app
+    from polku.web import DEV_SECRET
 
-    app = create_app({"DATABASE_URL": env.url})
+    from .app import build_app
+
+    app = build_app({"DATABASE_URL": env.url})
     if app.config["SECRET_KEY"] == DEV_SECRET:
         click.echo("warning: using the development secret key; set POLKU_SECRET_KEY in production", err=True)
     stop = threading.Event()
@@ -88,9 +90,9 @@ DEMO_PROVIDERS = {
 
 def _register_demo_providers(env) -> None:
     """Each demo provider's register entry, through the provider follow-up process itself."""
-    from domain.models import Provider
-    from engine import instances
-    from engine.models import Organisation
+    from polku.domain.models import Provider
+    from polku.engine import instances
+    from polku.engine.models import Organisation
 
     with env.uow() as uow:
         registered = set(uow.session.scalars(
@@ -110,10 +112,10 @@ def _register_demo_providers(env) -> None:
 def demo(env):
     """Idempotent: schema, deploy processes/, demo organisations and users."""
     upgrade(env.engine)
-    files = [p for p in PROCESSES_DIR.glob("*") if p.suffix in (".bpmn", ".dmn")]
+    files = [p for p in processes_dir().glob("*") if p.suffix in (".bpmn", ".dmn")]
     with env.uow() as uow:
         if files:
-            for r in deploy_mod.deploy(uow, "system", read_bundle([PROCESSES_DIR])):
+            for r in deploy_mod.deploy(uow, "system", read_bundle([processes_dir()])):
                 click.echo(f"{r.key}\t{r.version}\t{r.status}")
         else:
             click.echo("processes/ has no BPMN files yet: nothing deployed")

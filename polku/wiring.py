@@ -5,19 +5,29 @@ Nothing here runs at import time; entry points call `build_runtime()` once per p
 from __future__ import annotations
 
 import os
+from importlib import resources
 from pathlib import Path
 
-from domain.fieldtypes import register_field_types
-from domain.handlers import register_handlers
-from domain.references import provider_field_type
-from engine.forms import default_field_types
-from engine.runtime import Runtime
-from engine.sandbox import SandboxedScriptEngine
-from engine.script_functions import standard_functions
-from engine.services import ServiceRegistry, outbox_handler
+from polku.domain.fieldtypes import register_field_types
+from polku.domain.handlers import register_handlers
+from polku.domain.references import provider_field_type
+from polku.engine.forms import default_field_types
+from polku.engine.runtime import Runtime
+from polku.engine.sandbox import SandboxedScriptEngine
+from polku.engine.script_functions import standard_functions
+from polku.engine.services import ServiceRegistry, outbox_handler
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/polku.db"
-PROCESSES_DIR = Path(__file__).resolve().parent.parent / "processes"
+
+
+def processes_dir() -> Path:
+    """The shipped process package (BPMN, DMN, label translations): `processes/` in a source
+    checkout, package data in an installed wheel."""
+    return Path(str(resources.files("polku.processes")))
+
+
+def process_catalog_dir() -> Path:
+    return processes_dir() / "translations"
 
 
 def database_url(explicit: str | None = None) -> str:

@@ -12,9 +12,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from engine.clock import FixedClock, parse_instant
-from engine.db import UnitOfWork, make_engine
-from engine.models import Base
+from polku.engine.clock import FixedClock, parse_instant
+from polku.engine.db import UnitOfWork, make_engine
+from polku.engine.models import Base
 from polku.schema import upgrade
 from polku.cli import main
 from polku.wiring import build_runtime

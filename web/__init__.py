@@ -1,11 +1,12 @@
 """The Flask front end. Knows no SpiffWorkflow: it calls engine and domain commands and queries.
 
-`create_app(config=None)` builds everything; nothing is built at import time. Each request that
-changes something runs one command in one unit of work (see `web.context`).
+`create_app(config, runtime=...)` builds everything; nothing is built at import time. The runtime
+(handlers, field types, sandbox) comes from the composition root (`polku.app.build_app`), so this
+package never imports the layer above it. Each request that changes something runs one command in
+one unit of work (see `web.context`).
 """
 from __future__ import annotations
 
-import importlib
 import os
 
 from flask import Flask
@@ -13,17 +14,12 @@ from flask import Flask
 DEV_SECRET = "polku-development-only-secret"  # noqa: S105  refused in production below
 
 
-def _default_runtime_factory() -> str:
-    return os.environ.get("POLKU_RUNTIME_FACTORY", "polku.wiring:build_runtime")
-
-
-def create_app(config: dict | None = None) -> Flask:
+def create_app(config: dict | None = None, *, runtime) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("POLKU_SECRET_KEY", DEV_SECRET),
         DATABASE_URL=os.environ.get("POLKU_DATABASE_URL", "sqlite:///instance/polku.db"),
         PRODUCTION=os.environ.get("POLKU_ENV", "development") == "production",
-        RUNTIME_FACTORY=_default_runtime_factory(),
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="polku_session",
@@ -38,9 +34,6 @@ def create_app(config: dict | None = None) -> Flask:
         app.config["SESSION_COOKIE_SECURE"] = not app.debug
     if app.config["PRODUCTION"] and app.config["SECRET_KEY"] == DEV_SECRET:
         raise RuntimeError("refusing to start in production with the development secret key: set POLKU_SECRET_KEY")
-
-    module, _, name = app.config["RUNTIME_FACTORY"].partition(":")
-    runtime = getattr(importlib.import_module(module), name)()
 
     from . import context, i18n, security
     from .i18n import bp as i18n_bp

@@ -6,10 +6,10 @@ from contextlib import contextmanager
 
 from flask import current_app, g, redirect, request, session, url_for
 
-from engine.clock import clock_from_env
-from engine.db import UnitOfWork, make_engine
-from engine.errors import NotFound
-from engine.users import load_actor
+from polku.engine.clock import clock_from_env
+from polku.engine.db import UnitOfWork, make_engine
+from polku.engine.errors import NotFound
+from polku.engine.users import load_actor
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "healthz", "i18n.set_language"}
 

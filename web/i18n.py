@@ -17,7 +17,6 @@ from flask_babel import gettext as _gettext
 from flask_babel import lazy_gettext, ngettext  # noqa: F401  (re-exported for blueprints)
 
 LOCALES = ("fi", "sv", "en")
-PROCESS_CATALOG_DIR = Path(__file__).resolve().parent.parent / "processes" / "translations"
 
 bp = Blueprint("i18n", __name__)
 
@@ -35,8 +34,8 @@ def select_locale() -> str:
 
 def init_app(app) -> None:
     Babel(app, locale_selector=select_locale, default_locale="fi", default_timezone="Europe/Helsinki")
-    app.extensions["polku_process_catalog"] = _load_process_catalog(
-        Path(app.config.get("PROCESS_CATALOG_DIR", PROCESS_CATALOG_DIR)))
+    folder = app.config.get("PROCESS_CATALOG_DIR")  # given by the composition root
+    app.extensions["polku_process_catalog"] = _load_process_catalog(Path(folder)) if folder else {}
     app.jinja_env.globals.update(locale=lambda: str(get_locale()), LOCALES=LOCALES, plabel=process_label)
     app.jinja_env.filters.update(date=format_day, datetime=format_instant)
 
@@ -80,7 +79,7 @@ def set_language():
     if locale in LOCALES:
         session["locale"] = locale
         if g.get("user") is not None:
-            from engine.accounts import set_locale
+            from polku.engine.accounts import set_locale
 
             from .context import unit_of_work
 

@@ -1,8 +1,8 @@
 """Alembic environment: the connection comes from polku.schema.upgrade(), never from a file."""
 from alembic import context
 
-import domain.models  # noqa: F401  (registers the domain tables on the shared metadata)
-from engine.models import Base
+import polku.domain.models  # noqa: F401  (registers the domain tables on the shared metadata)
+from polku.engine.models import Base
 
 config = context.config
 connection = config.attributes["connection"]

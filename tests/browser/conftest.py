@@ -18,8 +18,8 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import text
 
-from engine.db import make_engine
-from engine.models import Base
+from polku.engine.db import make_engine
+from polku.engine.models import Base
 from polku.cli import main as polku_main
 from tests.conftest import PG_URL
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import AuditEvent
+from polku.engine.models import AuditEvent
 from tests.conftest import BAD, REVIEW_OK, SAMPLE, task_of
 
 REVIEW_DATA = json.dumps(REVIEW_OK)

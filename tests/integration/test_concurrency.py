@@ -14,9 +14,9 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from engine import instances, tasks
-from engine.errors import Conflict
-from engine.models import AuditEvent, HumanTask, Instance, OutboxMessage
+from polku.engine import instances, tasks
+from polku.engine.errors import Conflict
+from polku.engine.models import AuditEvent, HumanTask, Instance, OutboxMessage
 from tests.conftest import T0
 
 ROUNDS = 10

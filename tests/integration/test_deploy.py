@@ -7,7 +7,7 @@ import shutil
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import AuditEvent
+from polku.engine.models import AuditEvent
 from tests.conftest import BAD, FIXTURES, SAMPLE, T0, task_of
 
 DEPLOY = FIXTURES / "bpmn" / "deploy"

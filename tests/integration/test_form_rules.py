@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from engine.models import AuditEvent, Instance
+from polku.engine.models import AuditEvent, Instance
 from tests.conftest import FIXTURES, task_of
 
 FORMS = FIXTURES / "bpmn" / "forms"

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import AuditEvent, Instance
+from polku.engine.models import AuditEvent, Instance
 from tests.conftest import REVIEW_OK, task_of
 
 

@@ -7,7 +7,7 @@ import json
 import pytest
 from sqlalchemy import func, select
 
-from engine.models import Timer
+from polku.engine.models import Timer
 from tests.conftest import REVIEW_OK, task_of
 
 REVIEW_DATA = json.dumps(REVIEW_OK)

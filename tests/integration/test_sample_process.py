@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from engine.models import OutboxMessage
+from polku.engine.models import OutboxMessage
 from tests.conftest import task_of
 
 

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from engine.runtime import MAX_TASK_DEPTH
+from polku.engine.runtime import MAX_TASK_DEPTH
 from tests.conftest import FIXTURES, task_of
 
 RUNTIME = FIXTURES / "bpmn" / "runtime"

@@ -11,7 +11,7 @@ import urllib.request
 
 from sqlalchemy import func, select
 
-from engine.models import User
+from polku.engine.models import User
 from tests.conftest import task_of
 
 

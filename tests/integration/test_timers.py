@@ -9,11 +9,11 @@ import threading
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
-from engine import instances, tasks
-from engine.clock import FixedClock, parse_instant
-from engine.models import AuditEvent, HumanTask, Instance, Timer
-from engine.persist import load_instance, load_workflow
-from engine.worker import fire_due_timers
+from polku.engine import instances, tasks
+from polku.engine.clock import FixedClock, parse_instant
+from polku.engine.models import AuditEvent, HumanTask, Instance, Timer
+from polku.engine.persist import load_instance, load_workflow
+from polku.engine.worker import fire_due_timers
 from tests.conftest import REVIEW_OK, T0, task_of
 
 # sample_case: review completed at T0 → coach_work with boundary timer "P3D" → due T0 + 3 days.

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from domain.models import Client, Period
-from engine.models import Organisation
+from polku.domain.models import Client, Period
+from polku.engine.models import Organisation
 from tests.conftest import Polku
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
@@ -129,7 +129,7 @@ def history(db_engine):
             client = session.scalar(select(Client).where(Client.identity_code == hetu))
             if client is None:
                 from tests.conftest import T0
-                from engine.clock import parse_instant
+                from polku.engine.clock import parse_instant
 
                 client = Client(identity_code=hetu, temporary_code=False, name="Earlier", language="fi",
                                 municipality="Helsinki", created_at=parse_instant(T0))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 
-from domain.models import Closure, FollowUpMeeting, Goal, Notification, Provider, Statement
-from engine.models import OutboxMessage
+from polku.domain.models import Closure, FollowUpMeeting, Goal, Notification, Provider, Statement
+from polku.engine.models import OutboxMessage
 from tests.scenarios.conftest import at, rows
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 
-from domain.models import Decision, Goal, Notice, Period, Redirection
+from polku.domain.models import Decision, Goal, Notice, Period, Redirection
 from tests.scenarios.conftest import at, rows
 
 

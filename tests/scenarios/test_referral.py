@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from domain.models import Client, EligibilityDecision, Notice, Period
-from engine.models import OutboxMessage
+from polku.domain.models import Client, EligibilityDecision, Notice, Period
+from polku.engine.models import OutboxMessage
 from tests.scenarios.conftest import at, rows, referral
 
 

@@ -1,12 +1,12 @@
 """Fixtures of the unit tests (no database)."""
 import pytest
 
-from engine.bundle import compile_bundle, read_bundle
-from engine.forms import default_field_types
-from engine.runtime import Runtime
-from engine.sandbox import SandboxedScriptEngine
-from engine.script_functions import standard_functions
-from engine.services import ServiceRegistry
+from polku.engine.bundle import compile_bundle, read_bundle
+from polku.engine.forms import default_field_types
+from polku.engine.runtime import Runtime
+from polku.engine.sandbox import SandboxedScriptEngine
+from polku.engine.script_functions import standard_functions
+from polku.engine.services import ServiceRegistry
 from tests.unit.process_package import CUSTOM_TYPES, PROCESSES, used_topics
 
 

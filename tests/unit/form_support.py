@@ -1,7 +1,7 @@
 """Helpers shared by the engine.forms tests."""
 import pytest
 
-from engine.forms import FormValidationError, validate_submission
+from polku.engine.forms import FormValidationError, validate_submission
 
 
 def fld(fid, ftype="string", *, required=False, default=None, options=None, **constraints):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from engine import bpmn_xml
+from polku.engine import bpmn_xml
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 TRANSLATIONS = PROCESSES / "translations"

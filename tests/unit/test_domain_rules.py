@@ -5,7 +5,7 @@ from datetime import date as d
 import pytest
 from sqlalchemy import create_engine, inspect
 
-from domain.calendar import (
+from polku.domain.calendar import (
     add_business_days,
     add_months,
     business_days_between,
@@ -15,7 +15,7 @@ from domain.calendar import (
     period_end_limit,
     window_start,
 )
-from domain.rules import (
+from polku.domain.rules import (
     JOB_SEARCH_SUBITEMS,
     OUTCOME_CATEGORIES,
     active_on,
@@ -259,8 +259,8 @@ def test_outcome_catalogue():
 # --- the domain tables -------------------------------------------------------
 
 def test_domain_tables_share_the_engine_metadata():
-    from domain import models
-    from engine.models import Base
+    from polku.domain import models
+    from polku.engine.models import Base
 
     names = {"clients", "providers", "periods", "eligibility_decisions", "goals", "meetings",
              "weekly_reviews", "notices", "decisions", "notifications", "statements",

@@ -3,7 +3,7 @@ import json
 
 import pytest
 
-from domain.fieldtypes import (
+from polku.domain.fieldtypes import (
     CONVERTERS,
     category_list,
     goal_list,
@@ -12,7 +12,7 @@ from domain.fieldtypes import (
     meeting_list,
     register_field_types,
 )
-from engine.forms import FormValidationError, default_field_types, validate_submission
+from polku.engine.forms import FormValidationError, default_field_types, validate_submission
 
 GOALS = [
     {"category": "job_search_skills", "description": " CV updated ", "verification": "CV sent to 3 employers",

@@ -5,7 +5,7 @@ import json
 import pytest
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 
-from engine.forms import (
+from polku.engine.forms import (
     FieldError,
     FieldType,
     FieldTypes,

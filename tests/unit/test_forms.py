@@ -5,7 +5,7 @@ import json
 
 import pytest
 
-from engine.forms import (
+from polku.engine.forms import (
     KNOWN_CONSTRAINTS,
     FieldError,
     FormDefinitionError,

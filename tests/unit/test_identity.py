@@ -4,7 +4,7 @@ from datetime import date
 import pytest
 from stdnum.fi import hetu as stdnum_hetu
 
-from domain.identity import CENTURIES, IdentityCode, check_character, is_valid, normalise, validate
+from polku.domain.identity import CENTURIES, IdentityCode, check_character, is_valid, normalise, validate
 
 VALID = [
     ("131052-308T", date(1952, 10, 13), False),

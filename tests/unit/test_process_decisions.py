@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 
 from datetime import UTC, datetime, timedelta
-from engine.forms import default_field_types
-from engine.parser import PolkuParser
-from engine.runtime import LoadedDefinition, Runtime
-from engine.services import ServiceRegistry
+from polku.engine.forms import default_field_types
+from polku.engine.parser import PolkuParser
+from polku.engine.runtime import LoadedDefinition, Runtime
+from polku.engine.services import ServiceRegistry
 from types import SimpleNamespace
 from tests.unit.process_package import CUSTOM_TYPES, DMN_FILES, TOPICS, tree
 

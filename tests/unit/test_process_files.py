@@ -7,9 +7,9 @@ import pytest
 import ast
 import json
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
-from engine import bpmn_xml
-from engine.forms import BUILTIN_TYPES
-from engine.parser import PolkuParser
+from polku.engine import bpmn_xml
+from polku.engine.forms import BUILTIN_TYPES
+from polku.engine.parser import PolkuParser
 from lxml import etree
 from pathlib import Path
 from tests.unit.process_package import BPMN_FILES, CUSTOM_TYPES, DMN_FILES, FLOW_NODES, NS, TOPICS, TRANSLATIONS, VALIDATION_DECISIONS, by_name, local, tree, used_field_types, used_topics

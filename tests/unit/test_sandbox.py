@@ -8,7 +8,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 
-from engine.sandbox import SandboxedEnvironment, SandboxedScriptEngine, SandboxViolation
+from polku.engine.sandbox import SandboxedEnvironment, SandboxedScriptEngine, SandboxViolation
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_task_data_shadowing_a_function_fails_fast(env):
 
 
 def test_compiled_code_is_cached():
-    from engine.sandbox import compile_sandboxed
+    from polku.engine.sandbox import compile_sandboxed
 
     assert compile_sandboxed("a + 1", "eval") is compile_sandboxed("a + 1", "eval")
 

@@ -5,10 +5,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from engine.models import AuditEvent, User
+from polku.engine.models import AuditEvent, User
 from polku.cli import main
 from tests.web.conftest import PASSWORD, Browser
-from web import DEV_SECRET, create_app
+from polku.app import build_app as create_app
+from polku.web import DEV_SECRET
 
 PROTECTED = [
     ("get", "/"), ("get", "/tasks"), ("get", "/tasks/some-task"), ("post", "/tasks/some-task/claim"),

@@ -8,9 +8,9 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from domain.casefile import case_file, case_list
-from engine.errors import NotFound
-from engine.models import AuditEvent
+from polku.domain.casefile import case_file, case_list
+from polku.engine.errors import NotFound
+from polku.engine.models import AuditEvent
 from tests.scenarios.conftest import HETU
 from tests.web.conftest import english
 

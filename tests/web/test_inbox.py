@@ -8,8 +8,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from sqlalchemy import select, update
 
-from engine.accounts import hash_password
-from engine.models import HumanTask, SavedFilter, User
+from polku.engine.accounts import hash_password
+from polku.engine.models import HumanTask, SavedFilter, User
 from tests.conftest import SAMPLE
 from tests.scenarios.conftest import PROVIDER, at
 from tests.web.conftest import PASSWORD, english

@@ -3,7 +3,7 @@ another, and a lockout counted on one holds on the other."""
 from __future__ import annotations
 
 from tests.web.conftest import Browser
-from web import create_app
+from polku.app import build_app as create_app
 
 
 def _second_app(database_url):

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from engine.models import AuditEvent
+from polku.engine.models import AuditEvent
 
 
 def _count(db_engine, action):

@@ -6,7 +6,7 @@ from urllib.parse import parse_qs, urlsplit
 import lxml.html
 from sqlalchemy import select
 
-from engine.models import SavedFilter
+from polku.engine.models import SavedFilter
 from tests.web.conftest import english
 from tests.web.inbox_support import clients, notices, page
 

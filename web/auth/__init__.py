@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
-from engine.accounts import LoginFailed, authenticate, user_locale
+from polku.engine.accounts import LoginFailed, authenticate, user_locale
 
 from ..context import unit_of_work
 from ..i18n import gettext as _

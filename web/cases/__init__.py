@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, g, render_template
 
-from domain.casefile import case_file, case_list
-from engine.errors import NotFound
+from polku.domain.casefile import case_file, case_list
+from polku.engine.errors import NotFound
 
 from ..context import unit_of_work
 from ..i18n import gettext as _

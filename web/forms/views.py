@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask_babel import get_locale
 
-from domain.rules import OUTCOME_CATEGORIES
+from polku.domain.rules import OUTCOME_CATEGORIES
 
 from ..i18n import format_day, lazy_gettext, ngettext, process_label
 from ..i18n import gettext as _

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
-from engine import instances, queries
-from engine.access import require_starter
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from polku.engine import instances, queries
+from polku.engine.access import require_starter
+from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from .. import forms
 from ..context import reading, unit_of_work

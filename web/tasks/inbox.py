@@ -12,10 +12,10 @@ from zoneinfo import ZoneInfo
 from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
 from werkzeug.routing import BuildError
 
-from domain.calendar import business_days_between
-from engine import accounts, queries
-from engine import tasks as task_commands
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from polku.domain.calendar import business_days_between
+from polku.engine import accounts, queries
+from polku.engine import tasks as task_commands
+from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from ..context import reading, unit_of_work
 from ..i18n import gettext as _

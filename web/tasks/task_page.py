@@ -11,10 +11,10 @@ from dataclasses import dataclass
 
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
-from domain.casefile_summary import case_summary
-from engine import queries
-from engine import tasks as task_commands
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from polku.domain.casefile_summary import case_summary
+from polku.engine import queries
+from polku.engine import tasks as task_commands
+from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from .. import forms
 from ..context import reading, unit_of_work

@@ -6,7 +6,7 @@ Create Date: 2026-11-27 21:32:32.188962
 """
 from alembic import op
 import sqlalchemy as sa
-import engine.models
+from polku.engine import models as engine_models
 
 
 revision = '0002'
@@ -24,7 +24,7 @@ def upgrade() -> None:
     sa.Column('name', sa.String(length=200), nullable=False),
     sa.Column('language', sa.String(length=2), nullable=False),
     sa.Column('municipality', sa.String(length=200), nullable=False),
-    sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine_models.UTCDateTime(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_clients')),
     sa.UniqueConstraint('identity_code', name=op.f('uq_clients_identity_code'))
     )
@@ -32,7 +32,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('instance_id', sa.Integer(), nullable=False),
     sa.Column('client_id', sa.Integer(), nullable=True),
-    sa.Column('decided_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('decided_at', engine_models.UTCDateTime(), nullable=False),
     sa.Column('eligible', sa.Boolean(), nullable=False),
     sa.Column('reason', sa.String(length=40), nullable=True),
     sa.Column('details', sa.JSON(), nullable=False),
@@ -60,7 +60,7 @@ def upgrade() -> None:
     sa.Column('meetings_per_week', sa.Integer(), nullable=True),
     sa.Column('second_period_decision', sa.String(length=20), nullable=True),
     sa.Column('second_period_reason', sa.Text(), nullable=True),
-    sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine_models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['client_id'], ['clients.id'], name=op.f('fk_periods_client_id_clients')),
     sa.ForeignKeyConstraint(['provider_organisation_id'], ['organisations.id'], name=op.f('fk_periods_provider_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_periods')),
@@ -82,7 +82,7 @@ def upgrade() -> None:
     sa.Column('places_at_once', sa.Integer(), nullable=True),
     sa.Column('places_per_year', sa.Integer(), nullable=True),
     sa.Column('target_group', sa.Text(), nullable=True),
-    sa.Column('updated_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('updated_at', engine_models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['organisation_id'], ['organisations.id'], name=op.f('fk_providers_organisation_id_organisations')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_providers')),
     sa.UniqueConstraint('organisation_id', name=op.f('uq_providers_organisation_id'))
@@ -94,7 +94,7 @@ def upgrade() -> None:
     sa.Column('employment_status', sa.String(length=20), nullable=False),
     sa.Column('outcome_areas', sa.JSON(), nullable=False),
     sa.Column('next_steps', sa.Text(), nullable=True),
-    sa.Column('closed_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('closed_at', engine_models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['period_id'], ['periods.id'], name=op.f('fk_closures_period_id_periods')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_closures'))
     )
@@ -111,7 +111,7 @@ def upgrade() -> None:
     sa.Column('decision', sa.String(length=40), nullable=False),
     sa.Column('reason', sa.Text(), nullable=True),
     sa.Column('decided_by', sa.String(length=100), nullable=False),
-    sa.Column('decided_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('decided_at', engine_models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['period_id'], ['periods.id'], name=op.f('fk_decisions_period_id_periods')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_decisions'))
     )
@@ -127,7 +127,7 @@ def upgrade() -> None:
     sa.Column('notes', sa.Text(), nullable=False),
     sa.Column('actions', sa.Text(), nullable=True),
     sa.Column('recorded_by', sa.String(length=100), nullable=False),
-    sa.Column('recorded_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('recorded_at', engine_models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['provider_id'], ['providers.id'], name=op.f('fk_follow_up_meetings_provider_id_providers')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_follow_up_meetings'))
     )
@@ -169,7 +169,7 @@ def upgrade() -> None:
     sa.Column('period_id', sa.Integer(), nullable=True),
     sa.Column('kind', sa.String(length=40), nullable=False),
     sa.Column('recipient_role', sa.String(length=20), nullable=False),
-    sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine_models.UTCDateTime(), nullable=False),
     sa.Column('details', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['period_id'], ['periods.id'], name=op.f('fk_notices_period_id_periods')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notices'))
@@ -184,7 +184,7 @@ def upgrade() -> None:
     sa.Column('instance_id', sa.Integer(), nullable=False),
     sa.Column('period_id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=10), nullable=False),
-    sa.Column('sent_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', engine_models.UTCDateTime(), nullable=False),
     sa.Column('details', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['period_id'], ['periods.id'], name=op.f('fk_notifications_period_id_periods')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
@@ -199,7 +199,7 @@ def upgrade() -> None:
     sa.Column('period_id', sa.Integer(), nullable=False),
     sa.Column('target_service', sa.String(length=40), nullable=False),
     sa.Column('description', sa.Text(), nullable=False),
-    sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine_models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['period_id'], ['periods.id'], name=op.f('fk_redirections_period_id_periods')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_redirections'))
     )
@@ -214,7 +214,7 @@ def upgrade() -> None:
     sa.Column('kind', sa.String(length=10), nullable=False),
     sa.Column('text', sa.Text(), nullable=False),
     sa.Column('reviewed_with_client', sa.Boolean(), nullable=False),
-    sa.Column('sent_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('sent_at', engine_models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['period_id'], ['periods.id'], name=op.f('fk_statements_period_id_periods')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_statements'))
     )
@@ -226,7 +226,7 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('period_id', sa.Integer(), nullable=False),
     sa.Column('week_number', sa.Integer(), nullable=False),
-    sa.Column('reviewed_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('reviewed_at', engine_models.UTCDateTime(), nullable=False),
     sa.Column('absence_days', sa.Integer(), nullable=False),
     sa.Column('absence_streak', sa.Integer(), nullable=False),
     sa.Column('other_service_need', sa.Boolean(), nullable=False),

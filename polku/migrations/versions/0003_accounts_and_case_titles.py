@@ -6,7 +6,7 @@ Create Date: 2026-11-27 21:47:30.654463
 """
 from alembic import op
 import sqlalchemy as sa
-import engine.models
+from polku.engine import models as engine_models
 
 
 revision = '0003'
@@ -22,7 +22,7 @@ def upgrade() -> None:
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('name', sa.String(length=100), nullable=False),
     sa.Column('query', sa.JSON(), nullable=False),
-    sa.Column('created_at', engine.models.UTCDateTime(), nullable=False),
+    sa.Column('created_at', engine_models.UTCDateTime(), nullable=False),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_saved_filters_user_id_users'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_saved_filters')),
     sa.UniqueConstraint('user_id', 'name', name='uq_saved_filters_user_name')
@@ -36,7 +36,7 @@ def upgrade() -> None:
     with op.batch_alter_table('users', schema=None) as batch_op:
         batch_op.add_column(sa.Column('locale', sa.String(length=5), nullable=True))
         batch_op.add_column(sa.Column('failed_logins', sa.Integer(), server_default='0', nullable=False))
-        batch_op.add_column(sa.Column('locked_until', engine.models.UTCDateTime(), nullable=True))
+        batch_op.add_column(sa.Column('locked_until', engine_models.UTCDateTime(), nullable=True))
 
     # ### end Alembic commands ###
 

@@ -1,0 +1,15 @@
+"""The web app as the composition root builds it: the Flask factory given this project's runtime
+and process catalogs. `polku serve`, the WSGI entry (`polku.wsgi:app`) and the tests all start here."""
+from __future__ import annotations
+
+from flask import Flask
+
+from polku.web import create_app
+
+from .wiring import build_runtime, database_url, process_catalog_dir
+
+
+def build_app(config: dict | None = None) -> Flask:
+    settings = {"DATABASE_URL": database_url(), "PROCESS_CATALOG_DIR": str(process_catalog_dir())}
+    settings.update(config or {})
+    return create_app(settings, runtime=build_runtime())
