@@ -81,7 +81,7 @@ class Polku:
         with self.uow() as uow:
             if not _has_user(uow, "bench"):
                 users.add_user(uow, "system", "bench", ["official", "designer"], "Bench area")
-            deploy(uow, "bench", read_bundle([BPMN]))
+            deploy(uow, self.runtime, "bench", read_bundle([BPMN]))
             uow.commit()
 
     def _count(self, *args):
@@ -114,11 +114,11 @@ class Polku:
             event.remove(self.engine, "commit", self._count)
 
     def uow(self):
-        return UnitOfWork(self.engine, self.clock, self.runtime)
+        return UnitOfWork(self.engine, self.clock)
 
     def run_instance(self) -> tuple[list[float], list[int], int]:
         with self.uow() as uow:
-            iid = instances.start(uow, "bench", "four_steps").id
+            iid = instances.start(uow, self.runtime, "bench", "four_steps").id
             uow.commit()
         times, counts = [], []
         for data in STEP_DATA:
@@ -128,7 +128,7 @@ class Polku:
             before = self.statements
             t0 = time.perf_counter()
             with self.uow() as uow:
-                tasks.complete(uow, "bench", task_id, data)
+                tasks.complete(uow, self.runtime, "bench", task_id, data)
                 uow.commit()
             times.append(time.perf_counter() - t0)
             counts.append(self.statements - before)

@@ -48,14 +48,14 @@ def _configure_sqlite(engine: Engine) -> None:
 class UnitOfWork:
     """A context manager around one Session; rolls back unless `commit()` was called.
 
-    Inner code only flushes. `clock` and `runtime` travel with it so that every command
-    receives them explicitly from its entry point.
+    Inner code only flushes. `now` is the command's one instant, read from the clock the entry
+    point passes in: every row the command writes carries the same time. Nothing else travels
+    with it; commands that run workflows take the runtime as an argument of their own.
     """
 
-    def __init__(self, engine: Engine, clock, runtime=None, write: bool = True):
+    def __init__(self, engine: Engine, clock, write: bool = True):
         self._engine = engine
         self.clock = clock
-        self.runtime = runtime
         self.write = write
         self.session: Session | None = None
         self._conn = None

@@ -19,11 +19,11 @@ class DeployResult:
     status: str  # new | unchanged
 
 
-def deploy(uow, actor: str, files: list[BundleFile]) -> list[DeployResult]:
+def deploy(uow, runtime, actor: str, files: list[BundleFile]) -> list[DeployResult]:
     user = load_actor(uow, actor)
     if not user.has_role("designer", "admin", "system"):
         raise Forbidden("deploying processes needs the designer or admin role")
-    compiled = compile_bundle(files, uow.runtime)
+    compiled = compile_bundle(files, runtime)
     results = []
     for proc in compiled:
         latest = uow.session.scalars(

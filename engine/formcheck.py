@@ -8,11 +8,11 @@ from .forms import FormDefinitionError, FormValidationError, validate_submission
 from .runtime import StepError
 
 
-def validated(uow, fields: list[dict], data: dict) -> dict:
+def validated(uow, field_types, fields: list[dict], data: dict) -> dict:
     if not isinstance(data, dict):
         raise ValidationFailed("data must be a JSON object", {"data": "must be a JSON object"})
     try:
-        return validate_submission(fields, data, uow.runtime.field_types, context=uow)
+        return validate_submission(fields, data, field_types, context=uow)
     except FormValidationError as exc:
         raise ValidationFailed(
             f"the form has {len(exc.errors)} error(s): {exc}", exc.as_dict(),
@@ -22,10 +22,10 @@ def validated(uow, fields: list[dict], data: dict) -> dict:
         raise ModelError(f"the form definition is broken: {exc}") from exc
 
 
-def check_rule(uow, defn, task, values: dict, decision_id: str) -> None:
+def check_rule(uow, runtime, defn, task, values: dict, decision_id: str) -> None:
     """Refuse the submission when the decision says it is not valid; nothing is changed."""
     try:
-        verdict = uow.runtime.evaluate_decision(defn, decision_id, task, values, uow.now)
+        verdict = runtime.evaluate_decision(defn, decision_id, task, values, uow.now)
     except StepError as exc:
         raise ModelError(f"the form rule {decision_id!r} failed: {exc.message}") from exc
     if verdict.get("valid", True) is not False:

@@ -16,7 +16,7 @@ from .persist import advance, load_instance, load_workflow, materialised, save
 from .users import load_actor
 
 
-def start(uow, actor: str, key: str, data: dict | None = None, business_key: str | None = None) -> Instance:
+def start(uow, runtime, actor: str, key: str, data: dict | None = None, business_key: str | None = None) -> Instance:
     user = load_actor(uow, actor)
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed("initial data must be a JSON object", {"data": "must be a JSON object"})
@@ -27,14 +27,14 @@ def start(uow, actor: str, key: str, data: dict | None = None, business_key: str
         raise NotFound(f"no deployed process with key {key!r}")
     process = row.extensions.get(key, {})
     require_starter(user, process.get("candidate_starter_groups", []))
-    defn = uow.runtime.definition(row)
+    defn = runtime.definition(row)
     start_form = process.get("start_form") or []
     if start_form:
-        data = validated(uow, start_form, data or {})
-    wf = uow.runtime.new_workflow(defn, data or {})
+        data = validated(uow, runtime.field_types, start_form, data or {})
+    wf = runtime.new_workflow(defn, data or {})
     rule = (process.get("start_properties") or {}).get("validation_decision")
     if rule:
-        check_rule(uow, defn, uow.runtime.start_task(wf), data, rule)
+        check_rule(uow, runtime, defn, runtime.start_task(wf), data, rule)
     inst = Instance(
         definition_id=row.id, process_key=row.key, version=row.version, business_key=business_key,
         status="running", lock_version=1, state=b"", started_at=uow.now, started_by=user.username,
@@ -45,11 +45,11 @@ def start(uow, actor: str, key: str, data: dict | None = None, business_key: str
     uow.session.expunge(inst)  # from here on written by explicit statements only
     if user.organisation_id is not None:
         uow.session.execute(insert(InstanceOrganisation), [{"instance_id": inst.id, "organisation_id": user.organisation_id}])
-    before = uow.runtime.snapshot(wf, defn, uow.now)
+    before = runtime.snapshot(wf, defn, uow.now)
     before.human_tasks, before.timers = {}, {}
     if user.organisation:
         before.organisations = {user.organisation}
-    after = advance(uow, inst, defn, wf, before, actor=user.username)
+    after = advance(uow, runtime, inst, defn, wf, before, actor=user.username)
     audit.record(uow, user.username, "start", instance_id=inst.id,
                  details={"process_key": key, "version": row.version, "business_key": business_key,
                           "data": data or {}, "status": after.status})
@@ -85,34 +85,34 @@ def resume(uow, actor: str, instance_id: int, reason: str | None = None) -> Inst
     return inst
 
 
-def terminate(uow, actor: str, instance_id: int, reason: str | None = None) -> Instance:
+def terminate(uow, runtime, actor: str, instance_id: int, reason: str | None = None) -> Instance:
     user, inst = _managed_instance(uow, actor, instance_id)
     if inst.status in ("completed", "terminated"):
         raise Conflict(f"instance {instance_id} is already {inst.status}")
     if not (reason or "").strip():
         raise ValidationFailed("a reason is required to terminate an instance", {"reason": "is required"})
-    defn, wf, before = load_workflow(uow, inst)
+    defn, wf, before = load_workflow(uow, runtime, inst)
     wf.cancel()
-    after = uow.runtime.snapshot(wf, defn, uow.now)
-    save(uow, inst, wf, defn, before, after, status="terminated")
+    after = runtime.snapshot(wf, defn, uow.now)
+    save(uow, runtime, inst, wf, defn, before, after, status="terminated")
     audit.record(uow, user.username, "terminate", instance_id=inst.id, details={"reason": reason})
     return inst
 
 
-def retry(uow, actor: str, instance_id: int, reason: str | None = None, data: dict | None = None) -> Instance:
+def retry(uow, runtime, actor: str, instance_id: int, reason: str | None = None, data: dict | None = None) -> Instance:
     """Re-run what failed, optionally with corrected data merged into the failed tasks."""
     user, inst = _managed_instance(uow, actor, instance_id)
     if inst.status != "error":
         raise Conflict(f"instance {instance_id} is {inst.status}, not in error")
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed("data must be a JSON object", {"data": "must be a JSON object"})
-    defn, wf, loaded = load_workflow(uow, inst)
+    defn, wf, loaded = load_workflow(uow, runtime, inst)
     names = set(uow.session.scalars(
         select(Organisation.name).join(InstanceOrganisation, InstanceOrganisation.organisation_id == Organisation.id)
         .where(InstanceOrganisation.instance_id == inst.id)))
     before = materialised(uow, inst.id, names)
-    failed = uow.runtime.retry_failed(wf, data)
-    after = advance(uow, inst, defn, wf, before, actor=user.username)
+    failed = runtime.retry_failed(wf, data)
+    after = advance(uow, runtime, inst, defn, wf, before, actor=user.username)
     audit.record(uow, user.username, "retry", instance_id=inst.id,
                  details={"reason": reason, "data": data or {}, "rerun": failed, "status": after.status,
                           "error": after.error_message})

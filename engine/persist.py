@@ -48,8 +48,7 @@ def load_instance(uow, instance_id: int):
     return SimpleNamespace(**row._mapping)
 
 
-def load_definition(uow, definition_id: int):
-    runtime = uow.runtime
+def load_definition(uow, runtime, definition_id: int):
     cached = runtime.cached_definition(definition_id)
     if cached is not None:
         return cached
@@ -57,15 +56,14 @@ def load_definition(uow, definition_id: int):
     return runtime.definition(row)
 
 
-def load_workflow(uow, inst: Instance):
-    defn = load_definition(uow, inst.definition_id)
-    wf = uow.runtime.load(defn, inst.state)
-    return defn, wf, uow.runtime.snapshot(wf, defn, uow.now)
+def load_workflow(uow, runtime, inst: Instance):
+    defn = load_definition(uow, runtime, inst.definition_id)
+    wf = runtime.load(defn, inst.state)
+    return defn, wf, runtime.snapshot(wf, defn, uow.now)
 
 
-def advance(uow, inst: Instance, defn, wf, before: Snapshot | None, action=None, actor: str = "system") -> Snapshot:
+def advance(uow, runtime, inst: Instance, defn, wf, before: Snapshot | None, action=None, actor: str = "system") -> Snapshot:
     """Run `action` (if any) then engine steps; an error becomes the instance's error state."""
-    runtime = uow.runtime
     old = before.human_tasks if before else {}
     try:
         if action is not None:
@@ -81,16 +79,16 @@ def advance(uow, inst: Instance, defn, wf, before: Snapshot | None, action=None,
         after.human_tasks = {tid: t for tid, t in after.human_tasks.items() if tid in old}
         after.status = "error"
         after.error_element, after.error_message = error.element_id, error.message
-    save(uow, inst, wf, defn, before, after)
+    save(uow, runtime, inst, wf, defn, before, after)
     return after
 
 
-def save(uow, inst: Instance, wf, defn, before: Snapshot | None, after: Snapshot, status: str | None = None) -> None:
+def save(uow, runtime, inst: Instance, wf, defn, before: Snapshot | None, after: Snapshot, status: str | None = None) -> None:
     status = status or after.status
     session, now = uow.session, uow.now
     ended = now if status in FINAL else None
     count = _SAVE.run(uow, {
-        "b_id": inst.id, "b_lock": inst.lock_version, "state": uow.runtime.dump(wf), "status": status,
+        "b_id": inst.id, "b_lock": inst.lock_version, "state": runtime.dump(wf), "status": status,
         "lock": inst.lock_version + 1, "error_element": after.error_element,
         "error_message": after.error_message, "updated_at": now, "ended_at": ended, "title": after.title,
     })

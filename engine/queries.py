@@ -126,12 +126,12 @@ def definitions(uow) -> list[dict]:
             for r in rows]
 
 
-def show(uow, instance_id: int, actor: str | None = None) -> dict:
+def show(uow, runtime, instance_id: int, actor: str | None = None) -> dict:
     inst = load_instance(uow, instance_id)
     if actor is not None and not can_view_instance(load_actor(uow, actor), instance_org_ids(uow.session, instance_id)):
         raise NotFound(f"no instance {instance_id}")
-    _defn, wf, _snap = load_workflow(uow, inst)
-    data = uow.runtime.current_data(wf)
+    _defn, wf, _snap = load_workflow(uow, runtime, inst)
+    data = runtime.current_data(wf)
     from .jsonvalues import to_json
 
     timers = uow.session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at))

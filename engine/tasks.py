@@ -119,7 +119,7 @@ def assign(uow, actor: str, task_id: str, assignee: str) -> None:
                  details={"assignee": target.username, "previous": task.assignee})
 
 
-def complete(uow, actor: str, task_id: str, data: dict | None) -> str:
+def complete(uow, runtime, actor: str, task_id: str, data: dict | None) -> str:
     """Validate the submission against the task's form, run the workflow on, save. Returns the instance status."""
     user, task, inst, groups, orgs = _context(uow, actor, task_id)
     _check_open(task, inst)
@@ -128,19 +128,19 @@ def complete(uow, actor: str, task_id: str, data: dict | None) -> str:
     require_task_actor(user, task.assignee, groups, orgs)
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed("data must be a JSON object", {"data": "must be a JSON object"})
-    values = validated(uow, task.fields, data or {})
-    defn, wf, before = load_workflow(uow, inst)
-    spiff_task = uow.runtime.ready_task(wf, task.id)
+    values = validated(uow, runtime.field_types, task.fields, data or {})
+    defn, wf, before = load_workflow(uow, runtime, inst)
+    spiff_task = runtime.ready_task(wf, task.id)
     if spiff_task is None:
         raise Conflict(f"task {task.id} is no longer open")
     rule = (defn.extensions.get(task.element_id, {}).get("properties") or {}).get("validation_decision")
     if rule:
-        check_rule(uow, defn, spiff_task, values, rule)
+        check_rule(uow, runtime, defn, spiff_task, values, rule)
     # Compare-and-set on the task row first: of two racing completions only one gets past here.
     if _FINISH.run(uow, {"b_id": task.id, "now": uow.now, "user": user.username}) != 1:
         raise Conflict(f"task {task.id} was already handled")
     before.human_tasks.pop(task.id, None)
-    after = advance(uow, inst, defn, wf, before, action=lambda: uow.runtime.complete_human_task(spiff_task, values, uow.now),
+    after = advance(uow, runtime, inst, defn, wf, before, action=lambda: runtime.complete_human_task(spiff_task, values, uow.now),
                     actor=user.username)
     audit.record(uow, user.username, "complete", instance_id=inst.id, task_id=task.id,
                  details={"element_id": task.element_id, "fields": values, "status": after.status})

@@ -19,7 +19,7 @@ def fire_due_timers(engine, runtime, clock, limit: int = 1000) -> int:
     """Fire every timer due by `clock`; returns how many instances were advanced."""
     fired, skipped = 0, set()
     for _ in range(limit):
-        with UnitOfWork(engine, clock, runtime) as uow:
+        with UnitOfWork(engine, clock) as uow:
             query = (
                 select(Timer.id, Timer.instance_id, Timer.element_id)
                 .join(Instance, Instance.id == Timer.instance_id)
@@ -34,7 +34,7 @@ def fire_due_timers(engine, runtime, clock, limit: int = 1000) -> int:
             if row is None:
                 return fired
             try:
-                changed = _fire(uow, row)
+                changed = _fire(uow, runtime, row)
             except Conflict:
                 skipped.add(row.id)  # another command got there first; it is someone else's now
                 continue
@@ -46,12 +46,12 @@ def fire_due_timers(engine, runtime, clock, limit: int = 1000) -> int:
     return fired
 
 
-def _fire(uow, row) -> bool:
+def _fire(uow, runtime, row) -> bool:
     inst = load_instance(uow, row.instance_id)
-    defn, wf, before = load_workflow(uow, inst)
+    defn, wf, before = load_workflow(uow, runtime, inst)
     if row.id not in before.timers:
         return False
-    after = advance(uow, inst, defn, wf, before, action=lambda: uow.runtime.refresh_timers(wf, uow.now))
+    after = advance(uow, runtime, inst, defn, wf, before, action=lambda: runtime.refresh_timers(wf, uow.now))
     if row.id in after.timers and after.timers[row.id].due_at == before.timers[row.id].due_at:
         return False  # not actually due by SpiffWorkflow's reckoning; leave it
     audit.record(uow, "system", "timer", instance_id=inst.id, task_id=row.id,

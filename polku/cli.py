@@ -49,7 +49,7 @@ class Env:
             self._engine = None
 
     def uow(self, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.clock, self.runtime, write=write)
+        return UnitOfWork(self.engine, self.clock, write=write)
 
 
 def _json_arg(ctx, param, value):
@@ -131,7 +131,7 @@ def deploy(env, paths, actor, as_json):
     """Deploy BPMN/DMN files or folders (default processes/)."""
     files = read_bundle(list(paths) or [processes_dir()])
     with env.uow() as uow:
-        results = deploy_mod.deploy(uow, actor, files)
+        results = deploy_mod.deploy(uow, env.runtime, actor, files)
         uow.commit()
     _emit(as_json, [r.__dict__ for r in results], "\n".join(f"{r.key}\t{r.version}\t{r.status}" for r in results))
 
@@ -184,7 +184,7 @@ def user_add(env, username, roles, org, org_kind, name, password_stdin, actor, a
 def start(env, key, actor, data, business_key, as_json):
     """Start an instance of the latest version of KEY; prints its id."""
     with env.uow() as uow:
-        inst = instances.start(uow, actor, key, data, business_key)
+        inst = instances.start(uow, env.runtime, actor, key, data, business_key)
         uow.commit()
     _emit(as_json, {"id": inst.id, "status": inst.status}, str(inst.id))
 
@@ -249,7 +249,7 @@ def assign(env, task_id, actor, assignee, as_json):
 def complete(env, task_id, actor, data, as_json):
     """Complete a task with form data."""
     with env.uow() as uow:
-        status = tasks.complete(uow, actor, task_id, data)
+        status = tasks.complete(uow, env.runtime, actor, task_id, data)
         uow.commit()
     _emit(as_json, {"id": task_id, "instance_status": status}, f"completed {task_id} (instance {status})")
 
@@ -275,7 +275,7 @@ def list_instances(env, status, as_json):
 def show(env, instance_id, actor, as_json):
     """Status, version, ready tasks, timers, data and history of an instance."""
     with env.uow(write=False) as uow:
-        info = queries.show(uow, instance_id, actor)
+        info = queries.show(uow, env.runtime, instance_id, actor)
     if as_json:
         _emit(True, info)
         return
@@ -291,7 +291,7 @@ def show(env, instance_id, actor, as_json):
         click.echo(f"{h['at']} {h['actor']} {h['action']}")
 
 
-def _instance_command(name, fn):
+def _instance_command(name, fn, runs_workflow: bool = False):
     @main.command(name, help=f"{name.capitalize()} an instance.")
     @click.argument("instance_id", type=int)
     @as_option
@@ -301,7 +301,8 @@ def _instance_command(name, fn):
     @command
     def _cmd(env, instance_id, actor, reason, as_json):
         with env.uow() as uow:
-            inst = fn(uow, actor, instance_id, reason)
+            args = (env.runtime,) if runs_workflow else ()
+            inst = fn(uow, *args, actor, instance_id, reason)
             uow.commit()
         _emit(as_json, {"id": inst.id, "status": inst.status}, f"instance {inst.id} {inst.status}")
 
@@ -310,7 +311,7 @@ def _instance_command(name, fn):
 
 _instance_command("suspend", instances.suspend)
 _instance_command("resume", instances.resume)
-_instance_command("terminate", instances.terminate)
+_instance_command("terminate", instances.terminate, runs_workflow=True)
 
 
 @main.command()
@@ -324,7 +325,7 @@ _instance_command("terminate", instances.terminate)
 def retry(env, instance_id, actor, reason, data, as_json):
     """Re-run the failed step of an instance in error."""
     with env.uow() as uow:
-        inst = instances.retry(uow, actor, instance_id, reason, data)
+        inst = instances.retry(uow, env.runtime, actor, instance_id, reason, data)
         uow.commit()
     _emit(as_json, {"id": inst.id, "status": inst.status}, f"instance {inst.id} {inst.status}")
 

@@ -101,7 +101,7 @@ def _register_demo_providers(env) -> None:
         if name in registered:
             continue
         with env.uow() as uow:
-            instances.start(uow, "esihenkilo", "provider_follow_up", {"provider": name, **entry})
+            instances.start(uow, env.runtime, "esihenkilo", "provider_follow_up", {"provider": name, **entry})
             uow.commit()
         click.echo(f"provider {name} registered")
 
@@ -115,7 +115,7 @@ def demo(env):
     files = [p for p in processes_dir().glob("*") if p.suffix in (".bpmn", ".dmn")]
     with env.uow() as uow:
         if files:
-            for r in deploy_mod.deploy(uow, "system", read_bundle([processes_dir()])):
+            for r in deploy_mod.deploy(uow, env.runtime, "system", read_bundle([processes_dir()])):
                 click.echo(f"{r.key}\t{r.version}\t{r.status}")
         else:
             click.echo("processes/ has no BPMN files yet: nothing deployed")

@@ -20,9 +20,14 @@ def init_app(app, runtime) -> None:
     app.context_processor(lambda: {"current_user": g.get("user")})
 
 
+def runtime():
+    """The workflow runtime the composition root gave the app (commands that run workflows take it)."""
+    return current_app.extensions["polku"]["runtime"]
+
+
 def unit_of_work(write: bool = True) -> UnitOfWork:
     ext = current_app.extensions["polku"]
-    return UnitOfWork(ext["engine"], clock_from_env(), ext["runtime"], write=write)
+    return UnitOfWork(ext["engine"], clock_from_env(), write=write)
 
 
 @contextmanager

@@ -29,7 +29,7 @@ SUBMISSIONS = {a: {"decision": "approve", "amount": n, "start_date": "2026-01-10
 def _new_review(uow_factory):
     """A fresh sample instance waiting at `review`: (instance id, review task id, lock_version)."""
     with uow_factory() as uow:
-        inst = instances.start(uow, "off1", "sample_case")
+        inst = instances.start(uow, uow_factory.runtime, "off1", "sample_case")
         uow.commit()
     with uow_factory(write=False) as uow:
         tid = uow.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == inst.id))
@@ -100,7 +100,7 @@ def test_two_threads_completing_the_same_task_one_wins(sample, uow_factory, db_e
 
         def complete(actor, tid=tid):
             with uow_factory() as uow:
-                status = tasks.complete(uow, actor, tid, SUBMISSIONS[actor])
+                status = tasks.complete(uow, uow_factory.runtime, actor, tid, SUBMISSIONS[actor])
                 uow.commit()
             return status
 

@@ -33,7 +33,7 @@ def _timer_rows(db_engine, instance_id=None) -> int:
 def _runs(uow_factory, instance_id, element_id) -> int:
     """How many times the workflow has completed `element_id` (read from its saved state)."""
     with uow_factory(write=False) as uow:
-        _defn, wf, _snap = load_workflow(uow, load_instance(uow, instance_id))
+        _defn, wf, _snap = load_workflow(uow, uow_factory.runtime, load_instance(uow, instance_id))
     # wf.tasks, not get_tasks(): the iterator does not descend below a still-waiting timer.
     return sum(1 for t in wf.tasks.values() if t.task_spec.bpmn_id == element_id and t.state == TaskState.COMPLETED)
 
@@ -151,11 +151,11 @@ def _prepare(uow_factory, count: int) -> list[int]:
     ids = []
     for _ in range(count):
         with uow_factory() as uow:
-            inst = instances.start(uow, "off1", "sample_case")
+            inst = instances.start(uow, uow_factory.runtime, "off1", "sample_case")
             uow.commit()
         with uow_factory() as uow:
             tid = uow.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == inst.id))
-            tasks.complete(uow, "off1", tid, REVIEW_OK)
+            tasks.complete(uow, uow_factory.runtime, "off1", tid, REVIEW_OK)
             uow.commit()
         ids.append(inst.id)
     return ids

@@ -13,7 +13,7 @@ from polku.engine.access import require_starter
 from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from .. import forms
-from ..context import reading, unit_of_work
+from ..context import reading, runtime, unit_of_work
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext, process_label
 
@@ -64,7 +64,7 @@ def new():
         return _render(form, providers, values, rows=forms.row_counts(fields, request.form, add=more))
     try:
         with unit_of_work() as uow:
-            instance_id = instances.start(uow, g.user.username, PROCESS, values).id
+            instance_id = instances.start(uow, runtime(), g.user.username, PROCESS, values).id
             uow.commit()
     except ValidationFailed as exc:
         return _render(form, providers, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
@@ -75,7 +75,7 @@ def new():
                        notice=_("The referral could not be saved because of a simultaneous change. Send it again."))
 
     with reading() as uow:
-        case = queries.show(uow, instance_id, g.user.username)
+        case = queries.show(uow, runtime(), instance_id, g.user.username)
     data = case["data"] or {}
     if data.get("eligible") is False:
         return _refused(form["key"], data)

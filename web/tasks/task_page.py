@@ -17,7 +17,7 @@ from polku.engine import tasks as task_commands
 from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 from .. import forms
-from ..context import reading, unit_of_work
+from ..context import reading, runtime, unit_of_work
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext, process_label
 from . import bp
@@ -51,7 +51,7 @@ def _load(uow, task_id: str, record_view: bool = False) -> TaskPage | None:
     if task is None:
         return None
     try:
-        case = queries.show(uow, task["instance_id"], username)
+        case = queries.show(uow, runtime(), task["instance_id"], username)
     except NotFound:
         return None
     has_provider = any(f["type"] == "provider" for f in task["fields"])
@@ -92,7 +92,7 @@ def _gone(task_id: str):
         abort(404)
     with reading() as uow:
         try:
-            case = queries.show(uow, instance_id, g.user.username)
+            case = queries.show(uow, runtime(), instance_id, g.user.username)
         except NotFound:
             abort(404)
     done = [h for h in case["history"] if h["task_id"] == task_id and h["action"] == "complete"]
@@ -132,7 +132,7 @@ def task(task_id):
         return _render(page, values, rows=forms.row_counts(fields, request.form, add=more))
     try:
         with unit_of_work() as uow:
-            task_commands.complete(uow, g.user.username, task_id, values)
+            task_commands.complete(uow, runtime(), g.user.username, task_id, values)
             uow.commit()
     except ValidationFailed as exc:
         return _render(page, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
