@@ -2,7 +2,13 @@
 structural checks, and element lines (SpiffWorkflow's own line numbers are empty)."""
 from __future__ import annotations
 
+from typing import Any
+
 from lxml import etree
+
+# lxml ships no type information: elements and trees are typed Any here.
+Element = Any
+Tree = Any
 
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
@@ -31,39 +37,41 @@ IGNORED_CHILDREN = {
 }
 
 
-def local(tag) -> str:
+def local(tag: object) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 
 
-def line_of(tree, element_id: str | None) -> int | None:
+def line_of(tree: Tree, element_id: str | None) -> int | None:
     if tree is None or not element_id:
         return None
     found = tree.xpath("//*[@id=$id]", id=element_id)
-    return found[0].sourceline if found else None
+    return int(found[0].sourceline) if found else None
 
 
-def _camunda(el, name):
-    return el.get(f"{{{CAMUNDA}}}{name}")
+def _camunda(el: Element, name: str) -> str | None:
+    value: str | None = el.get(f"{{{CAMUNDA}}}{name}")
+    return value
 
 
-def _split(value):
+def _split(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
 
-def _properties(el) -> dict:
-    props = {}
+def _properties(el: Element) -> dict[str, str | None]:
+    props: dict[str, str | None] = {}
     for prop in el.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS):
         props[prop.get("name")] = prop.get("value")
     return props
 
 
-def form_fields(el) -> list[dict]:
+def form_fields(el: Element) -> list[dict[str, Any]]:
     """camunda:formData of an element as field definitions (the same shape as
     engine.forms.field_definitions gives for user tasks, which CamundaParser reads itself;
     start events it does not read)."""
-    fields = []
+    fields: list[dict[str, Any]] = []
     for ff in el.xpath("./bpmn:extensionElements/camunda:formData/camunda:formField", namespaces=NS):
-        constraints, required = {}, False
+        constraints: dict[str, str | None] = {}
+        required = False
         for c in ff.xpath("./camunda:validation/camunda:constraint", namespaces=NS):
             if c.get("name") == "required":
                 required = (c.get("config") or "true").strip().lower() != "false"
@@ -79,10 +87,10 @@ def form_fields(el) -> list[dict]:
     return fields
 
 
-def read_extensions(tree) -> dict:
+def read_extensions(tree: Tree) -> dict[str, dict[str, Any]]:
     """{element id: {...}} for processes (with their start form), user/manual tasks and
     service-like tasks."""
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     for proc in tree.xpath("//bpmn:process", namespaces=NS):
         starts = proc.xpath("./bpmn:startEvent", namespaces=NS)
         out[proc.get("id")] = {
@@ -108,9 +116,9 @@ def read_extensions(tree) -> dict:
     return out
 
 
-def validation_decisions(tree) -> list[tuple[str, int, str]]:
+def validation_decisions(tree: Tree) -> list[tuple[str, int, str]]:
     """(element id, line, decision id) for every `validation_decision` property."""
-    found = []
+    found: list[tuple[str, int, str]] = []
     for el in tree.xpath("//bpmn:userTask | //bpmn:startEvent", namespaces=NS):
         ref = _properties(el).get("validation_decision")
         if ref:
@@ -118,9 +126,9 @@ def validation_decisions(tree) -> list[tuple[str, int, str]]:
     return found
 
 
-def structural_problems(tree) -> list[tuple[str | None, int | None, str]]:
+def structural_problems(tree: Tree) -> list[tuple[str | None, int | None, str]]:
     """(element id, line, message) for what SpiffWorkflow would accept but cannot run."""
-    problems = []
+    problems: list[tuple[str | None, int | None, str]] = []
     all_ids = set(tree.xpath("//@id"))
     for proc in tree.xpath("//bpmn:process", namespaces=NS):
         pid = proc.get("id")
@@ -147,15 +155,15 @@ def structural_problems(tree) -> list[tuple[str | None, int | None, str]]:
     return problems
 
 
-def is_dmn(tree) -> bool:
+def is_dmn(tree: Tree) -> bool:
     return etree.QName(tree.getroot()).namespace in DMN_NAMESPACES
 
 
-def decision_ids(tree) -> set[str]:
+def decision_ids(tree: Tree) -> set[str]:
     return {el.get("id") for el in tree.iter() if local(el.tag) == "decision"}
 
 
-def decision_refs(tree) -> list[tuple[str, str, int]]:
+def decision_refs(tree: Tree) -> list[tuple[str, str | None, int]]:
     """(business rule task id, decisionRef, line)."""
     return [
         (el.get("id"), _camunda(el, "decisionRef"), el.sourceline)
@@ -163,9 +171,9 @@ def decision_refs(tree) -> list[tuple[str, str, int]]:
     ]
 
 
-def expressions(tree) -> list[tuple[str, int, str, str]]:
+def expressions(tree: Tree) -> list[tuple[str, int, str, str]]:
     """(element id, line, kind, text) for every Python text the engine will run."""
-    found = []
+    found: list[tuple[str, int, str, str]] = []
     for cond in tree.xpath("//bpmn:sequenceFlow/bpmn:conditionExpression", namespaces=NS):
         flow = cond.getparent()
         found.append((flow.get("id"), cond.sourceline, "condition", (cond.text or "").strip()))
@@ -179,9 +187,9 @@ def expressions(tree) -> list[tuple[str, int, str, str]]:
     return found
 
 
-def dmn_cells(tree) -> list[tuple[str, int, str, str]]:
+def dmn_cells(tree: Tree) -> list[tuple[str, int, str, str]]:
     """(rule or input id, line, kind, text) of a DMN file's input expressions and rule cells."""
-    found = []
+    found: list[tuple[str, int, str, str]] = []
     for el in tree.iter():
         name = local(el.tag)
         if name == "inputExpression":

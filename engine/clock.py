@@ -8,6 +8,7 @@ the duration of each engine call.
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from datetime import datetime, timezone
 
 
@@ -25,7 +26,7 @@ class FixedClock(Clock):
     def now(self) -> datetime:
         return self.at
 
-    def advance(self, **delta) -> None:
+    def advance(self, **delta: float) -> None:
         from datetime import timedelta
 
         self.at = self.at + timedelta(**delta)
@@ -39,9 +40,8 @@ def parse_instant(text: str) -> datetime:
     return value.astimezone(timezone.utc)
 
 
-def clock_from_env(environ: dict | None = None) -> Clock:
-    environ = os.environ if environ is None else environ
-    fixed = environ.get("POLKU_NOW")
+def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
+    fixed = (os.environ if environ is None else environ).get("POLKU_NOW")
     if fixed:
         try:
             return FixedClock(parse_instant(fixed))

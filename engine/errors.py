@@ -5,6 +5,8 @@ leave a command.
 """
 from __future__ import annotations
 
+from typing import Any
+
 
 class PolkuError(Exception):
     """Base class: a command was refused. `str()` is one readable line."""
@@ -15,7 +17,7 @@ class PolkuError(Exception):
         super().__init__(message)
         self.message = message
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"error": self.message, "code": self.code}
 
 
@@ -51,13 +53,13 @@ class ValidationFailed(PolkuError):
 
     code = "validation"
 
-    def __init__(self, message: str, fields: dict[str, str] | None = None, details: dict | None = None):
+    def __init__(self, message: str, fields: dict[str, str] | None = None, details: dict[str, Any] | None = None):
         super().__init__(message)
         self.fields = fields or {}
         # Machine-readable per-field details (code and params) for translated UIs.
         self.details = details or {}
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"error": self.message, "code": self.code, "fields": self.fields}
 
 
@@ -77,7 +79,7 @@ class DeployProblem:
             where += f" [{self.element_id}]"
         return f"{where}: {self.message}"
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "element_id": self.element_id, "line": self.line, "message": self.message}
 
 
@@ -90,5 +92,5 @@ class DeployFailed(PolkuError):
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         super().__init__(f"{first}{more}; nothing was deployed")
 
-    def to_dict(self) -> dict:
+    def to_dict(self) -> dict[str, Any]:
         return {"error": self.message, "code": self.code, "problems": [p.to_dict() for p in self.problems]}

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta, timezone
+from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
@@ -15,7 +16,7 @@ def unwrap(raw: str) -> str | None:
     return match.group(1).strip() if match else None
 
 
-def to_due_time(value, now: datetime) -> datetime | None:
+def to_due_time(value: Any, now: datetime) -> datetime | None:
     """A due time from an ISO duration (from now), an ISO date or date-time, or a date/datetime."""
     if value is None or value == "":
         return None
@@ -31,7 +32,8 @@ def to_due_time(value, now: datetime) -> datetime | None:
             parsed = TimerEventDefinition.parse_iso_duration(text)
         except Exception as exc:  # the library raises a bare Exception
             raise ValueError(f"not an ISO 8601 duration: {text!r}") from exc
-        return now + TimerEventDefinition.get_timedelta_from_start(parsed, now)
+        delta: timedelta = TimerEventDefinition.get_timedelta_from_start(parsed, now)
+        return now + delta
     try:
         parsed_dt = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError as exc:

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import json
 from datetime import date, datetime
+from typing import Any
 
 
-def _default(value):
+def _default(value: object) -> object:
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, (set, tuple)):
@@ -13,6 +14,6 @@ def _default(value):
     return str(value)
 
 
-def to_json(value):
+def to_json(value: Any) -> Any:
     """A JSON-safe copy of `value` (round-trips through the encoder)."""
     return json.loads(json.dumps(value, default=_default))

@@ -5,6 +5,7 @@ Subclasses only: SpiffWorkflow's own parser tables and serializer config stay un
 from __future__ import annotations
 
 from copy import copy
+from typing import Any
 
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -23,8 +24,8 @@ from .timers import CLOCKED
 
 
 class _ClockedTimers:
-    def parse_timer_event(self, event):
-        definition = super().parse_timer_event(event)
+    def parse_timer_event(self, event: Any) -> Any:
+        definition = super().parse_timer_event(event)  # type: ignore[misc]  # a mixin before the parser class
         clocked = CLOCKED.get(type(definition))
         if clocked is not None:
             # Same attributes, clock-aware behaviour: the subclass adds methods only.
@@ -54,7 +55,7 @@ class PolkuParser(CamundaParser):
         OVERRIDE_PARSER_CLASSES[full_tag(_tag)] = (_parser, CamundaParser.OVERRIDE_PARSER_CLASSES[full_tag(_tag)][1])
     del _tag, _parser
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__(validator=BpmnValidator())
 
 

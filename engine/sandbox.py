@@ -19,8 +19,9 @@ import re
 import types
 from collections.abc import Callable
 from datetime import timedelta
+from typing import Any
 
-from RestrictedPython import compile_restricted_eval, compile_restricted_exec
+from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
@@ -43,7 +44,7 @@ class SandboxViolation(Exception):
 # business defining classes or setting attributes), plus harmless helpers model authors use.
 # safe_builtins leaves out sorted/tuple/zip/etc. only because they iterate in C past
 # `_getiter_`; our `_getiter_` is plain `iter`, so they lose nothing.
-SAFE_BUILTINS: dict = {
+SAFE_BUILTINS: dict[str, Any] = {
     **{k: v for k, v in safe_builtins.items() if k not in {"setattr", "delattr", "__build_class__"}},
     "min": min, "max": max, "sum": sum, "sorted": sorted, "reversed": reversed,
     "any": any, "all": all, "map": map, "filter": filter,
@@ -63,7 +64,7 @@ FORBIDDEN_NAMES = frozenset({
 })
 
 # `a += b` on a plain name is compiled to `_inplacevar_("+=", a, b)`.
-INPLACE_OPERATORS = types.MappingProxyType({
+INPLACE_OPERATORS: types.MappingProxyType[str, Callable[[Any, Any], Any]] = types.MappingProxyType({
     "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
     "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow,
     "<<=": operator.ilshift, ">>=": operator.irshift, "&=": operator.iand,
@@ -117,25 +118,25 @@ def compile_sandboxed(source: str, mode: str = "exec") -> types.CodeType:
             raise SandboxViolation(f"forbidden: import statements are not allowed (line {node.lineno})")
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
     # Filename "<string>" lets PythonScriptEngine find the failing line in tracebacks.
-    result = compiler(tree, "<string>")
-    if result.errors:
+    result = compiler(tree, "<string>")  # type: ignore[arg-type]  # it takes an AST too
+    if result.errors or result.code is None:
         raise SandboxViolation("; ".join(dict.fromkeys(_explain(e) for e in result.errors)))
     return result.code
 
 
-def _guarded_getattr(obj, name):
+def _guarded_getattr(obj: object, name: str) -> Any:
     # The compiler already refuses literal "_x" attributes; this also covers odd call paths.
     # safer_getattr_raise, not safer_getattr: the latter returns None for missing attributes.
     if isinstance(name, str) and name.startswith("_"):
         raise SandboxViolation(f"forbidden: access to '{name}' (attributes starting with '_' are not allowed)")
-    return safer_getattr_raise(obj, name)
+    return safer_getattr_raise(obj, name)  # type: ignore[no-untyped-call]
 
 
-def _inplacevar(op: str, target, value):
+def _inplacevar(op: str, target: Any, value: Any) -> Any:
     return INPLACE_OPERATORS[op](target, value)
 
 
-def _apply(func, *args, **kwargs):  # calls with *args / **kwargs go through _apply_
+def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # calls with *args / **kwargs go through _apply_
     return func(*args, **kwargs)
 
 
@@ -163,14 +164,14 @@ def _reraise_forbidden_name(err: NameError) -> None:
 class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
     """Runs expressions and scripts on task data under RestrictedPython."""
 
-    def __init__(self, functions: dict[str, Callable] | None = None):
+    def __init__(self, functions: dict[str, Callable[..., Any]] | None = None):
         super().__init__(dict(functions or {}))
 
-    def _globals(self, context: dict, external_context: dict | None) -> dict:
+    def _globals(self, context: dict[str, Any], external_context: dict[str, Any] | None) -> dict[str, Any]:
         # Same precedence as TaskDataEnvironment (functions < external < task data), then guards.
         return {**self.globals, **(external_context or {}), **context, **GUARDS}
 
-    def evaluate(self, expression, context, external_context=None):
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         code = compile_sandboxed(expression, "eval")
         # A shallow copy is enough to keep name bindings out of task data; no deep copy
         # here because conditions and DMN cells run often and should not mutate anything.
@@ -180,7 +181,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
             _reraise_forbidden_name(err)
             raise
 
-    def execute(self, script, context, external_context=None):
+    def execute(self, script: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> bool:
         external_context = external_context or {}
         clash = (set(self.globals) | set(external_context)) & set(context)
         if clash:  # same fail-fast check as TaskDataEnvironment.check_for_overwrite
@@ -201,19 +202,19 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
                 context[key] = value
         return True
 
-    def _is_task_data(self, key: str, value, external_context: dict) -> bool:
+    def _is_task_data(self, key: str, value: object, external_context: dict[str, Any]) -> bool:
         # Like TaskDataEnvironment: functions, modules, globals and external names are not data.
         return not (key.startswith("_") or key in self.globals or key in external_context
                     or callable(value) or isinstance(value, types.ModuleType))
 
-    def call_service(self, context, **kwargs):
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
         raise NotImplementedError("service tasks are not run by the script sandbox")
 
 
 class SandboxedScriptEngine(PythonScriptEngine):
     """PythonScriptEngine whose environment is the sandbox; `functions` are exposed to models."""
 
-    def __init__(self, functions: dict[str, Callable] | None = None):
+    def __init__(self, functions: dict[str, Callable[..., Any]] | None = None):
         super().__init__(environment=SandboxedEnvironment(functions))
 
     def validate(self, expression: str, mode: str = "exec") -> None:
@@ -224,7 +225,7 @@ class SandboxedScriptEngine(PythonScriptEngine):
         """
         compile_sandboxed(expression, mode)
 
-    def evaluate(self, task, expression, external_context=None):
+    def evaluate(self, task: Any, expression: str, external_context: dict[str, Any] | None = None) -> Any:
         # Same wrapping as PythonScriptEngine.evaluate, but the base class drops the
         # underlying message from str(); include it and chain the cause.
         try:
@@ -237,13 +238,13 @@ class SandboxedScriptEngine(PythonScriptEngine):
                 f"Error evaluating expression '{expression}': {type(err).__name__}: {err}",
                 task=task, exception=err) from err
 
-    def create_task_exec_exception(self, task, script, err):
-        wrapped = super().create_task_exec_exception(task, script, err)
+    def create_task_exec_exception(self, task: Any, script: str, err: Exception) -> Exception:
+        wrapped: Exception = super().create_task_exec_exception(task, script, err)
         if wrapped is not err:
             wrapped.__cause__ = err
         return wrapped
 
-    def call_service(self, task, **kwargs):
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
         # The base method refers to an undefined `script` in its error path (NameError).
         try:
             return self.environment.call_service(task.data, **kwargs)

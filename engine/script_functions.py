@@ -1,7 +1,9 @@
 """Functions every script, condition and DMN cell may call, bound to the injected clock."""
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from .timers import current_clock
 
@@ -15,7 +17,7 @@ def now() -> str:
     return current_clock().now().isoformat()
 
 
-def to_date(value) -> date:
+def to_date(value: Any) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -23,13 +25,13 @@ def to_date(value) -> date:
     return date.fromisoformat(str(value)[:10])
 
 
-def days_between(start, end) -> int:
+def days_between(start: Any, end: Any) -> int:
     return (to_date(end) - to_date(start)).days
 
 
-def add_days(value, days: int) -> str:
+def add_days(value: Any, days: int) -> str:
     return (to_date(value) + timedelta(days=int(days))).isoformat()
 
 
-def standard_functions() -> dict:
+def standard_functions() -> dict[str, Callable[..., Any]]:
     return {"today": today, "now": now, "to_date": to_date, "days_between": days_between, "add_days": add_days}

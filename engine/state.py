@@ -10,6 +10,8 @@ import json
 import zlib
 from uuid import UUID
 
+from typing import Any
+
 import orjson
 
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
@@ -36,14 +38,14 @@ class StateCodec:
         dct[BpmnWorkflowSerializer.VERSION_KEY] = self._serializer.VERSION
         return zlib.compress(orjson.dumps(dct), 1)
 
-    def load(self, blob: bytes, spec, subprocess_specs, script_engine) -> BpmnWorkflow:
+    def load(self, blob: bytes, spec: Any, subprocess_specs: dict[str, Any], script_engine: Any) -> BpmnWorkflow:
         dct = orjson.loads(zlib.decompress(blob))
         version = dct.pop(BpmnWorkflowSerializer.VERSION_KEY, None)
         if version in MIGRATIONS:
             MIGRATIONS[version](dct)
         # Mirrors BpmnWorkflowConverter.from_dict, with the spec objects handed in.
         conv = self._converter
-        workflow = conv.target_class(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+        workflow: BpmnWorkflow = conv.target_class(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
         workflow.tasks = conv.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         conv.set_default_attributes(workflow, dct)
@@ -51,7 +53,7 @@ class StateCodec:
         workflow.bpmn_events = self._registry.restore(dct.pop("bpmn_events", []))
         return workflow
 
-    def dump_spec(self, spec, subprocess_specs) -> str:
+    def dump_spec(self, spec: Any, subprocess_specs: dict[str, Any]) -> str:
         return json.dumps(
             {
                 "spec": self._registry.convert(spec),
@@ -59,7 +61,7 @@ class StateCodec:
             }
         )
 
-    def load_spec(self, text: str):
+    def load_spec(self, text: str) -> tuple[Any, dict[str, Any]]:
         dct = json.loads(text)
         spec = self._registry.restore(dct["spec"])
         subs = {k: self._registry.restore(v) for k, v in dct["subprocess_specs"].items()}

@@ -8,8 +8,10 @@ The parser swaps the parsed definitions for these; the serializer knows them by 
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
@@ -28,7 +30,7 @@ def current_clock() -> Clock:
 
 
 @contextmanager
-def bound_clock(clock: Clock):
+def bound_clock(clock: Clock) -> Iterator[None]:
     token = _CLOCK.set(clock)
     try:
         yield
@@ -40,7 +42,7 @@ def _now() -> datetime:
     return current_clock().now()
 
 
-def _has_fired(my_task, definition, value_of, due_of) -> bool:
+def _has_fired(my_task: Any, definition: Any, value_of: Callable[[Any], Any], due_of: Callable[[Any], datetime]) -> bool:
     """SpiffWorkflow's has_fired, on our clock: the due value is computed once from the
     expression (`value_of`), stored, and compared (`due_of`) with the current clock."""
     event_value = my_task._get_internal_data("event_value")
@@ -49,27 +51,28 @@ def _has_fired(my_task, definition, value_of, due_of) -> bool:
         my_task._set_internal_data(event_value=event_value)
     if due_of(event_value) < _now():
         my_task._set_internal_data(event_fired=True)
-    return my_task._get_internal_data("event_fired", False)
+    return bool(my_task._get_internal_data("event_fired", False))
 
 
 def _due_after(expression: str) -> str:
     start = _now()
     parsed = TimerEventDefinition.parse_iso_duration(expression)
-    return (start + TimerEventDefinition.get_timedelta_from_start(parsed, start)).isoformat()
+    delta: timedelta = TimerEventDefinition.get_timedelta_from_start(parsed, start)
+    return (start + delta).isoformat()
 
 
 class ClockedTimeDate(TimeDateEventDefinition):
-    def has_fired(self, my_task):
+    def has_fired(self, my_task: Any) -> bool:
         return _has_fired(my_task, self, lambda value: value, TimerEventDefinition.parse_time_or_duration)
 
 
 class ClockedDuration(DurationTimerEventDefinition):
-    def has_fired(self, my_task):
+    def has_fired(self, my_task: Any) -> bool:
         return _has_fired(my_task, self, _due_after, TimerEventDefinition.get_datetime)
 
 
 class ClockedCycle(CycleTimerEventDefinition):
-    def cycle_complete(self, my_task):
+    def cycle_complete(self, my_task: Any) -> bool:
         event_value = my_task._get_internal_data("event_value")
         if event_value is None:
             expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
@@ -93,14 +96,15 @@ class ClockedCycle(CycleTimerEventDefinition):
         return ready
 
 
-def parse_cycle(expression: str, now: datetime):
+def parse_cycle(expression: str, now: datetime) -> tuple[int, datetime, timedelta]:
     """`R[n]/start/duration`, `R[n]/duration/end`, or `R[n]/duration` (first due one period from now)."""
     parts = expression.upper().replace("--", "/").strip("R").split("/")
     if len(parts) == 2 and parts[1].startswith("P"):
         cycles = int(parts[0]) if parts[0] else -1
         duration = TimerEventDefinition.get_timedelta_from_start(TimerEventDefinition.parse_iso_duration(parts[1]), now)
         return cycles, now + duration, duration
-    return TimerEventDefinition.parse_iso_recurring_interval(expression)
+    cycle: tuple[int, datetime, timedelta] = TimerEventDefinition.parse_iso_recurring_interval(expression)
+    return cycle
 
 
 CLOCKED = {
@@ -112,7 +116,7 @@ CLOCKED = {
 TIMER_KINDS = {ClockedTimeDate: "date", ClockedDuration: "duration", ClockedCycle: "cycle"}
 
 
-def due_time(task) -> datetime | None:
+def due_time(task: Any) -> datetime | None:
     """When a waiting timer task is due, from what its definition stored; None if not a timer."""
     kind = TIMER_KINDS.get(type(task.task_spec.event_definition))
     if kind is None:
@@ -125,4 +129,5 @@ def due_time(task) -> datetime | None:
     if kind == "date":
         parsed = TimerEventDefinition.parse_time_or_duration(value)
         return parsed if isinstance(parsed, datetime) else None
-    return TimerEventDefinition.get_datetime(value)
+    due: datetime = TimerEventDefinition.get_datetime(value)
+    return due
