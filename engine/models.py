@@ -6,6 +6,7 @@ lists and the timer worker are plain SQL, never a walk over deserialised workflo
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from typing import Any
 
 from sqlalchemy import (
     JSON,
@@ -20,23 +21,24 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
-class UTCDateTime(TypeDecorator):
+class UTCDateTime(TypeDecorator[datetime]):
     """Stores naive UTC, returns aware UTC: SQLite keeps no zone, PostgreSQL does; this makes both alike."""
 
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value, dialect):
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTC column")
         return value.astimezone(timezone.utc).replace(tzinfo=None)
 
-    def process_result_value(self, value, dialect):
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         if value is None:
             return None
         return value.replace(tzinfo=timezone.utc)
@@ -83,7 +85,7 @@ class SavedFilter(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     name: Mapped[str] = mapped_column(String(100))
-    query: Mapped[dict] = mapped_column(JSON)
+    query: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -104,12 +106,12 @@ class ProcessDefinition(Base):
     name: Mapped[str | None] = mapped_column(String(300))
     hash: Mapped[str] = mapped_column(String(64))
     # {file name: XML text} of every file of the bundle the process was deployed from.
-    sources: Mapped[dict] = mapped_column(JSON)
+    sources: Mapped[dict[str, Any]] = mapped_column(JSON)
     # SpiffWorkflow's serialized spec and subprocess specs, so no instance carries them.
     spec: Mapped[str] = mapped_column(Text)
     # What CamundaParser does not read: candidate groups, assignee, due date, priority,
     # service handlers, starter groups; keyed by element id.
-    extensions: Mapped[dict] = mapped_column(JSON)
+    extensions: Mapped[dict[str, Any]] = mapped_column(JSON)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(100))
 
@@ -151,10 +153,10 @@ class HumanTask(Base):
     lane: Mapped[str | None] = mapped_column(String(200))
     assignee: Mapped[str | None] = mapped_column(String(100), index=True)
     # Also rowed in task_candidate_groups for inbox queries; kept here so a step reads one row.
-    candidate_groups: Mapped[list] = mapped_column(JSON)
+    candidate_groups: Mapped[list[str]] = mapped_column(JSON)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     priority: Mapped[int | None] = mapped_column(Integer)
-    fields: Mapped[list] = mapped_column(JSON)
+    fields: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(20))  # ready | completed | cancelled
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -188,7 +190,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
     task_id: Mapped[str | None] = mapped_column(String(36))
-    details: Mapped[dict] = mapped_column(JSON)
+    details: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class OutboxMessage(Base):
@@ -198,6 +200,6 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(Integer, index=True)
     topic: Mapped[str] = mapped_column(String(100))
-    payload: Mapped[dict] = mapped_column(JSON)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
