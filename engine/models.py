@@ -203,3 +203,13 @@ class OutboxMessage(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class WorkerRound(Base):
+    """When each timer worker last finished a round, one row per worker name (updated in place):
+    /healthz reports the age of the newest, so a worker that stopped or keeps failing shows."""
+
+    __tablename__ = "worker_rounds"
+    worker: Mapped[str] = mapped_column(String(200), primary_key=True)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fired: Mapped[int] = mapped_column(Integer)

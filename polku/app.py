@@ -6,10 +6,14 @@ from flask import Flask
 
 from polku.web import create_app
 
+from .schema import head_revision
 from .wiring import build_runtime, database_url, process_catalog_dir
 
 
 def build_app(config: dict | None = None) -> Flask:
-    settings = {"DATABASE_URL": database_url(), "PROCESS_CATALOG_DIR": str(process_catalog_dir())}
+    """Configuration comes from the environment (POLKU_DATABASE_URL, POLKU_SECRET_KEY, POLKU_ENV),
+    then from `config`. SCHEMA_HEAD is the migration this code expects (/healthz compares)."""
+    settings = {"DATABASE_URL": database_url(), "PROCESS_CATALOG_DIR": str(process_catalog_dir()),
+                "SCHEMA_HEAD": head_revision()}
     settings.update(config or {})
     return create_app(settings, runtime=build_runtime())

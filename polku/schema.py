@@ -5,6 +5,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.script import ScriptDirectory
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -19,3 +20,8 @@ def alembic_config(connection=None) -> Config:
 def upgrade(engine) -> None:
     with engine.begin() as conn:
         command.upgrade(alembic_config(conn), "head")
+
+
+def head_revision() -> str | None:
+    """The newest migration this code ships; a database at any other revision is behind it."""
+    return ScriptDirectory.from_config(alembic_config()).get_current_head()

@@ -10,9 +10,10 @@ from sqlalchemy import select
 from polku.engine import deploy as deploy_mod
 from polku.engine import accounts, users
 from polku.engine.bundle import read_bundle
+from polku.engine.heartbeat import default_worker_name, record_round
 from polku.engine.models import User
-from .schema import upgrade
 from polku.engine.worker import fire_due_timers
+from .schema import upgrade
 
 from .cli import command, main
 from .wiring import processes_dir
@@ -32,24 +33,32 @@ DEMO_USERS = [
 @main.command()
 @click.option("--once", is_flag=True, help="fire what is due now, then exit")
 @click.option("--interval", default=5.0, show_default=True, help="seconds between polls")
+@click.option("--name", "worker_name", default=None, help="name in the health report [default: the host name]")
 @click.pass_obj
 @command
-def worker(env, once, interval):
+def worker(env, once, interval, worker_name):
     """Fire due timers (once, or in a loop)."""
+    worker_name = worker_name or default_worker_name()
     if once:
-        click.echo(f"fired {fire_due_timers(env.engine, env.runtime, env.clock)} timer(s)")
+        fired = fire_due_timers(env.engine, env.runtime, env.clock)
+        record_round(env.engine, env.clock, worker_name, fired)
+        click.echo(f"fired {fired} timer(s)")
         return
-    run_worker_loop(env, interval, threading.Event())
+    run_worker_loop(env, interval, threading.Event(), worker_name)
 
 
-def run_worker_loop(env, interval: float, stop: threading.Event) -> None:
+def run_worker_loop(env, interval: float, stop: threading.Event, worker_name: str | None = None) -> None:
     """Poll for due timers until stopped. A failing round is logged and the next one tried:
-    a database that is briefly away must not end the worker for good."""
+    a database that is briefly away must not end the worker for good. Only a finished round is
+    recorded, so /healthz shows a worker that keeps failing by the age of its last good round."""
     from polku.engine.clock import clock_from_env
 
+    worker_name = worker_name or default_worker_name()
     while not stop.is_set():
         try:
-            fire_due_timers(env.engine, env.runtime, clock_from_env())
+            clock = clock_from_env()
+            fired = fire_due_timers(env.engine, env.runtime, clock)
+            record_round(env.engine, clock, worker_name, fired)
         except Exception:  # noqa: BLE001  (logged with its traceback; the loop goes on)
             logging.getLogger("polku.worker").exception("timer round failed; trying again in %s s", interval)
         stop.wait(interval)
