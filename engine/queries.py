@@ -159,28 +159,11 @@ def start_form(uow, key: str) -> dict:
     process = (row.extensions or {}).get(key, {})
     return {
         "key": row.key, "version": row.version, "name": process.get("name") or row.name,
-        "start_element": _start_event_id(row.sources or {}, key),
+        "start_element": process.get("start_event"),  # read off the XML at deploy time
         "fields": list(process.get("start_form") or []),
         "properties": dict(process.get("start_properties") or {}),
         "starter_groups": list(process.get("candidate_starter_groups") or []),
     }
-
-
-def _start_event_id(sources: dict, key: str) -> str | None:
-    from lxml import etree
-
-    from .bpmn_xml import NS
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    for text in sources.values():
-        try:
-            tree = etree.fromstring(text.encode() if isinstance(text, str) else text, parser)
-        except etree.XMLSyntaxError:
-            continue
-        found = tree.xpath("//bpmn:process[@id=$key]/bpmn:startEvent/@id", namespaces=NS, key=key)
-        if found:
-            return str(found[0])
-    return None
 
 
 def providers(uow) -> list[str]:
