@@ -89,6 +89,7 @@ def _referral(call: ServiceCall, outcome: str, client: Client | None, provider: 
         refusal_reason=data.get("refusal_reason") if outcome == "refused" else None,
         figures={k: data.get(k) for k in REFERRAL_FIGURES if k in data},
         submitted_by=call.actor, submitted_at=call.now))
+    call.session.flush()  # visible to reads later in the same unit of work (autoflush is off)
 
 
 def record_refusal(call: ServiceCall) -> dict:
@@ -120,7 +121,6 @@ def record_referral(call: ServiceCall) -> dict:
     session.add(EligibilityDecision(instance_id=call.instance_id, client_id=client.id, decided_at=call.now,
                                     eligible=True, reason=None, details={}))
     _referral(call, "accepted", client, provider)
-    session.flush()
     _outbox(call, CIS_TOPIC, {"event": "referral", "client": code.code, "provider": provider.name,
                               "planned_start": start.isoformat(), "planned_end": end.isoformat(),
                               "service_need": data.get("service_need"), "other_services": data.get("other_services")})

@@ -172,3 +172,24 @@ def providers(uow) -> list[str]:
 
     return list(uow.session.scalars(
         select(Organisation.name).where(Organisation.kind == "provider").order_by(Organisation.name)))
+
+
+def open_task(uow, actor: str, task_id: str) -> dict | None:
+    """A ready task `actor` may act on now, as `tasks_for` gives it, with its process key;
+    None when it is not theirs to act on. Rows only: no workflow is opened."""
+    task = next(iter(tasks_for(uow, actor, task_id=task_id)), None)
+    if task is not None:
+        task["process_key"] = uow.session.scalar(select(Instance.process_key)
+                                                 .where(Instance.id == task["instance_id"]))
+    return task
+
+
+def task_fate(uow, actor: str, task_id: str) -> dict | None:
+    """What became of a task: its state, who completed it and its instance's status, for a
+    user who may see the instance (None otherwise, or when there is no such task)."""
+    row = uow.session.execute(
+        select(HumanTask.state, HumanTask.completed_by, HumanTask.instance_id, Instance.status)
+        .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id == task_id)).first()
+    if row is None or not can_view_instance(load_actor(uow, actor), instance_org_ids(uow.session, row.instance_id)):
+        return None
+    return {"state": row.state, "completed_by": row.completed_by, "instance_status": row.status}

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
+from polku.domain.referrals import referral_outcome
 from polku.engine import instances, queries
 from polku.engine.access import require_starter
 from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -63,8 +64,9 @@ def new():
     if more:
         return _render(form, providers, values, rows=forms.row_counts(fields, request.form, add=more))
     try:
-        with unit_of_work() as uow:
-            instance_id = instances.start(uow, runtime(), g.user.username, PROCESS, values).id
+        with unit_of_work() as uow:  # one unit of work: start, then read what the process recorded
+            inst = instances.start(uow, runtime(), g.user.username, PROCESS, values)
+            outcome = referral_outcome(uow, inst.id)
             uow.commit()
     except ValidationFailed as exc:
         return _render(form, providers, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
@@ -74,16 +76,13 @@ def new():
         return _render(form, providers, values, rows=forms.row_counts(fields, request.form), status=409,
                        notice=_("The referral could not be saved because of a simultaneous change. Send it again."))
 
-    with reading() as uow:
-        case = queries.show(uow, runtime(), instance_id, g.user.username)
-    data = case["data"] or {}
-    if data.get("eligible") is False:
-        return _refused(form["key"], data)
-    if case["status"] == "error":
+    if outcome is not None and outcome["outcome"] == "refused":
+        return _refused(form["key"], outcome)
+    if inst.status == "error":
         flash(_("The referral was saved, but its processing stopped with an error. Contact the administrator."),
               "warning")
     else:
-        flash(_("Referral sent to %(provider)s.", provider=data.get("provider") or values.get("provider", "")),
+        flash(_("Referral sent to %(provider)s.", provider=(outcome or {}).get("provider") or values.get("provider", "")),
               "success")
     return redirect(url_for("tasks.inbox"))
 
