@@ -23,20 +23,18 @@ bp = Blueprint("referrals", __name__, template_folder="templates")
 PROCESS = "tyohonvalmennus"
 
 
-def _start_form() -> tuple[dict, list[str] | None]:
+def _start_form(uow) -> tuple[dict, list[str] | None]:
     """The start form, if the user may start the process (else 404: officials only)."""
-    with reading() as uow:
-        try:
-            form = queries.start_form(uow, PROCESS)
-        except NotFound:
-            abort(404)
-        try:
-            require_starter(g.user, form["starter_groups"])
-        except Forbidden:
-            abort(404)
-        has_provider = any(f["type"] == "provider" for f in form["fields"])
-        providers = queries.providers(uow) if has_provider else None
-    return form, providers
+    try:
+        form = queries.start_form(uow, PROCESS)
+    except NotFound:
+        abort(404)
+    try:
+        require_starter(g.user, form["starter_groups"])
+    except Forbidden:
+        abort(404)
+    has_provider = any(f["type"] == "provider" for f in form["fields"])
+    return form, queries.providers(uow) if has_provider else None
 
 
 def _render(form: dict, providers, values=None, *, rows=None, error=None, notice=None, status=200):
@@ -54,17 +52,20 @@ def _render(form: dict, providers, values=None, *, rows=None, error=None, notice
 
 @bp.route("/referrals/new", methods=["GET", "POST"])
 def new():
-    form, providers = _start_form()
     if request.method == "GET":
+        with reading() as uow:
+            form, providers = _start_form(uow)
         return _render(form, providers)
 
-    fields = form["fields"]
-    values = forms.parse_form(fields, request.form)
-    more = forms.more_rows_requested(request.form)
-    if more:
-        return _render(form, providers, values, rows=forms.row_counts(fields, request.form, add=more))
     try:
-        with unit_of_work() as uow:  # one unit of work: start, then read what the process recorded
+        # One unit of work: the form, the start, and what the process recorded of the referral.
+        with unit_of_work() as uow:
+            form, providers = _start_form(uow)
+            fields = form["fields"]
+            values = forms.parse_form(fields, request.form)
+            more = forms.more_rows_requested(request.form)
+            if more:
+                return _render(form, providers, values, rows=forms.row_counts(fields, request.form, add=more))
             inst = instances.start(uow, runtime(), g.user.username, PROCESS, values)
             outcome = referral_outcome(uow, inst.id)
             uow.commit()
