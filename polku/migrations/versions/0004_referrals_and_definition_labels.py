@@ -96,8 +96,10 @@ def _backfill_referrals() -> None:
     orgs = sa.table('organisations', sa.column('id', sa.Integer), sa.column('name', sa.String))
     referrals = sa.table('referrals', *[sa.column(c) for c in (
         'instance_id', 'client_id', 'identity_code', 'temporary_code', 'name', 'language', 'municipality',
-        'service_need', 'other_services', 'health_consent', 'health_information', 'planned_start', 'planned_end',
-        'provider_organisation_id', 'outcome', 'refusal_reason', 'figures', 'submitted_by', 'submitted_at')])
+        'service_need', 'other_services', 'health_consent', 'health_information',
+        'provider_organisation_id', 'outcome', 'refusal_reason', 'submitted_by')],
+        sa.column('planned_start', sa.Date), sa.column('planned_end', sa.Date),
+        sa.column('figures', sa.JSON), sa.column('submitted_at', engine_models.UTCDateTime()))
     provider_ids = dict(conn.execute(sa.select(orgs.c.name, orgs.c.id)).all())
     seen: set[int] = set()
     for decision in conn.execute(sa.select(decisions).order_by(decisions.c.id)).all():
