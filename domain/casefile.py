@@ -23,9 +23,6 @@ here. Instants are ISO 8601 strings and days ISO dates, as in ``engine.queries``
 """
 from __future__ import annotations
 
-from collections import OrderedDict
-
-from lxml import etree
 from sqlalchemy import bindparam, exists, select
 
 from polku.engine import audit
@@ -41,7 +38,6 @@ from polku.engine.models import (
 )
 from polku.engine.users import SYSTEM, load_actor
 
-from .identity import validate as validate_identity
 from .models import (
     Client,
     Closure,
@@ -53,6 +49,7 @@ from .models import (
     Notification,
     Period,
     Redirection,
+    Referral,
     Statement,
     WeeklyReview,
 )
@@ -78,50 +75,11 @@ def _iso(value):
     return value.isoformat() if value is not None else None
 
 
-# --- labels from the deployed BPMN -----------------------------------------------------
-_LABELS: OrderedDict[str, dict[str, str]] = OrderedDict()  # by definition hash (content-addressed)
-_LABELS_MAX = 32
-_BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
-_CAMUNDA = "http://camunda.org/schema/1.0/bpmn"
-
-
-def bpmn_labels(sources: dict[str, str]) -> dict[str, str]:
-    """The Finnish labels of a deployed bundle, keyed the way ``plabel`` keys them:
-    ``element`` → name, ``element.field`` → label, ``element.field.option`` → option name."""
-    labels: dict[str, str] = {}
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    for name, xml in sorted(sources.items()):
-        if not name.endswith(".bpmn"):
-            continue
-        root = etree.fromstring(xml.encode("utf-8") if isinstance(xml, str) else xml, parser)
-        for el in root.iter(f"{{{_BPMN}}}*"):
-            if el.get("id") and el.get("name"):
-                labels.setdefault(el.get("id"), el.get("name"))
-        for field in root.iter(f"{{{_CAMUNDA}}}formField"):
-            owner = field.xpath("ancestor::*[@id][1]")
-            if not owner or not field.get("id"):
-                continue
-            key = f"{owner[0].get('id')}.{field.get('id')}"
-            if field.get("label"):
-                labels.setdefault(key, field.get("label"))
-            for value in field.iter(f"{{{_CAMUNDA}}}value"):
-                if value.get("id") and value.get("name"):
-                    labels.setdefault(f"{key}.{value.get('id')}", value.get("name"))
-    return labels
-
-
+# --- labels of the deployed version ---------------------------------------------------
 def _definition_labels(uow, definition_id: int) -> dict[str, str]:
-    digest = uow.session.scalar(select(ProcessDefinition.hash).where(ProcessDefinition.id == definition_id))
-    if digest is None:
-        return {}
-    labels = _LABELS.get(digest)
-    if labels is None:
-        sources = uow.session.scalar(select(ProcessDefinition.sources).where(ProcessDefinition.id == definition_id))
-        labels = bpmn_labels(sources or {})
-        _LABELS[digest] = labels
-        while len(_LABELS) > _LABELS_MAX:
-            _LABELS.popitem(last=False)
-    return labels
+    """The Finnish labels stored with the version at deploy time (engine.bundle)."""
+    labels = uow.session.scalar(select(ProcessDefinition.labels).where(ProcessDefinition.id == definition_id))
+    return dict(labels or {})
 
 
 # --- the case file ---------------------------------------------------------------------
@@ -138,34 +96,21 @@ def _load_case(uow, user, instance_id: int):
     return row
 
 
-def _start_data(uow, instance_id: int) -> dict:
-    details = uow.session.scalar(
-        select(AuditEvent.details).where(AuditEvent.instance_id == instance_id, AuditEvent.action == "start")
-        .order_by(AuditEvent.id).limit(1))
-    return (details or {}).get("data") or {}
-
-
 def _client(uow, periods: list[Period], instance_id: int) -> dict | None:
     """The client row; for a refused referral (no client row was made) what the referral said."""
     client = uow.session.get(Client, periods[0].client_id) if periods else None
+    referral = None
     if client is None:
-        refusal_client = uow.session.scalar(
-            select(EligibilityDecision.client_id).where(EligibilityDecision.instance_id == instance_id,
-                                                        EligibilityDecision.client_id.is_not(None)).limit(1))
-        client = uow.session.get(Client, refusal_client) if refusal_client else None
+        referral = uow.session.scalar(select(Referral).where(Referral.instance_id == instance_id))
+        if referral is not None and referral.client_id is not None:
+            client = uow.session.get(Client, referral.client_id)
     if client is not None:
         return {"name": client.name, "identity_code": client.identity_code, "temporary": client.temporary_code,
                 "language": client.language, "municipality": client.municipality}
-    data = _start_data(uow, instance_id)
-    if not data.get("client_hetu"):
+    if referral is None:
         return None
-    try:
-        code = validate_identity(data["client_hetu"])
-        identity_code, temporary = code.code, code.temporary
-    except ValueError:
-        identity_code, temporary = str(data["client_hetu"]), False
-    return {"name": data.get("client_name") or "", "identity_code": identity_code, "temporary": temporary,
-            "language": data.get("client_language"), "municipality": data.get("municipality")}
+    return {"name": referral.name, "identity_code": referral.identity_code, "temporary": referral.temporary_code,
+            "language": referral.language, "municipality": referral.municipality}
 
 
 def _period_dict(p: Period) -> dict:

@@ -17,7 +17,7 @@ from .calendar import add_business_days, period_end_limit
 from .identity import validate as validate_identity
 from .models import (
     Client, Closure, Decision, EligibilityDecision, FollowUpMeeting, Goal, Meeting, Notice, Notification, Period,
-    Provider, Redirection, Statement, WeeklyReview,
+    Provider, Redirection, Referral, Statement, WeeklyReview,
 )
 
 LIMIT_KEYS = ("min_period_days", "max_period_months", "max_periods", "window_months", "window_limit_months")
@@ -63,12 +63,43 @@ def coaching_history(call: ServiceCall) -> dict:
     return rules.check_referral(periods, _day(data["planned_start"]), _day(data["planned_end"]), _limits(data))
 
 
+# What the eligibility decision was based on: kept with the referral (the refusal page and
+# the case file show them).
+REFERRAL_FIGURES = ("planned_days", "planned_end_limit", "min_period_days", "max_period_months", "max_periods",
+                    "history_active", "history_consecutive", "window_months", "window_days_max", "window_limit_days")
+
+
+def _referral(call: ServiceCall, outcome: str, client: Client | None, provider: Organisation | None) -> None:
+    """The referral as submitted, with its outcome (a domain record, not the audit trail)."""
+    data = call.data
+    try:
+        code = validate_identity(data["client_hetu"])
+        identity_code, temporary = code.code, code.temporary
+    except ValueError:  # the start form validates it; a process started otherwise may not have
+        identity_code, temporary = str(data["client_hetu"]), False
+    consent = bool(data.get("health_consent"))
+    call.session.add(Referral(
+        instance_id=call.instance_id, client_id=client.id if client else None, identity_code=identity_code,
+        temporary_code=temporary, name=data.get("client_name") or "", language=data.get("client_language"),
+        municipality=data.get("municipality"), service_need=data.get("service_need"),
+        other_services=data.get("other_services") or None, health_consent=consent,
+        health_information=(data.get("health_information") or None) if consent else None,  # R10
+        planned_start=_day(data["planned_start"]), planned_end=_day(data["planned_end"]),
+        provider_organisation_id=provider.id if provider else None, outcome=outcome,
+        refusal_reason=data.get("refusal_reason") if outcome == "refused" else None,
+        figures={k: data.get(k) for k in REFERRAL_FIGURES if k in data},
+        submitted_by=call.actor, submitted_at=call.now))
+    call.session.flush()  # visible to reads later in the same unit of work (autoflush is off)
+
+
 def record_refusal(call: ServiceCall) -> dict:
     client = call.session.scalar(select(Client).where(Client.identity_code == call.data["client_hetu"]))
     call.session.add(EligibilityDecision(
         instance_id=call.instance_id, client_id=client.id if client else None, decided_at=call.now, eligible=False,
         reason=call.data.get("refusal_reason"), details={k: call.data.get(k) for k in (
             "planned_days", "planned_end_limit", "history_consecutive", "window_days_max", "window_limit_days")}))
+    provider = call.session.scalar(select(Organisation).where(Organisation.name == call.data.get("provider")))
+    _referral(call, "refused", client, provider)
     return {}
 
 
@@ -89,7 +120,7 @@ def record_referral(call: ServiceCall) -> dict:
     session.add(period)
     session.add(EligibilityDecision(instance_id=call.instance_id, client_id=client.id, decided_at=call.now,
                                     eligible=True, reason=None, details={}))
-    session.flush()
+    _referral(call, "accepted", client, provider)
     _outbox(call, CIS_TOPIC, {"event": "referral", "client": code.code, "provider": provider.name,
                               "planned_start": start.isoformat(), "planned_end": end.isoformat(),
                               "service_need": data.get("service_need"), "other_services": data.get("other_services")})
@@ -131,7 +162,7 @@ def escalate_start_notice(call: ServiceCall) -> dict:
 
 def record_goals(call: ServiceCall) -> dict:
     period = _period(call)
-    revised = call.element_id != "record_goals"
+    revised = call.properties["revised"] == "true"  # the first goals, or a revision (BPMN property)
     for old in call.session.scalars(select(Goal).where(Goal.period_id == period.id)):
         call.session.delete(old)
     for i, goal in enumerate(call.data["goals"]):
@@ -178,9 +209,10 @@ def second_period_history(call: ServiceCall) -> dict:
 
 def record_second_period(call: ServiceCall) -> dict:
     period, data = _period(call), call.data
-    if call.element_id == "record_no_second_period":
+    source = call.properties["decision"]  # which branch of the process this task records
+    if source == "not_needed":
         decision, reason = "not_needed", data.get("justification")
-    elif call.element_id == "record_second_period_forbidden":
+    elif source == "forbidden":
         decision, reason = "forbidden", data.get("second_period_reason")
         _notice(call, "second_period_forbidden", "official", period.id, reason=reason)
     else:
@@ -226,7 +258,7 @@ def record_redirection(call: ServiceCall) -> dict:
 
 
 def record_decision(call: ServiceCall) -> dict:
-    kind = (call.properties or {}).get("kind", call.element_id)
+    kind = call.properties["kind"]
     data = call.data
     call.session.add(Decision(instance_id=call.instance_id, period_id=data.get("period_id"), kind=kind,
                               decision=data["decision"], reason=data.get("reason") or data.get("ground"),
@@ -333,6 +365,14 @@ HANDLERS = {
 }
 
 
+# What handlers read from their task's camunda:properties (deploy refuses a task without it).
+REQUIRES = {
+    "record_goals": {"revised": ("false", "true")},
+    "record_second_period": {"decision": ("not_needed", "forbidden", "by_official")},
+    "record_decision": {"kind": None},
+}
+
+
 def register_handlers(registry: ServiceRegistry) -> None:
     for name, handler in HANDLERS.items():
-        registry.register(name, handler)
+        registry.register(name, handler, requires=REQUIRES.get(name))

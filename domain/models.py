@@ -230,3 +230,33 @@ class FollowUpMeeting(Base):
     actions: Mapped[str | None] = mapped_column(Text)
     recorded_by: Mapped[str] = mapped_column(String(100))
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Referral(Base):
+    """What the official submitted when referring a client, and what became of it: the
+    service record of a referral, refused ones included (those make no client row).
+    Written by the referral's service handlers in the step's transaction; the case file
+    reads a refused referral's client from here (never from the audit trail)."""
+
+    __tablename__ = "referrals"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(Integer, unique=True)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)  # set when accepted
+    identity_code: Mapped[str] = mapped_column(String(20))  # normalised when valid (R13)
+    temporary_code: Mapped[bool] = mapped_column(Boolean, default=False)
+    name: Mapped[str] = mapped_column(String(200))
+    language: Mapped[str | None] = mapped_column(String(2))
+    municipality: Mapped[str | None] = mapped_column(String(200))
+    service_need: Mapped[str | None] = mapped_column(Text)
+    other_services: Mapped[str | None] = mapped_column(Text)
+    health_consent: Mapped[bool] = mapped_column(Boolean, default=False)
+    health_information: Mapped[str | None] = mapped_column(Text)  # only with written consent (R10)
+    planned_start: Mapped[date] = mapped_column(Date)
+    planned_end: Mapped[date] = mapped_column(Date)
+    provider_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    outcome: Mapped[str] = mapped_column(String(20))  # 'accepted' | 'refused'
+    refusal_reason: Mapped[str | None] = mapped_column(String(40))  # R1_short, R4_window, ...
+    # The figures the eligibility decision was based on (planned days, limits, history).
+    figures: Mapped[dict] = mapped_column(JSON, default=dict)
+    submitted_by: Mapped[str] = mapped_column(String(100))
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)

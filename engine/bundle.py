@@ -36,6 +36,7 @@ class CompiledProcess:
     sources: dict
     spec: str
     extensions: dict
+    labels: dict  # the Finnish labels readers show, keyed as `definition_labels` keys them
 
 
 def read_bundle(paths: list[str | Path]) -> list[BundleFile]:
@@ -123,6 +124,9 @@ def compile_bundle(files: list[BundleFile], runtime) -> list[CompiledProcess]:
                 digest.update(n.encode() + b"\0" + by_name[n].data + b"\0")
             for sub in subs.values():  # call activities: their extensions travel with the caller
                 extensions.update(bpmn_xml.read_extensions(trees.get(Path(getattr(sub, "file", "")).name, tree)))
+            # Stored with the version so that no reader parses XML: the start event (its id
+            # prefixes the start form's label keys) and the labels of every element.
+            extensions[key] = {**extensions.get(key, {}), "start_event": start_event_id(tree, key)}
             compiled.append(
                 CompiledProcess(
                     key=key,
@@ -131,6 +135,7 @@ def compile_bundle(files: list[BundleFile], runtime) -> list[CompiledProcess]:
                     sources=sources,
                     spec=runtime.codec.dump_spec(spec, subs),
                     extensions=extensions,
+                    labels=definition_labels(trees[n] for n in sorted(used_files) if n in bpmn_files),
                 )
             )
     if problems:
@@ -138,6 +143,33 @@ def compile_bundle(files: list[BundleFile], runtime) -> list[CompiledProcess]:
     if not compiled:
         raise DeployFailed([DeployProblem(", ".join(bpmn_files) or "bundle", "no executable process in the bundle")])
     return compiled
+
+
+def start_event_id(tree, key: str) -> str | None:
+    found = tree.xpath("//bpmn:process[@id=$key]/bpmn:startEvent/@id", namespaces=bpmn_xml.NS, key=key)
+    return str(found[0]) if found else None
+
+
+def definition_labels(trees) -> dict[str, str]:
+    """The Finnish labels of BPMN trees, keyed the way translations key them: ``element`` →
+    name (tasks, events, gateways, lanes), ``element.field`` → form field label,
+    ``element.field.option`` → option name. The first file that names a key wins."""
+    labels: dict[str, str] = {}
+    for root in trees:
+        for el in root.iter(f"{{{bpmn_xml.BPMN}}}*"):
+            if el.get("id") and el.get("name"):
+                labels.setdefault(el.get("id"), el.get("name"))
+        for field in root.iter(f"{{{bpmn_xml.CAMUNDA}}}formField"):
+            owner = field.xpath("ancestor::*[@id][1]")
+            if not owner or not field.get("id"):
+                continue
+            key = f"{owner[0].get('id')}.{field.get('id')}"
+            if field.get("label"):
+                labels.setdefault(key, field.get("label"))
+            for value in field.iter(f"{{{bpmn_xml.CAMUNDA}}}value"):
+                if value.get("id") and value.get("name"):
+                    labels.setdefault(f"{key}.{value.get('id')}", value.get("name"))
+    return labels
 
 
 def _from_validation(name, tree, exc: ValidationException) -> DeployProblem:
@@ -172,10 +204,29 @@ def _static_problems(name, tree, decisions, runtime) -> list[DeployProblem]:
                 known = ", ".join(runtime.handlers.names()) or "none"
                 msg = f"unknown service handler '{handler}' (registered: {known})"
                 problems.append(DeployProblem(name, msg, element, bpmn_xml.line_of(tree, element)))
+            else:
+                problems.extend(_property_problems(name, tree, element, handler, ext.get("properties") or {}, runtime))
     for element, line, kind, text in bpmn_xml.expressions(tree):
         message = check_expression(runtime.script_engine, kind, text)
         if message:
             problems.append(DeployProblem(name, message, element, line))
+    return problems
+
+
+def _property_problems(name, tree, element, handler, properties, runtime) -> list[DeployProblem]:
+    """The camunda:properties the handler declared it needs: present, and one of its values."""
+    problems = []
+    for prop, allowed in sorted(runtime.handlers.requirements(handler).items()):
+        value = properties.get(prop)
+        if value is None or not value.strip():
+            msg = f"service handler '{handler}' needs the camunda:property '{prop}'"
+            if allowed:
+                msg += f" (one of: {', '.join(allowed)})"
+        elif allowed and value not in allowed:
+            msg = f"service handler '{handler}': property '{prop}' is '{value}', not one of: {', '.join(allowed)}"
+        else:
+            continue
+        problems.append(DeployProblem(name, msg, element, bpmn_xml.line_of(tree, element)))
     return problems
 
 

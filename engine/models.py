@@ -110,8 +110,12 @@ class ProcessDefinition(Base):
     # SpiffWorkflow's serialized spec and subprocess specs, so no instance carries them.
     spec: Mapped[str] = mapped_column(Text)
     # What CamundaParser does not read: candidate groups, assignee, due date, priority,
-    # service handlers, starter groups; keyed by element id.
+    # service handlers, starter groups; keyed by element id. A process's own entry also
+    # names its start event (`start_event`), read off at deploy time.
     extensions: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # The Finnish labels of the version ({element id | element.field | element.field.option:
+    # text}), read off at deploy time so that readers never parse XML.
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(100))
 

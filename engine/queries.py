@@ -159,28 +159,11 @@ def start_form(uow, key: str) -> dict:
     process = (row.extensions or {}).get(key, {})
     return {
         "key": row.key, "version": row.version, "name": process.get("name") or row.name,
-        "start_element": _start_event_id(row.sources or {}, key),
+        "start_element": process.get("start_event"),  # read off the XML at deploy time
         "fields": list(process.get("start_form") or []),
         "properties": dict(process.get("start_properties") or {}),
         "starter_groups": list(process.get("candidate_starter_groups") or []),
     }
-
-
-def _start_event_id(sources: dict, key: str) -> str | None:
-    from lxml import etree
-
-    from .bpmn_xml import NS
-
-    parser = etree.XMLParser(resolve_entities=False, no_network=True)
-    for text in sources.values():
-        try:
-            tree = etree.fromstring(text.encode() if isinstance(text, str) else text, parser)
-        except etree.XMLSyntaxError:
-            continue
-        found = tree.xpath("//bpmn:process[@id=$key]/bpmn:startEvent/@id", namespaces=NS, key=key)
-        if found:
-            return str(found[0])
-    return None
 
 
 def providers(uow) -> list[str]:
@@ -189,3 +172,24 @@ def providers(uow) -> list[str]:
 
     return list(uow.session.scalars(
         select(Organisation.name).where(Organisation.kind == "provider").order_by(Organisation.name)))
+
+
+def open_task(uow, actor: str, task_id: str) -> dict | None:
+    """A ready task `actor` may act on now, as `tasks_for` gives it, with its process key;
+    None when it is not theirs to act on. Rows only: no workflow is opened."""
+    task = next(iter(tasks_for(uow, actor, task_id=task_id)), None)
+    if task is not None:
+        task["process_key"] = uow.session.scalar(select(Instance.process_key)
+                                                 .where(Instance.id == task["instance_id"]))
+    return task
+
+
+def task_fate(uow, actor: str, task_id: str) -> dict | None:
+    """What became of a task: its state, who completed it and its instance's status, for a
+    user who may see the instance (None otherwise, or when there is no such task)."""
+    row = uow.session.execute(
+        select(HumanTask.state, HumanTask.completed_by, HumanTask.instance_id, Instance.status)
+        .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id == task_id)).first()
+    if row is None or not can_view_instance(load_actor(uow, actor), instance_org_ids(uow.session, row.instance_id)):
+        return None
+    return {"state": row.state, "completed_by": row.completed_by, "instance_status": row.status}

@@ -29,14 +29,25 @@ class ServiceCall:
 Handler = Callable[[ServiceCall], "dict | None"]
 
 
+# What a handler needs from its task's camunda:properties: property name -> the values it
+# accepts (None: any value). Deploy refuses a task that lacks one, so a handler never has to
+# guess from the element id.
+Requirements = dict[str, "tuple[str, ...] | None"]
+
+
 class ServiceRegistry:
     def __init__(self):
         self._handlers: dict[str, Handler] = {}
+        self._requires: dict[str, Requirements] = {}
 
-    def register(self, name: str, handler: Handler) -> None:
+    def register(self, name: str, handler: Handler, requires: Requirements | None = None) -> None:
         if name in self._handlers:
             raise ValueError(f"service handler {name!r} is already registered")
         self._handlers[name] = handler
+        self._requires[name] = dict(requires or {})
+
+    def requirements(self, name: str) -> Requirements:
+        return dict(self._requires.get(name, {}))
 
     def __contains__(self, name: str) -> bool:
         return name in self._handlers

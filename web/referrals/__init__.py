@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 
+from polku.domain.referrals import referral_outcome
 from polku.engine import instances, queries
 from polku.engine.access import require_starter
 from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -22,20 +23,18 @@ bp = Blueprint("referrals", __name__, template_folder="templates")
 PROCESS = "tyohonvalmennus"
 
 
-def _start_form() -> tuple[dict, list[str] | None]:
+def _start_form(uow) -> tuple[dict, list[str] | None]:
     """The start form, if the user may start the process (else 404: officials only)."""
-    with reading() as uow:
-        try:
-            form = queries.start_form(uow, PROCESS)
-        except NotFound:
-            abort(404)
-        try:
-            require_starter(g.user, form["starter_groups"])
-        except Forbidden:
-            abort(404)
-        has_provider = any(f["type"] == "provider" for f in form["fields"])
-        providers = queries.providers(uow) if has_provider else None
-    return form, providers
+    try:
+        form = queries.start_form(uow, PROCESS)
+    except NotFound:
+        abort(404)
+    try:
+        require_starter(g.user, form["starter_groups"])
+    except Forbidden:
+        abort(404)
+    has_provider = any(f["type"] == "provider" for f in form["fields"])
+    return form, queries.providers(uow) if has_provider else None
 
 
 def _render(form: dict, providers, values=None, *, rows=None, error=None, notice=None, status=200):
@@ -53,18 +52,22 @@ def _render(form: dict, providers, values=None, *, rows=None, error=None, notice
 
 @bp.route("/referrals/new", methods=["GET", "POST"])
 def new():
-    form, providers = _start_form()
     if request.method == "GET":
+        with reading() as uow:
+            form, providers = _start_form(uow)
         return _render(form, providers)
 
-    fields = form["fields"]
-    values = forms.parse_form(fields, request.form)
-    more = forms.more_rows_requested(request.form)
-    if more:
-        return _render(form, providers, values, rows=forms.row_counts(fields, request.form, add=more))
     try:
+        # One unit of work: the form, the start, and what the process recorded of the referral.
         with unit_of_work() as uow:
-            instance_id = instances.start(uow, runtime(), g.user.username, PROCESS, values).id
+            form, providers = _start_form(uow)
+            fields = form["fields"]
+            values = forms.parse_form(fields, request.form)
+            more = forms.more_rows_requested(request.form)
+            if more:
+                return _render(form, providers, values, rows=forms.row_counts(fields, request.form, add=more))
+            inst = instances.start(uow, runtime(), g.user.username, PROCESS, values)
+            outcome = referral_outcome(uow, inst.id)
             uow.commit()
     except ValidationFailed as exc:
         return _render(form, providers, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
@@ -74,16 +77,13 @@ def new():
         return _render(form, providers, values, rows=forms.row_counts(fields, request.form), status=409,
                        notice=_("The referral could not be saved because of a simultaneous change. Send it again."))
 
-    with reading() as uow:
-        case = queries.show(uow, runtime(), instance_id, g.user.username)
-    data = case["data"] or {}
-    if data.get("eligible") is False:
-        return _refused(form["key"], data)
-    if case["status"] == "error":
+    if outcome is not None and outcome["outcome"] == "refused":
+        return _refused(form["key"], outcome)
+    if inst.status == "error":
         flash(_("The referral was saved, but its processing stopped with an error. Contact the administrator."),
               "warning")
     else:
-        flash(_("Referral sent to %(provider)s.", provider=data.get("provider") or values.get("provider", "")),
+        flash(_("Referral sent to %(provider)s.", provider=(outcome or {}).get("provider") or values.get("provider", "")),
               "success")
     return redirect(url_for("tasks.inbox"))
 

@@ -22,7 +22,7 @@ from ..i18n import gettext as _
 from ..i18n import lazy_gettext, process_label
 from . import bp
 
-INSTANCE_FIELD = "_instance"  # hidden: lets a late POST explain what happened to the task
+INSTANCE_FIELD = "_instance"  # hidden: the case the form was for (the task row says what became of it)
 
 NOTICE_KINDS = {
     "week_without_meeting": lazy_gettext("A week without a meeting"),
@@ -45,19 +45,17 @@ class TaskPage:
 
 
 def _load(uow, task_id: str, record_view: bool = False) -> TaskPage | None:
-    """The task if the user may act on it now (else None), with what the page shows."""
+    """The task if the user may act on it now (else None), with what the page shows: the task
+    row and the domain tables, in the caller's unit of work; no workflow is deserialised."""
     username = g.user.username
-    task = next(iter(queries.tasks_for(uow, username, task_id=task_id)), None)
+    task = queries.open_task(uow, username, task_id)
     if task is None:
         return None
-    try:
-        case = queries.show(uow, runtime(), task["instance_id"], username)
-    except NotFound:
-        return None
+    summary = case_summary(uow, task["instance_id"], viewer=username if record_view else None, task_id=task_id)
     has_provider = any(f["type"] == "provider" for f in task["fields"])
-    return TaskPage(task=task, process_key=case["process_key"], data=case["data"] or {},
-                    summary=case_summary(uow, task["instance_id"],
-                                         viewer=username if record_view else None, task_id=task_id),
+    # What the form widgets read from the case: the goals set for the current period.
+    data = {"goals": [{k: goal[k] for k in ("category", "description", "verification")} for goal in summary["goals"]]}
+    return TaskPage(task=task, process_key=task["process_key"], data=data, summary=summary,
                     providers=queries.providers(uow) if has_provider else None)
 
 
@@ -84,25 +82,17 @@ def _render(page: TaskPage, values: dict | None = None, *, rows: dict | None = N
     return html, status
 
 
-def _gone(task_id: str):
+def _gone(uow, task_id: str):
     """The task is no longer the user's to complete: say why, if the user may know."""
-    try:
-        instance_id = int(request.form.get(INSTANCE_FIELD, ""))
-    except ValueError:
+    fate = queries.task_fate(uow, g.user.username, task_id)
+    if fate is None:
         abort(404)
-    with reading() as uow:
-        try:
-            case = queries.show(uow, runtime(), instance_id, g.user.username)
-        except NotFound:
-            abort(404)
-    done = [h for h in case["history"] if h["task_id"] == task_id and h["action"] == "complete"]
-    ready = [t for t in case["ready_tasks"] if t["id"] == task_id]
-    if done:
-        message = (_("You have already completed this task.") if done[-1]["actor"] == g.user.username
+    if fate["state"] == "completed":
+        message = (_("You have already completed this task.") if fate["completed_by"] == g.user.username
                    else _("This task was already handled by someone else."))
-    elif ready and case["status"] != "running":
+    elif fate["state"] == "ready" and fate["instance_status"] != "running":
         message = _("This case is not active at the moment, so its tasks cannot be handled now.")
-    elif ready:
+    elif fate["state"] == "ready":
         message = _("Someone else took this task meanwhile, so it is no longer in your tasks.")
     else:
         abort(404)
@@ -114,35 +104,37 @@ def task(task_id):
     if request.method == "GET":  # showing the case summary is a read of client data: logged (R12)
         with unit_of_work() as uow:
             page = _load(uow, task_id, record_view=True)
+            if page is None:
+                abort(404)
             uow.commit()
-    else:
-        with reading() as uow:
-            page = _load(uow, task_id)
-    if page is None:
-        if request.method == "POST":
-            return _gone(task_id)
-        abort(404)
-    if request.method == "GET":
         return _render(page)
 
-    fields = page.task["fields"]
-    values = forms.parse_form(fields, request.form)
-    more = forms.more_rows_requested(request.form)
-    if more:  # "Add more rows": show the form again, nothing is submitted
-        return _render(page, values, rows=forms.row_counts(fields, request.form, add=more))
-    try:
-        with unit_of_work() as uow:
+    # One unit of work: load the task, complete it, commit; a re-render reads in the same one.
+    with unit_of_work() as uow:
+        page = _load(uow, task_id)
+        if page is None:
+            return _gone(uow, task_id)
+        fields = page.task["fields"]
+        values = forms.parse_form(fields, request.form)
+        more = forms.more_rows_requested(request.form)
+        if more:  # "Add more rows": show the form again, nothing is submitted
+            return _render(page, values, rows=forms.row_counts(fields, request.form, add=more))
+        try:
             task_commands.complete(uow, runtime(), g.user.username, task_id, values)
             uow.commit()
-    except ValidationFailed as exc:
-        return _render(page, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
-    except (NotFound, Forbidden):
-        abort(404)
-    except Conflict:
+        except ValidationFailed as exc:
+            return _render(page, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
+        except (NotFound, Forbidden):
+            abort(404)
+        except Conflict:
+            conflict = True
+        else:
+            conflict = False
+    if conflict:
         with reading() as uow:
             still_open = _load(uow, task_id)
-        if still_open is None:
-            return _gone(task_id)
+            if still_open is None:
+                return _gone(uow, task_id)
         # Still ours to do: the case was being changed at the same moment. Nothing was saved.
         return _render(still_open, values, rows=forms.row_counts(fields, request.form), status=409,
                        notice=_("The case was being changed at the same time, so nothing was saved. "

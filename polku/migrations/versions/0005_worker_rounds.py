@@ -10,7 +10,7 @@ from polku.engine import models as engine_models
 
 revision = '0005'
 # Written beside another branch's 0004; the merge re-chains this to '0004'.
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
