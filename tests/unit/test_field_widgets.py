@@ -123,7 +123,8 @@ def test_builtin_widgets(types):
     assert (choice.kind, [(o.value, o.label, o.from_process) for o in choice.options]) == (
         "choice", [("a", "A", True), ("b", "B", True)])
     assert [types.get(n).invalid for n in ("long", "date", "boolean", "enum", "string")] == [
-        "Enter a whole number.", "Enter a valid date.", "Choose yes or no.", "Choose one of the options.", "Enter text."]
+        "Enter a whole number.", "Enter a valid date.", "Choose yes or no.", "Choose one of the options.",
+        "Enter text."]
 
 
 # --- the domain's types ----------------------------------------------------------------------
