@@ -7,6 +7,10 @@ import re
 from dataclasses import dataclass, field as _dc_field
 from typing import Any, Callable
 
+# FieldType and ContextualFieldType are re-exported: custom types subclass them from here too.
+from .fieldtypes import N_, ContextualFieldType, FieldType, Invalid, Option, Widget, field_attrs  # noqa: F401
+
+
 # Validation names understood here. Unknown names are ignored at submission time
 # (a running form must not break), so the deploy step uses this to warn or refuse.
 KNOWN_CONSTRAINTS = frozenset({"required", "min", "max", "minlength", "maxlength", "readonly"})
@@ -41,28 +45,6 @@ def field_definitions(form: Any) -> list[dict]:
             "constraints": constraints, "properties": {p.id: p.value for p in f.properties},
         })
     return result
-
-
-class FieldType:
-    """A field type: ``convert(raw)`` returns the value or raises ValueError(message).
-    ``raw`` is a string from an HTML form or already-parsed JSON (e.g. a list).
-    Subclass and override ``convert``, or pass a plain function as ``convert``."""
-
-    def __init__(self, name: str, convert: Callable[[Any], Any] | None = None):
-        self.name = name
-        if convert is not None:
-            self.convert = convert  # type: ignore[method-assign]
-
-    # A contextual type's converter is called as convert(raw, context), where context is
-    # the command's unit of work (e.g. to look a reference up in the database).
-    needs_context = False
-
-    def convert(self, raw: Any) -> Any:
-        raise NotImplementedError(f"field type {self.name!r} has no converter")
-
-
-class ContextualFieldType(FieldType):
-    needs_context = True
 
 
 def _to_string(raw: Any) -> str:
@@ -112,24 +94,103 @@ def _to_length(config: Any) -> int:
     return int(text)
 
 
-# Enum membership needs the field's options, so validate_submission checks it.
-_BUILTINS = {"string": _to_string, "long": _to_long, "boolean": _to_boolean,
-             "date": _to_date, "enum": _to_string}
 # How each constraint's config is parsed, per type it applies to.
 _BOUND_PARSERS = {("long", "min"): _to_long, ("long", "max"): _to_long,
                   ("date", "min"): _to_date, ("date", "max"): _to_date,
                   ("string", "minlength"): _to_length, ("string", "maxlength"): _to_length}
+TEXTAREA_OVER = 200  # a string field with a longer maxlength is shown as a textarea
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(str(value).strip())
+    except (TypeError, ValueError):
+        return None
+
+
+def _iso_or_none(value: Any) -> str | None:
+    text = str(value).strip() if value is not None else ""
+    return text if _DATE_RE.fullmatch(text) else None
+
+
+class StringType(FieldType):
+    invalid = N_("Enter text.")
+
+    def convert(self, raw: Any) -> str:
+        return _to_string(raw)
+
+    def widget(self, field, *, data, loaded) -> Widget:
+        constraints, props = field.get("constraints") or {}, field.get("properties") or {}
+        maxlength, minlength = _int(constraints.get("maxlength")), _int(constraints.get("minlength"))
+        multiline = str(props.get("multiline", "")).strip().lower() in _TRUE or (
+            maxlength is not None and maxlength > TEXTAREA_OVER)
+        return Widget("textarea" if multiline else "text", field_attrs(
+            field, maxlength=maxlength, minlength=minlength, rows="5" if multiline else None))
+
+
+class LongType(FieldType):
+    invalid = N_("Enter a whole number.")
+
+    def convert(self, raw: Any) -> int:
+        return _to_long(raw)
+
+    def widget(self, field, *, data, loaded) -> Widget:
+        constraints = field.get("constraints") or {}
+        return Widget("number", field_attrs(field, type="number", inputmode="numeric", step="1",
+                                            min=_int(constraints.get("min")), max=_int(constraints.get("max"))))
+
+
+class BooleanType(FieldType):
+    invalid = N_("Choose yes or no.")
+
+    def convert(self, raw: Any) -> bool:
+        return _to_boolean(raw)
+
+    def widget(self, field, *, data, loaded) -> Widget:
+        return Widget("checkbox", {"type": "checkbox", "value": "true"})
+
+
+class DateType(FieldType):
+    invalid = N_("Enter a valid date.")
+
+    def convert(self, raw: Any) -> _dt.date:
+        return _to_date(raw)
+
+    def widget(self, field, *, data, loaded) -> Widget:
+        constraints = field.get("constraints") or {}
+        return Widget("date", field_attrs(field, type="date", min=_iso_or_none(constraints.get("min")),
+                                          max=_iso_or_none(constraints.get("max"))))
+
+
+class EnumType(FieldType):
+    """Membership needs the field's options, so validate_submission checks it."""
+    invalid = N_("Choose one of the options.")
+
+    def convert(self, raw: Any) -> str:
+        return _to_string(raw)
+
+    def widget(self, field, *, data, loaded) -> Widget:
+        return Widget("choice", options=tuple(Option(o["id"], o.get("label"), from_process=True)
+                                              for o in field.get("options") or []))
+
+
+_BUILTINS = {"string": StringType, "long": LongType, "boolean": BooleanType, "date": DateType, "enum": EnumType}
 
 
 class FieldTypes:
     """Registry of field types. Always holds the built-ins, which cannot be replaced
     because BPMN conditions rely on their Python types (int, bool)."""
     def __init__(self) -> None:
-        self._types: dict[str, FieldType] = {n: FieldType(n, f) for n, f in _BUILTINS.items()}
+        self._types: dict[str, FieldType] = {n: cls(n) for n, cls in _BUILTINS.items()}
 
-    def register(self, name: str, converter: FieldType | Callable[[Any], Any]) -> None:
+    def register(self, name: str | FieldType, converter: FieldType | Callable[[Any], Any] | None = None) -> None:
+        """register(type_object), register(name, type_object) or register(name, function)."""
+        if isinstance(name, FieldType):
+            name, converter = name.name, name
         if not name or name in self._types:  # no silent overrides, built-in or not
             raise ValueError(f"field type name {name!r} is empty or already registered")
+        if converter is None:
+            raise ValueError(f"field type {name!r} has no converter")
         if not isinstance(converter, FieldType):  # a plain function
             converter = FieldType(name, converter)
         self._types[name] = converter
@@ -141,6 +202,9 @@ class FieldTypes:
 
     def __contains__(self, name: object) -> bool:
         return name in self._types
+
+    def names(self) -> list[str]:
+        return list(self._types)
 
 
 def default_field_types() -> FieldTypes:
@@ -246,8 +310,9 @@ def validate_submission(fields: list[dict], data: dict, types: FieldTypes, conte
             continue
         try:
             value = ftype.convert(raw, context) if ftype.needs_context else ftype.convert(raw)
-        except ValueError as exc:
-            errors[fid] = FieldError("type", str(exc) or "is invalid")
+        except ValueError as exc:  # Invalid carries a message of its own, for the UI to translate
+            params = {"message": exc.msg.as_dict()} if isinstance(exc, Invalid) else {}
+            errors[fid] = FieldError("type", str(exc) or "is invalid", params)
             continue
         options = [o.get("id") for o in fdef.get("options") or []]
         if fdef["type"] == "enum" and value not in options:

@@ -10,7 +10,6 @@ from pathlib import Path
 
 from polku.domain.fieldtypes import register_field_types
 from polku.domain.handlers import register_handlers
-from polku.domain.references import provider_field_type
 from polku.engine.forms import default_field_types
 from polku.engine.runtime import Runtime
 from polku.engine.sandbox import SandboxedScriptEngine
@@ -40,8 +39,7 @@ def build_runtime() -> Runtime:
     handlers.register("record_outbox", outbox_handler("customer_information_system"))
     register_handlers(handlers)
     field_types = default_field_types()
-    register_field_types(field_types)
-    field_types.register("provider", provider_field_type())
+    register_field_types(field_types)  # each type object: converter, widget, form parser, messages
     return Runtime(
         script_engine=SandboxedScriptEngine(functions=standard_functions()),
         handlers=handlers,

@@ -9,14 +9,22 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.mofile import read_mo
 from babel.messages.pofile import read_po
 
-WEB = Path(__file__).resolve().parents[2] / "web"
+ROOT = Path(__file__).resolve().parents[2]
+WEB = ROOT / "web"
 METHODS = [("**.py", "python"), ("**/templates/**.html", "jinja2")]
-KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None}
+# N_ marks the msgids of the field types' widgets and messages and of the domain codes.
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "lazy_gettext": None, "N_": None}
+SOURCES = (WEB, ROOT / "domain", ROOT / "engine")  # as scripts/i18n.sh extracts them
+
+
+def _extracted():
+    for folder in SOURCES:
+        yield from extract_from_dir(str(folder), METHODS, keywords=KEYWORDS)
 
 
 def ui_strings() -> set[str]:
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(str(WEB), METHODS, keywords=KEYWORDS):
+    for _file, _line, message, _comments, _context in _extracted():
         if isinstance(message, (tuple, list)):
             found.update(m for m in message if m)
         elif message:

@@ -11,6 +11,20 @@ from flask import Blueprint, abort, g, render_template
 from polku.domain.casefile import case_file, case_list
 from polku.engine.errors import NotFound
 
+from ..codes import (
+    decision_kind,
+    end_reason,
+    goal_category,
+    goal_status,
+    instance_status,
+    language_name,
+    notice_kind,
+    notification_kind,
+    period_status,
+    recipient,
+    refusal_reason,
+    second_period_decision,
+)
 from ..context import unit_of_work
 from ..i18n import gettext as _
 from ..i18n import process_label
@@ -18,98 +32,9 @@ from ..i18n import process_label
 bp = Blueprint("cases", __name__, template_folder="templates")
 
 
-# --- words for codes (English msgids; Babel translates them) ---------------------------
-def instance_status(code: str | None) -> str:
-    return {
-        "running": _("In progress"), "completed": _("Closed"), "error": _("Stopped by an error"),
-        "suspended": _("Suspended"), "terminated": _("Terminated"),
-    }.get(code, code or "")
-
-
-def period_status(code: str | None) -> str:
-    return {
-        "referred": _("Referred, not started"), "active": _("In progress"), "ended": _("Ended"),
-        "interrupted": _("Interrupted"),
-    }.get(code, code or "")
-
-
-def end_reason(code: str | None) -> str:
-    return {
-        "closed": _("Closed normally"), "second_period": _("Continued in a second period"),
-        "max_duration": _("Maximum length reached"), "interrupted": _("Interrupted"),
-        "absence": _("Interrupted: unexcused absence"), "other_service": _("Interrupted: need for another service"),
-        "goals": _("Interrupted: the goals were not realistic"), "other": _("Interrupted: other ground"),
-    }.get(code, code or "")
-
-
-def second_period_decision(code: str | None) -> str:
-    return {
-        "approved": _("Approved"), "refused": _("Refused by the official"),
-        "forbidden": _("Not possible under the service rules"), "not_needed": _("Not needed"),
-    }.get(code, code or "")
-
-
-def goal_category(code: str | None) -> str:
-    return {
-        "employment_or_education": _("Employment or starting education"),
-        "job_search_skills": _("Improved job-search skills"),
-        "job_opportunities": _("Mapping job opportunities"),
-        "working_life_readiness": _("Improved working-life readiness"),
-        "employment_support": _("Support in concluding and stabilising an employment relationship"),
-        "realistic_plan": _("A realistic decision and plan to apply for education or work"),
-    }.get(code, code or "")
-
-
-def goal_status(code: str) -> str:
-    return {"reached": _("Reached"), "not_reached": _("Not reached"), "open": _("Open")}.get(code, code)
-
-
-def notice_kind(code: str | None) -> str:
-    return {
-        "week_without_meeting": _("A week without a meeting"),
-        "absence": _("Unexcused absence: interruption may be justified"),
-        "interruption": _("Interruption may be justified"),
-        "other_service": _("The client needs another service"),
-        "goals_unrealistic": _("The goals do not seem realistic"),
-        "second_period_forbidden": _("A second period is not possible under the service rules"),
-        "start_notice_overdue": _("Start notification overdue"),
-    }.get(code, code or "")
-
-
-def recipient(code: str | None) -> str:
-    return {"official": _("Responsible official"), "manager": _("Manager")}.get(code, code or "")
-
-
-def decision_kind(code: str | None) -> str:
-    return {
-        "second_period": _("Second period"), "redirection": _("Redirection to another service"),
-        "goals": _("Unrealistic goals"), "interruption": _("Interruption"),
-        "feedback_discussion": _("Feedback discussion"),
-    }.get(code, code or "")
-
-
 # The form that records each kind of decision: its options are BPMN labels.
 _DECISION_FIELD = {"redirection": "decide_redirection.decision", "goals": "decide_goals.decision",
                    "interruption": "decide_interruption.decision"}
-
-
-def language_name(code: str | None) -> str:
-    return {"fi": _("Finnish"), "sv": _("Swedish")}.get(code, code or "")
-
-
-def notification_kind(code: str | None) -> str:
-    return {"start": _("Start notification"), "end": _("End notification")}.get(code, code or "")
-
-
-def refusal_reason(process_key: str, code: str | None) -> str:
-    fallback = {
-        "R1_short": _("The period is shorter than two weeks"),
-        "R1_long": _("The period is longer than four months"),
-        "R3_active": _("The client already has a period in progress"),
-        "R3_consecutive": _("The client has already had two consecutive periods"),
-        "R4_window": _("The client would get more than eight months of coaching within twelve months"),
-    }.get(code, code or "")
-    return process_label(process_key, f"referral_eligibility.{code}", None) or fallback
 
 
 class Words:

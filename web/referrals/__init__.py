@@ -13,18 +13,19 @@ from polku.engine import instances, queries
 from polku.engine.access import require_starter
 from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-from .. import forms
+from .. import codes, forms
 from ..context import reading, runtime, unit_of_work
 from ..i18n import gettext as _
-from ..i18n import lazy_gettext, process_label
+from ..i18n import process_label
 
 bp = Blueprint("referrals", __name__, template_folder="templates")
 
 PROCESS = "tyohonvalmennus"
 
 
-def _start_form(uow) -> tuple[dict, list[str] | None]:
-    """The start form, if the user may start the process (else 404: officials only)."""
+def _start_form(uow) -> tuple[dict, dict]:
+    """The start form, if the user may start the process (else 404: officials only), and
+    what its field types load for their widgets."""
     try:
         form = queries.start_form(uow, PROCESS)
     except NotFound:
@@ -33,16 +34,17 @@ def _start_form(uow) -> tuple[dict, list[str] | None]:
         require_starter(g.user, form["starter_groups"])
     except Forbidden:
         abort(404)
-    has_provider = any(f["type"] == "provider" for f in form["fields"])
-    return form, queries.providers(uow) if has_provider else None
+    return form, forms.widget_data(uow, form["fields"])
 
 
-def _render(form: dict, providers, values=None, *, rows=None, error=None, notice=None, status=200):
+
+
+def _render(form: dict, loaded, values=None, *, rows=None, error=None, notice=None, status=200):
     key, element = form["key"], form["start_element"] or form["key"]
     fields = form["fields"]
     errors = forms.error_messages(error, fields, key) if error is not None else {}
     views = forms.build_fields(fields, process_key=key, element_id=element, values=values, errors=errors,
-                               rows=rows, providers=providers)
+                               rows=rows, loaded=loaded)
     html = render_template(
         "referrals/new.html", views=views, error_items=forms.error_summary(views, errors), notice=notice,
         process_name=process_label(key, key, form["name"]),
@@ -54,27 +56,27 @@ def _render(form: dict, providers, values=None, *, rows=None, error=None, notice
 def new():
     if request.method == "GET":
         with reading() as uow:
-            form, providers = _start_form(uow)
-        return _render(form, providers)
+            form, loaded = _start_form(uow)
+        return _render(form, loaded)
 
     try:
         # One unit of work: the form, the start, and what the process recorded of the referral.
         with unit_of_work() as uow:
-            form, providers = _start_form(uow)
+            form, loaded = _start_form(uow)
             fields = form["fields"]
             values = forms.parse_form(fields, request.form)
             more = forms.more_rows_requested(request.form)
             if more:
-                return _render(form, providers, values, rows=forms.row_counts(fields, request.form, add=more))
+                return _render(form, loaded, values, rows=forms.row_counts(fields, request.form, add=more))
             inst = instances.start(uow, runtime(), g.user.username, PROCESS, values)
             outcome = referral_outcome(uow, inst.id)
             uow.commit()
     except ValidationFailed as exc:
-        return _render(form, providers, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
+        return _render(form, loaded, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
     except (NotFound, Forbidden):
         abort(404)
     except Conflict:
-        return _render(form, providers, values, rows=forms.row_counts(fields, request.form), status=409,
+        return _render(form, loaded, values, rows=forms.row_counts(fields, request.form), status=409,
                        notice=_("The referral could not be saved because of a simultaneous change. Send it again."))
 
     if outcome is not None and outcome["outcome"] == "refused":
@@ -88,23 +90,6 @@ def new():
     return redirect(url_for("tasks.inbox"))
 
 
-# The refusal reasons (codes of the referral_eligibility decision) when the process catalog
-# has no text for the user's language (Finnish has none: the DMN gives only codes).
-REFUSAL_REASONS = {
-    "R1_short": lazy_gettext("The period is shorter than two weeks"),
-    "R1_long": lazy_gettext("The period is longer than four months"),
-    "R3_active": lazy_gettext("The client already has a period in progress"),
-    "R3_consecutive": lazy_gettext("The client has already had two consecutive periods"),
-    "R4_window": lazy_gettext("The client would get more than eight months of coaching within twelve months"),
-}
-
-
-def refusal_reason(key: str, code: str) -> str:
-    if not code:
-        return ""
-    return process_label(key, f"referral_eligibility.{code}", None) or str(REFUSAL_REASONS.get(code, code))
-
-
 def _refused(key: str, data: dict):
     code = data.get("refusal_reason") or ""
-    return render_template("referrals/refused.html", data=data, code=code, reason=refusal_reason(key, code))
+    return render_template("referrals/refused.html", data=data, code=code, reason=codes.refusal_reason(key, code))

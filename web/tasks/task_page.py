@@ -16,23 +16,13 @@ from polku.engine import queries
 from polku.engine import tasks as task_commands
 from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
-from .. import forms
+from .. import codes, forms
 from ..context import reading, runtime, unit_of_work
 from ..i18n import gettext as _
-from ..i18n import lazy_gettext, process_label
+from ..i18n import process_label
 from . import bp
 
 INSTANCE_FIELD = "_instance"  # hidden: the case the form was for (the task row says what became of it)
-
-NOTICE_KINDS = {
-    "week_without_meeting": lazy_gettext("A week without a meeting"),
-    "absence": lazy_gettext("Unexcused absence: interruption may be justified"),
-    "interruption": lazy_gettext("Interruption may be justified"),
-    "other_service": lazy_gettext("The client needs another service"),
-    "goals_unrealistic": lazy_gettext("The goals do not seem realistic"),
-    "second_period_forbidden": lazy_gettext("A second period is not possible under the service rules"),
-    "start_notice_overdue": lazy_gettext("Start notification overdue"),
-}
 
 
 @dataclass
@@ -41,7 +31,7 @@ class TaskPage:
     process_key: str
     data: dict
     summary: dict
-    providers: list[str] | None
+    loaded: dict  # what the fields' widgets need from the database (forms.widget_data)
 
 
 def _load(uow, task_id: str, record_view: bool = False) -> TaskPage | None:
@@ -52,18 +42,16 @@ def _load(uow, task_id: str, record_view: bool = False) -> TaskPage | None:
     if task is None:
         return None
     summary = case_summary(uow, task["instance_id"], viewer=username if record_view else None, task_id=task_id)
-    has_provider = any(f["type"] == "provider" for f in task["fields"])
     # What the form widgets read from the case: the goals set for the current period.
     data = {"goals": [{k: goal[k] for k in ("category", "description", "verification")} for goal in summary["goals"]]}
     return TaskPage(task=task, process_key=task["process_key"], data=data, summary=summary,
-                    providers=queries.providers(uow) if has_provider else None)
+                    loaded=forms.widget_data(uow, task["fields"]))
 
 
 def _summary_view(page: TaskPage) -> dict:
-    summary, pk = page.summary, page.process_key
-    goals = [dict(goal, category_label=forms.category_label(pk, goal["category"])) for goal in summary["goals"]]
-    notices = [dict(notice, label=str(NOTICE_KINDS.get(notice["kind"], notice["kind"])))
-               for notice in summary["notices"]]
+    summary = page.summary
+    goals = [dict(goal, category_label=codes.goal_category(goal["category"])) for goal in summary["goals"]]
+    notices = [dict(notice, label=codes.notice_kind(notice["kind"])) for notice in summary["notices"]]
     return dict(summary, goals=goals, notices=notices)
 
 
@@ -73,7 +61,7 @@ def _render(page: TaskPage, values: dict | None = None, *, rows: dict | None = N
     fields = task["fields"]
     errors = forms.error_messages(error, fields, pk) if error is not None else {}
     views = forms.build_fields(fields, process_key=pk, element_id=task["element_id"], values=values, errors=errors,
-                               rows=rows, data=page.data, providers=page.providers)
+                               rows=rows, data=page.data, loaded=page.loaded)
     html = render_template(
         "tasks/task.html", task=task, process_key=pk, views=views, summary=_summary_view(page),
         error_items=forms.error_summary(views, errors), notice=notice,

@@ -1,0 +1,141 @@
+"""Words for codes: one catalog per domain code (English msgids, translated by Babel), used by
+every page that shows the code, and ``translate`` for the domain's and engine's messages.
+
+The domain names the codes it shows itself (outcome areas, meeting kinds) with N_-marked msgids
+in ``domain.codes``; those are translated here too, so each code has one catalog.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from polku.domain.codes import MEETING_KINDS, OUTCOME_CATEGORY_NAMES
+from polku.engine.fieldtypes import Msg
+
+from .i18n import gettext, lazy_gettext, process_label
+
+# --- translating messages -----------------------------------------------------------------
+
+
+def translate(message: Any) -> str:
+    """A Msg (or its dict form from a ValidationFailed's details) in the user's language;
+    its parameters that are messages themselves are translated first. Anything else: str()."""
+    if isinstance(message, Msg):
+        msgid, params = message.msgid, message.params
+    elif isinstance(message, Mapping) and isinstance(message.get("msgid"), str):
+        msgid, params = message["msgid"], message.get("params") or {}
+    else:
+        return "" if message is None else str(message)
+    values = {k: translate(v) if isinstance(v, (Msg, Mapping)) else v for k, v in params.items()}
+    return gettext(msgid, **values)
+
+
+def _word(catalog: Mapping[str, Any], code: str | None) -> str:
+    found = catalog.get(code) if code is not None else None
+    return str(found) if found is not None else (code or "")
+
+
+# --- the catalogs -----------------------------------------------------------------------------
+INSTANCE_STATUSES = {
+    "running": lazy_gettext("In progress"), "completed": lazy_gettext("Closed"),
+    "error": lazy_gettext("Stopped by an error"), "suspended": lazy_gettext("Suspended"),
+    "terminated": lazy_gettext("Terminated"),
+}
+PERIOD_STATUSES = {
+    "referred": lazy_gettext("Referred, not started"), "active": lazy_gettext("In progress"),
+    "ended": lazy_gettext("Ended"), "interrupted": lazy_gettext("Interrupted"),
+}
+END_REASONS = {
+    "closed": lazy_gettext("Closed normally"), "second_period": lazy_gettext("Continued in a second period"),
+    "max_duration": lazy_gettext("Maximum length reached"), "interrupted": lazy_gettext("Interrupted"),
+    "absence": lazy_gettext("Interrupted: unexcused absence"),
+    "other_service": lazy_gettext("Interrupted: need for another service"),
+    "goals": lazy_gettext("Interrupted: the goals were not realistic"),
+    "other": lazy_gettext("Interrupted: other ground"),
+}
+SECOND_PERIOD_DECISIONS = {
+    "approved": lazy_gettext("Approved"), "refused": lazy_gettext("Refused by the official"),
+    "forbidden": lazy_gettext("Not possible under the service rules"), "not_needed": lazy_gettext("Not needed"),
+}
+GOAL_STATUSES = {"reached": lazy_gettext("Reached"), "not_reached": lazy_gettext("Not reached"),
+                 "open": lazy_gettext("Open")}
+NOTICE_KINDS = {
+    "week_without_meeting": lazy_gettext("A week without a meeting"),
+    "absence": lazy_gettext("Unexcused absence: interruption may be justified"),
+    "interruption": lazy_gettext("Interruption may be justified"),
+    "other_service": lazy_gettext("The client needs another service"),
+    "goals_unrealistic": lazy_gettext("The goals do not seem realistic"),
+    "second_period_forbidden": lazy_gettext("A second period is not possible under the service rules"),
+    "start_notice_overdue": lazy_gettext("Start notification overdue"),
+}
+RECIPIENTS = {"official": lazy_gettext("Responsible official"), "manager": lazy_gettext("Manager")}
+DECISION_KINDS = {
+    "second_period": lazy_gettext("Second period"), "redirection": lazy_gettext("Redirection to another service"),
+    "goals": lazy_gettext("Unrealistic goals"), "interruption": lazy_gettext("Interruption"),
+    "feedback_discussion": lazy_gettext("Feedback discussion"),
+}
+LANGUAGES = {"fi": lazy_gettext("Finnish"), "sv": lazy_gettext("Swedish")}
+NOTIFICATION_KINDS = {"start": lazy_gettext("Start notification"), "end": lazy_gettext("End notification")}
+# Codes of the referral_eligibility decision. The process catalog has the sv/en texts the
+# designers wrote; these are the fallback (Finnish has none: the DMN gives only codes).
+REFUSAL_REASONS = {
+    "R1_short": lazy_gettext("The period is shorter than two weeks"),
+    "R1_long": lazy_gettext("The period is longer than four months"),
+    "R3_active": lazy_gettext("The client already has a period in progress"),
+    "R3_consecutive": lazy_gettext("The client has already had two consecutive periods"),
+    "R4_window": lazy_gettext("The client would get more than eight months of coaching within twelve months"),
+}
+
+
+def instance_status(code: str | None) -> str:
+    return _word(INSTANCE_STATUSES, code)
+
+
+def period_status(code: str | None) -> str:
+    return _word(PERIOD_STATUSES, code)
+
+
+def end_reason(code: str | None) -> str:
+    return _word(END_REASONS, code)
+
+
+def second_period_decision(code: str | None) -> str:
+    return _word(SECOND_PERIOD_DECISIONS, code)
+
+
+def goal_category(code: str | None) -> str:
+    """An outcome area (R5) in the user's language."""
+    return translate(Msg(OUTCOME_CATEGORY_NAMES[code])) if code in OUTCOME_CATEGORY_NAMES else (code or "")
+
+
+def meeting_kind(code: str | None) -> str:
+    return translate(Msg(MEETING_KINDS[code])) if code in MEETING_KINDS else (code or "")
+
+
+def goal_status(code: str | None) -> str:
+    return _word(GOAL_STATUSES, code)
+
+
+def notice_kind(code: str | None) -> str:
+    return _word(NOTICE_KINDS, code)
+
+
+def recipient(code: str | None) -> str:
+    return _word(RECIPIENTS, code)
+
+
+def decision_kind(code: str | None) -> str:
+    return _word(DECISION_KINDS, code)
+
+
+def language_name(code: str | None) -> str:
+    return _word(LANGUAGES, code)
+
+
+def notification_kind(code: str | None) -> str:
+    return _word(NOTIFICATION_KINDS, code)
+
+
+def refusal_reason(process_key: str, code: str | None) -> str:
+    if not code:
+        return ""
+    return process_label(process_key, f"referral_eligibility.{code}", None) or _word(REFUSAL_REASONS, code)
