@@ -6,11 +6,11 @@ explained on a page of its own, an accepted one goes to the provider's coaches.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from polku.engine import instances, queries
 from polku.engine.access import require_starter
-from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from polku.engine.errors import Conflict, ValidationFailed
 
 from .. import forms
 from ..context import reading, runtime, unit_of_work
@@ -23,16 +23,10 @@ PROCESS = "tyohonvalmennus"
 
 
 def _start_form() -> tuple[dict, list[str] | None]:
-    """The start form, if the user may start the process (else 404: officials only)."""
+    """The start form, if the user may start the process (else Forbidden, a 404: officials only)."""
     with reading() as uow:
-        try:
-            form = queries.start_form(uow, PROCESS)
-        except NotFound:
-            abort(404)
-        try:
-            require_starter(g.user, form["starter_groups"])
-        except Forbidden:
-            abort(404)
+        form = queries.start_form(uow, PROCESS)
+        require_starter(g.user, form["starter_groups"])
         has_provider = any(f["type"] == "provider" for f in form["fields"])
         providers = queries.providers(uow) if has_provider else None
     return form, providers
@@ -68,8 +62,6 @@ def new():
             uow.commit()
     except ValidationFailed as exc:
         return _render(form, providers, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
-    except (NotFound, Forbidden):
-        abort(404)
     except Conflict:
         return _render(form, providers, values, rows=forms.row_counts(fields, request.form), status=409,
                        notice=_("The referral could not be saved because of a simultaneous change. Send it again."))

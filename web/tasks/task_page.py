@@ -14,7 +14,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from polku.domain.casefile_summary import case_summary
 from polku.engine import queries
 from polku.engine import tasks as task_commands
-from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from polku.engine.errors import Conflict, NotFound, ValidationFailed
 
 from .. import forms
 from ..context import reading, runtime, unit_of_work
@@ -90,11 +90,8 @@ def _gone(task_id: str):
         instance_id = int(request.form.get(INSTANCE_FIELD, ""))
     except ValueError:
         abort(404)
-    with reading() as uow:
-        try:
-            case = queries.show(uow, runtime(), instance_id, g.user.username)
-        except NotFound:
-            abort(404)
+    with reading() as uow:  # an instance the user may not see: the 404 page (web.errors)
+        case = queries.show(uow, runtime(), instance_id, g.user.username)
     done = [h for h in case["history"] if h["task_id"] == task_id and h["action"] == "complete"]
     ready = [t for t in case["ready_tasks"] if t["id"] == task_id]
     if done:
@@ -136,8 +133,6 @@ def task(task_id):
             uow.commit()
     except ValidationFailed as exc:
         return _render(page, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
-    except (NotFound, Forbidden):
-        abort(404)
     except Conflict:
         with reading() as uow:
             still_open = _load(uow, task_id)
