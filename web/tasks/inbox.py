@@ -10,7 +10,6 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
-from werkzeug.routing import BuildError
 
 from polku.domain.calendar import business_days_between
 from polku.engine import accounts, queries
@@ -92,13 +91,6 @@ def _back():
     return redirect(url_for("tasks.inbox", **_listing_args()))
 
 
-def _task_url(task_id: str) -> str:
-    try:
-        return url_for("tasks.task", task_id=task_id)
-    except BuildError:  # the task page is not registered (yet)
-        return f"/tasks/{task_id}"
-
-
 def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -114,7 +106,7 @@ def _row(item: dict, now: datetime, username: str) -> dict:
     overdue = due_at is not None and due_at < now
     return {
         "id": item["id"],
-        "url": _task_url(item["id"]),
+        "url": url_for("tasks.task", task_id=item["id"]),
         "client": item["title"] or _("Case %(number)s", number=item["instance_id"]),
         "process_key": item["process_key"],
         "element_id": item["element_id"],
