@@ -13,26 +13,26 @@ them in a write unit of work and commit once.
   One row per request keeps the trail readable; "who saw client X in a list" is answered by the
   instance ids in the details.
 
-Access: the same rule as everywhere (``engine.access.can_view_instance``): a user sees the cases
-whose instance organisations include their own organisation (a coach: their provider's cases;
-an official or a manager: their area's), admins and the system user all. A case the user may
-not see reads exactly like one that does not exist (``NotFound("no case N")``).
+Access (``CASE_READERS``, built from the clauses of ``engine.access``, so the list's SQL and the
+single case's check are one rule): an official, coach or manager sees the cases whose instance
+organisations include their own organisation (a coach: their provider's cases; an official or a
+manager: their area's). A case the user may not see reads exactly like one that does not exist
+(``NotFound("no case N")``).
 
 Only the job-coaching process has case files (``CASE_PROCESS``); other instances are "not found"
 here. Instants are ISO 8601 strings and days ISO dates, as in ``engine.queries``.
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, exists, select
+from sqlalchemy import bindparam, select
 
 from polku.engine import audit
-from polku.engine.access import can_view_instance, instance_org_ids
+from polku.engine.access import IN_ORGANISATION, Columns, HasRole, instance_facts
 from polku.engine.errors import NotFound
 from polku.engine.models import (
     AuditEvent,
     HumanTask,
     Instance,
-    InstanceOrganisation,
     ProcessDefinition,
     User,
 )
@@ -85,13 +85,14 @@ def _definition_labels(uow, definition_id: int) -> dict[str, str]:
 # --- the case file ---------------------------------------------------------------------
 # Client data is for the people who work on cases (380/2023 §124, 906/2019 §16): not for
 # designers or administrators, even of the same organisation.
-CASE_ROLES = ("official", "coach", "manager")
+CASE_READERS = HasRole("official", "coach", "manager") & IN_ORGANISATION
+_CASES = Columns(instance_id=Instance.__table__.c.id)  # the rule's SQL twin over instances
 
 
 def _load_case(uow, user, instance_id: int):
     row = uow.session.execute(_INSTANCE, {"id": instance_id}).first()
-    if row is None or row.process_key != CASE_PROCESS or not user.has_role(*CASE_ROLES) \
-            or not can_view_instance(user, instance_org_ids(uow.session, instance_id)):
+    if row is None or row.process_key != CASE_PROCESS \
+            or not CASE_READERS.allows(user, instance_facts(uow.session, instance_id)):
         raise NotFound(f"no case {instance_id}")
     return row
 
@@ -259,12 +260,8 @@ def case_list(uow, actor: str) -> list[dict]:
     naming the cases shown (R12), or none when there is nothing to show."""
     user = load_actor(uow, actor)
     query = (select(Instance.id, Instance.title, Instance.status, Instance.started_at, Instance.ended_at)
-             .where(Instance.process_key == CASE_PROCESS)
+             .where(Instance.process_key == CASE_PROCESS, CASE_READERS.where(user, _CASES))
              .order_by(Instance.started_at.desc(), Instance.id.desc()))
-    if not user.has_role(*CASE_ROLES) or user.organisation_id is None:
-        return []
-    query = query.where(exists().where(InstanceOrganisation.instance_id == Instance.id,
-                                       InstanceOrganisation.organisation_id == user.organisation_id))
     cases = [{"id": r.id, "title": r.title, "status": r.status, "started_at": _iso(r.started_at),
               "ended_at": _iso(r.ended_at)} for r in uow.session.execute(query)]
     if cases:

@@ -26,12 +26,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from polku.engine.models import Base, UTCDateTime
 
-PERIOD_STATUSES = ("referred", "active", "ended", "interrupted")
-SECOND_PERIOD_DECISIONS = ("approved", "refused", "forbidden")
-RECIPIENT_ROLES = ("official", "manager")
-NOTIFICATION_KINDS = ("start", "end")
-STATEMENT_KINDS = ("arvi", "written")
-
 
 class Client(Base):
     __tablename__ = "clients"

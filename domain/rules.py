@@ -42,8 +42,6 @@ JOB_SEARCH_SUBITEMS: dict[str, str] = {
     "ai_in_job_search": "tekoälyn hyödyntäminen työnhaussa",
 }
 
-NOTICE_KINDS = ("interruption", "other_service", "goals_unrealistic")
-
 
 def _merged(periods: Iterable[Period]) -> list[Period]:
     """Disjoint, sorted periods covering the same days (overlaps counted once)."""
@@ -133,10 +131,6 @@ def consecutive_chain(periods: Iterable[Period], start: date) -> int:
         else:
             count, block_end = 1, p_end
     return count if block_end is not None and block_end >= start - ONE_DAY else 0
-
-
-def active_on(periods: Iterable[Period], day: date) -> bool:
-    return any(start <= day <= end for start, end in periods)
 
 
 def _overlaps(periods: Iterable[Period], first: date, last: date) -> bool:

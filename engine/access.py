@@ -1,51 +1,171 @@
 """Who may see and act on what. Checked inside every command, not only in the UI.
 
-A task is for its assignee, or for a user who holds one of its candidate groups (role names)
-and belongs to one of the instance's organisations.
+Each rule is written once, as a small expression of clauses; the same expression gives both the
+Python predicate a command checks on one loaded task (`rule.allows(actor, facts)`) and the SQL
+condition a list query filters with (`rule.where(actor)`), so the inbox can never show a task that
+`complete` would refuse, nor hide one it would accept. tests/integration/test_access_rule.py
+checks that the twins agree over a matrix of actors and tasks on a real database.
+
+The rules:
+- `MAY_WORK`: the task's assignee, or, while it is unclaimed, a user who holds one of its
+  candidate groups (role names) and belongs to one of the instance's organisations.
+- `MAY_SEE_TASK`: those, a candidate even while a colleague holds the task, managers of the
+  instance's organisations, and admins.
+- `SEES_INSTANCE`: admins and users of one of the instance's organisations.
+- `MANAGES_INSTANCE`: admins and managers of one of the instance's organisations.
+"Admins" are the `admin` role and the internal `system` actor (timers, the CLI operator).
 """
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from dataclasses import dataclass
+
+from sqlalchemy import and_, bindparam, exists, false, or_, select, true
+from sqlalchemy.sql import ColumnElement
 
 from .errors import Forbidden
-from .models import InstanceOrganisation, TaskCandidateGroup
+from .models import HumanTask, InstanceOrganisation, TaskCandidateGroup
 from .users import Actor
 
 
+@dataclass(frozen=True)
+class Facts:
+    """What a rule looks at on one task (or instance: no assignee, no groups)."""
+
+    assignee: str | None = None
+    groups: frozenset[str] = frozenset()
+    org_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where the SQL twin finds the task and instance a rule is about."""
+
+    task_id: ColumnElement = HumanTask.__table__.c.id
+    assignee: ColumnElement = HumanTask.__table__.c.assignee
+    instance_id: ColumnElement = HumanTask.__table__.c.instance_id
+
+
+TASKS = Columns()
+
+
+class Rule:
+    """A clause or a combination of clauses: one definition, two readings."""
+
+    def allows(self, actor: Actor, facts: Facts) -> bool:
+        raise NotImplementedError
+
+    def where(self, actor: Actor, cols: Columns = TASKS) -> ColumnElement:
+        raise NotImplementedError
+
+    def __and__(self, other: Rule) -> Rule:
+        return All(self, other)
+
+    def __or__(self, other: Rule) -> Rule:
+        return Any(self, other)
+
+
+class All(Rule):
+    def __init__(self, *rules: Rule):
+        self.rules = rules
+
+    def allows(self, actor, facts):
+        return all(r.allows(actor, facts) for r in self.rules)
+
+    def where(self, actor, cols=TASKS):
+        return and_(*(r.where(actor, cols) for r in self.rules))
+
+
+class Any(Rule):
+    def __init__(self, *rules: Rule):
+        self.rules = rules
+
+    def allows(self, actor, facts):
+        return any(r.allows(actor, facts) for r in self.rules)
+
+    def where(self, actor, cols=TASKS):
+        return or_(*(r.where(actor, cols) for r in self.rules))
+
+
+class HasRole(Rule):
+    """A fact about the actor alone: in SQL a constant."""
+
+    def __init__(self, *roles: str):
+        self.roles = frozenset(roles)
+
+    def allows(self, actor, facts):
+        return bool(actor.roles & self.roles)
+
+    def where(self, actor, cols=TASKS):
+        return true() if actor.roles & self.roles else false()
+
+
+class IsAssignee(Rule):
+    def allows(self, actor, facts):
+        return facts.assignee == actor.username
+
+    def where(self, actor, cols=TASKS):
+        return cols.assignee == actor.username
+
+
+class Unclaimed(Rule):
+    def allows(self, actor, facts):
+        return facts.assignee is None
+
+    def where(self, actor, cols=TASKS):
+        return cols.assignee.is_(None)
+
+
+class InCandidateGroup(Rule):
+    def allows(self, actor, facts):
+        return bool(actor.roles & facts.groups)
+
+    def where(self, actor, cols=TASKS):
+        if not actor.roles:
+            return false()
+        return exists().where(TaskCandidateGroup.task_id == cols.task_id,
+                              TaskCandidateGroup.group_name.in_(sorted(actor.roles)))
+
+
+class InOrganisation(Rule):
+    """The actor belongs to one of the instance's organisations (a user without one to none)."""
+
+    def allows(self, actor, facts):
+        return actor.organisation_id is not None and actor.organisation_id in facts.org_ids
+
+    def where(self, actor, cols=TASKS):
+        if actor.organisation_id is None:
+            return false()
+        return exists().where(InstanceOrganisation.instance_id == cols.instance_id,
+                              InstanceOrganisation.organisation_id == actor.organisation_id)
+
+
+ADMIN = HasRole("admin", "system")
+ASSIGNEE = IsAssignee()
+IN_ORGANISATION = InOrganisation()
+CANDIDATE = InCandidateGroup() & IN_ORGANISATION  # could work on it, were it free (assign's target)
+OPEN_TO_CANDIDATE = Unclaimed() & CANDIDATE
+MAY_WORK = ASSIGNEE | OPEN_TO_CANDIDATE
+ORG_MANAGER = HasRole("manager") & IN_ORGANISATION
+MAY_SEE_TASK = Any(ASSIGNEE, CANDIDATE, ORG_MANAGER, ADMIN)
+SEES_INSTANCE = ADMIN | IN_ORGANISATION
+MANAGES_INSTANCE = ADMIN | ORG_MANAGER
+
+
 _ORGS = select(InstanceOrganisation.organisation_id).where(InstanceOrganisation.instance_id == bindparam("id"))
-_GROUPS = select(TaskCandidateGroup.group_name).where(TaskCandidateGroup.task_id == bindparam("id"))
 
 
-def instance_org_ids(session, instance_id: int) -> set[int]:
-    return set(session.connection().execute(_ORGS, {"id": instance_id}).scalars())
+def instance_org_ids(session, instance_id: int) -> frozenset[int]:
+    return frozenset(session.connection().execute(_ORGS, {"id": instance_id}).scalars())
 
 
-def task_groups(session, task_id: str) -> set[str]:
-    return set(session.connection().execute(_GROUPS, {"id": task_id}).scalars())
+def instance_facts(session, instance_id: int) -> Facts:
+    return Facts(org_ids=instance_org_ids(session, instance_id))
 
 
-def is_candidate(actor: Actor, groups: set[str], org_ids: set[int]) -> bool:
-    return bool(actor.roles & groups) and actor.organisation_id in org_ids
-
-
-def can_view_instance(actor: Actor, org_ids: set[int]) -> bool:
-    return "admin" in actor.roles or "system" in actor.roles or actor.organisation_id in org_ids
-
-
-def require_task_actor(actor: Actor, assignee: str | None, groups: set[str], org_ids: set[int]) -> None:
-    """May `actor` complete (or claim) the task? Raises Forbidden without revealing more."""
-    if assignee == actor.username:
-        return
-    if not is_candidate(actor, groups, org_ids):
-        raise Forbidden("you may not act on this task")
-
-
-def require_instance_manager(actor: Actor, org_ids: set[int]) -> None:
-    if "admin" in actor.roles or "system" in actor.roles:
-        return
-    if "manager" in actor.roles and actor.organisation_id in org_ids:
-        return
-    raise Forbidden("only a manager of the instance's organisation (or an admin) may do this")
+def require(rule: Rule, actor: Actor, facts: Facts, message: str) -> None:
+    """Raises Forbidden (one line, revealing nothing more) unless `rule` allows `actor`."""
+    if not rule.allows(actor, facts):
+        raise Forbidden(message)
 
 
 def require_starter(actor: Actor, starter_groups: list[str]) -> None:
@@ -53,3 +173,13 @@ def require_starter(actor: Actor, starter_groups: list[str]) -> None:
         raise Forbidden(f"starting this process needs one of the roles: {', '.join(starter_groups)}")
     if not actor.roles:
         raise Forbidden("a user without roles may not start processes")
+
+
+# Instance-level checks as commands phrase them (both read the rules above).
+def can_view_instance(actor: Actor, org_ids: frozenset[int] | set[int]) -> bool:
+    return SEES_INSTANCE.allows(actor, Facts(org_ids=frozenset(org_ids)))
+
+
+def require_instance_manager(actor: Actor, org_ids: frozenset[int] | set[int]) -> None:
+    require(MANAGES_INSTANCE, actor, Facts(org_ids=frozenset(org_ids)),
+            "only a manager of the instance's organisation (or an admin) may do this")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from . import audit
 from .bundle import BundleFile, compile_bundle
@@ -43,8 +43,3 @@ def deploy(uow, runtime, actor: str, files: list[BundleFile]) -> list[DeployResu
     audit.record(uow, user.username, "deploy", details={
         "files": [f.name for f in files], "processes": [r.__dict__ for r in results]})
     return results
-
-
-def latest_versions(session) -> dict[str, int]:
-    rows = session.execute(select(ProcessDefinition.key, func.max(ProcessDefinition.version)).group_by(ProcessDefinition.key))
-    return dict(rows.all())

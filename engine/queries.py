@@ -1,11 +1,11 @@
 """Reads for lists and views: SQL over the materialised tables (only `show` opens a workflow)."""
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, func, or_, select
+from sqlalchemy import func, select
 
-from .access import can_view_instance, instance_org_ids
+from .access import ASSIGNEE, MAY_WORK, OPEN_TO_CANDIDATE, can_view_instance, instance_org_ids
 from .errors import NotFound
-from .models import AuditEvent, HumanTask, Instance, InstanceOrganisation, ProcessDefinition, TaskCandidateGroup, Timer
+from .models import AuditEvent, HumanTask, Instance, ProcessDefinition, TaskCandidateGroup, Timer
 from .persist import load_instance, load_workflow
 from .users import load_actor
 
@@ -45,13 +45,7 @@ def tasks_for(uow, actor: str | None, instance_id: int | None = None, only_runni
     if task_id is not None:
         query = query.where(HumanTask.id == task_id)
     if actor is not None:
-        user = load_actor(uow, actor)
-        in_group = exists().where(TaskCandidateGroup.task_id == HumanTask.id,
-                                  TaskCandidateGroup.group_name.in_(sorted(user.roles)))
-        in_org = exists().where(InstanceOrganisation.instance_id == HumanTask.instance_id,
-                                InstanceOrganisation.organisation_id == user.organisation_id)
-        query = query.where(or_(HumanTask.assignee == user.username,
-                                and_(HumanTask.assignee.is_(None), in_group, in_org)))
+        query = query.where(MAY_WORK.where(load_actor(uow, actor)))
     rows = uow.session.scalars(query).all()
     groups: dict[str, set] = {r.id: set() for r in rows}
     if rows:
@@ -75,13 +69,7 @@ def inbox(uow, actor: str, *, scope: str = "all", step: str | None = None, overd
 
     scope: "mine" (assigned to me), "groups" (unclaimed in my groups and organisation), or both."""
     user = load_actor(uow, actor)
-    in_group = exists().where(TaskCandidateGroup.task_id == HumanTask.id,
-                              TaskCandidateGroup.group_name.in_(sorted(user.roles)))
-    in_org = exists().where(InstanceOrganisation.instance_id == HumanTask.instance_id,
-                            InstanceOrganisation.organisation_id == user.organisation_id)
-    mine = HumanTask.assignee == user.username
-    groups = and_(HumanTask.assignee.is_(None), in_group, in_org)
-    who = {"mine": mine, "groups": groups}.get(scope, or_(mine, groups))
+    who = {"mine": ASSIGNEE, "groups": OPEN_TO_CANDIDATE}.get(scope, MAY_WORK).where(user)
     where = [HumanTask.state == "ready", Instance.status == "running", who]
     if step:
         where.append(HumanTask.element_id == step)

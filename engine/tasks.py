@@ -6,7 +6,7 @@ from types import SimpleNamespace
 from sqlalchemy import bindparam, exists, select, update
 
 from . import audit
-from .access import instance_org_ids, is_candidate, require_instance_manager, require_task_actor
+from .access import CANDIDATE, MAY_SEE_TASK, MAY_WORK, Facts, instance_org_ids, require, require_instance_manager
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .formcheck import check_rule, validated
 from .models import HumanTask, Instance, InstanceOrganisation
@@ -49,8 +49,8 @@ def _check_open(task, inst) -> None:
 def _context(uow, actor: str, task_id: str, all_orgs: bool = False):
     """Load → check access, in that order. A task the user may not see is 'not found'.
 
-    `orgs` is the instance's organisations when `all_orgs`; otherwise only whether the actor's
-    own organisation is among them (all that checks about the actor need)."""
+    The facts' `org_ids` are the instance's organisations when `all_orgs`; otherwise only the
+    actor's own organisation, if it is among them (all that checks about the actor need)."""
     user = load_actor(uow, actor)
     values = _CONTEXT.first(uow, {"id": str(task_id), "org": user.organisation_id})
     if values is None:
@@ -60,13 +60,11 @@ def _context(uow, actor: str, task_id: str, all_orgs: bool = False):
     if all_orgs:
         orgs = instance_org_ids(uow.session, task.instance_id)
     else:
-        orgs = {user.organisation_id} if values["in_org"] else set()
-    groups = set(task.candidate_groups or ())
-    visible = task.assignee == user.username or is_candidate(user, groups, orgs) or (
-        "manager" in user.roles and user.organisation_id in orgs) or "admin" in user.roles
-    if not visible:
+        orgs = frozenset({user.organisation_id}) if values["in_org"] else frozenset()
+    facts = Facts(task.assignee, frozenset(task.candidate_groups or ()), orgs)
+    if not MAY_SEE_TASK.allows(user, facts):
         raise NotFound(f"no task {task_id}")
-    return user, task, inst, groups, orgs
+    return user, task, inst, facts
 
 
 def _set_assignee(uow, task, assignee: str | None, expected: str | None) -> None:
@@ -83,24 +81,24 @@ def _set_assignee(uow, task, assignee: str | None, expected: str | None) -> None
 
 
 def claim(uow, actor: str, task_id: str) -> None:
-    user, task, inst, groups, orgs = _context(uow, actor, task_id)
+    user, task, inst, facts = _context(uow, actor, task_id)
     _check_open(task, inst)
     if task.assignee == user.username:
         raise Conflict(f"task {task.id} is already yours", "already_yours")
     if task.assignee is not None:
         raise Conflict(f"task {task.id} is already claimed by {task.assignee}", "claimed_by_other")
-    require_task_actor(user, None, groups, orgs)
+    require(MAY_WORK, user, facts, "you may not act on this task")
     _set_assignee(uow, task, user.username, None)
     audit.record(uow, user.username, "claim", instance_id=task.instance_id, task_id=task.id)
 
 
 def unclaim(uow, actor: str, task_id: str) -> None:
-    user, task, inst, groups, orgs = _context(uow, actor, task_id)
+    user, task, inst, facts = _context(uow, actor, task_id)
     _check_open(task, inst)
     if task.assignee is None:
         raise Conflict(f"task {task.id} is not claimed", "not_claimed")
     if task.assignee != user.username:
-        require_instance_manager(user, orgs)
+        require_instance_manager(user, facts.org_ids)
     _set_assignee(uow, task, None, task.assignee)
     audit.record(uow, user.username, "unclaim", instance_id=task.instance_id, task_id=task.id,
                  details={"previous": task.assignee})
@@ -108,11 +106,11 @@ def unclaim(uow, actor: str, task_id: str) -> None:
 
 def assign(uow, actor: str, task_id: str, assignee: str) -> None:
     """A manager hands the task to a user who could work on it."""
-    user, task, inst, groups, orgs = _context(uow, actor, task_id, all_orgs=True)
+    user, task, inst, facts = _context(uow, actor, task_id, all_orgs=True)
     _check_open(task, inst)
-    require_instance_manager(user, orgs)
+    require_instance_manager(user, facts.org_ids)
     target = load_actor(uow, assignee)
-    if not is_candidate(target, groups, orgs):
+    if not CANDIDATE.allows(target, facts):
         raise Forbidden(f"{assignee} is not in the task's candidate groups and organisations")
     _set_assignee(uow, task, target.username, task.assignee)
     audit.record(uow, user.username, "assign", instance_id=task.instance_id, task_id=task.id,
@@ -121,11 +119,11 @@ def assign(uow, actor: str, task_id: str, assignee: str) -> None:
 
 def complete(uow, runtime, actor: str, task_id: str, data: dict | None) -> str:
     """Validate the submission against the task's form, run the workflow on, save. Returns the instance status."""
-    user, task, inst, groups, orgs = _context(uow, actor, task_id)
+    user, task, inst, facts = _context(uow, actor, task_id)
     _check_open(task, inst)
     if task.assignee not in (None, user.username):
         raise Conflict(f"task {task.id} is claimed by {task.assignee}")
-    require_task_actor(user, task.assignee, groups, orgs)
+    require(MAY_WORK, user, facts, "you may not act on this task")
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed("data must be a JSON object", {"data": "must be a JSON object"})
     values = validated(uow, runtime.field_types, task.fields, data or {})

@@ -35,7 +35,7 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
     if app.config["PRODUCTION"] and app.config["SECRET_KEY"] == DEV_SECRET:
         raise RuntimeError("refusing to start in production with the development secret key: set POLKU_SECRET_KEY")
 
-    from . import context, i18n, security
+    from . import context, errors, i18n, security
     from .i18n import bp as i18n_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
@@ -45,6 +45,7 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
     context.init_app(app, runtime)
     security.init_app(app)
     i18n.init_app(app)
+    errors.init_app(app)  # NotFound/Forbidden → 404, Conflict → 409, for every route
     for blueprint in (auth_bp, i18n_bp, tasks_bp, referrals_bp, cases_bp):
         app.register_blueprint(blueprint)
 

@@ -28,11 +28,3 @@ def init_app(app) -> None:
 
         return render_template("error.html", title=_("Form expired"),
                                message=_("The form had expired. Go back, reload the page and try again.")), 400
-
-    @app.errorhandler(404)
-    def _not_found(error):
-        from flask import render_template
-
-        from .i18n import gettext as _
-
-        return render_template("error.html", title=_("Not found"), message=_("The page was not found.")), 404

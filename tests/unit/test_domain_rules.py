@@ -18,7 +18,6 @@ from polku.domain.calendar import (
 from polku.domain.rules import (
     JOB_SEARCH_SUBITEMS,
     OUTCOME_CATEGORIES,
-    active_on,
     check_referral,
     check_second_period,
     consecutive_chain,
@@ -175,12 +174,6 @@ def test_consecutive_chains():
     gap = (d(2025, 5, 2), d(2025, 8, 31))
     assert consecutive_chain([first, gap], d(2025, 9, 1)) == 1
     assert consecutive_chain([first, second], d(2025, 5, 1)) == 1  # later periods ignored
-
-
-def test_active_on():
-    periods = [(d(2025, 1, 1), d(2025, 4, 30))]
-    assert active_on(periods, d(2025, 1, 1)) and active_on(periods, d(2025, 4, 30))
-    assert not active_on(periods, d(2025, 5, 1)) and not active_on([], d(2025, 1, 1))
 
 
 # --- the DMN inputs ------------------------------------------------------------

@@ -6,10 +6,9 @@ unit of work, which writes the audit row, and commits once.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, render_template
+from flask import Blueprint, g, render_template
 
 from polku.domain.casefile import case_file, case_list
-from polku.engine.errors import NotFound
 
 from ..codes import (
     decision_kind,
@@ -106,12 +105,9 @@ class Words:
 
 # --- routes ----------------------------------------------------------------------------
 def _open(instance_id: int, view: str) -> dict:
-    try:
-        with unit_of_work() as uow:
-            case = case_file(uow, g.user.username, instance_id, view=view)
-            uow.commit()  # the audit row of this read (R12)
-    except NotFound:
-        abort(404)
+    with unit_of_work() as uow:  # a case the user may not see is NotFound: the 404 page (web.errors)
+        case = case_file(uow, g.user.username, instance_id, view=view)
+        uow.commit()  # the audit row of this read (R12)
     return case
 
 

@@ -6,12 +6,12 @@ explained on a page of its own, an accepted one goes to the provider's coaches.
 """
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from polku.domain.referrals import referral_outcome
 from polku.engine import instances, queries
 from polku.engine.access import require_starter
-from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from polku.engine.errors import Conflict, ValidationFailed
 
 from .. import codes, forms
 from ..context import reading, runtime, unit_of_work
@@ -24,19 +24,11 @@ PROCESS = "tyohonvalmennus"
 
 
 def _start_form(uow) -> tuple[dict, dict]:
-    """The start form, if the user may start the process (else 404: officials only), and
-    what its field types load for their widgets."""
-    try:
-        form = queries.start_form(uow, PROCESS)
-    except NotFound:
-        abort(404)
-    try:
-        require_starter(g.user, form["starter_groups"])
-    except Forbidden:
-        abort(404)
+    """The start form, if the user may start the process (else Forbidden, a 404: officials only),
+    and what its field types load for their widgets."""
+    form = queries.start_form(uow, PROCESS)
+    require_starter(g.user, form["starter_groups"])
     return form, forms.widget_data(uow, form["fields"])
-
-
 
 
 def _render(form: dict, loaded, values=None, *, rows=None, error=None, notice=None, status=200):
@@ -73,8 +65,6 @@ def new():
             uow.commit()
     except ValidationFailed as exc:
         return _render(form, loaded, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
-    except (NotFound, Forbidden):
-        abort(404)
     except Conflict:
         return _render(form, loaded, values, rows=forms.row_counts(fields, request.form), status=409,
                        notice=_("The referral could not be saved because of a simultaneous change. Send it again."))

@@ -9,13 +9,12 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from flask import abort, current_app, flash, g, redirect, render_template, request, url_for
-from werkzeug.routing import BuildError
+from flask import current_app, flash, g, redirect, render_template, request, url_for
 
 from polku.domain.calendar import business_days_between
 from polku.engine import accounts, queries
 from polku.engine import tasks as task_commands
-from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from polku.engine.errors import Conflict, ValidationFailed
 
 from ..context import reading, unit_of_work
 from ..i18n import gettext as _
@@ -92,13 +91,6 @@ def _back():
     return redirect(url_for("tasks.inbox", **_listing_args()))
 
 
-def _task_url(task_id: str) -> str:
-    try:
-        return url_for("tasks.task", task_id=task_id)
-    except BuildError:  # the task page is not registered (yet)
-        return f"/tasks/{task_id}"
-
-
 def _instant(value: str | None) -> datetime | None:
     return datetime.fromisoformat(value) if value else None
 
@@ -114,7 +106,7 @@ def _row(item: dict, now: datetime, username: str) -> dict:
     overdue = due_at is not None and due_at < now
     return {
         "id": item["id"],
-        "url": _task_url(item["id"]),
+        "url": url_for("tasks.task", task_id=item["id"]),
         "client": item["title"] or _("Case %(number)s", number=item["instance_id"]),
         "process_key": item["process_key"],
         "element_id": item["element_id"],
@@ -181,13 +173,12 @@ def inbox():
 
 
 def _change_task(task_id: str, command, done: str, refused):
-    """`refused` words a Conflict in the user's language (the engine's own text is English)."""
+    """`refused` words a Conflict in the user's language (the engine's own text is English).
+    A task the user may not see is NotFound: the 404 page (web.errors)."""
     try:
         with unit_of_work() as uow:
             command(uow, g.user.username, task_id)
             uow.commit()
-    except (NotFound, Forbidden):
-        abort(404)
     except Conflict as exc:
         flash(_("The task is already yours.") if exc.reason == "already_yours" else refused, "warning")
         return _back()
@@ -225,11 +216,8 @@ def save_filter():
 
 @bp.post("/tasks/filters/<int:filter_id>/delete")
 def delete_filter(filter_id):
-    try:
-        with unit_of_work() as uow:
-            accounts.delete_filter(uow, g.user.username, filter_id)
-            uow.commit()
-    except NotFound:
-        abort(404)
+    with unit_of_work() as uow:  # someone else's filter is NotFound: the 404 page
+        accounts.delete_filter(uow, g.user.username, filter_id)
+        uow.commit()
     flash(_("The saved filter was deleted."), "success")
     return _back()

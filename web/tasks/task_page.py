@@ -14,7 +14,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 from polku.domain.casefile_summary import case_summary
 from polku.engine import queries
 from polku.engine import tasks as task_commands
-from polku.engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from polku.engine.errors import Conflict, ValidationFailed
 
 from .. import codes, forms
 from ..context import reading, runtime, unit_of_work
@@ -112,8 +112,6 @@ def task(task_id):
             uow.commit()
         except ValidationFailed as exc:
             return _render(page, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
-        except (NotFound, Forbidden):
-            abort(404)
         except Conflict:
             conflict = True
         else:

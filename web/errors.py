@@ -1,0 +1,55 @@
+"""One place that turns a refused command into an HTTP answer (docs/web.md).
+
+- NotFound and Forbidden → 404 with the same page: whether something exists is not revealed to
+  a user who may not see it. A plain `abort(404)` and an unknown URL give that page too.
+- Conflict → 409, worded by its `reason` code in the user's language (the engine's own message
+  is English and may name other users).
+
+A route catches one of these itself only to do something different on purpose (the task page's
+"handled meanwhile" page, the form shown again). JSON clients (an `Accept` that prefers
+application/json, or anything under /api/) get the same status with a JSON body.
+"""
+from __future__ import annotations
+
+from flask import render_template, request
+from werkzeug.exceptions import NotFound as HTTPNotFound
+
+from polku.engine.errors import Conflict, Forbidden, NotFound
+
+from .i18n import gettext as _
+
+
+def init_app(app) -> None:
+    for error in (NotFound, Forbidden, HTTPNotFound):
+        app.register_error_handler(error, not_found)
+    app.register_error_handler(Conflict, conflict)
+
+
+def wants_json() -> bool:
+    # Exact types outrank */*, so a browser's Accept picks text/html and `fetch`'s default JSON.
+    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
+    return request.path.startswith("/api/") or best == "application/json"
+
+
+def not_found(_error):
+    message = _("The page was not found.")
+    if wants_json():
+        return {"error": message, "code": "not_found"}, 404
+    return render_template("error.html", title=_("Not found"), message=message), 404
+
+
+def conflict_message(reason: str) -> str:
+    return {
+        "handled": _("This task was already handled."),
+        "inactive": _("This case is not active at the moment, so its tasks cannot be handled now."),
+        "already_yours": _("The task is already yours."),
+        "claimed_by_other": _("Someone else has already claimed this task."),
+        "not_claimed": _("The task is not claimed by anyone."),
+    }.get(reason) or _("Someone else changed this at the same time, so nothing was saved. Try again.")
+
+
+def conflict(error: Conflict):
+    message = conflict_message(error.reason)
+    if wants_json():
+        return {"error": message, "code": error.code, "reason": error.reason}, 409
+    return render_template("error.html", title=_("The change could not be made"), message=message), 409
