@@ -62,7 +62,7 @@ def matrix(uow_factory):
             users.add_user(uow, "system", username, roles, org, kind)
         org_ids = {org: users.ensure_organisation(uow.session, org).id for org in (AREA1, AREA2, PROVIDER)}
         defn = ProcessDefinition(key=CASE_PROCESS, version=1, hash="0" * 64, sources={}, spec="{}",
-                                 extensions={}, deployed_at=uow.now, deployed_by="system")
+                                 extensions={}, labels={}, deployed_at=uow.now, deployed_by="system")
         uow.session.add(defn)
         uow.session.flush()
         tasks = {}
