@@ -1,7 +1,8 @@
 """Running SpiffWorkflow: load a workflow, advance it, and read off what must be materialised.
 
-Knows nothing of the database beyond the session it hands to service handlers; commands
-(engine/commands.py) decide what is written. Everything SpiffWorkflow-specific lives here,
+Knows nothing of the database beyond the session it hands to service handlers, each call
+inside a savepoint of its own; commands (engine/instances.py, engine/tasks.py, engine/worker.py)
+decide what is written. Everything SpiffWorkflow-specific lives here,
 in state.py, timers.py and parser.py.
 """
 from __future__ import annotations
@@ -19,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.exc import DBAPIError
 
 from . import expressions
 from .clock import FixedClock
@@ -240,10 +242,7 @@ class Runtime:
                     raise StepError(spec.bpmn_id, f"no service handler named {handler_name!r}")
                 call = ServiceCall(instance_id, spec.bpmn_id, handler_name, dict(task.data), now, session,
                                    actor, dict(ext.get("properties") or {}))
-                try:
-                    result = self.handlers.get(handler_name)(call) or {}
-                except Exception as exc:  # a handler's failure is the instance's error, with its text
-                    raise StepError(spec.bpmn_id, f"service handler {handler_name!r} failed: {exc}") from exc
+                result = self._call_handler(handler_name, call)
                 task.data = {**task.data, **result}
                 task.complete()
                 progressed = True
@@ -252,6 +251,19 @@ class Runtime:
                 task.run()
                 progressed = True
         return progressed
+
+    def _call_handler(self, name: str, call: ServiceCall) -> dict:
+        """Run one handler inside a savepoint of the command's transaction. A handler that fails,
+        by raising or by a database error (its pending rows are flushed inside the savepoint, so
+        constraint violations surface here), leaves no writes behind, and the transaction
+        stays usable for recording the instance's error state."""
+        try:
+            with call.session.begin_nested():
+                result = self.handlers.get(name)(call) or {}
+                call.session.flush()
+        except Exception as exc:  # a handler's failure is the instance's error, with its text
+            raise StepError(call.element_id, f"service handler {name!r} failed: {_one_line(exc)}") from exc
+        return result
 
     def _check_depth(self, wf: BpmnWorkflow) -> None:
         if len(wf.tasks) < MAX_TASK_DEPTH:
@@ -370,6 +382,16 @@ def _as_int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
+
+
+def _one_line(exc: BaseException) -> str:
+    """A handler's error as one readable line: a database error by the driver's first line,
+    without SQLAlchemy's statement, parameters and link."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        lines = str(exc.orig).strip().splitlines()
+        return f"database error: {lines[0] if lines else type(exc.orig).__name__}"
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 def _element_of(exc) -> str | None:
