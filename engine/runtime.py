@@ -20,13 +20,12 @@ from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy.exc import DBAPIError
 
 from . import expressions
 from .clock import FixedClock
 from .forms import field_definitions
 from .parser import make_serializer
-from .services import ServiceCall, ServiceRegistry
+from .services import HandlerFailed, ServiceCall, ServiceRegistry
 from .state import StateCodec
 from .timers import TIMER_KINDS, bound_clock, due_time
 
@@ -242,7 +241,10 @@ class Runtime:
                     raise StepError(spec.bpmn_id, f"no service handler named {handler_name!r}")
                 call = ServiceCall(instance_id, spec.bpmn_id, handler_name, dict(task.data), now, session,
                                    actor, dict(ext.get("properties") or {}))
-                result = self._call_handler(handler_name, call)
+                try:
+                    result = self.handlers.call(handler_name, call)
+                except HandlerFailed as exc:  # a handler's failure is the instance's error, with its text
+                    raise StepError(spec.bpmn_id, f"service handler {handler_name!r} failed: {exc}") from exc
                 task.data = {**task.data, **result}
                 task.complete()
                 progressed = True
@@ -251,19 +253,6 @@ class Runtime:
                 task.run()
                 progressed = True
         return progressed
-
-    def _call_handler(self, name: str, call: ServiceCall) -> dict:
-        """Run one handler inside a savepoint of the command's transaction. A handler that fails,
-        by raising or by a database error (its pending rows are flushed inside the savepoint, so
-        constraint violations surface here), leaves no writes behind, and the transaction
-        stays usable for recording the instance's error state."""
-        try:
-            with call.session.begin_nested():
-                result = self.handlers.get(name)(call) or {}
-                call.session.flush()
-        except Exception as exc:  # a handler's failure is the instance's error, with its text
-            raise StepError(call.element_id, f"service handler {name!r} failed: {_one_line(exc)}") from exc
-        return result
 
     def _check_depth(self, wf: BpmnWorkflow) -> None:
         if len(wf.tasks) < MAX_TASK_DEPTH:
@@ -382,16 +371,6 @@ def _as_int(value):
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _one_line(exc: BaseException) -> str:
-    """A handler's error as one readable line: a database error by the driver's first line,
-    without SQLAlchemy's statement, parameters and link."""
-    if isinstance(exc, DBAPIError) and exc.orig is not None:
-        lines = str(exc.orig).strip().splitlines()
-        return f"database error: {lines[0] if lines else type(exc.orig).__name__}"
-    lines = str(exc).strip().splitlines()
-    return lines[0] if lines else type(exc).__name__
 
 
 def _element_of(exc) -> str | None:
