@@ -62,7 +62,11 @@ def load_workflow(uow, runtime, inst: InstanceRow):
 
 
 def advance(uow, runtime, inst: InstanceRow, defn, wf, before: Snapshot | None, action=None, actor: str = "system") -> Snapshot:
-    """Run `action` (if any) then engine steps; an error becomes the instance's error state."""
+    """Run `action` (if any) then engine steps; an error becomes the instance's error state.
+
+    The error is saved in the command's own transaction, which a failing service handler
+    cannot break: its writes were rolled back to its savepoint (engine/services.py). What
+    ran before it in this step is saved as done; the failed task waits for a retry."""
     old = before.human_tasks if before else {}
     try:
         if action is not None:
