@@ -87,7 +87,10 @@ class Prepared:
         sql = plan.sql
         events = conn.dispatch
         if events.before_cursor_execute:
-            events.before_cursor_execute(conn, cursor, sql, params, None, many)
+            # As SQLAlchemy does: each listener may return a rewritten statement and parameters
+            # (listeners registered without retval=True are wrapped to hand them back as given).
+            for listener in events.before_cursor_execute:
+                sql, params = listener(conn, cursor, sql, params, None, many)
         try:
             if many:
                 cursor.executemany(sql, params)

@@ -25,14 +25,14 @@ class ServiceCall:
     instance_id: int
     element_id: str
     handler: str
-    data: dict
+    data: dict[str, Any]
     now: datetime
     session: Any
     actor: str = "system"
-    properties: dict | None = None  # the task's camunda:properties
+    properties: dict[str, Any] | None = None  # the task's camunda:properties
 
 
-Handler = Callable[[ServiceCall], "dict | None"]
+Handler = Callable[[ServiceCall], "dict[str, Any] | None"]
 
 
 class HandlerFailed(Exception):
@@ -50,7 +50,7 @@ def _one_line(exc: BaseException) -> str:
 
 
 class ServiceRegistry:
-    def __init__(self):
+    def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
 
     def register(self, name: str, handler: Handler) -> None:
@@ -64,7 +64,7 @@ class ServiceRegistry:
     def get(self, name: str) -> Handler:
         return self._handlers[name]
 
-    def call(self, name: str, call: ServiceCall) -> dict:
+    def call(self, name: str, call: ServiceCall) -> dict[str, Any]:
         """Run handler `name` in a savepoint; its pending rows are flushed inside it, so a
         constraint they violate fails here, as the handler's failure. Raises HandlerFailed."""
         try:
@@ -83,7 +83,7 @@ def outbox_handler(topic: str) -> Handler:
     """A handler that queues the task data for an external system (an integration point)."""
     from .models import OutboxMessage
 
-    def handle(call: ServiceCall) -> dict:
+    def handle(call: ServiceCall) -> dict[str, Any]:
         from .jsonvalues import to_json
 
         call.session.add(
