@@ -45,6 +45,9 @@ def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
     if fixed:
         try:
             return FixedClock(parse_instant(fixed))
-        except ValueError as exc:
-            raise ValueError(f"POLKU_NOW is not an ISO 8601 date-time: {fixed!r}") from exc
+        except ValueError as exc:  # the user's setting, so a refusal rather than a bug
+            from .errors import ValidationFailed
+
+            raise ValidationFailed(f"POLKU_NOW is not an ISO 8601 date-time: {fixed!r}",
+                                   {"POLKU_NOW": "is not an ISO 8601 date-time"}) from exc
     return Clock()

@@ -79,9 +79,14 @@ class UnitOfWork:
             raise Conflict("the database is busy with another change to the same data; try again") from exc
 
     def connection(self):
-        if self._conn is None:
-            self._conn = self.session.connection()
-        return self._conn
+        """The session's connection, inside this unit's transaction. Once that transaction is
+        gone (a failed flush rolls it back) the session is asked again and raises
+        PendingRollbackError: a statement must never start a transaction of its own, let alone
+        run in the driver's autocommit mode."""
+        conn = self._conn
+        if conn is None or not conn.in_transaction():
+            conn = self._conn = self.session.connection()
+        return conn
 
     def execute(self, statement, params=None):
         """Core execution on this unit's connection. Prebuilt statements with bind

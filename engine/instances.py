@@ -13,10 +13,11 @@ from .errors import Conflict, NotFound, ValidationFailed
 from .models import Instance, InstanceOrganisation, Organisation, ProcessDefinition
 from .formcheck import check_rule, validated
 from .persist import advance, load_instance, load_workflow, materialised, save
+from .rows import InstanceRow
 from .users import load_actor
 
 
-def start(uow, runtime, actor: str, key: str, data: dict | None = None, business_key: str | None = None) -> Instance:
+def start(uow, runtime, actor: str, key: str, data: dict | None = None, business_key: str | None = None) -> InstanceRow:
     user = load_actor(uow, actor)
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed("initial data must be a JSON object", {"data": "must be a JSON object"})
@@ -35,14 +36,15 @@ def start(uow, runtime, actor: str, key: str, data: dict | None = None, business
     rule = (process.get("start_properties") or {}).get("validation_decision")
     if rule:
         check_rule(uow, runtime, defn, runtime.start_task(wf), data, rule)
-    inst = Instance(
+    created = Instance(
         definition_id=row.id, process_key=row.key, version=row.version, business_key=business_key,
         status="running", lock_version=1, state=b"", started_at=uow.now, started_by=user.username,
-        updated_at=uow.now,
+        updated_at=uow.now, title=None, error_element=None, error_message=None, ended_at=None,
     )
-    uow.session.add(inst)
+    uow.session.add(created)
     uow.session.flush()  # the id is needed by service handlers during the first steps
-    uow.session.expunge(inst)  # from here on written by explicit statements only
+    inst = InstanceRow.of(created)  # from here on written by explicit statements only
+    uow.session.expunge(created)
     if user.organisation_id is not None:
         uow.session.execute(insert(InstanceOrganisation), [{"instance_id": inst.id, "organisation_id": user.organisation_id}])
     before = runtime.snapshot(wf, defn, uow.now)
@@ -66,7 +68,7 @@ def _managed_instance(uow, actor: str, instance_id: int):
     return user, inst
 
 
-def suspend(uow, actor: str, instance_id: int, reason: str | None = None) -> Instance:
+def suspend(uow, actor: str, instance_id: int, reason: str | None = None) -> InstanceRow:
     user, inst = _managed_instance(uow, actor, instance_id)
     if inst.status not in ("running", "error"):
         raise Conflict(f"instance {instance_id} is {inst.status}; only a running instance can be suspended")
@@ -75,7 +77,7 @@ def suspend(uow, actor: str, instance_id: int, reason: str | None = None) -> Ins
     return inst
 
 
-def resume(uow, actor: str, instance_id: int, reason: str | None = None) -> Instance:
+def resume(uow, actor: str, instance_id: int, reason: str | None = None) -> InstanceRow:
     user, inst = _managed_instance(uow, actor, instance_id)
     if inst.status != "suspended":
         raise Conflict(f"instance {instance_id} is {inst.status}, not suspended")
@@ -85,7 +87,7 @@ def resume(uow, actor: str, instance_id: int, reason: str | None = None) -> Inst
     return inst
 
 
-def terminate(uow, runtime, actor: str, instance_id: int, reason: str | None = None) -> Instance:
+def terminate(uow, runtime, actor: str, instance_id: int, reason: str | None = None) -> InstanceRow:
     user, inst = _managed_instance(uow, actor, instance_id)
     if inst.status in ("completed", "terminated"):
         raise Conflict(f"instance {instance_id} is already {inst.status}")
@@ -99,7 +101,7 @@ def terminate(uow, runtime, actor: str, instance_id: int, reason: str | None = N
     return inst
 
 
-def retry(uow, runtime, actor: str, instance_id: int, reason: str | None = None, data: dict | None = None) -> Instance:
+def retry(uow, runtime, actor: str, instance_id: int, reason: str | None = None, data: dict | None = None) -> InstanceRow:
     """Re-run what failed, optionally with corrected data merged into the failed tasks."""
     user, inst = _managed_instance(uow, actor, instance_id)
     if inst.status != "error":
@@ -119,7 +121,7 @@ def retry(uow, runtime, actor: str, instance_id: int, reason: str | None = None,
     return inst
 
 
-def _set_status(uow, inst, status: str) -> None:
+def _set_status(uow, inst: InstanceRow, status: str) -> None:
     result = uow.session.execute(
         update(Instance)
         .where(Instance.id == inst.id, Instance.lock_version == inst.lock_version)

@@ -3,13 +3,12 @@ tasks, timers and organisations. Statements are Core bulk statements: the ORM co
 than SpiffWorkflow does here (see bench/step_overhead.py)."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from sqlalchemy import String, bindparam, delete, func, insert, select, update
 
 from .errors import Conflict, NotFound
 from .models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition, TaskCandidateGroup, Timer
 from .prepared import Prepared
+from .rows import InstanceRow
 from .runtime import Snapshot, StepError
 
 FINAL = ("completed", "terminated")
@@ -39,13 +38,13 @@ _DELETE_TIMERS = delete(Timer.__table__).where(Timer.__table__.c.id.in_(bindpara
 _INSERT_TIMER = Prepared(insert(Timer.__table__))
 
 
-def load_instance(uow, instance_id: int):
+def load_instance(uow, instance_id: int) -> InstanceRow:
     """The instance row as a plain, untracked object: commands write it with explicit
     statements under the optimistic lock, never through ORM change tracking."""
     row = uow.execute(_LOAD, {"id": instance_id}).first()
     if row is None:
         raise NotFound(f"no instance {instance_id}")
-    return SimpleNamespace(**row._mapping)
+    return InstanceRow.from_mapping(row._mapping)
 
 
 def load_definition(uow, runtime, definition_id: int):
@@ -56,14 +55,18 @@ def load_definition(uow, runtime, definition_id: int):
     return runtime.definition(row)
 
 
-def load_workflow(uow, runtime, inst: Instance):
+def load_workflow(uow, runtime, inst: InstanceRow):
     defn = load_definition(uow, runtime, inst.definition_id)
     wf = runtime.load(defn, inst.state)
     return defn, wf, runtime.snapshot(wf, defn, uow.now)
 
 
-def advance(uow, runtime, inst: Instance, defn, wf, before: Snapshot | None, action=None, actor: str = "system") -> Snapshot:
-    """Run `action` (if any) then engine steps; an error becomes the instance's error state."""
+def advance(uow, runtime, inst: InstanceRow, defn, wf, before: Snapshot | None, action=None, actor: str = "system") -> Snapshot:
+    """Run `action` (if any) then engine steps; an error becomes the instance's error state.
+
+    The error is saved in the command's own transaction, which a failing service handler
+    cannot break: its writes were rolled back to its savepoint (engine/services.py). What
+    ran before it in this step is saved as done; the failed task waits for a retry."""
     old = before.human_tasks if before else {}
     try:
         if action is not None:
@@ -83,7 +86,7 @@ def advance(uow, runtime, inst: Instance, defn, wf, before: Snapshot | None, act
     return after
 
 
-def save(uow, runtime, inst: Instance, wf, defn, before: Snapshot | None, after: Snapshot, status: str | None = None) -> None:
+def save(uow, runtime, inst: InstanceRow, wf, defn, before: Snapshot | None, after: Snapshot, status: str | None = None) -> None:
     status = status or after.status
     session, now = uow.session, uow.now
     ended = now if status in FINAL else None

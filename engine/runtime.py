@@ -1,7 +1,8 @@
 """Running SpiffWorkflow: load a workflow, advance it, and read off what must be materialised.
 
-Knows nothing of the database beyond the session it hands to service handlers; commands
-(engine/commands.py) decide what is written. Everything SpiffWorkflow-specific lives here,
+Knows nothing of the database beyond the session it hands to service handlers, each call
+inside a savepoint of its own; commands (engine/instances.py, engine/tasks.py, engine/worker.py)
+decide what is written. Everything SpiffWorkflow-specific lives here,
 in state.py, timers.py and parser.py.
 """
 from __future__ import annotations
@@ -24,7 +25,7 @@ from . import expressions
 from .clock import FixedClock
 from .forms import field_definitions
 from .parser import make_serializer
-from .services import ServiceCall, ServiceRegistry
+from .services import HandlerFailed, ServiceCall, ServiceRegistry
 from .state import StateCodec
 from .timers import TIMER_KINDS, bound_clock, due_time
 
@@ -241,8 +242,8 @@ class Runtime:
                 call = ServiceCall(instance_id, spec.bpmn_id, handler_name, dict(task.data), now, session,
                                    actor, dict(ext.get("properties") or {}))
                 try:
-                    result = self.handlers.get(handler_name)(call) or {}
-                except Exception as exc:  # a handler's failure is the instance's error, with its text
+                    result = self.handlers.call(handler_name, call)
+                except HandlerFailed as exc:  # a handler's failure is the instance's error, with its text
                     raise StepError(spec.bpmn_id, f"service handler {handler_name!r} failed: {exc}") from exc
                 task.data = {**task.data, **result}
                 task.complete()

@@ -4,12 +4,18 @@ Under CamundaParser a service task does nothing and stays STARTED; Polku looks u
 handler named by the task's `camunda:topic` (external tasks) or a `camunda:properties`
 entry `handler`, calls it, merges what it returns into the task data and completes it.
 An unknown handler is refused at deploy time.
+
+Each call runs inside a savepoint of the command's transaction (`ServiceRegistry.call`): a
+handler that fails, by raising or by a database error, leaves no writes behind, and the
+transaction stays usable for recording the instance's error state.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable
+
+from sqlalchemy.exc import DBAPIError
 
 
 @dataclass(frozen=True)
@@ -19,14 +25,28 @@ class ServiceCall:
     instance_id: int
     element_id: str
     handler: str
-    data: dict
+    data: dict[str, Any]
     now: datetime
     session: Any
     actor: str = "system"
-    properties: dict | None = None  # the task's camunda:properties
+    properties: dict[str, Any] | None = None  # the task's camunda:properties
 
 
-Handler = Callable[[ServiceCall], "dict | None"]
+Handler = Callable[[ServiceCall], "dict[str, Any] | None"]
+
+
+class HandlerFailed(Exception):
+    """A handler failed and its writes were rolled back; `str()` is one readable line."""
+
+
+def _one_line(exc: BaseException) -> str:
+    """A database error by the driver's first line, without SQLAlchemy's statement,
+    parameters and link; anything else by its first line."""
+    if isinstance(exc, DBAPIError) and exc.orig is not None:
+        lines = str(exc.orig).strip().splitlines()
+        return f"database error: {lines[0] if lines else type(exc.orig).__name__}"
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
 
 
 # What a handler needs from its task's camunda:properties: property name -> the values it
@@ -36,7 +56,7 @@ Requirements = dict[str, "tuple[str, ...] | None"]
 
 
 class ServiceRegistry:
-    def __init__(self):
+    def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
         self._requires: dict[str, Requirements] = {}
 
@@ -55,6 +75,20 @@ class ServiceRegistry:
     def get(self, name: str) -> Handler:
         return self._handlers[name]
 
+    def call(self, name: str, call: ServiceCall) -> dict[str, Any]:
+        """Run handler `name` in a savepoint; its pending rows are flushed inside it, so a
+        constraint they violate fails here, as the handler's failure. Raises HandlerFailed."""
+        handler = self._handlers[name]
+        try:
+            if call.session is None:  # a workflow run without a database (process unit tests)
+                return handler(call) or {}
+            with call.session.begin_nested():
+                result = handler(call) or {}
+                call.session.flush()
+        except Exception as exc:  # whatever the handler raised: the savepoint is rolled back
+            raise HandlerFailed(_one_line(exc)) from exc
+        return result
+
     def names(self) -> list[str]:
         return sorted(self._handlers)
 
@@ -63,7 +97,7 @@ def outbox_handler(topic: str) -> Handler:
     """A handler that queues the task data for an external system (an integration point)."""
     from .models import OutboxMessage
 
-    def handle(call: ServiceCall) -> dict:
+    def handle(call: ServiceCall) -> dict[str, Any]:
         from .jsonvalues import to_json
 
         call.session.add(

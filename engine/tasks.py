@@ -1,8 +1,6 @@
 """Commands on human tasks: claim, unclaim, assign, complete."""
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from sqlalchemy import bindparam, exists, select, update
 
 from . import audit
@@ -12,6 +10,7 @@ from .formcheck import check_rule, validated
 from .models import HumanTask, Instance, InstanceOrganisation
 from .persist import advance, load_workflow
 from .prepared import Prepared
+from .rows import InstanceRow, TaskRow
 from .users import load_actor
 
 
@@ -55,8 +54,8 @@ def _context(uow, actor: str, task_id: str, all_orgs: bool = False):
     values = _CONTEXT.first(uow, {"id": str(task_id), "org": user.organisation_id})
     if values is None:
         raise NotFound(f"no task {task_id}")
-    task = SimpleNamespace(**{c.name: values[c.name] for c in _TASKS.c})
-    inst = SimpleNamespace(**{c.name: values[f"i_{c.name}"] for c in _INST.c})
+    task = TaskRow.from_mapping(values)
+    inst = InstanceRow.from_mapping(values, prefix="i_")
     if all_orgs:
         orgs = instance_org_ids(uow.session, task.instance_id)
     else:

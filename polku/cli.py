@@ -1,12 +1,14 @@
 """The `polku` command line: a contract other tools drive the system through.
 
-Exit 0 on success; 1 when a command is refused (one readable line on stderr, and the JSON
-error body on stdout with --json); 2 on usage errors (click's own).
+Exit 0 on success; 1 when a command is refused or the database fails (one readable line on
+stderr, and the JSON error body on stdout with --json); 2 on usage errors (click's own); 3 on a
+bug (EXIT_BUG: the traceback on stderr), so that a bug never passes for a refusal.
 """
 from __future__ import annotations
 
 import json
 import sys
+import traceback
 from functools import wraps
 
 import click
@@ -68,8 +70,13 @@ def _emit(as_json: bool, payload, text: str | None = None) -> None:
         click.echo(text)
 
 
+# Python exits 1 on an uncaught exception, which would read as "refused": a bug has its own code.
+EXIT_BUG = 3
+
+
 def command(fn):
-    """Maps refusals to exit 1 with one line; database trouble likewise, never a traceback."""
+    """Maps refusals (PolkuError) to exit 1 with one line, database trouble likewise; anything
+    else is a bug: its traceback and exit EXIT_BUG."""
 
     @wraps(fn)
     def wrapper(*args, **kwargs):
@@ -83,9 +90,6 @@ def command(fn):
                 _emit(True, exc.to_dict())
             click.echo(f"error: {exc}", err=True)
             ctx.exit(1)
-        except ValueError as exc:  # e.g. POLKU_NOW not a date
-            click.echo(f"error: {exc}", err=True)
-            ctx.exit(1)
         except DBAPIError as exc:
             first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             hint = " (has 'polku init-db' been run?)" if "no such table" in first or "does not exist" in first else ""
@@ -93,6 +97,11 @@ def command(fn):
                 _emit(True, {"error": f"database error: {first}{hint}", "code": "database"})
             click.echo(f"error: database error: {first}{hint}", err=True)
             ctx.exit(1)
+        except (click.exceptions.ClickException, click.exceptions.Exit, click.exceptions.Abort):
+            raise  # click's own ways out keep their codes
+        except Exception:  # noqa: BLE001  (a bug: shown in full, never as a refusal)
+            click.echo(traceback.format_exc().rstrip(), err=True)
+            ctx.exit(EXIT_BUG)
 
     return wrapper
 
