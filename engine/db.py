@@ -1,13 +1,17 @@
 """Database engine and the unit of work: one transaction, one commit, per command."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
+from .clock import Clock
 from .errors import Conflict
 
 
@@ -29,7 +33,7 @@ def make_engine(url: str) -> Engine:
 
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
-    def _on_connect(dbapi_conn, _record):
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
         # Take transaction control from pysqlite so BEGIN can be IMMEDIATE when we write.
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
@@ -39,10 +43,10 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.close()
 
     @event.listens_for(engine, "begin")
-    def _on_begin(conn):
+    def _on_begin(conn: Connection) -> None:
         mode = conn.get_execution_options().get("polku_write") and "IMMEDIATE" or "DEFERRED"
         # Straight to the driver: this runs once per unit of work, on the hot path.
-        conn.connection.driver_connection.execute(f"BEGIN {mode}")
+        conn.connection.driver_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
 
 
 class UnitOfWork:
@@ -53,16 +57,16 @@ class UnitOfWork:
     with it; commands that run workflows take the runtime as an argument of their own.
     """
 
-    def __init__(self, engine: Engine, clock, write: bool = True):
+    def __init__(self, engine: Engine, clock: Clock, write: bool = True):
         self._engine = engine
         self.clock = clock
         self.write = write
-        self.session: Session | None = None
-        self._conn = None
-        self.now = None
+        # A Session connects only when first used: making it here costs nothing.
+        self.session = Session(bind=engine, expire_on_commit=False, autoflush=False)
+        self._conn: Connection | None = None
+        self.now: datetime = clock.now()
 
-    def __enter__(self) -> "UnitOfWork":
-        self.session = Session(bind=self._engine, expire_on_commit=False, autoflush=False)
+    def __enter__(self) -> UnitOfWork:
         if self.write:
             # Procure the connection now, flagged, so SQLite's BEGIN is IMMEDIATE.
             self._conn = self.session.connection(execution_options={"polku_write": True})
@@ -70,7 +74,8 @@ class UnitOfWork:
         self.now = self.clock.now()
         return self
 
-    def __exit__(self, exc_type, exc, tb) -> None:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         try:
             self.session.rollback()
         finally:
@@ -78,7 +83,7 @@ class UnitOfWork:
         if isinstance(exc, OperationalError) and _is_lock_error(exc):
             raise Conflict("the database is busy with another change to the same data; try again") from exc
 
-    def connection(self):
+    def connection(self) -> Connection:
         """The session's connection, inside this unit's transaction. Once that transaction is
         gone (a failed flush rolls it back) the session is asked again and raises
         PendingRollbackError: a statement must never start a transaction of its own, let alone
@@ -88,7 +93,7 @@ class UnitOfWork:
             conn = self._conn = self.session.connection()
         return conn
 
-    def execute(self, statement, params=None):
+    def execute(self, statement: Any, params: Any = None) -> CursorResult[Any]:
         """Core execution on this unit's connection. Prebuilt statements with bind
         parameters: building and ORM-executing a statement each time costs ~5x more."""
         return self.connection().execute(statement, params)
