@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, exists, false, or_, select, true
+from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement
 
 from .errors import Forbidden
@@ -40,9 +41,9 @@ class Facts:
 class Columns:
     """Where the SQL twin finds the task and instance a rule is about."""
 
-    task_id: ColumnElement = HumanTask.__table__.c.id
-    assignee: ColumnElement = HumanTask.__table__.c.assignee
-    instance_id: ColumnElement = HumanTask.__table__.c.instance_id
+    task_id: ColumnElement[str] = HumanTask.__table__.c.id
+    assignee: ColumnElement[str | None] = HumanTask.__table__.c.assignee
+    instance_id: ColumnElement[int] = HumanTask.__table__.c.instance_id
 
 
 TASKS = Columns()
@@ -54,7 +55,7 @@ class Rule:
     def allows(self, actor: Actor, facts: Facts) -> bool:
         raise NotImplementedError
 
-    def where(self, actor: Actor, cols: Columns = TASKS) -> ColumnElement:
+    def where(self, actor: Actor, cols: Columns = TASKS) -> ColumnElement[bool]:
         raise NotImplementedError
 
     def __and__(self, other: Rule) -> Rule:
@@ -68,10 +69,10 @@ class All(Rule):
     def __init__(self, *rules: Rule):
         self.rules = rules
 
-    def allows(self, actor, facts):
+    def allows(self, actor: Actor, facts: Facts) -> bool:
         return all(r.allows(actor, facts) for r in self.rules)
 
-    def where(self, actor, cols=TASKS):
+    def where(self, actor: Actor, cols: Columns = TASKS) -> ColumnElement[bool]:
         return and_(*(r.where(actor, cols) for r in self.rules))
 
 
@@ -79,10 +80,10 @@ class Any(Rule):
     def __init__(self, *rules: Rule):
         self.rules = rules
 
-    def allows(self, actor, facts):
+    def allows(self, actor: Actor, facts: Facts) -> bool:
         return any(r.allows(actor, facts) for r in self.rules)
 
-    def where(self, actor, cols=TASKS):
+    def where(self, actor: Actor, cols: Columns = TASKS) -> ColumnElement[bool]:
         return or_(*(r.where(actor, cols) for r in self.rules))
 
 
@@ -92,34 +93,34 @@ class HasRole(Rule):
     def __init__(self, *roles: str):
         self.roles = frozenset(roles)
 
-    def allows(self, actor, facts):
+    def allows(self, actor: Actor, facts: Facts) -> bool:
         return bool(actor.roles & self.roles)
 
-    def where(self, actor, cols=TASKS):
+    def where(self, actor: Actor, cols: Columns = TASKS) -> ColumnElement[bool]:
         return true() if actor.roles & self.roles else false()
 
 
 class IsAssignee(Rule):
-    def allows(self, actor, facts):
+    def allows(self, actor: Actor, facts: Facts) -> bool:
         return facts.assignee == actor.username
 
-    def where(self, actor, cols=TASKS):
+    def where(self, actor: Actor, cols: Columns = TASKS) -> ColumnElement[bool]:
         return cols.assignee == actor.username
 
 
 class Unclaimed(Rule):
-    def allows(self, actor, facts):
+    def allows(self, actor: Actor, facts: Facts) -> bool:
         return facts.assignee is None
 
-    def where(self, actor, cols=TASKS):
+    def where(self, actor: Actor, cols: Columns = TASKS) -> ColumnElement[bool]:
         return cols.assignee.is_(None)
 
 
 class InCandidateGroup(Rule):
-    def allows(self, actor, facts):
+    def allows(self, actor: Actor, facts: Facts) -> bool:
         return bool(actor.roles & facts.groups)
 
-    def where(self, actor, cols=TASKS):
+    def where(self, actor: Actor, cols: Columns = TASKS) -> ColumnElement[bool]:
         if not actor.roles:
             return false()
         return exists().where(TaskCandidateGroup.task_id == cols.task_id,
@@ -129,10 +130,10 @@ class InCandidateGroup(Rule):
 class InOrganisation(Rule):
     """The actor belongs to one of the instance's organisations (a user without one to none)."""
 
-    def allows(self, actor, facts):
+    def allows(self, actor: Actor, facts: Facts) -> bool:
         return actor.organisation_id is not None and actor.organisation_id in facts.org_ids
 
-    def where(self, actor, cols=TASKS):
+    def where(self, actor: Actor, cols: Columns = TASKS) -> ColumnElement[bool]:
         if actor.organisation_id is None:
             return false()
         return exists().where(InstanceOrganisation.instance_id == cols.instance_id,
@@ -154,11 +155,11 @@ MANAGES_INSTANCE = ADMIN | ORG_MANAGER
 _ORGS = select(InstanceOrganisation.organisation_id).where(InstanceOrganisation.instance_id == bindparam("id"))
 
 
-def instance_org_ids(session, instance_id: int) -> frozenset[int]:
+def instance_org_ids(session: Session, instance_id: int) -> frozenset[int]:
     return frozenset(session.connection().execute(_ORGS, {"id": instance_id}).scalars())
 
 
-def instance_facts(session, instance_id: int) -> Facts:
+def instance_facts(session: Session, instance_id: int) -> Facts:
     return Facts(org_ids=instance_org_ids(session, instance_id))
 
 

@@ -10,16 +10,23 @@ from __future__ import annotations
 import ast
 import hashlib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from . import bpmn_xml
+from .bpmn_xml import Tree
 from .errors import DeployFailed, DeployProblem
 from .forms import check_form_definition, field_definitions
 from .parser import PolkuParser
+
+if TYPE_CHECKING:
+    from .runtime import Runtime
+    from .sandbox import SandboxedScriptEngine
 
 
 @dataclass(frozen=True)
@@ -33,10 +40,10 @@ class CompiledProcess:
     key: str
     name: str | None
     hash: str
-    sources: dict
+    sources: dict[str, str]
     spec: str
-    extensions: dict
-    labels: dict  # the Finnish labels readers show, keyed as `definition_labels` keys them
+    extensions: dict[str, dict[str, Any]]
+    labels: dict[str, str]  # the Finnish labels readers show, keyed as `definition_labels` keys them
 
 
 def read_bundle(paths: list[str | Path]) -> list[BundleFile]:
@@ -56,7 +63,7 @@ def read_bundle(paths: list[str | Path]) -> list[BundleFile]:
     return files
 
 
-def compile_bundle(files: list[BundleFile], runtime) -> list[CompiledProcess]:
+def compile_bundle(files: list[BundleFile], runtime: Runtime) -> list[CompiledProcess]:
     problems: list[DeployProblem] = []
     trees: dict[str, etree._ElementTree] = {}
     for f in files:
@@ -95,7 +102,7 @@ def compile_bundle(files: list[BundleFile], runtime) -> list[CompiledProcess]:
     if problems:
         raise DeployFailed(problems)
 
-    compiled = []
+    compiled: list[CompiledProcess] = []
     by_name = {f.name: f for f in files}
     decision_file = {d: n for n, t in dmn_files.items() for d in bpmn_xml.decision_ids(t)}
     for name, tree in bpmn_files.items():
@@ -115,6 +122,7 @@ def compile_bundle(files: list[BundleFile], runtime) -> list[CompiledProcess]:
             used_files &= by_name.keys()
             for bpmn_name in list(used_files):
                 for _task, ref, _line in bpmn_xml.decision_refs(trees[bpmn_name]):
+                    assert ref is not None  # a task without a decisionRef was refused above
                     used_files.add(decision_file[ref])
                 for _element, _line, ref in bpmn_xml.validation_decisions(trees[bpmn_name]):
                     used_files.add(decision_file[ref])
@@ -145,12 +153,12 @@ def compile_bundle(files: list[BundleFile], runtime) -> list[CompiledProcess]:
     return compiled
 
 
-def start_event_id(tree, key: str) -> str | None:
+def start_event_id(tree: Tree, key: str) -> str | None:
     found = tree.xpath("//bpmn:process[@id=$key]/bpmn:startEvent/@id", namespaces=bpmn_xml.NS, key=key)
     return str(found[0]) if found else None
 
 
-def definition_labels(trees) -> dict[str, str]:
+def definition_labels(trees: Iterable[Tree]) -> dict[str, str]:
     """The Finnish labels of BPMN trees, keyed the way translations key them: ``element`` →
     name (tasks, events, gateways, lanes), ``element.field`` → form field label,
     ``element.field.option`` → option name. The first file that names a key wins."""
@@ -172,7 +180,7 @@ def definition_labels(trees) -> dict[str, str]:
     return labels
 
 
-def _from_validation(name, tree, exc: ValidationException) -> DeployProblem:
+def _from_validation(name: str, tree: Tree, exc: ValidationException) -> DeployProblem:
     element = getattr(exc, "id", None) or None
     line = exc.line_number if isinstance(getattr(exc, "line_number", None), int) else None
     # SpiffWorkflow leaves line_number empty for element errors: find the element ourselves.
@@ -181,14 +189,16 @@ def _from_validation(name, tree, exc: ValidationException) -> DeployProblem:
     return DeployProblem(name, message, element_id=element, line=line)
 
 
-def _static_problems(name, tree, decisions, runtime) -> list[DeployProblem]:
+def _static_problems(name: str, tree: Tree, decisions: set[str], runtime: Runtime) -> list[DeployProblem]:
     problems = [DeployProblem(name, msg, el, line) for el, line, msg in bpmn_xml.structural_problems(tree)]
-    for element, line, ref in bpmn_xml.validation_decisions(tree):
-        if ref not in decisions:
-            problems.append(DeployProblem(name, f"validation decision '{ref}' is not in the bundle", element, line))
+    for element, line, decision in bpmn_xml.validation_decisions(tree):
+        if decision not in decisions:
+            msg = f"validation decision '{decision}' is not in the bundle"
+            problems.append(DeployProblem(name, msg, element, line))
     for proc_id, ext in bpmn_xml.read_extensions(tree).items():
-        for message in check_form_definition(ext.get("start_form") or [], runtime.field_types):
-            problems.append(DeployProblem(name, f"start form: {message}", proc_id, bpmn_xml.line_of(tree, proc_id)))
+        for form_problem in check_form_definition(ext.get("start_form") or [], runtime.field_types):
+            problems.append(DeployProblem(name, f"start form: {form_problem}", proc_id,
+                                          bpmn_xml.line_of(tree, proc_id)))
     for task_id, ref, line in bpmn_xml.decision_refs(tree):
         if not ref:
             problems.append(DeployProblem(name, "business rule task has no camunda:decisionRef", task_id, line))
@@ -213,7 +223,8 @@ def _static_problems(name, tree, decisions, runtime) -> list[DeployProblem]:
     return problems
 
 
-def _property_problems(name, tree, element, handler, properties, runtime) -> list[DeployProblem]:
+def _property_problems(name: str, tree: Tree, element: str, handler: str, properties: dict[str, str | None],
+                       runtime: Runtime) -> list[DeployProblem]:
     """The camunda:properties the handler declared it needs: present, and one of its values."""
     problems = []
     for prop, allowed in sorted(runtime.handlers.requirements(handler).items()):
@@ -230,7 +241,7 @@ def _property_problems(name, tree, element, handler, properties, runtime) -> lis
     return problems
 
 
-def check_expression(script_engine, kind: str, text: str) -> str | None:
+def check_expression(script_engine: SandboxedScriptEngine, kind: str, text: str) -> str | None:
     """Why `text` cannot run as a `kind` (condition, script, timeDate, ...), or None."""
     if not text:
         return f"empty {kind}"
@@ -279,8 +290,8 @@ def _timer_problem(kind: str, text: str) -> str | None:
     return None
 
 
-def _dmn_problems(name, tree, runtime) -> list[DeployProblem]:
-    problems = []
+def _dmn_problems(name: str, tree: Tree, runtime: Runtime) -> list[DeployProblem]:
+    problems: list[DeployProblem] = []
     decisions = [el for el in tree.iter() if bpmn_xml.local(el.tag) == "decision"]
     if len(decisions) != 1:
         # SpiffWorkflow 3.2 reads exactly one decision (table) per DMN file.
@@ -297,10 +308,10 @@ def _dmn_problems(name, tree, runtime) -> list[DeployProblem]:
     return problems
 
 
-def _dmn_cell_problem(script_engine, kind, text) -> str | None:
+def _dmn_cell_problem(script_engine: SandboxedScriptEngine, kind: str, text: str) -> str | None:
     # SpiffWorkflow tries an input cell as an expression, then as "<input> <cell>" (e.g. "< 50").
     candidates = [text] if kind != "inputEntry" else [text, f"value {text}"]
-    errors = []
+    errors: list[str] = []
     for candidate in candidates:
         try:
             script_engine.validate(candidate, mode="eval")
@@ -312,8 +323,9 @@ def _dmn_cell_problem(script_engine, kind, text) -> str | None:
     return f"DMN {kind} {text!r} is not a Python expression (cells are Python, not FEEL): {errors[0]}"
 
 
-def _form_problems(name, tree, spec, subs, runtime) -> list[DeployProblem]:
-    problems = []
+# spec and subs are SpiffWorkflow process specs (untyped): the main one and those it calls, by id.
+def _form_problems(name: str, tree: Tree, spec: Any, subs: dict[str, Any], runtime: Runtime) -> list[DeployProblem]:
+    problems: list[DeployProblem] = []
     for proc in [spec, *subs.values()]:
         for task_spec in proc.task_specs.values():
             form = getattr(task_spec, "form", None)

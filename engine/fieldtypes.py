@@ -10,11 +10,24 @@ marked with ``N_`` so that the UI's Babel catalog extracts it and translates it 
 from __future__ import annotations
 
 from dataclasses import dataclass, field as _dc_field
-from typing import Any, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+
+if TYPE_CHECKING:
+    from .db import UnitOfWork
 
 MAX_ROWS = 50          # as many list items as the domain's list types accept
 ROWS_SUFFIX = "-rows"  # hidden input "<field>-rows": how many rows the page showed
 MISSING = object()     # parse(): nothing was posted for the field
+
+
+class PostedForm(Protocol):
+    """A posted HTML form as the parsers read it (werkzeug's MultiDict is one)."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+    def getlist(self, key: str) -> list[Any]: ...
+
+    def __contains__(self, key: object) -> bool: ...
 
 
 def N_(msgid: str) -> str:
@@ -31,7 +44,7 @@ class Msg:
     def __str__(self) -> str:  # the English text, for the CLI, the API and logs
         return self.msgid % {k: str(v) for k, v in self.params.items()} if self.params else self.msgid
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         """JSON form: {"msgid", "params"}, nested Msgs as dicts."""
         return {"msgid": self.msgid,
                 "params": {k: v.as_dict() if isinstance(v, Msg) else v for k, v in self.params.items()}}
@@ -104,7 +117,7 @@ def row_name(field_id: str, index: int, key: str) -> str:
     return f"{field_id}-{index}-{key}"
 
 
-def posted_row_count(form, field_id: str, fallback: int) -> int:
+def posted_row_count(form: PostedForm, field_id: str, fallback: int) -> int:
     try:
         value = int(form.get(field_id + ROWS_SUFFIX, ""))
     except ValueError:
@@ -112,13 +125,13 @@ def posted_row_count(form, field_id: str, fallback: int) -> int:
     return max(0, min(value, MAX_ROWS))
 
 
-def _text(form, name: str) -> str:
+def _text(form: PostedForm, name: str) -> str:
     value = form.get(name)
     return value if isinstance(value, str) else ""
 
 
-def _rows(widget: Widget, form, field_id: str) -> list[dict]:
-    rows = []
+def _rows(widget: Widget, form: PostedForm, field_id: str) -> list[dict[str, Any]]:
+    rows: list[dict[str, Any]] = []
     for i in range(posted_row_count(form, field_id, widget.initial_rows)):
         row: dict[str, Any] = {}
         for item in widget.inputs:
@@ -129,7 +142,7 @@ def _rows(widget: Widget, form, field_id: str) -> list[dict]:
     return rows
 
 
-def parse_posted(widget: Widget, field: Mapping[str, Any], form) -> Any:
+def parse_posted(widget: Widget, field: Mapping[str, Any], form: PostedForm) -> Any:
     """The value of one field from a posted form (a mapping with get/getlist/in, e.g. werkzeug's
     MultiDict), or MISSING. Text stays text: converting it is ``convert``'s job. An empty list
     is left out unless it is an answer and the field is optional, so the engine says "is required"."""
@@ -138,7 +151,7 @@ def parse_posted(widget: Widget, field: Mapping[str, Any], form) -> Any:
         return True if form.get(fid) else MISSING
     if widget.kind in ("rows", "checkboxes"):
         if widget.kind == "rows":
-            items: list = _rows(widget, form, fid)
+            items: list[Any] = _rows(widget, form, fid)
         else:
             items = list(dict.fromkeys(v for v in form.getlist(fid) if isinstance(v, str) and v))
         return items if items or (widget.empty_list_ok and not field.get("required")) else MISSING
@@ -177,7 +190,7 @@ class FieldType:
     def convert(self, raw: Any) -> Any:
         raise NotImplementedError(f"field type {self.name!r} has no converter")
 
-    def load(self, uow: Any) -> Any:
+    def load(self, uow: UnitOfWork) -> Any:
         """What ``widget`` needs from the database, read in the page's unit of work."""
         return None
 
@@ -185,7 +198,7 @@ class FieldType:
         """The widget of one field. data: the instance data; loaded: what ``load`` returned."""
         return Widget("text", field_attrs(field))
 
-    def parse(self, field: Mapping[str, Any], form) -> Any:
+    def parse(self, field: Mapping[str, Any], form: PostedForm) -> Any:
         return parse_posted(self.widget(field, data={}, loaded=None), field, form)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field as _dc_field
 from typing import Any, Callable
 
@@ -27,9 +28,9 @@ def _flag(config: Any) -> bool:
     return config is None or str(config).strip().lower() != "false"
 
 
-def field_definitions(form: Any) -> list[dict]:
+def field_definitions(form: Any) -> list[dict[str, Any]]:
     """JSON-serialisable definitions of a Spiff camunda ``Form``, in form order."""
-    result = []
+    result: list[dict[str, Any]] = []
     for f in form.fields if form is not None else []:
         constraints: dict[str, Any] = {}
         required = False
@@ -95,7 +96,8 @@ def _to_length(config: Any) -> int:
 
 
 # How each constraint's config is parsed, per type it applies to.
-_BOUND_PARSERS = {("long", "min"): _to_long, ("long", "max"): _to_long,
+# Their results are compared with converted values of the same type (int with int, date with date).
+_BOUND_PARSERS: dict[tuple[str, str], Callable[[Any], Any]] = {("long", "min"): _to_long, ("long", "max"): _to_long,
                   ("date", "min"): _to_date, ("date", "max"): _to_date,
                   ("string", "minlength"): _to_length, ("string", "maxlength"): _to_length}
 TEXTAREA_OVER = 200  # a string field with a longer maxlength is shown as a textarea
@@ -119,7 +121,7 @@ class StringType(FieldType):
     def convert(self, raw: Any) -> str:
         return _to_string(raw)
 
-    def widget(self, field, *, data, loaded) -> Widget:
+    def widget(self, field: Mapping[str, Any], *, data: Mapping[str, Any], loaded: Any) -> Widget:
         constraints, props = field.get("constraints") or {}, field.get("properties") or {}
         maxlength, minlength = _int(constraints.get("maxlength")), _int(constraints.get("minlength"))
         multiline = str(props.get("multiline", "")).strip().lower() in _TRUE or (
@@ -134,7 +136,7 @@ class LongType(FieldType):
     def convert(self, raw: Any) -> int:
         return _to_long(raw)
 
-    def widget(self, field, *, data, loaded) -> Widget:
+    def widget(self, field: Mapping[str, Any], *, data: Mapping[str, Any], loaded: Any) -> Widget:
         constraints = field.get("constraints") or {}
         return Widget("number", field_attrs(field, type="number", inputmode="numeric", step="1",
                                             min=_int(constraints.get("min")), max=_int(constraints.get("max"))))
@@ -146,7 +148,7 @@ class BooleanType(FieldType):
     def convert(self, raw: Any) -> bool:
         return _to_boolean(raw)
 
-    def widget(self, field, *, data, loaded) -> Widget:
+    def widget(self, field: Mapping[str, Any], *, data: Mapping[str, Any], loaded: Any) -> Widget:
         return Widget("checkbox", {"type": "checkbox", "value": "true"})
 
 
@@ -156,7 +158,7 @@ class DateType(FieldType):
     def convert(self, raw: Any) -> _dt.date:
         return _to_date(raw)
 
-    def widget(self, field, *, data, loaded) -> Widget:
+    def widget(self, field: Mapping[str, Any], *, data: Mapping[str, Any], loaded: Any) -> Widget:
         constraints = field.get("constraints") or {}
         return Widget("date", field_attrs(field, type="date", min=_iso_or_none(constraints.get("min")),
                                           max=_iso_or_none(constraints.get("max"))))
@@ -169,7 +171,7 @@ class EnumType(FieldType):
     def convert(self, raw: Any) -> str:
         return _to_string(raw)
 
-    def widget(self, field, *, data, loaded) -> Widget:
+    def widget(self, field: Mapping[str, Any], *, data: Mapping[str, Any], loaded: Any) -> Widget:
         return Widget("choice", options=tuple(Option(o["id"], o.get("label"), from_process=True)
                                               for o in field.get("options") or []))
 
@@ -186,7 +188,8 @@ class FieldTypes:
     def register(self, name: str | FieldType, converter: FieldType | Callable[[Any], Any] | None = None) -> None:
         """register(type_object), register(name, type_object) or register(name, function)."""
         if isinstance(name, FieldType):
-            name, converter = name.name, name
+            converter = name
+            name = name.name
         if not name or name in self._types:  # no silent overrides, built-in or not
             raise ValueError(f"field type name {name!r} is empty or already registered")
         if converter is None:
@@ -216,7 +219,7 @@ def default_field_types() -> FieldTypes:
 class FieldError:
     code: str      # stable key the web layer translates
     message: str   # short English fallback
-    params: dict = _dc_field(default_factory=dict)
+    params: dict[str, Any] = _dc_field(default_factory=dict)
 
 
 class FormValidationError(Exception):
@@ -250,7 +253,7 @@ def _missing(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
-def _default(fdef: dict, ftype: FieldType) -> Any:
+def _default(fdef: dict[str, Any], ftype: FieldType) -> Any:
     """The field's converted default, or None."""
     default = fdef.get("default")
     if _missing(default):
@@ -264,8 +267,8 @@ def _default(fdef: dict, ftype: FieldType) -> Any:
     return value
 
 
-def _constraint_error(fdef: dict, value: Any) -> FieldError | None:
-    tname = fdef.get("type")
+def _constraint_error(fdef: dict[str, Any], value: Any) -> FieldError | None:
+    tname: str = fdef["type"]  # validate_submission has read it already
     for name, config in (fdef.get("constraints") or {}).items():
         parse = _BOUND_PARSERS.get((tname, name))
         if parse is None:
@@ -283,7 +286,8 @@ def _constraint_error(fdef: dict, value: Any) -> FieldError | None:
     return None
 
 
-def validate_submission(fields: list[dict], data: dict, types: FieldTypes, context: Any = None) -> dict:
+def validate_submission(fields: list[dict[str, Any]], data: dict[str, Any], types: FieldTypes,
+                        context: Any = None) -> dict[str, Any]:
     """Convert and check ``data`` against ``fields``. Returns {field_id: value} for
     every defined field, or raises one FormValidationError holding every problem.
     Dates come back as ISO strings, not date objects: the result goes into task data,
@@ -309,7 +313,8 @@ def validate_submission(fields: list[dict], data: dict, types: FieldTypes, conte
                 result[fid] = to_json_value(False if value is None and boolean else value)
             continue
         try:
-            value = ftype.convert(raw, context) if ftype.needs_context else ftype.convert(raw)
+            convert: Callable[..., Any] = ftype.convert  # takes the context too when needs_context
+            value = convert(raw, context) if ftype.needs_context else convert(raw)
         except ValueError as exc:  # Invalid carries a message of its own, for the UI to translate
             params = {"message": exc.msg.as_dict()} if isinstance(exc, Invalid) else {}
             errors[fid] = FieldError("type", str(exc) or "is invalid", params)
@@ -334,22 +339,23 @@ def validate_submission(fields: list[dict], data: dict, types: FieldTypes, conte
     return result
 
 
-def check_form_definition(fields: list[dict], types: FieldTypes) -> list[str]:
+def check_form_definition(fields: list[dict[str, Any]], types: FieldTypes) -> list[str]:
     """Deploy-time problems with a form definition, one English sentence each."""
     problems: list[str] = []
-    seen: set = set()
+    seen: set[str | None] = set()
     for fdef in fields:
-        fid, tname = fdef.get("id"), fdef.get("type")
+        fid: str | None = fdef.get("id")
+        tname: str | None = fdef.get("type")
         label = f"field {fid!r}"
         if fid in seen:
             problems.append(f"{label}: duplicate id")
         seen.add(fid)
-        if tname not in types:
+        if tname is None or tname not in types:  # None is never registered: the same message
             problems.append(f"{label}: unknown type {tname!r}")
             continue
         if tname == "enum" and not fdef.get("options"):
             problems.append(f"{label}: enum has no options")
-        bounds = {}
+        bounds: dict[str, Any] = {}
         for name, config in (fdef.get("constraints") or {}).items():
             parse = _BOUND_PARSERS.get((tname, name))
             if parse is None:

@@ -1,20 +1,26 @@
 """Reads for lists and views: SQL over the materialised tables (only `show` opens a workflow)."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import SQLColumnExpression, func, select
 
 from .access import ASSIGNEE, MAY_WORK, OPEN_TO_CANDIDATE, can_view_instance, instance_org_ids
+from .db import UnitOfWork
 from .errors import NotFound
 from .models import AuditEvent, HumanTask, Instance, ProcessDefinition, TaskCandidateGroup, Timer
 from .persist import load_instance, load_workflow
+from .runtime import Runtime
 from .users import load_actor
 
 
-def _iso(value):
+def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def task_dict(row, groups) -> dict:
+def task_dict(row: HumanTask, groups: Iterable[str]) -> dict[str, Any]:
     return {
         "id": row.id, "instance_id": row.instance_id, "element_id": row.element_id, "name": row.name,
         "lane": row.lane, "candidate_groups": sorted(groups), "assignee": row.assignee,
@@ -28,8 +34,8 @@ def task_dict(row, groups) -> dict:
     }
 
 
-def tasks_for(uow, actor: str | None, instance_id: int | None = None, only_running: bool = True,
-              task_id: str | None = None) -> list[dict]:
+def tasks_for(uow: UnitOfWork, actor: str | None, instance_id: int | None = None, only_running: bool = True,
+              task_id: str | None = None) -> list[dict[str, Any]]:
     """Ready tasks `actor` may act on: assigned to them, or unclaimed in their groups and organisation.
     Without an actor (an operator's view), every ready task."""
     query = (
@@ -47,7 +53,7 @@ def tasks_for(uow, actor: str | None, instance_id: int | None = None, only_runni
     if actor is not None:
         query = query.where(MAY_WORK.where(load_actor(uow, actor)))
     rows = uow.session.scalars(query).all()
-    groups: dict[str, set] = {r.id: set() for r in rows}
+    groups: dict[str, set[str]] = {r.id: set() for r in rows}
     if rows:
         for tid, g in uow.session.execute(
             select(TaskCandidateGroup.task_id, TaskCandidateGroup.group_name).where(TaskCandidateGroup.task_id.in_(list(groups)))
@@ -56,15 +62,15 @@ def tasks_for(uow, actor: str | None, instance_id: int | None = None, only_runni
     return [task_dict(r, groups[r.id]) for r in rows]
 
 
-SORTS = {
+SORTS: dict[str, Callable[[], tuple[SQLColumnExpression[Any], ...]]] = {
     "due": lambda: (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at),
     "priority": lambda: (HumanTask.priority.is_(None), HumanTask.priority.desc(), HumanTask.created_at),
     "created": lambda: (HumanTask.created_at,),
 }
 
 
-def inbox(uow, actor: str, *, scope: str = "all", step: str | None = None, overdue: bool = False,
-          sort: str = "due", page: int = 1, per_page: int = 20) -> dict:
+def inbox(uow: UnitOfWork, actor: str, *, scope: str = "all", step: str | None = None, overdue: bool = False,
+          sort: str = "due", page: int = 1, per_page: int = 20) -> dict[str, Any]:
     """The tasks `actor` may act on, filtered, sorted and paged in SQL.
 
     scope: "mine" (assigned to me), "groups" (unclaimed in my groups and organisation), or both."""
@@ -94,7 +100,7 @@ def inbox(uow, actor: str, *, scope: str = "all", step: str | None = None, overd
             "steps": [{"element_id": e, "name": n, "process_key": k} for e, n, k in steps]}
 
 
-def instances(uow, status: str | None = None) -> list[dict]:
+def instances(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]]:
     query = select(Instance.id, Instance.process_key, Instance.version, Instance.status, Instance.business_key,
                    Instance.started_at).order_by(Instance.id)
     if status:
@@ -106,7 +112,7 @@ def instances(uow, status: str | None = None) -> list[dict]:
     ]
 
 
-def definitions(uow) -> list[dict]:
+def definitions(uow: UnitOfWork) -> list[dict[str, Any]]:
     rows = uow.session.execute(select(ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.hash,
                                       ProcessDefinition.deployed_at, ProcessDefinition.name)
                                .order_by(ProcessDefinition.key, ProcessDefinition.version))
@@ -114,7 +120,7 @@ def definitions(uow) -> list[dict]:
             for r in rows]
 
 
-def show(uow, runtime, instance_id: int, actor: str | None = None) -> dict:
+def show(uow: UnitOfWork, runtime: Runtime, instance_id: int, actor: str | None = None) -> dict[str, Any]:
     inst = load_instance(uow, instance_id)
     if actor is not None and not can_view_instance(load_actor(uow, actor), instance_org_ids(uow.session, instance_id)):
         raise NotFound(f"no instance {instance_id}")
@@ -136,7 +142,7 @@ def show(uow, runtime, instance_id: int, actor: str | None = None) -> dict:
     }
 
 
-def start_form(uow, key: str) -> dict:
+def start_form(uow: UnitOfWork, key: str) -> dict[str, Any]:
     """The start form of the latest deployed version of process `key`: its name, the start
     event's id (the translation key prefix of its fields), the fields, and who may start it."""
     row = uow.session.scalars(
@@ -154,7 +160,7 @@ def start_form(uow, key: str) -> dict:
     }
 
 
-def providers(uow) -> list[str]:
+def providers(uow: UnitOfWork) -> list[str]:
     """Names of the service provider organisations, for choosing one on a form."""
     from .models import Organisation
 
@@ -162,7 +168,7 @@ def providers(uow) -> list[str]:
         select(Organisation.name).where(Organisation.kind == "provider").order_by(Organisation.name)))
 
 
-def open_task(uow, actor: str, task_id: str) -> dict | None:
+def open_task(uow: UnitOfWork, actor: str, task_id: str) -> dict[str, Any] | None:
     """A ready task `actor` may act on now, as `tasks_for` gives it, with its process key;
     None when it is not theirs to act on. Rows only: no workflow is opened."""
     task = next(iter(tasks_for(uow, actor, task_id=task_id)), None)
@@ -172,7 +178,7 @@ def open_task(uow, actor: str, task_id: str) -> dict | None:
     return task
 
 
-def task_fate(uow, actor: str, task_id: str) -> dict | None:
+def task_fate(uow: UnitOfWork, actor: str, task_id: str) -> dict[str, Any] | None:
     """What became of a task: its state, who completed it and its instance's status, for a
     user who may see the instance (None otherwise, or when there is no such task)."""
     row = uow.session.execute(

@@ -4,8 +4,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
 
 from . import audit
+from .db import UnitOfWork
 from .errors import NotFound, ValidationFailed
 from .models import Organisation, User, UserRole
 from .prepared import Prepared
@@ -40,18 +42,18 @@ _ACTOR = Prepared(  # one row per role
 )
 
 
-def load_actor(uow, username: str) -> Actor:
+def load_actor(uow: UnitOfWork, username: str) -> Actor:
     if username == SYSTEM.username:
         return SYSTEM
     rows = _ACTOR.all(uow, {"username": username})
     if not rows:
         raise NotFound(f"no user named {username!r}")
     row = rows[0]
-    roles = frozenset(r.role for r in rows if r.role)
-    return Actor(row.id, row.username, row.display_name, roles, row.organisation_id, row.name)
+    roles = frozenset(r["role"] for r in rows if r["role"])
+    return Actor(row["id"], row["username"], row["display_name"], roles, row["organisation_id"], row["name"])
 
 
-def ensure_organisation(session, name: str, kind: str = "area") -> Organisation:
+def ensure_organisation(session: Session, name: str, kind: str = "area") -> Organisation:
     if kind not in ORG_KINDS:
         raise ValidationFailed(f"organisation kind must be one of {', '.join(ORG_KINDS)}", {"org_kind": "invalid"})
     org = session.scalar(select(Organisation).where(Organisation.name == name))
@@ -62,10 +64,10 @@ def ensure_organisation(session, name: str, kind: str = "area") -> Organisation:
     return org
 
 
-def add_user(uow, actor: str, username: str, roles: list[str], org: str | None = None, org_kind: str = "area",
-             name: str | None = None, password_hash: str | None = None) -> User:
+def add_user(uow: UnitOfWork, actor: str, username: str, roles: list[str], org: str | None = None,
+             org_kind: str = "area", name: str | None = None, password_hash: str | None = None) -> User:
     """Create a user (and the organisation, if new). Refuses unknown roles and taken names."""
-    errors = {}
+    errors: dict[str, str] = {}
     username = (username or "").strip()
     if not username or len(username) > 100 or username == SYSTEM.username:
         errors["username"] = "must be 1–100 characters and not a reserved name"
