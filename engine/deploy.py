@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -11,6 +12,10 @@ from .errors import Forbidden
 from .models import ProcessDefinition
 from .users import load_actor
 
+if TYPE_CHECKING:
+    from .db import UnitOfWork
+    from .runtime import Runtime
+
 
 @dataclass(frozen=True)
 class DeployResult:
@@ -19,12 +24,12 @@ class DeployResult:
     status: str  # new | unchanged
 
 
-def deploy(uow, runtime, actor: str, files: list[BundleFile]) -> list[DeployResult]:
+def deploy(uow: UnitOfWork, runtime: Runtime, actor: str, files: list[BundleFile]) -> list[DeployResult]:
     user = load_actor(uow, actor)
     if not user.has_role("designer", "admin", "system"):
         raise Forbidden("deploying processes needs the designer or admin role")
     compiled = compile_bundle(files, runtime)
-    results = []
+    results: list[DeployResult] = []
     for proc in compiled:
         latest = uow.session.scalars(
             select(ProcessDefinition).where(ProcessDefinition.key == proc.key)

@@ -3,12 +3,22 @@ rule, a DMN decision named by the `validation_decision` property (e.g. "at least
 reached, or next steps"), so cross-field rules stay where designers can change them."""
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from .errors import ModelError, ValidationFailed
 from .forms import FormDefinitionError, FormValidationError, validate_submission
 from .runtime import StepError
 
+if TYPE_CHECKING:
+    from SpiffWorkflow.task import Task
 
-def validated(uow, field_types, fields: list[dict], data: dict) -> dict:
+    from .db import UnitOfWork
+    from .forms import FieldTypes
+    from .runtime import LoadedDefinition, Runtime
+
+
+def validated(uow: UnitOfWork, field_types: FieldTypes, fields: list[dict[str, Any]], data: object) -> dict[str, Any]:
+    """The submission's values, converted; `data` is whatever the caller sent."""
     if not isinstance(data, dict):
         raise ValidationFailed("data must be a JSON object", {"data": "must be a JSON object"})
     try:
@@ -22,7 +32,8 @@ def validated(uow, field_types, fields: list[dict], data: dict) -> dict:
         raise ModelError(f"the form definition is broken: {exc}") from exc
 
 
-def check_rule(uow, runtime, defn, task, values: dict, decision_id: str) -> None:
+def check_rule(uow: UnitOfWork, runtime: Runtime, defn: LoadedDefinition, task: Task, values: dict[str, Any],
+               decision_id: str) -> None:
     """Refuse the submission when the decision says it is not valid; nothing is changed."""
     try:
         verdict = runtime.evaluate_decision(defn, decision_id, task, values, uow.now)

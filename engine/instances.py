@@ -5,7 +5,9 @@ works, writes one audit event and commits once.
 """
 from __future__ import annotations
 
-from sqlalchemy import insert, select, update
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import CursorResult, insert, select, update
 
 from . import audit
 from .access import can_view_instance, instance_org_ids, require_instance_manager, require_starter
@@ -14,10 +16,16 @@ from .models import Instance, InstanceOrganisation, Organisation, ProcessDefinit
 from .formcheck import check_rule, validated
 from .persist import advance, load_instance, load_workflow, materialised, save
 from .rows import InstanceRow
-from .users import load_actor
+from .users import Actor, load_actor
+
+if TYPE_CHECKING:
+    from .db import UnitOfWork
+    from .runtime import Runtime
 
 
-def start(uow, runtime, actor: str, key: str, data: dict | None = None, business_key: str | None = None) -> InstanceRow:
+def start(uow: UnitOfWork, runtime: Runtime, actor: str, key: str, data: object = None,
+          business_key: str | None = None) -> InstanceRow:
+    """`data` is whatever the caller sent: checked here to be a JSON object (or absent)."""
     user = load_actor(uow, actor)
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed("initial data must be a JSON object", {"data": "must be a JSON object"})
@@ -35,7 +43,7 @@ def start(uow, runtime, actor: str, key: str, data: dict | None = None, business
     wf = runtime.new_workflow(defn, data or {})
     rule = (process.get("start_properties") or {}).get("validation_decision")
     if rule:
-        check_rule(uow, runtime, defn, runtime.start_task(wf), data, rule)
+        check_rule(uow, runtime, defn, runtime.start_task(wf), data or {}, rule)
     created = Instance(
         definition_id=row.id, process_key=row.key, version=row.version, business_key=business_key,
         status="running", lock_version=1, state=b"", started_at=uow.now, started_by=user.username,
@@ -58,7 +66,7 @@ def start(uow, runtime, actor: str, key: str, data: dict | None = None, business
     return inst
 
 
-def _managed_instance(uow, actor: str, instance_id: int):
+def _managed_instance(uow: UnitOfWork, actor: str, instance_id: int) -> tuple[Actor, InstanceRow]:
     user = load_actor(uow, actor)
     inst = load_instance(uow, instance_id)
     orgs = instance_org_ids(uow.session, instance_id)
@@ -68,7 +76,7 @@ def _managed_instance(uow, actor: str, instance_id: int):
     return user, inst
 
 
-def suspend(uow, actor: str, instance_id: int, reason: str | None = None) -> InstanceRow:
+def suspend(uow: UnitOfWork, actor: str, instance_id: int, reason: str | None = None) -> InstanceRow:
     user, inst = _managed_instance(uow, actor, instance_id)
     if inst.status not in ("running", "error"):
         raise Conflict(f"instance {instance_id} is {inst.status}; only a running instance can be suspended")
@@ -77,7 +85,7 @@ def suspend(uow, actor: str, instance_id: int, reason: str | None = None) -> Ins
     return inst
 
 
-def resume(uow, actor: str, instance_id: int, reason: str | None = None) -> InstanceRow:
+def resume(uow: UnitOfWork, actor: str, instance_id: int, reason: str | None = None) -> InstanceRow:
     user, inst = _managed_instance(uow, actor, instance_id)
     if inst.status != "suspended":
         raise Conflict(f"instance {instance_id} is {inst.status}, not suspended")
@@ -87,7 +95,8 @@ def resume(uow, actor: str, instance_id: int, reason: str | None = None) -> Inst
     return inst
 
 
-def terminate(uow, runtime, actor: str, instance_id: int, reason: str | None = None) -> InstanceRow:
+def terminate(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int,
+              reason: str | None = None) -> InstanceRow:
     user, inst = _managed_instance(uow, actor, instance_id)
     if inst.status in ("completed", "terminated"):
         raise Conflict(f"instance {instance_id} is already {inst.status}")
@@ -101,8 +110,10 @@ def terminate(uow, runtime, actor: str, instance_id: int, reason: str | None = N
     return inst
 
 
-def retry(uow, runtime, actor: str, instance_id: int, reason: str | None = None, data: dict | None = None) -> InstanceRow:
-    """Re-run what failed, optionally with corrected data merged into the failed tasks."""
+def retry(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int, reason: str | None = None,
+          data: object = None) -> InstanceRow:
+    """Re-run what failed, optionally with corrected data merged into the failed tasks (`data`,
+    whatever the caller sent, must be a JSON object)."""
     user, inst = _managed_instance(uow, actor, instance_id)
     if inst.status != "error":
         raise Conflict(f"instance {instance_id} is {inst.status}, not in error")
@@ -121,13 +132,14 @@ def retry(uow, runtime, actor: str, instance_id: int, reason: str | None = None,
     return inst
 
 
-def _set_status(uow, inst: InstanceRow, status: str) -> None:
-    result = uow.session.execute(
+def _set_status(uow: UnitOfWork, inst: InstanceRow, status: str) -> None:
+    # Session.execute is typed as returning any Result; an UPDATE's is a CursorResult.
+    result = cast(CursorResult[Any], uow.session.execute(
         update(Instance)
         .where(Instance.id == inst.id, Instance.lock_version == inst.lock_version)
         .values(status=status, lock_version=inst.lock_version + 1, updated_at=uow.now)
         .execution_options(synchronize_session=False)
-    )
+    ))
     if result.rowcount != 1:
         raise Conflict(f"instance {inst.id} was changed by someone else meanwhile; nothing was saved")
     inst.status, inst.lock_version = status, inst.lock_version + 1

@@ -3,19 +3,33 @@ tasks, timers and organisations. Statements are Core bulk statements: the ORM co
 than SpiffWorkflow does here (see bench/step_overhead.py)."""
 from __future__ import annotations
 
-from sqlalchemy import String, bindparam, delete, func, insert, select, update
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, cast
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from sqlalchemy import String, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from .errors import Conflict, NotFound
 from .models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition, TaskCandidateGroup, Timer
 from .prepared import Prepared
 from .rows import InstanceRow
-from .runtime import Snapshot, StepError
+from .runtime import LoadedDefinition, Snapshot, StepError, TimerView
+
+if TYPE_CHECKING:
+    from SpiffWorkflow.task import Task
+
+    from .db import UnitOfWork
+    from .runtime import HumanTaskView, Runtime
 
 FINAL = ("completed", "terminated")
 
 
-_INSTANCES = Instance.__table__
-_TASKS = HumanTask.__table__
+# Declarative classes type `__table__` as any FromClause; a mapped class's is its Table.
+_INSTANCES = cast(Table, Instance.__table__)
+_TASKS = cast(Table, HumanTask.__table__)
+_GROUPS = cast(Table, TaskCandidateGroup.__table__)
+_TIMERS = cast(Table, Timer.__table__)
 _LOAD = select(_INSTANCES).where(_INSTANCES.c.id == bindparam("id"))
 _SAVE = Prepared(
     update(_INSTANCES)
@@ -33,12 +47,12 @@ _CANCEL = (
     .values(state="cancelled", completed_at=bindparam("now"))
 )
 _INSERT_TASK = Prepared(insert(_TASKS))
-_INSERT_GROUP = Prepared(insert(TaskCandidateGroup.__table__))
-_DELETE_TIMERS = delete(Timer.__table__).where(Timer.__table__.c.id.in_(bindparam("ids", expanding=True)))
-_INSERT_TIMER = Prepared(insert(Timer.__table__))
+_INSERT_GROUP = Prepared(insert(_GROUPS))
+_DELETE_TIMERS = delete(_TIMERS).where(_TIMERS.c.id.in_(bindparam("ids", expanding=True)))
+_INSERT_TIMER = Prepared(insert(_TIMERS))
 
 
-def load_instance(uow, instance_id: int) -> InstanceRow:
+def load_instance(uow: UnitOfWork, instance_id: int) -> InstanceRow:
     """The instance row as a plain, untracked object: commands write it with explicit
     statements under the optimistic lock, never through ORM change tracking."""
     row = uow.execute(_LOAD, {"id": instance_id}).first()
@@ -47,21 +61,23 @@ def load_instance(uow, instance_id: int) -> InstanceRow:
     return InstanceRow.from_mapping(row._mapping)
 
 
-def load_definition(uow, runtime, definition_id: int):
+def load_definition(uow: UnitOfWork, runtime: Runtime, definition_id: int) -> LoadedDefinition:
     cached = runtime.cached_definition(definition_id)
     if cached is not None:
         return cached
-    row = uow.session.get(ProcessDefinition, definition_id)
+    row = uow.session.get_one(ProcessDefinition, definition_id)  # instances reference it by foreign key
     return runtime.definition(row)
 
 
-def load_workflow(uow, runtime, inst: InstanceRow):
+def load_workflow(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow
+                  ) -> tuple[LoadedDefinition, BpmnWorkflow, Snapshot]:
     defn = load_definition(uow, runtime, inst.definition_id)
     wf = runtime.load(defn, inst.state)
     return defn, wf, runtime.snapshot(wf, defn, uow.now)
 
 
-def advance(uow, runtime, inst: InstanceRow, defn, wf, before: Snapshot | None, action=None, actor: str = "system") -> Snapshot:
+def advance(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, defn: LoadedDefinition, wf: BpmnWorkflow,
+            before: Snapshot | None, action: Callable[[], object] | None = None, actor: str = "system") -> Snapshot:
     """Run `action` (if any) then engine steps; an error becomes the instance's error state.
 
     The error is saved in the command's own transaction, which a failing service handler
@@ -86,7 +102,8 @@ def advance(uow, runtime, inst: InstanceRow, defn, wf, before: Snapshot | None, 
     return after
 
 
-def save(uow, runtime, inst: InstanceRow, wf, defn, before: Snapshot | None, after: Snapshot, status: str | None = None) -> None:
+def save(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, wf: BpmnWorkflow, defn: LoadedDefinition,
+         before: Snapshot | None, after: Snapshot, status: str | None = None) -> None:
     status = status or after.status
     session, now = uow.session, uow.now
     ended = now if status in FINAL else None
@@ -109,7 +126,8 @@ def save(uow, runtime, inst: InstanceRow, wf, defn, before: Snapshot | None, aft
         add_organisations(session, inst.id, new_orgs)
 
 
-def _sync_tasks(uow, instance_id, views_by_id: dict, old: dict, new: dict) -> None:
+def _sync_tasks(uow: UnitOfWork, instance_id: int, views_by_id: dict[str, HumanTaskView],
+                old: dict[str, Task | None], new: dict[str, Task | None]) -> None:
     gone = [tid for tid in old if tid not in new]
     if gone:
         uow.execute(_CANCEL, {"ids": gone, "now": uow.now})
@@ -133,7 +151,7 @@ def _sync_tasks(uow, instance_id, views_by_id: dict, old: dict, new: dict) -> No
         _INSERT_GROUP.run_many(uow, groups)
 
 
-def _sync_timers(uow, instance_id, old: dict, new: dict) -> None:
+def _sync_timers(uow: UnitOfWork, instance_id: int, old: dict[str, TimerView], new: dict[str, TimerView]) -> None:
     stale = [tid for tid, t in old.items() if tid not in new or new[tid].due_at != t.due_at]
     if stale:
         uow.execute(_DELETE_TIMERS, {"ids": stale})
@@ -146,7 +164,7 @@ def _sync_timers(uow, instance_id, old: dict, new: dict) -> None:
         )
 
 
-def add_organisations(session, instance_id: int, names) -> None:
+def add_organisations(session: Session, instance_id: int, names: Iterable[str]) -> None:
     """Link organisations by name; names that are not organisations are ignored."""
     wanted = set(session.scalars(select(Organisation.id).where(Organisation.name.in_(sorted(names)))))
     have = set(
@@ -157,11 +175,9 @@ def add_organisations(session, instance_id: int, names) -> None:
         session.execute(insert(InstanceOrganisation), rows)
 
 
-def materialised(uow, instance_id: int, organisations: set[str]) -> Snapshot:
+def materialised(uow: UnitOfWork, instance_id: int, organisations: set[str]) -> Snapshot:
     """What the tables say is ready and waiting: the 'before' of a retry, when the workflow
     may hold ready tasks that a failed step never materialised."""
-    from .runtime import TimerView
-
     session = uow.session
     tasks = session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready"))
     timers = session.execute(select(Timer).where(Timer.instance_id == instance_id)).scalars()

@@ -21,9 +21,12 @@ Only plain bind parameters are supported (no expanding IN lists): those statemen
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy.exc import InvalidRequestError
+
+if TYPE_CHECKING:
+    from .db import UnitOfWork
 
 _Processor = Callable[[Any], Any] | None
 
@@ -72,11 +75,12 @@ class Prepared:
         ]
         return tuple(converted) if plan.positional else dict(zip(plan.names, converted))
 
-    def _execute(self, uow: Any, values: Any, many: bool = False) -> tuple[_Plan, Any]:
+    def _execute(self, uow: UnitOfWork, values: Any, many: bool = False) -> tuple[_Plan, Any]:
         """Run on the unit of work's connection, inside its transaction; returns the open cursor."""
         conn = uow.connection()  # raises PendingRollbackError once the transaction is gone
         dialect = conn.dialect
-        driver = conn.connection.driver_connection
+        # The DBAPI connection: untyped, and None only once the connection has been closed.
+        driver: Any = conn.connection.driver_connection
         if dialect.name == "sqlite" and not driver.in_transaction:
             # SQLAlchemy believes in a transaction the database no longer has (SQLite rolls
             # back by itself on some errors): writing now would commit on its own.
@@ -103,7 +107,7 @@ class Prepared:
             events.after_cursor_execute(conn, cursor, sql, params, None, many)
         return plan, cursor
 
-    def run(self, uow: Any, values: dict[str, Any] | None = None) -> int:
+    def run(self, uow: UnitOfWork, values: dict[str, Any] | None = None) -> int:
         """Execute; returns the row count."""
         _plan, cursor = self._execute(uow, values or {})
         try:
@@ -111,11 +115,11 @@ class Prepared:
         finally:
             cursor.close()
 
-    def run_many(self, uow: Any, rows: list[dict[str, Any]]) -> None:
+    def run_many(self, uow: UnitOfWork, rows: list[dict[str, Any]]) -> None:
         if rows:
             self._execute(uow, rows, many=True)[1].close()
 
-    def all(self, uow: Any, values: dict[str, Any] | None = None) -> list[Row]:
+    def all(self, uow: UnitOfWork, values: dict[str, Any] | None = None) -> list[Row]:
         plan, cursor = self._execute(uow, values or {})
         try:
             fetched = cursor.fetchall()
@@ -124,6 +128,6 @@ class Prepared:
         keys, processors = plan.keys, plan.result
         return [Row(zip(keys, (v if p is None else p(v) for v, p in zip(raw, processors)))) for raw in fetched]
 
-    def first(self, uow: Any, values: dict[str, Any] | None = None) -> Row | None:
+    def first(self, uow: UnitOfWork, values: dict[str, Any] | None = None) -> Row | None:
         rows = self.all(uow, values)
         return rows[0] if rows else None

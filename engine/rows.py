@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import RowMapping
 
 
 @dataclass(slots=True)
@@ -38,7 +41,7 @@ class InstanceRow:
         return cls(**{f.name: getattr(source, f.name) for f in fields(cls)})
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any], prefix: str = "") -> "InstanceRow":
+    def from_mapping(cls, values: Mapping[str, Any] | RowMapping, prefix: str = "") -> "InstanceRow":
         return cls(**{f.name: values[prefix + f.name] for f in fields(cls)})
 
 

@@ -12,6 +12,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask as ManualTaskMixin
 from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask as NoneTaskMixin
@@ -19,6 +20,7 @@ from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceT
 from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from . import expressions
@@ -28,6 +30,14 @@ from .parser import make_serializer
 from .services import HandlerFailed, ServiceCall, ServiceRegistry
 from .state import StateCodec
 from .timers import TIMER_KINDS, bound_clock, due_time
+
+if TYPE_CHECKING:
+    from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
+    from sqlalchemy.orm import Session
+
+    from .forms import FieldTypes
+    from .models import ProcessDefinition
+    from .sandbox import SandboxedScriptEngine
 
 # SpiffWorkflow's task iterator stops at depth 1000 and the instance then looks completed
 # (a loop of ~333 iterations). Refuse well before that.
@@ -46,10 +56,10 @@ class LoadedDefinition:
     key: str
     version: int
     spec: object
-    subprocess_specs: dict
-    extensions: dict
-    sources: dict = field(default_factory=dict)  # file name -> XML, as deployed
-    decisions: dict = field(default_factory=dict)  # decision id -> DMN engine, built on first use
+    subprocess_specs: dict[str, Any]
+    extensions: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)  # file name -> XML, as deployed
+    decisions: dict[str, DMNEngine] = field(default_factory=dict)  # decision id -> DMN engine, built on first use
 
 
 @dataclass
@@ -62,7 +72,7 @@ class HumanTaskView:
     assignee: str | None
     due_at: datetime | None
     priority: int | None
-    fields: list[dict]
+    fields: list[dict[str, Any]]
 
 
 @dataclass
@@ -78,12 +88,13 @@ class Snapshot:
     """What a workflow looks like from outside after a step."""
 
     status: str  # running | completed | error
-    human_tasks: dict = field(default_factory=dict)  # task id -> ready SpiffWorkflow task
+    # task id -> ready SpiffWorkflow task (None when read back from the tables for a retry)
+    human_tasks: dict[str, Task | None] = field(default_factory=dict)
     timers: dict[str, TimerView] = field(default_factory=dict)
     organisations: set[str] = field(default_factory=set)
     error_element: str | None = None
     error_message: str | None = None
-    views: dict = field(default_factory=dict)  # task id -> HumanTaskView, for tasks new in this step
+    views: dict[str, HumanTaskView] = field(default_factory=dict)  # task id -> view, for tasks new in this step
     title: str | None = None
 
 
@@ -94,7 +105,8 @@ class StepError(Exception):
 
 
 class Runtime:
-    def __init__(self, *, script_engine, handlers: ServiceRegistry, field_types, cache_size: int = 64):
+    def __init__(self, *, script_engine: SandboxedScriptEngine, handlers: ServiceRegistry, field_types: FieldTypes,
+                 cache_size: int = 64):
         self.script_engine = script_engine
         self.handlers = handlers
         self.field_types = field_types
@@ -106,7 +118,7 @@ class Runtime:
         self._cache_lock = threading.Lock()
 
     # --- definitions -------------------------------------------------------------------
-    def definition(self, row) -> LoadedDefinition:
+    def definition(self, row: ProcessDefinition) -> LoadedDefinition:
         loaded = self.cached_definition(row.id)
         if loaded is None:
             spec, subs = self.codec.load_spec(row.spec)
@@ -125,7 +137,7 @@ class Runtime:
             return loaded
 
     # --- workflows ---------------------------------------------------------------------
-    def new_workflow(self, defn: LoadedDefinition, data: dict) -> BpmnWorkflow:
+    def new_workflow(self, defn: LoadedDefinition, data: dict[str, Any]) -> BpmnWorkflow:
         wf = BpmnWorkflow(defn.spec, defn.subprocess_specs, script_engine=self.script_engine)
         wf.task_tree.data = dict(data)
         # The start event's task inherits from the root when it runs.
@@ -139,7 +151,7 @@ class Runtime:
     def dump(self, wf: BpmnWorkflow) -> bytes:
         return self.codec.dump(wf)
 
-    def ready_task(self, wf: BpmnWorkflow, task_id: str):
+    def ready_task(self, wf: BpmnWorkflow, task_id: str) -> Task | None:
         from uuid import UUID
 
         task = wf.get_task_from_id(UUID(task_id))
@@ -147,11 +159,12 @@ class Runtime:
             return None
         return task
 
-    def start_task(self, wf: BpmnWorkflow):
+    def start_task(self, wf: BpmnWorkflow) -> Task | None:
         """The ready start event of a new workflow (where start-form rules are evaluated)."""
         return wf.get_next_task(state=TaskState.READY)
 
-    def evaluate_decision(self, defn: LoadedDefinition, decision_id: str, task, values: dict, now: datetime) -> dict:
+    def evaluate_decision(self, defn: LoadedDefinition, decision_id: str, task: Task, values: dict[str, Any],
+                          now: datetime) -> dict[str, Any]:
         """Run a DMN decision of the definition against the task's data plus `values`,
         without changing the task."""
         engine = defn.decisions.get(decision_id)
@@ -161,14 +174,15 @@ class Runtime:
         task.data = {**saved, **values}
         try:
             with bound_clock(FixedClock(now)):
-                return engine.result(task)
+                result: dict[str, Any] = engine.result(task)
+                return result
         except SpiffWorkflowException as exc:
             raise StepError(decision_id, _message_of(exc)) from exc
         finally:
             task.data = saved
 
     @staticmethod
-    def _decision_engine(defn: LoadedDefinition, decision_id: str):
+    def _decision_engine(defn: LoadedDefinition, decision_id: str) -> DMNEngine:
         from lxml import etree
 
         from .bpmn_xml import is_dmn
@@ -181,7 +195,7 @@ class Runtime:
                 parser.add_dmn_xml(tree.getroot(), filename=name)
         return parser.get_engine(decision_id, None)
 
-    def complete_human_task(self, task, values: dict, now: datetime) -> None:
+    def complete_human_task(self, task: Task, values: dict[str, Any], now: datetime) -> None:
         # Replace the dict, never mutate it: SpiffWorkflow 3.2 shares nested values between tasks.
         task.data = {**task.data, **values}
         try:
@@ -190,7 +204,7 @@ class Runtime:
         except SpiffWorkflowException as exc:
             raise StepError(_element_of(exc) or task.task_spec.bpmn_id, _message_of(exc)) from exc
 
-    def retry_failed(self, wf: BpmnWorkflow, data: dict | None = None) -> int:
+    def retry_failed(self, wf: BpmnWorkflow, data: dict[str, Any] | None = None) -> int:
         """Put every task that failed back to READY (with corrected data, if given)."""
         count = 0
         for task in list(wf.tasks.values()):
@@ -203,7 +217,8 @@ class Runtime:
                 task.data = {**task.data, **data}
         return count
 
-    def advance(self, wf: BpmnWorkflow, defn: LoadedDefinition, *, instance_id, session, now, actor="system") -> None:
+    def advance(self, wf: BpmnWorkflow, defn: LoadedDefinition, *, instance_id: int, session: Session | None,
+                now: datetime, actor: str = "system") -> None:
         """Engine steps, service tasks and pass-through tasks until only people or time can move it.
 
         Raises StepError naming the element when a script, expression or handler fails.
@@ -230,7 +245,8 @@ class Runtime:
             except SpiffWorkflowException as exc:
                 raise StepError(_element_of(exc), _message_of(exc)) from exc
 
-    def _run_automatic(self, wf, defn, instance_id, session, now, actor) -> bool:
+    def _run_automatic(self, wf: BpmnWorkflow, defn: LoadedDefinition, instance_id: int, session: Session | None,
+                       now: datetime, actor: str) -> bool:
         progressed = False
         for task in list(wf.get_tasks(state=TaskState.STARTED | TaskState.READY)):
             spec = task.task_spec
@@ -275,15 +291,17 @@ class Runtime:
             snap = Snapshot("completed")
         else:
             snap = Snapshot("running")
+        human: dict[str, Task] = {}  # never None here, unlike a snapshot read back for a retry
         for task in _ready(wf):
             if _is_human(task.task_spec):
-                snap.human_tasks[str(task.id)] = task
+                human[str(task.id)] = task
             snap.organisations.update(_organisations(task.data))
+        snap.human_tasks.update(human)
         if wf.last_task is not None:
             snap.organisations.update(_organisations(wf.last_task.data))
             snap.title = wf.last_task.data.get(TITLE_VARIABLE)
         snap.organisations.update(_organisations(wf.data))
-        for task in snap.human_tasks.values():
+        for task in human.values():
             snap.title = task.data.get(TITLE_VARIABLE) or snap.title
         for task in list(wf.event_manager.tasks.values()):
             if type(task.task_spec.event_definition) in TIMER_KINDS and task.state == TaskState.WAITING:
@@ -293,7 +311,7 @@ class Runtime:
                     snap.timers[str(task.id)] = TimerView(str(task.id), task.task_spec.bpmn_id, kind, due)
         return snap
 
-    def current_data(self, wf: BpmnWorkflow) -> dict:
+    def current_data(self, wf: BpmnWorkflow) -> dict[str, Any]:
         """The data as it stands now. Branches and subprocesses each carry their own copy, so
         merge the copies of the open tasks (anywhere, subprocesses included) and of the last
         task that ran, newest last so that it wins."""
@@ -301,15 +319,15 @@ class Runtime:
         live = [t for w in workflows for t in w.tasks.values()
                 if t.state & (TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR)]
         finished = [w.last_task for w in workflows if w.last_task is not None]
-        merged: dict = dict(wf.data)
+        merged: dict[str, Any] = dict(wf.data)
         for task in sorted(live + finished, key=lambda t: t.last_state_change):
             merged.update(task.data)
         return merged
 
-    def failed_tasks(self, wf: BpmnWorkflow) -> list:
+    def failed_tasks(self, wf: BpmnWorkflow) -> list[Task]:
         return [t for t in wf.tasks.values() if t.state == TaskState.ERROR]
 
-    def human_view(self, task, defn: LoadedDefinition, now: datetime) -> HumanTaskView:
+    def human_view(self, task: Task, defn: LoadedDefinition, now: datetime) -> HumanTaskView:
         spec = task.task_spec
         ext = defn.extensions.get(spec.bpmn_id, {})
         form = getattr(spec, "form", None)
@@ -325,7 +343,7 @@ class Runtime:
             fields=field_definitions(form),
         )
 
-    def _evaluated(self, task, raw):
+    def _evaluated(self, task: Task, raw: Any) -> Any:
         """A literal, or a `${expression}` evaluated (sandboxed) against the task data."""
         if raw is None:
             return None
@@ -337,7 +355,7 @@ class Runtime:
         except SpiffWorkflowException as exc:
             raise StepError(task.task_spec.bpmn_id, _message_of(exc)) from exc
 
-    def _due_at(self, task, raw, now: datetime):
+    def _due_at(self, task: Task, raw: Any, now: datetime) -> datetime | None:
         value = self._evaluated(task, raw)
         try:
             return expressions.to_due_time(value, now)
@@ -345,17 +363,17 @@ class Runtime:
             raise StepError(task.task_spec.bpmn_id, f"due date: {exc}") from exc
 
 
-def _ready(wf: BpmnWorkflow) -> list:
+def _ready(wf: BpmnWorkflow) -> list[Task]:
     """Ready tasks of the workflow and its subprocesses: a scan of the task dicts, cheaper than
     SpiffWorkflow's tree iterator (this runs twice per step)."""
     return [t for w in (wf, *wf.subprocesses.values()) for t in w.tasks.values() if t.state == TaskState.READY]
 
 
-def _is_human(spec) -> bool:
+def _is_human(spec: Any) -> bool:
     return isinstance(spec, (UserTaskMixin, ManualTaskMixin))
 
 
-def _organisations(data) -> set[str]:
+def _organisations(data: Any) -> set[str]:
     value = data.get(ORGANISATIONS_VARIABLE) if isinstance(data, dict) else None
     if isinstance(value, str):
         return {value}
@@ -364,7 +382,7 @@ def _organisations(data) -> set[str]:
     return set()
 
 
-def _as_int(value):
+def _as_int(value: Any) -> int | None:
     if value is None or value == "":
         return None
     try:
@@ -373,12 +391,12 @@ def _as_int(value):
         return None
 
 
-def _element_of(exc) -> str | None:
+def _element_of(exc: BaseException) -> str | None:
     spec = getattr(exc, "task_spec", None)
     return getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
 
 
-def _message_of(exc) -> str:
+def _message_of(exc: BaseException) -> str:
     parts = [str(exc)]
     inner = getattr(exc, "exception", None)
     if inner is not None and str(inner) and str(inner) not in parts[0]:

@@ -13,21 +13,25 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy.exc import DBAPIError
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 
 @dataclass(frozen=True)
 class ServiceCall:
-    """What a handler receives. `session` is the command's own: writes join its transaction."""
+    """What a handler receives. `session` is the command's own: writes join its transaction
+    (None only when a process unit test runs a workflow without a database)."""
 
     instance_id: int
     element_id: str
     handler: str
     data: dict[str, Any]
     now: datetime
-    session: Any
+    session: Session | None
     actor: str = "system"
     properties: dict[str, Any] | None = None  # the task's camunda:properties
 
@@ -100,6 +104,8 @@ def outbox_handler(topic: str) -> Handler:
     def handle(call: ServiceCall) -> dict[str, Any]:
         from .jsonvalues import to_json
 
+        if call.session is None:  # a workflow run without a database has nowhere to queue it
+            raise RuntimeError("the outbox needs the command's database session")
         call.session.add(
             OutboxMessage(instance_id=call.instance_id, topic=topic, payload=to_json(call.data), created_at=call.now)
         )

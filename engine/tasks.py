@@ -1,7 +1,9 @@
 """Commands on human tasks: claim, unclaim, assign, complete."""
 from __future__ import annotations
 
-from sqlalchemy import bindparam, exists, select, update
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy import CursorResult, Table, bindparam, exists, select, update
 
 from . import audit
 from .access import CANDIDATE, MAY_SEE_TASK, MAY_WORK, Facts, instance_org_ids, require, require_instance_manager
@@ -11,12 +13,17 @@ from .models import HumanTask, Instance, InstanceOrganisation
 from .persist import advance, load_workflow
 from .prepared import Prepared
 from .rows import InstanceRow, TaskRow
-from .users import load_actor
+from .users import Actor, load_actor
+
+if TYPE_CHECKING:
+    from .db import UnitOfWork
+    from .runtime import Runtime
 
 
-_TASKS = HumanTask.__table__
-_INST = Instance.__table__
-_ORG_LINKS = InstanceOrganisation.__table__
+# Declarative classes type `__table__` as any FromClause; a mapped class's is its Table.
+_TASKS = cast(Table, HumanTask.__table__)
+_INST = cast(Table, Instance.__table__)
+_ORG_LINKS = cast(Table, InstanceOrganisation.__table__)
 # One read gives the task, its instance and whether the actor's organisation is one of the
 # instance's: the step's hot path reads little, and reads it once.
 _CONTEXT = Prepared(
@@ -36,7 +43,7 @@ _FINISH = Prepared(
 )
 
 
-def _check_open(task, inst) -> None:
+def _check_open(task: TaskRow, inst: InstanceRow) -> None:
     if task.state == "completed":
         raise Conflict(f"task {task.id} was already handled by {task.completed_by}", "handled")
     if task.state != "ready":
@@ -45,7 +52,8 @@ def _check_open(task, inst) -> None:
         raise Conflict(f"instance {inst.id} is {inst.status}; its tasks cannot be worked on now", "inactive")
 
 
-def _context(uow, actor: str, task_id: str, all_orgs: bool = False):
+def _context(uow: UnitOfWork, actor: str, task_id: str, all_orgs: bool = False
+             ) -> tuple[Actor, TaskRow, InstanceRow, Facts]:
     """Load → check access, in that order. A task the user may not see is 'not found'.
 
     The facts' `org_ids` are the instance's organisations when `all_orgs`; otherwise only the
@@ -59,27 +67,30 @@ def _context(uow, actor: str, task_id: str, all_orgs: bool = False):
     if all_orgs:
         orgs = instance_org_ids(uow.session, task.instance_id)
     else:
-        orgs = frozenset({user.organisation_id}) if values["in_org"] else frozenset()
+        # in_org is true only for an actor with an organisation.
+        own = user.organisation_id
+        orgs = frozenset({own}) if values["in_org"] and own is not None else frozenset()
     facts = Facts(task.assignee, frozenset(task.candidate_groups or ()), orgs)
     if not MAY_SEE_TASK.allows(user, facts):
         raise NotFound(f"no task {task_id}")
     return user, task, inst, facts
 
 
-def _set_assignee(uow, task, assignee: str | None, expected: str | None) -> None:
+def _set_assignee(uow: UnitOfWork, task: TaskRow, assignee: str | None, expected: str | None) -> None:
     # Compare-and-set on the row: two claims racing cannot both win.
-    result = uow.session.execute(
+    # Session.execute is typed as returning any Result; an UPDATE's is a CursorResult.
+    result = cast(CursorResult[Any], uow.session.execute(
         update(HumanTask)
         .where(HumanTask.id == task.id, HumanTask.state == "ready",
                HumanTask.assignee.is_(None) if expected is None else HumanTask.assignee == expected)
         .values(assignee=assignee, claimed_at=uow.now if assignee else None, claimed_by=assignee)
         .execution_options(synchronize_session=False)
-    )
+    ))
     if result.rowcount != 1:
         raise Conflict(f"task {task.id} was claimed or handled by someone else meanwhile")
 
 
-def claim(uow, actor: str, task_id: str) -> None:
+def claim(uow: UnitOfWork, actor: str, task_id: str) -> None:
     user, task, inst, facts = _context(uow, actor, task_id)
     _check_open(task, inst)
     if task.assignee == user.username:
@@ -91,7 +102,7 @@ def claim(uow, actor: str, task_id: str) -> None:
     audit.record(uow, user.username, "claim", instance_id=task.instance_id, task_id=task.id)
 
 
-def unclaim(uow, actor: str, task_id: str) -> None:
+def unclaim(uow: UnitOfWork, actor: str, task_id: str) -> None:
     user, task, inst, facts = _context(uow, actor, task_id)
     _check_open(task, inst)
     if task.assignee is None:
@@ -103,7 +114,7 @@ def unclaim(uow, actor: str, task_id: str) -> None:
                  details={"previous": task.assignee})
 
 
-def assign(uow, actor: str, task_id: str, assignee: str) -> None:
+def assign(uow: UnitOfWork, actor: str, task_id: str, assignee: str) -> None:
     """A manager hands the task to a user who could work on it."""
     user, task, inst, facts = _context(uow, actor, task_id, all_orgs=True)
     _check_open(task, inst)
@@ -116,8 +127,9 @@ def assign(uow, actor: str, task_id: str, assignee: str) -> None:
                  details={"assignee": target.username, "previous": task.assignee})
 
 
-def complete(uow, runtime, actor: str, task_id: str, data: dict | None) -> str:
-    """Validate the submission against the task's form, run the workflow on, save. Returns the instance status."""
+def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: object) -> str:
+    """Validate the submission (whatever the caller sent; a JSON object or None) against the
+    task's form, run the workflow on, save. Returns the instance status."""
     user, task, inst, facts = _context(uow, actor, task_id)
     _check_open(task, inst)
     if task.assignee not in (None, user.username):

@@ -6,18 +6,25 @@ is all SQLite needs, where writers queue anyway).
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Row, select
+from sqlalchemy.engine import Engine
 
 from . import audit
+from .clock import Clock
 from .db import UnitOfWork
 from .errors import Conflict
 from .models import Instance, Timer
 from .persist import advance, load_instance, load_workflow
 
+if TYPE_CHECKING:
+    from .runtime import Runtime
 
-def fire_due_timers(engine, runtime, clock, limit: int = 1000) -> int:
+
+def fire_due_timers(engine: Engine, runtime: Runtime, clock: Clock, limit: int = 1000) -> int:
     """Fire every timer due by `clock`; returns how many instances were advanced."""
-    fired, skipped = 0, set()
+    fired, skipped = 0, set[str]()
     for _ in range(limit):
         with UnitOfWork(engine, clock) as uow:
             query = (
@@ -46,7 +53,7 @@ def fire_due_timers(engine, runtime, clock, limit: int = 1000) -> int:
     return fired
 
 
-def _fire(uow, runtime, row) -> bool:
+def _fire(uow: UnitOfWork, runtime: Runtime, row: Row[str, int, str]) -> bool:
     inst = load_instance(uow, row.instance_id)
     defn, wf, before = load_workflow(uow, runtime, inst)
     if row.id not in before.timers:
