@@ -40,7 +40,7 @@ def template(name: str, parent: str = SCHEMA):
     copy of `parent`, and every test using the fixture named `name` starts from a copy of the result."""
 
     def register(recipe):
-        TEMPLATES.register(name, parent, lambda url: recipe(Polku(url)))
+        TEMPLATES.register(name, parent, lambda url: recipe(Polku(url)), source=recipe.__qualname__)
         return recipe
 
     return register

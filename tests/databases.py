@@ -35,12 +35,15 @@ class Templates:
 
     def __init__(self):
         self.recipes: dict[str, tuple[str, Recipe]] = {}
+        self.sources: dict[str, str] = {}
         self.backend = None
 
-    def register(self, name: str, parent: str, recipe: Recipe) -> None:
-        if name in self.recipes and self.recipes[name] != (parent, recipe):
-            raise ValueError(f"template {name!r} registered twice")
-        self.recipes[name] = (parent, recipe)
+    def register(self, name: str, parent: str, recipe: Recipe, source: str) -> None:
+        """`source` names where the recipe is defined: a conftest imported again under another
+        module name registers the same recipe again, two different recipes may not share a name."""
+        if name in self.sources and self.sources[name] != source:
+            raise ValueError(f"template {name!r} is defined both in {self.sources[name]} and in {source}")
+        self.recipes[name], self.sources[name] = (parent, recipe), source
 
     def chain(self, name: str) -> list[str]:
         """The template's ancestors, root first, ending with the template itself."""
