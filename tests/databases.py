@@ -16,7 +16,7 @@ import shutil
 import sqlite3
 import tempfile
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy import make_url
 

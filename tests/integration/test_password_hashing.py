@@ -31,8 +31,8 @@ def test_the_suite_hashes_cheaply():
 
 
 def _add_with_password(database_url, username):
-    result = CliRunner().invoke(main, ["user", "add", username, "--role", "official", "--org", "Area",
-                                       "--password-stdin"], input=SECRET + "\n", env={"POLKU_DATABASE_URL": database_url})
+    args = ["user", "add", username, "--role", "official", "--org", "Area", "--password-stdin"]
+    result = CliRunner().invoke(main, args, input=SECRET + "\n", env={"POLKU_DATABASE_URL": database_url})
     assert result.exit_code == 0, result.stderr
 
 
