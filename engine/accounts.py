@@ -1,7 +1,7 @@
 """Logging in, passwords, lockout and per-user preferences (language, saved inbox filters).
 
-Passwords are hashed with werkzeug.security (scrypt). State lives in the database, never in a
-web process, so any number of processes agree on lockouts and preferences.
+Passwords are hashed with werkzeug.security (scrypt; see PASSWORD_METHOD). State lives in the
+database, never in a web process, so any number of processes agree on lockouts and preferences.
 """
 from __future__ import annotations
 
@@ -19,6 +19,10 @@ MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=5)
 LOCALES = ("fi", "sv", "en")
 MIN_PASSWORD = 10
+# How new hashes are made (a werkzeug method). Production keeps the strong default; the test suite
+# sets a cheap one, since it hashes and verifies passwords thousands of times. Verifying reads the
+# method from the stored hash, so hashes made either way keep working.
+PASSWORD_METHOD = "scrypt"
 
 
 class LoginFailed(Forbidden):
@@ -32,7 +36,7 @@ def hash_password(password: str) -> str:
     if len(password or "") < MIN_PASSWORD:
         raise ValidationFailed(f"password: must be at least {MIN_PASSWORD} characters",
                                {"password": f"must be at least {MIN_PASSWORD} characters"})
-    return generate_password_hash(password)
+    return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
 def set_password(uow, actor: str, username: str, password: str) -> None:
@@ -49,7 +53,8 @@ def authenticate(uow, username: str, password: str):
     user = uow.session.scalar(select(User).where(User.username == (username or "").strip()))
     now = uow.now
     if user is None or not user.password_hash:
-        check_password_hash(generate_password_hash("x"), password or "")  # same work either way
+        # Same work either way.
+        check_password_hash(generate_password_hash("x", method=PASSWORD_METHOD), password or "")
         audit.record(uow, "anonymous", "login_failed", details={"username": (username or "")[:100]})
         raise LoginFailed()
     if user.locked_until is not None and user.locked_until > now:

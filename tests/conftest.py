@@ -4,62 +4,83 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import text
 
+from polku.engine import accounts
 from polku.engine.clock import FixedClock, parse_instant
 from polku.engine.db import UnitOfWork, make_engine
-from polku.engine.models import Base
-from polku.schema import upgrade
 from polku.cli import main
 from polku.wiring import build_runtime
+from tests.databases import SCHEMA, PostgresTemplates, SqliteTemplates, Templates
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SAMPLE = FIXTURES / "bpmn" / "sample"
 BAD = FIXTURES / "bpmn" / "bad"
 PG_URL = os.environ.get("POLKU_TEST_DATABASE_URL")
 T0 = "2026-01-05T09:00:00+00:00"  # a Monday
+# One cheap iteration instead of scrypt: the suite hashes a password in most web tests and verifies
+# one on every login. Production keeps scrypt (tests/unit/test_password_hashing.py checks it).
+TEST_PASSWORD_METHOD = "pbkdf2:sha256:1"
+accounts.PASSWORD_METHOD = TEST_PASSWORD_METHOD
 
 
 def pytest_report_header(config):
     return f"polku test database: {PG_URL or 'SQLite (per-test file)'}"
 
 
+TEMPLATES = Templates()
+
+
+def template(name: str, parent: str = SCHEMA):
+    """Registers a fixture's database state as a template: `recipe(polku)` runs once per session on a
+    copy of `parent`, and every test using the fixture named `name` starts from a copy of the result."""
+
+    def register(recipe):
+        TEMPLATES.register(name, parent, lambda url: recipe(Polku(url)), source=recipe.__qualname__)
+        return recipe
+
+    return register
+
+
 @pytest.fixture(scope="session")
-def _template(tmp_path_factory):
-    """The schema, made once per session by Alembic (the same path `polku init-db` takes)."""
-    if PG_URL:
-        engine = make_engine(PG_URL)
-        with engine.begin() as conn:
-            conn.execute(text("DROP SCHEMA public CASCADE"))
-            conn.execute(text("CREATE SCHEMA public"))
-        upgrade(engine)
-        engine.dispose()
-        return PG_URL
-    path = tmp_path_factory.mktemp("template") / "template.db"
-    engine = make_engine(f"sqlite:///{path}")
-    upgrade(engine)
-    engine.dispose()
-    return path
+def _templates(tmp_path_factory):
+    """The schema, made once per session by Alembic (the same path `polku init-db` takes), and the
+    templates built on it when a test first needs them."""
+    TEMPLATES.backend = PostgresTemplates(PG_URL) if PG_URL else SqliteTemplates(tmp_path_factory.mktemp("db"))
+    yield TEMPLATES
+    TEMPLATES.backend.close()
+    TEMPLATES.backend = None
+
+
+@dataclass
+class Database:
+    url: str
+    template: str  # the template it was copied from
 
 
 @pytest.fixture
-def database_url(_template, tmp_path):
-    if PG_URL:
-        engine = make_engine(PG_URL)
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        engine.dispose()
-        return PG_URL
-    path = tmp_path / "polku.db"
-    shutil.copy(_template, path)
-    return f"sqlite:///{path}"
+def _database(_templates, request):
+    """A fresh database for this test, copied from the deepest template among its fixtures."""
+    name = _templates.deepest(request.fixturenames)
+    url = _templates.fresh(name)
+    yield Database(url, name)
+    _templates.backend.release(url)
+
+
+def from_template(database: Database, name: str) -> None:
+    """Fails loudly when a template fixture was not part of the test's fixture closure."""
+    if name not in TEMPLATES.chain(database.template):
+        raise RuntimeError(f"the database was copied from {database.template!r}, not {name!r}: "
+                           f"request the `{name}` fixture as an argument, not through getfixturevalue")
+
+
+@pytest.fixture
+def database_url(_database):
+    return _database.url
 
 
 @pytest.fixture
@@ -126,28 +147,38 @@ def polku(database_url):
     return Polku(database_url)
 
 
+def add_user(polku: Polku, username, *roles, org="Area 1", kind="area", name=None):
+    args = ["user", "add", username, *[x for r in roles for x in ("--role", r)], "--org", org, "--org-kind", kind]
+    if name:
+        args += ["--name", name]
+    polku(*args)
+    return username
+
+
 @pytest.fixture
 def make_user(polku):
     def make(username, *roles, org="Area 1", kind="area", name=None):
-        args = ["user", "add", username, *[x for r in roles for x in ("--role", r)], "--org", org, "--org-kind", kind]
-        if name:
-            args += ["--name", name]
-        polku(*args)
-        return username
+        return add_user(polku, username, *roles, org=org, kind=kind, name=name)
 
     return make
 
 
-@pytest.fixture
-def sample(polku, make_user):
-    """The sample process deployed and the usual cast: officials, a coach, a manager."""
-    make_user("designer1", "designer")
+@template("sample")
+def _sample_cast(polku: Polku) -> None:
+    add_user(polku, "designer1", "designer")
     polku("deploy", SAMPLE, "--as", "designer1")
-    make_user("off1", "official")
-    make_user("off2", "official")
-    make_user("coach1", "coach")
-    make_user("boss", "manager")
-    make_user("outsider", "official", org="Area 2")
+    add_user(polku, "off1", "official")
+    add_user(polku, "off2", "official")
+    add_user(polku, "coach1", "coach")
+    add_user(polku, "boss", "manager")
+    add_user(polku, "outsider", "official", org="Area 2")
+
+
+@pytest.fixture
+def sample(polku, _database):
+    """The sample process deployed and the usual cast: officials, a coach, a manager (built once per
+    session by `_sample_cast`; the test's database is a copy)."""
+    from_template(_database, "sample")
     return polku
 
 

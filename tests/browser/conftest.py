@@ -16,12 +16,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import text
-
-from polku.engine.db import make_engine
-from polku.engine.models import Base
 from polku.cli import main as polku_main
-from tests.conftest import PG_URL
+from tests.databases import SCHEMA
 
 CHROMIUM = os.environ.get("POLKU_CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -70,18 +66,11 @@ def live_server(database_url):
 
 
 @pytest.fixture(scope="module")
-def module_database_url(_template, tmp_path_factory):
+def module_database_url(_templates):
     """A fresh database shared by one test module (the module-scoped twin of `database_url`)."""
-    if PG_URL:
-        engine = make_engine(PG_URL)
-        tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
-        with engine.begin() as conn:
-            conn.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
-        engine.dispose()
-        return PG_URL
-    path = tmp_path_factory.mktemp("module-db") / "polku.db"
-    shutil.copy(_template, path)
-    return f"sqlite:///{path}"
+    url = _templates.fresh(SCHEMA)
+    yield url
+    _templates.backend.release(url)
 
 
 @pytest.fixture(scope="module")

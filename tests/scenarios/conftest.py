@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from polku.domain.models import Client, Period
 from polku.engine.models import Organisation
-from tests.conftest import Polku
+from tests.conftest import Polku, add_user, from_template, template
 
 PROCESSES = Path(__file__).resolve().parents[2] / "processes"
 AREA, PROVIDER, OTHER_PROVIDER = "Helsingin työllisyysalue", "Valmennus Oy", "Toinen Valmennus Oy"
@@ -85,16 +85,22 @@ class Case:
         self.do("final_statement", "coach1", now=now, **values)
 
 
-@pytest.fixture
-def coaching(polku, make_user):
-    """processes/ deployed; officials, a manager and a designer in one area; two providers with a coach each."""
-    make_user("designer1", "designer", org=AREA)
+@template("coaching")
+def _coaching_cast(polku: Polku) -> None:
+    add_user(polku, "designer1", "designer", org=AREA)
     assert "new" in polku("deploy", PROCESSES, "--as", "designer1").stdout
-    make_user("off1", "official", org=AREA)
-    make_user("off2", "official", org=AREA)
-    make_user("boss", "manager", org=AREA)
-    make_user("coach1", "coach", org=PROVIDER, kind="provider")
-    make_user("coach2", "coach", org=OTHER_PROVIDER, kind="provider")
+    add_user(polku, "off1", "official", org=AREA)
+    add_user(polku, "off2", "official", org=AREA)
+    add_user(polku, "boss", "manager", org=AREA)
+    add_user(polku, "coach1", "coach", org=PROVIDER, kind="provider")
+    add_user(polku, "coach2", "coach", org=OTHER_PROVIDER, kind="provider")
+
+
+@pytest.fixture
+def coaching(polku, _database):
+    """processes/ deployed; officials, a manager and a designer in one area; two providers with a coach
+    each (built once per session by `_coaching_cast`; the test's database is a copy)."""
+    from_template(_database, "coaching")
     return polku
 
 
