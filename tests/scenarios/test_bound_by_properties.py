@@ -10,6 +10,7 @@ import shutil
 import pytest
 
 from polku.domain.models import Decision, Goal, Notice, Period
+from tests.conftest import from_template
 from tests.scenarios.conftest import PROCESSES, at, rows
 
 # Service task ids a designer might rename (the handler names, camunda:topic, stay).
@@ -41,18 +42,14 @@ def renamed_copy(folder):
 
 
 @pytest.fixture(params=["shipped", "renamed"])
-def coaching(request, polku, make_user, tmp_path):
-    """As tests/scenarios' `coaching`, deployed from the shipped processes or the renamed copy."""
-    from tests.scenarios.conftest import AREA, OTHER_PROVIDER, PROVIDER
-
-    bundle = PROCESSES if request.param == "shipped" else renamed_copy(tmp_path / "renamed")
-    make_user("designer1", "designer", org=AREA)
-    assert "new" in polku("deploy", bundle, "--as", "designer1").stdout
-    make_user("off1", "official", org=AREA)
-    make_user("off2", "official", org=AREA)
-    make_user("boss", "manager", org=AREA)
-    make_user("coach1", "coach", org=PROVIDER, kind="provider")
-    make_user("coach2", "coach", org=OTHER_PROVIDER, kind="provider")
+def coaching(request, polku, _database, tmp_path):
+    """As tests/scenarios' `coaching` (a copy of its template); the renamed variant deploys the
+    renamed copy over it, so its cases run on the renamed version."""
+    from_template(_database, "coaching")
+    if request.param == "renamed":
+        assert "new" in polku("deploy", renamed_copy(tmp_path / "renamed"), "--as", "designer1").stdout
+        latest = {d["key"]: d["version"] for d in polku.json("definitions")}
+        assert latest["tyohonvalmennus"] == 2  # new cases start on the renamed version
     return polku
 
 
