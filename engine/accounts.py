@@ -6,14 +6,16 @@ database, never in a web process, so any number of processes agree on lockouts a
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit
 from .errors import Forbidden, NotFound, ValidationFailed
+from .db import UnitOfWork
 from .models import SavedFilter, User
-from .users import load_actor
+from .users import Actor, load_actor
 
 MAX_FAILURES = 5
 LOCKOUT = timedelta(minutes=5)
@@ -28,7 +30,7 @@ PASSWORD_METHOD = "scrypt"
 class LoginFailed(Forbidden):
     """Always the same words, whatever was wrong: the page must not tell which part."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         super().__init__("wrong username or password, or the account is locked for a while")
 
 
@@ -39,7 +41,7 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method=PASSWORD_METHOD)
 
 
-def set_password(uow, actor: str, username: str, password: str) -> None:
+def set_password(uow: UnitOfWork, actor: str, username: str, password: str) -> None:
     user = uow.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"no user named {username!r}")
@@ -48,7 +50,7 @@ def set_password(uow, actor: str, username: str, password: str) -> None:
     audit.record(uow, actor, "set_password", details={"username": username})
 
 
-def authenticate(uow, username: str, password: str):
+def authenticate(uow: UnitOfWork, username: str, password: str) -> Actor:
     """The Actor for a correct password; LoginFailed otherwise (and the failure counted)."""
     user = uow.session.scalar(select(User).where(User.username == (username or "").strip()))
     now = uow.now
@@ -73,7 +75,7 @@ def authenticate(uow, username: str, password: str):
     return load_actor(uow, user.username)
 
 
-def set_locale(uow, actor: str, locale: str) -> None:
+def set_locale(uow: UnitOfWork, actor: str, locale: str) -> None:
     if locale not in LOCALES:
         raise ValidationFailed("unknown language", {"locale": "unknown language"})
     user = uow.session.scalar(select(User).where(User.username == actor))
@@ -83,17 +85,18 @@ def set_locale(uow, actor: str, locale: str) -> None:
     audit.record(uow, actor, "set_locale", details={"locale": locale})
 
 
-def user_locale(uow, username: str) -> str | None:
-    return uow.session.scalar(select(User.locale).where(User.username == username))
+def user_locale(uow: UnitOfWork, username: str) -> str | None:
+    locale: str | None = uow.session.scalar(select(User.locale).where(User.username == username))
+    return locale
 
 
-def saved_filters(uow, actor: str) -> list[dict]:
+def saved_filters(uow: UnitOfWork, actor: str) -> list[dict[str, Any]]:
     user = load_actor(uow, actor)
     rows = uow.session.scalars(select(SavedFilter).where(SavedFilter.user_id == user.id).order_by(SavedFilter.name))
     return [{"id": r.id, "name": r.name, "query": r.query} for r in rows]
 
 
-def save_filter(uow, actor: str, name: str, query: dict) -> None:
+def save_filter(uow: UnitOfWork, actor: str, name: str, query: dict[str, Any]) -> None:
     user = load_actor(uow, actor)
     name = (name or "").strip()
     if not name or len(name) > 100:
@@ -106,9 +109,10 @@ def save_filter(uow, actor: str, name: str, query: dict) -> None:
     audit.record(uow, actor, "save_filter", details={"name": name, "query": query})
 
 
-def delete_filter(uow, actor: str, filter_id: int) -> None:
+def delete_filter(uow: UnitOfWork, actor: str, filter_id: int) -> None:
     user = load_actor(uow, actor)
-    result = uow.session.execute(delete(SavedFilter).where(SavedFilter.id == filter_id, SavedFilter.user_id == user.id))
+    result = cast(CursorResult[Any], uow.session.execute(  # a DELETE: a cursor result with a rowcount
+        delete(SavedFilter).where(SavedFilter.id == filter_id, SavedFilter.user_id == user.id)))
     if result.rowcount != 1:
         raise NotFound(f"no saved filter {filter_id}")
     audit.record(uow, actor, "delete_filter", details={"id": filter_id})
