@@ -42,7 +42,10 @@ from polku.schema import upgrade  # noqa: E402
 from polku.wiring import build_runtime  # noqa: E402
 
 BPMN = Path(__file__).with_name("four_steps.bpmn")
-STEP_DATA = [{"note1": "a", "count1": "1"}, {"note2": "b", "count2": "2"}, {"note3": "c", "count3": "3"}, {"note4": "d", "count4": "4"}]
+STEP_DATA = [
+    {"note1": "a", "count1": "1"}, {"note2": "b", "count2": "2"},
+    {"note3": "c", "count3": "3"}, {"note4": "d", "count4": "4"},
+]
 
 
 class Bare:
@@ -161,10 +164,11 @@ def main() -> None:
     print(f"process: {BPMN.name} (4 user tasks, 2 form fields each); {args.instances} instances × 4 steps each")
     print(f"{'variant':<28}{'median ms/step':>16}{'p90 ms':>10}{'ratio':>8}{'SQL/step':>10}")
     print(f"{'bare SpiffWorkflow':<28}{bare_med * 1e3:>16.3f}{_p90(bare_times) * 1e3:>10.3f}{1.0:>8.2f}{'-':>10}")
-    for name, (t, _c, size) in results.items():
+    for name, (t, _c, _size) in results.items():
         med = statistics.median(t)
         sql = statistics.median(polkus[name].count_statements())
-        print(f"{'Polku complete, ' + name:<28}{med * 1e3:>16.3f}{_p90(t) * 1e3:>10.3f}{med / bare_med:>8.2f}{sql:>10.0f}")
+        print(f"{'Polku complete, ' + name:<28}{med * 1e3:>16.3f}{_p90(t) * 1e3:>10.3f}"
+              f"{med / bare_med:>8.2f}{sql:>10.0f}")
     print("serialized state per finished instance:")
     print(f"  bare SpiffWorkflow (JSON with spec): {bare_size} bytes")
     for name, (_t, _c, size) in results.items():

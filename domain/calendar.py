@@ -8,10 +8,10 @@ here reads the clock, so the rules are reproducible in tests and in replays.
 from __future__ import annotations
 
 import calendar as _stdcal
+from collections.abc import Mapping
 from datetime import date, timedelta
 from functools import lru_cache
 from types import MappingProxyType
-from typing import Mapping
 
 import holidays as _holidays
 

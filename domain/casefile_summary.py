@@ -6,7 +6,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from polku.engine import audit
-
 from polku.engine.models import Organisation
 
 from .models import Client, Goal, Notice, Period

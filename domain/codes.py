@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from polku.engine.fieldtypes import N_
 
-
 # The card's outcome areas (R5), in the card's order.
 OUTCOME_CATEGORY_NAMES: dict[str, str] = {
     "employment_or_education": N_("Employment or starting education"),

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from datetime import date
-from typing import Any, Callable
+from typing import Any
 
 from polku.domain import identity
 from polku.domain.codes import MEETING_KINDS as MEETING_KIND_NAMES

@@ -16,8 +16,21 @@ from . import rules
 from .calendar import add_business_days, period_end_limit
 from .identity import validate as validate_identity
 from .models import (
-    Client, Closure, Decision, EligibilityDecision, FollowUpMeeting, Goal, Meeting, Notice, Notification, Period,
-    Provider, Redirection, Referral, Statement, WeeklyReview,
+    Client,
+    Closure,
+    Decision,
+    EligibilityDecision,
+    FollowUpMeeting,
+    Goal,
+    Meeting,
+    Notice,
+    Notification,
+    Period,
+    Provider,
+    Redirection,
+    Referral,
+    Statement,
+    WeeklyReview,
 )
 
 LIMIT_KEYS = ("min_period_days", "max_period_months", "max_periods", "window_months", "window_limit_months")
@@ -111,7 +124,8 @@ def record_referral(call: ServiceCall) -> dict:
         client = Client(identity_code=code.code, temporary_code=code.temporary, created_at=call.now,
                         name="", language="fi", municipality="")
         session.add(client)
-    client.name, client.language, client.municipality = data["client_name"], data["client_language"], data["municipality"]
+    client.name, client.language, client.municipality = (
+        data["client_name"], data["client_language"], data["municipality"])
     provider = session.scalar(select(Organisation).where(Organisation.name == data["provider"]))
     start, end = _day(data["planned_start"]), _day(data["planned_end"])
     session.flush()
@@ -156,7 +170,8 @@ def record_start(call: ServiceCall) -> dict:
 
 def escalate_start_notice(call: ServiceCall) -> dict:
     for recipient in ("official", "manager"):
-        _notice(call, "start_notice_overdue", recipient, call.data.get("period_id"), due=call.data.get("start_notice_due"))
+        _notice(call, "start_notice_overdue", recipient, call.data.get("period_id"),
+                due=call.data.get("start_notice_due"))
     return {}
 
 
@@ -166,8 +181,8 @@ def record_goals(call: ServiceCall) -> dict:
     for old in call.session.scalars(select(Goal).where(Goal.period_id == period.id)):
         call.session.delete(old)
     for i, goal in enumerate(call.data["goals"]):
-        call.session.add(Goal(period_id=period.id, position=i, category=goal["category"], description=goal["description"],
-                              verification=goal["verification"], revised=revised))
+        call.session.add(Goal(period_id=period.id, position=i, category=goal["category"],
+                              description=goal["description"], verification=goal["verification"], revised=revised))
     if call.data.get("meetings_per_week"):
         period.meetings_per_week = int(call.data["meetings_per_week"])
     return {}
@@ -304,11 +319,12 @@ def record_closure(call: ServiceCall) -> dict:
 
 def send_statement(call: ServiceCall) -> dict:
     data = call.data
-    call.session.add(Statement(instance_id=call.instance_id, period_id=int(data["period_id"]), kind=data["statement_kind"],
-                               text=data["statement_text"], reviewed_with_client=bool(data.get("reviewed_with_client")),
-                               sent_at=call.now))
+    call.session.add(Statement(instance_id=call.instance_id, period_id=int(data["period_id"]),
+                               kind=data["statement_kind"], text=data["statement_text"],
+                               reviewed_with_client=bool(data.get("reviewed_with_client")), sent_at=call.now))
     for recipient in ("client", "official"):
-        _outbox(call, "final_statement", {"to": recipient, "kind": data["statement_kind"], "period_id": data["period_id"]})
+        _outbox(call, "final_statement",
+                {"to": recipient, "kind": data["statement_kind"], "period_id": data["period_id"]})
     return {}
 
 

@@ -15,7 +15,8 @@ def referral_outcome(uow, instance_id: int) -> dict | None:
     recorded none (e.g. it stopped with an error before deciding). No access check: callers
     started the instance themselves in the same unit of work."""
     row = uow.session.execute(
-        select(Referral, Organisation.name).outerjoin(Organisation, Organisation.id == Referral.provider_organisation_id)
+        select(Referral, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == Referral.provider_organisation_id)
         .where(Referral.instance_id == instance_id)).first()
     if row is None:
         return None

@@ -8,8 +8,8 @@ The functions compute the DMN inputs; the DMN tables make the decisions.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date
-from typing import Iterable, Mapping, Sequence
 
 from polku.domain.calendar import (
     ONE_DAY,

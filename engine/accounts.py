@@ -12,8 +12,8 @@ from sqlalchemy import CursorResult, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit
-from .errors import Forbidden, NotFound, ValidationFailed
 from .db import UnitOfWork
+from .errors import Forbidden, NotFound, ValidationFailed
 from .models import SavedFilter, User
 from .users import Actor, load_actor
 

@@ -208,7 +208,8 @@ def _static_problems(name: str, tree: Tree, decisions: set[str], runtime: Runtim
         if "handler" in ext:
             handler = ext["handler"]
             if not handler:
-                msg = "service task names no handler (camunda:type=\"external\" with camunda:topic, or a 'handler' property)"
+                msg = ("service task names no handler"
+                       " (camunda:type=\"external\" with camunda:topic, or a 'handler' property)")
                 problems.append(DeployProblem(name, msg, element, bpmn_xml.line_of(tree, element)))
             elif handler not in runtime.handlers:
                 known = ", ".join(runtime.handlers.names()) or "none"
@@ -271,8 +272,8 @@ def _timer_problem(kind: str, text: str) -> str | None:
         return None  # an expression over process data (e.g. a variable): checked when it runs
     if not isinstance(value, str):
         return f"{kind} must give an ISO 8601 text, not {type(value).__name__}"
-    from .timers import parse_cycle
     from .clock import Clock
+    from .timers import parse_cycle
 
     try:
         if kind == "timeCycle":

@@ -41,7 +41,8 @@ def deploy(uow: UnitOfWork, runtime: Runtime, actor: str, files: list[BundleFile
         version = (latest.version if latest else 0) + 1
         uow.session.add(ProcessDefinition(
             key=proc.key, version=version, name=proc.name, hash=proc.hash, sources=proc.sources,
-            spec=proc.spec, extensions=proc.extensions, labels=proc.labels, deployed_at=uow.now, deployed_by=user.username,
+            spec=proc.spec, extensions=proc.extensions, labels=proc.labels,
+            deployed_at=uow.now, deployed_by=user.username,
         ))
         results.append(DeployResult(proc.key, version, "new"))
     uow.session.flush()  # a concurrent deploy of the same version fails here on the unique key

@@ -9,8 +9,10 @@ marked with ``N_`` so that the UI's Babel catalog extracts it and translates it 
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field as _dc_field
-from typing import TYPE_CHECKING, Any, Callable, Mapping, Protocol
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as _dc_field
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from .db import UnitOfWork

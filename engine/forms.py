@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
-from collections.abc import Mapping
-from dataclasses import dataclass, field as _dc_field
-from typing import Any, Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from dataclasses import field as _dc_field
+from typing import Any
 
 # FieldType and ContextualFieldType are re-exported: custom types subclass them from here too.
 from .fieldtypes import N_, ContextualFieldType, FieldType, Invalid, Option, Widget, field_attrs  # noqa: F401
-
 
 # Validation names understood here. Unknown names are ignored at submission time
 # (a running form must not break), so the deploy step uses this to warn or refuse.

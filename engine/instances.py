@@ -12,8 +12,8 @@ from sqlalchemy import CursorResult, insert, select, update
 from . import audit
 from .access import can_view_instance, instance_org_ids, require_instance_manager, require_starter
 from .errors import Conflict, NotFound, ValidationFailed
-from .models import Instance, InstanceOrganisation, Organisation, ProcessDefinition
 from .formcheck import check_rule, validated
+from .models import Instance, InstanceOrganisation, Organisation, ProcessDefinition
 from .persist import advance, load_instance, load_workflow, materialised, save
 from .rows import InstanceRow
 from .users import Actor, load_actor
@@ -30,7 +30,8 @@ def start(uow: UnitOfWork, runtime: Runtime, actor: str, key: str, data: object 
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed("initial data must be a JSON object", {"data": "must be a JSON object"})
     row = uow.session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1)
+        select(ProcessDefinition).where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc()).limit(1)
     ).first()
     if row is None:
         raise NotFound(f"no deployed process with key {key!r}")
@@ -54,7 +55,8 @@ def start(uow: UnitOfWork, runtime: Runtime, actor: str, key: str, data: object 
     inst = InstanceRow.of(created)  # from here on written by explicit statements only
     uow.session.expunge(created)
     if user.organisation_id is not None:
-        uow.session.execute(insert(InstanceOrganisation), [{"instance_id": inst.id, "organisation_id": user.organisation_id}])
+        uow.session.execute(insert(InstanceOrganisation),
+                            [{"instance_id": inst.id, "organisation_id": user.organisation_id}])
     before = runtime.snapshot(wf, defn, uow.now)
     before.human_tasks, before.timers = {}, {}
     if user.organisation:

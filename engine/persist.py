@@ -11,7 +11,15 @@ from sqlalchemy import String, Table, bindparam, delete, func, insert, select, u
 from sqlalchemy.orm import Session
 
 from .errors import Conflict, NotFound
-from .models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition, TaskCandidateGroup, Timer
+from .models import (
+    HumanTask,
+    Instance,
+    InstanceOrganisation,
+    Organisation,
+    ProcessDefinition,
+    TaskCandidateGroup,
+    Timer,
+)
 from .prepared import Prepared
 from .rows import InstanceRow
 from .runtime import LoadedDefinition, Snapshot, StepError, TimerView
@@ -91,7 +99,8 @@ def advance(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, defn: LoadedDe
         after = runtime.snapshot(wf, defn, uow.now)
         # Assignee, due date and priority may be expressions: evaluate them while an error
         # can still become the instance's error state.
-        after.views = {tid: runtime.human_view(t, defn, uow.now) for tid, t in after.human_tasks.items() if tid not in old}
+        after.views = {tid: runtime.human_view(t, defn, uow.now)
+                       for tid, t in after.human_tasks.items() if tid not in old}
     except StepError as error:
         after = runtime.snapshot(wf, defn, uow.now)
         # Nothing new is materialised from a failed step; retry materialises it.
@@ -139,7 +148,8 @@ def _sync_tasks(uow: UnitOfWork, instance_id: int, views_by_id: dict[str, HumanT
         [
             {
                 "id": v.id, "instance_id": instance_id, "element_id": v.element_id, "name": v.name, "lane": v.lane,
-                "candidate_groups": list(dict.fromkeys(v.candidate_groups)), "assignee": v.assignee, "due_at": v.due_at, "priority": v.priority, "fields": v.fields,
+                "candidate_groups": list(dict.fromkeys(v.candidate_groups)), "assignee": v.assignee,
+                "due_at": v.due_at, "priority": v.priority, "fields": v.fields,
                 "state": "ready", "created_at": uow.now, "claimed_at": uow.now if v.assignee else None,
                 "claimed_by": "system" if v.assignee else None,
             }
@@ -168,7 +178,8 @@ def add_organisations(session: Session, instance_id: int, names: Iterable[str]) 
     """Link organisations by name; names that are not organisations are ignored."""
     wanted = set(session.scalars(select(Organisation.id).where(Organisation.name.in_(sorted(names)))))
     have = set(
-        session.scalars(select(InstanceOrganisation.organisation_id).where(InstanceOrganisation.instance_id == instance_id))
+        session.scalars(select(InstanceOrganisation.organisation_id)
+                        .where(InstanceOrganisation.instance_id == instance_id))
     )
     rows = [{"instance_id": instance_id, "organisation_id": oid} for oid in sorted(wanted - have)]
     if rows:
@@ -179,7 +190,8 @@ def materialised(uow: UnitOfWork, instance_id: int, organisations: set[str]) -> 
     """What the tables say is ready and waiting: the 'before' of a retry, when the workflow
     may hold ready tasks that a failed step never materialised."""
     session = uow.session
-    tasks = session.scalars(select(HumanTask.id).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready"))
+    tasks = session.scalars(select(HumanTask.id)
+                            .where(HumanTask.instance_id == instance_id, HumanTask.state == "ready"))
     timers = session.execute(select(Timer).where(Timer.instance_id == instance_id)).scalars()
     return Snapshot(
         "running",

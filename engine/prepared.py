@@ -20,8 +20,9 @@ Only plain bind parameters are supported (no expanding IN lists): those statemen
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import InvalidRequestError
 

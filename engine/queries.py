@@ -56,7 +56,8 @@ def tasks_for(uow: UnitOfWork, actor: str | None, instance_id: int | None = None
     groups: dict[str, set[str]] = {r.id: set() for r in rows}
     if rows:
         for tid, g in uow.session.execute(
-            select(TaskCandidateGroup.task_id, TaskCandidateGroup.group_name).where(TaskCandidateGroup.task_id.in_(list(groups)))
+            select(TaskCandidateGroup.task_id, TaskCandidateGroup.group_name)
+            .where(TaskCandidateGroup.task_id.in_(list(groups)))
         ):
             groups[tid].add(g)
     return [task_dict(r, groups[r.id]) for r in rows]
@@ -129,7 +130,8 @@ def show(uow: UnitOfWork, runtime: Runtime, instance_id: int, actor: str | None 
     from .jsonvalues import to_json
 
     timers = uow.session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at))
-    history = uow.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id).order_by(AuditEvent.id))
+    history = uow.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+                                  .order_by(AuditEvent.id))
     return {
         "id": inst.id, "process_key": inst.process_key, "version": inst.version, "status": inst.status,
         "business_key": inst.business_key, "started_at": _iso(inst.started_at), "ended_at": _iso(inst.ended_at),
@@ -146,7 +148,8 @@ def start_form(uow: UnitOfWork, key: str) -> dict[str, Any]:
     """The start form of the latest deployed version of process `key`: its name, the start
     event's id (the translation key prefix of its fields), the fields, and who may start it."""
     row = uow.session.scalars(
-        select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1)
+        select(ProcessDefinition).where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc()).limit(1)
     ).first()
     if row is None:
         raise NotFound(f"no deployed process with key {key!r}")

@@ -6,9 +6,10 @@ checks that the fields match the tables' columns.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import RowMapping
@@ -36,12 +37,12 @@ class InstanceRow:
     ended_at: datetime | None
 
     @classmethod
-    def of(cls, source: Any) -> "InstanceRow":
+    def of(cls, source: Any) -> InstanceRow:
         """From anything with the columns as attributes (a freshly flushed `Instance`)."""
         return cls(**{f.name: getattr(source, f.name) for f in fields(cls)})
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any] | RowMapping, prefix: str = "") -> "InstanceRow":
+    def from_mapping(cls, values: Mapping[str, Any] | RowMapping, prefix: str = "") -> InstanceRow:
         return cls(**{f.name: values[prefix + f.name] for f in fields(cls)})
 
 
@@ -67,5 +68,5 @@ class TaskRow:
     completed_by: str | None
 
     @classmethod
-    def from_mapping(cls, values: Mapping[str, Any]) -> "TaskRow":
+    def from_mapping(cls, values: Mapping[str, Any]) -> TaskRow:
         return cls(**{f.name: values[f.name] for f in fields(cls)})

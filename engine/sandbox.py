@@ -136,7 +136,8 @@ def _inplacevar(op: str, target: Any, value: Any) -> Any:
     return INPLACE_OPERATORS[op](target, value)
 
 
-def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:  # calls with *args / **kwargs go through _apply_
+# Calls with *args / **kwargs go through _apply_.
+def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return func(*args, **kwargs)
 
 

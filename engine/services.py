@@ -11,9 +11,10 @@ transaction stays usable for recording the instance's error state.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
 

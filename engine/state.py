@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import json
 import zlib
+from typing import Any
 from uuid import UUID
 
-from typing import Any
-
 import orjson
-
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
 from SpiffWorkflow.bpmn.serializer.migration.version_migration import MIGRATIONS
@@ -45,7 +43,8 @@ class StateCodec:
             MIGRATIONS[version](dct)
         # Mirrors BpmnWorkflowConverter.from_dict, with the spec objects handed in.
         conv = self._converter
-        workflow: BpmnWorkflow = conv.target_class(spec, subprocess_specs, script_engine=script_engine, deserializing=True)
+        workflow: BpmnWorkflow = conv.target_class(spec, subprocess_specs, script_engine=script_engine,
+                                                   deserializing=True)
         workflow.tasks = conv.mapping_from_dict(dct["tasks"], UUID, workflow=workflow)
         workflow.task_tree = workflow.tasks.get(UUID(dct["root"]))
         conv.set_default_attributes(workflow, dct)

@@ -149,8 +149,8 @@ def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: 
     if _FINISH.run(uow, {"b_id": task.id, "now": uow.now, "user": user.username}) != 1:
         raise Conflict(f"task {task.id} was already handled")
     before.human_tasks.pop(task.id, None)
-    after = advance(uow, runtime, inst, defn, wf, before, action=lambda: runtime.complete_human_task(spiff_task, values, uow.now),
-                    actor=user.username)
+    after = advance(uow, runtime, inst, defn, wf, before,
+                    action=lambda: runtime.complete_human_task(spiff_task, values, uow.now), actor=user.username)
     audit.record(uow, user.username, "complete", instance_id=inst.id, task_id=task.id,
                  details={"element_id": task.element_id, "fields": values, "status": after.status})
     return after.status

@@ -22,11 +22,14 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 
 from .clock import Clock
 
-_CLOCK: contextvars.ContextVar[Clock] = contextvars.ContextVar("polku_clock", default=Clock())
+# The wall clock when nothing is bound (a ContextVar default is shared, so it is kept out here).
+_WALL_CLOCK = Clock()
+_CLOCK: contextvars.ContextVar[Clock | None] = contextvars.ContextVar("polku_clock", default=None)
 
 
 def current_clock() -> Clock:
-    return _CLOCK.get()
+    clock = _CLOCK.get()
+    return _WALL_CLOCK if clock is None else clock
 
 
 @contextmanager
@@ -42,7 +45,8 @@ def _now() -> datetime:
     return current_clock().now()
 
 
-def _has_fired(my_task: Any, definition: Any, value_of: Callable[[Any], Any], due_of: Callable[[Any], datetime]) -> bool:
+def _has_fired(my_task: Any, definition: Any, value_of: Callable[[Any], Any],
+               due_of: Callable[[Any], datetime]) -> bool:
     """SpiffWorkflow's has_fired, on our clock: the due value is computed once from the
     expression (`value_of`), stored, and compared (`due_of`) with the current clock."""
     event_value = my_task._get_internal_data("event_value")

@@ -14,14 +14,14 @@ from functools import wraps
 import click
 from sqlalchemy.exc import DBAPIError
 
-from polku.engine import deploy as deploy_mod
 from polku.engine import accounts, instances, queries, tasks, users
+from polku.engine import deploy as deploy_mod
 from polku.engine.bundle import read_bundle
 from polku.engine.clock import clock_from_env
 from polku.engine.db import UnitOfWork, make_engine
 from polku.engine.errors import PolkuError
-from .schema import upgrade
 
+from .schema import upgrade
 from .wiring import build_runtime, database_url, processes_dir
 
 
@@ -107,7 +107,8 @@ def command(fn):
 
 
 @click.group()
-@click.option("--database-url", envvar="POLKU_DATABASE_URL", default=None, help="SQLAlchemy URL (default: sqlite file under ./instance/)")
+@click.option("--database-url", envvar="POLKU_DATABASE_URL", default=None,
+              help="SQLAlchemy URL (default: sqlite file under ./instance/)")
 @click.pass_context
 def main(ctx, database_url):
     """Polku: job-coaching workflows on BPMN."""
@@ -209,7 +210,8 @@ def list_tasks(env, actor, instance_id, as_json):
     with env.uow(write=False) as uow:
         rows = queries.tasks_for(uow, actor, instance_id)
     _emit(as_json, rows, "\n".join(
-        f"{r['id']}\t{r['instance_id']}\t{r['element_id']}\t{r['name'] or ''}\t{r['assignee'] or '-'}\t{r['due_at'] or '-'}"
+        f"{r['id']}\t{r['instance_id']}\t{r['element_id']}\t{r['name'] or ''}\t"
+        f"{r['assignee'] or '-'}\t{r['due_at'] or '-'}"
         for r in rows))
 
 

@@ -7,15 +7,15 @@ import threading
 import click
 from sqlalchemy import select
 
-from polku.engine import deploy as deploy_mod
 from polku.engine import accounts, users
+from polku.engine import deploy as deploy_mod
 from polku.engine.bundle import read_bundle
 from polku.engine.heartbeat import default_worker_name, record_round
 from polku.engine.models import User
 from polku.engine.worker import fire_due_timers
-from .schema import upgrade
 
 from .cli import command, main
+from .schema import upgrade
 from .wiring import processes_dir
 
 DEMO_USERS = [

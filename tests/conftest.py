@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from polku.cli import main
 from polku.engine import accounts
 from polku.engine.clock import FixedClock, parse_instant
 from polku.engine.db import UnitOfWork, make_engine
-from polku.cli import main
 from polku.wiring import build_runtime
 from tests.databases import SCHEMA, PostgresTemplates, SqliteTemplates, Templates
 

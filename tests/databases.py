@@ -15,8 +15,8 @@ import os
 import shutil
 import sqlite3
 import tempfile
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 
 from sqlalchemy import make_url
 

@@ -36,9 +36,9 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
         raise RuntimeError("refusing to start in production with the development secret key: set POLKU_SECRET_KEY")
 
     from . import context, errors, i18n, security
-    from .i18n import bp as i18n_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
+    from .i18n import bp as i18n_bp
     from .referrals import bp as referrals_bp
     from .tasks import bp as tasks_bp
 

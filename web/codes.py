@@ -6,7 +6,8 @@ in ``domain.codes``; those are translated here too, so each code has one catalog
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from polku.domain.codes import MEETING_KINDS, OUTCOME_CATEGORY_NAMES
 from polku.engine.fieldtypes import Msg

@@ -12,9 +12,8 @@ from pathlib import Path
 
 from babel.dates import format_date, format_datetime
 from flask import Blueprint, current_app, g, redirect, request, session, url_for
-from flask_babel import Babel, get_locale
+from flask_babel import Babel, get_locale, lazy_gettext, ngettext  # noqa: F401  (re-exported for blueprints)
 from flask_babel import gettext as _gettext
-from flask_babel import lazy_gettext, ngettext  # noqa: F401  (re-exported for blueprints)
 
 LOCALES = ("fi", "sv", "en")
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+
 from polku.cli import main as polku_main
 from tests.databases import SCHEMA
 
@@ -131,7 +132,8 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: run scripts/test.sh, which installs it (apt-get install chromium)")
+        pytest.fail(f"Chromium not found at {CHROMIUM}: "
+                    "run scripts/test.sh, which installs it (apt-get install chromium)")
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
         yield browser

@@ -75,8 +75,8 @@ def test_deploy_writes_one_row_even_when_nothing_changed(polku, make_user, trail
 
 
 def test_start_writes_one_row(sample, trail):
-    row = trail.one(sample, "start", "sample_case", "--as", "off1", "--business-key", "k-1", "--data", '{"client": "A"}',
-                    action="start", actor="off1")
+    row = trail.one(sample, "start", "sample_case", "--as", "off1", "--business-key", "k-1",
+                    "--data", '{"client": "A"}', action="start", actor="off1")
     assert row.instance_id is not None
     assert row.details["process_key"] == "sample_case" and row.details["business_key"] == "k-1"
     assert row.details["data"] == {"client": "A"} and row.details["status"] == "running"

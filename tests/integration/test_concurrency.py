@@ -134,7 +134,8 @@ def test_two_threads_claiming_the_same_task_one_wins(sample, uow_factory, db_eng
         assert lock_now == lock  # a claim does not touch the instance
         # The loser really is locked out now; the winner can complete.
         loser = next(a for a in ACTORS if a != winner)
-        assert "claimed by" in sample.refused("complete", tid, "--as", loser, "--data", '{"decision": "reject", "start_date": "2026-01-10"}').stderr
+        assert "claimed by" in sample.refused(
+            "complete", tid, "--as", loser, "--data", '{"decision": "reject", "start_date": "2026-01-10"}').stderr
         sample("complete", tid, "--as", winner, "--data", '{"decision": "reject", "start_date": "2026-01-10"}')
         assert sample.json("show", iid)["status"] == "completed"
 
@@ -187,8 +188,10 @@ def test_two_cli_processes_completing_the_same_task_one_wins(sample, uow_factory
                                                              tmp_path, round_):
     iid, tid, lock = _new_review(uow_factory)
     env = {**os.environ, "POLKU_DATABASE_URL": database_url, "POLKU_NOW": T0}
-    commands = [["complete", tid, "--as", a, "--data", f'{{"decision": "approve", "amount": {SUBMISSIONS[a]["amount"]}, '
-                                                       '"start_date": "2026-01-10"}'] for a in ACTORS]
+    commands = [["complete", tid, "--as", a,
+                 "--data", f'{{"decision": "approve", "amount": {SUBMISSIONS[a]["amount"]}, '
+                           '"start_date": "2026-01-10"}']
+                for a in ACTORS]
     outcomes = dict(zip(ACTORS, _run_together(tmp_path, round_, commands, env)))
 
     codes = sorted(rc for rc, _out, _err in outcomes.values())

@@ -90,8 +90,10 @@ def test_changed_bpmn_makes_a_new_version_and_running_instances_keep_theirs(samp
     assert polku.json("show", old_iid)["version"] == 1
     review = task_of(polku, "off1", "review", old_iid)
     assert review["name"] == "Review referral"
-    polku("complete", review["id"], "--as", "off1", "--data", '{"decision": "approve", "amount": 70, "start_date": "2026-01-10"}')
-    polku("complete", task_of(polku, "coach1", "coach_work", old_iid)["id"], "--as", "coach1", "--data", '{"summary": "ok"}')
+    polku("complete", review["id"], "--as", "off1",
+          "--data", '{"decision": "approve", "amount": 70, "start_date": "2026-01-10"}')
+    polku("complete", task_of(polku, "coach1", "coach_work", old_iid)["id"], "--as", "coach1",
+          "--data", '{"summary": "ok"}')
     shown = polku.json("show", old_iid)
     assert (shown["version"], shown["status"], shown["data"]["category"]) == (1, "completed", "large")
 
@@ -279,12 +281,15 @@ def test_each_successful_deploy_writes_exactly_one_audit_row(polku, db_engine):
     polku("deploy", SAMPLE)  # unchanged is still a deploy
     assert deploy_audit_count(db_engine) == 2
     with db_engine.connect() as conn:
-        details = conn.scalars(select(AuditEvent.details).where(AuditEvent.action == "deploy").order_by(AuditEvent.id)).all()
+        details = conn.scalars(select(AuditEvent.details).where(AuditEvent.action == "deploy")
+                               .order_by(AuditEvent.id)).all()
     assert details[0]["files"] == ["classify_amount.dmn", "cycle_timer.bpmn", "sample_case.bpmn", "script_error.bpmn"]
     assert [p["status"] for p in details[1]["processes"]] == ["unchanged"] * 3
 
 
-@pytest.mark.parametrize("paths", [[BAD / "no_start.bpmn"], [SAMPLE, BAD / "malformed.bpmn"], [DEPLOY / "script_import.bpmn"]])
+@pytest.mark.parametrize("paths", [
+    [BAD / "no_start.bpmn"], [SAMPLE, BAD / "malformed.bpmn"], [DEPLOY / "script_import.bpmn"],
+])
 def test_refused_deploy_writes_no_audit_row(polku, db_engine, paths):
     polku.refused("deploy", *paths)
     assert deploy_audit_count(db_engine) == 0

@@ -136,7 +136,8 @@ def _assert_failed(db_engine, uow, path: str, iid: int, register: Register) -> N
     if register.mode == "raise":
         assert message.endswith("the register is down"), message
     else:
-        assert message.startswith("service handler 'flaky' failed: database error: ") and "unique" in message.lower(), message
+        assert (message.startswith("service handler 'flaky' failed: database error: ")
+                and "unique" in message.lower()), message
     # Nothing of the handler's is left: neither the row it flushed nor the one it added.
     assert _count(db_engine, OutboxMessage) == 0
     assert _count(db_engine, Organisation, name=f"Register {iid}") == 0
@@ -181,7 +182,9 @@ def test_failed_handler_leaves_nothing_and_retry_runs_it_once_more(db_engine, uo
 # --- the CLI, with the shipped handler and a database that refuses its row -------------------
 
 _REFUSE = {
-    "sqlite": ["CREATE TRIGGER outbox_closed BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox is closed'); END"],
+    "sqlite": [
+        "CREATE TRIGGER outbox_closed BEFORE INSERT ON outbox BEGIN SELECT RAISE(ABORT, 'outbox is closed'); END",
+    ],
     "postgresql": [
         "CREATE FUNCTION outbox_closed() RETURNS trigger LANGUAGE plpgsql AS "
         "$$ BEGIN RAISE EXCEPTION 'outbox is closed'; END $$",
@@ -231,14 +234,14 @@ def test_cli_reports_a_database_error_in_a_handler_as_the_instance_error_and_ret
 def test_after_a_failed_flush_no_statement_runs_outside_the_transaction(db_engine, uow_factory):
     """Once SQLAlchemy has rolled the transaction back, the hot path's precompiled statements
     refuse instead of running on the driver (which on SQLite would autocommit them)."""
-    from sqlalchemy.exc import PendingRollbackError
+    from sqlalchemy.exc import IntegrityError, PendingRollbackError
 
     from polku.engine import audit
 
     with uow_factory() as u:
         u.session.add(Organisation(name="Twice", kind="area"))
         u.session.add(Organisation(name="Twice", kind="area"))
-        with pytest.raises(Exception):
+        with pytest.raises(IntegrityError):
             u.session.flush()
         with pytest.raises(PendingRollbackError):
             audit.record(u, "system", "stray")

@@ -32,7 +32,8 @@ def test_upgrade_backfills_labels_start_events_and_referrals(tmp_path):
             {"sources": json.dumps({"tyohonvalmennus.bpmn": PROCESS.read_text(encoding="utf-8")}),
              "ext": json.dumps({"tyohonvalmennus": {"start_form": []}}), "at": AT})
         conn.execute(text("INSERT INTO audit_events (at, actor, action, instance_id, details)"
-                          " VALUES (:at, 'off1', 'start', 7, :details)"), {"at": AT, "details": json.dumps({"data": start})})
+                          " VALUES (:at, 'off1', 'start', 7, :details)"),
+                     {"at": AT, "details": json.dumps({"data": start})})
         conn.execute(text("INSERT INTO eligibility_decisions (instance_id, client_id, decided_at, eligible, reason,"
                           " details) VALUES (7, NULL, :at, 0, 'R1_short', :details)"),
                      {"at": AT, "details": json.dumps({"planned_days": 9})})

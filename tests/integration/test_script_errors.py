@@ -113,7 +113,8 @@ def test_retry_with_corrected_data_resumes_the_failed_script(sample):
     assert polku.json("retry", iid, "--as", "boss", "--data", '{"divisor": 0}')["status"] == "error"
     assert "division by zero" in polku.json("show", iid)["error"]["message"]
 
-    assert polku.json("retry", iid, "--as", "boss", "--reason", "fixed", "--data", '{"divisor": 4}')["status"] == "running"
+    retried = polku.json("retry", iid, "--as", "boss", "--reason", "fixed", "--data", '{"divisor": 4}')
+    assert retried["status"] == "running"
     shown = polku.json("show", iid)
     assert shown["status"] == "running" and shown["error"] is None
     assert shown["data"]["result"] == 2.5 and shown["data"]["divisor"] == 4

@@ -191,7 +191,8 @@ def test_concurrent_workers_fire_every_timer_exactly_once(sample, db_engine, run
     assert _timer_rows(db_engine) == 20
     with db_engine.connect() as conn:
         per_instance = dict(conn.execute(
-            select(AuditEvent.instance_id, func.count()).where(AuditEvent.action == "timer").group_by(AuditEvent.instance_id)).all())
+            select(AuditEvent.instance_id, func.count()).where(AuditEvent.action == "timer")
+            .group_by(AuditEvent.instance_id)).all())
         statuses = set(conn.execute(select(Instance.status).where(Instance.id.in_(ids))).scalars())
         left = conn.execute(select(func.count()).select_from(Timer)).scalar_one()
     assert per_instance == {iid: 1 for iid in ids}

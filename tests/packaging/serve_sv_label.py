@@ -22,7 +22,8 @@ def post(url, data):
 
 
 _, token = get("/login")
-assert post("/login", {"username": "virkailija1", "password": "virkailija1-demo", "csrf_token": token}).status_code == 302
+assert post("/login", {"username": "virkailija1", "password": "virkailija1-demo",
+                       "csrf_token": token}).status_code == 302
 _, token = get("/tasks")
 assert post("/language", {"locale": "sv", "next": "/tasks", "csrf_token": token}).status_code == 302
 page, _ = get("/referrals/new")

@@ -49,7 +49,8 @@ class Case:
         return [t["element_id"] for t in self.show()["ready_tasks"]]
 
     def task(self, element_id: str, actor: str) -> dict:
-        rows = [t for t in self.polku.json("tasks", "--as", actor, "--instance", self.id) if t["element_id"] == element_id]
+        rows = [t for t in self.polku.json("tasks", "--as", actor, "--instance", self.id)
+                if t["element_id"] == element_id]
         assert rows, f"{actor} has no {element_id} task; ready: {self.ready()}"
         return rows[0]
 
@@ -81,7 +82,8 @@ class Case:
         self.do("closure", "coach1", now=now, **values)
 
     def statement(self, now=None, **extra):
-        values = {"statement_kind": "arvi", "statement_text": "Coaching went well.", "reviewed_with_client": True, **extra}
+        values = {"statement_kind": "arvi", "statement_text": "Coaching went well.", "reviewed_with_client": True,
+                  **extra}
         self.do("final_statement", "coach1", now=now, **values)
 
 
@@ -134,16 +136,16 @@ def history(db_engine):
         with Session(db_engine) as session:
             client = session.scalar(select(Client).where(Client.identity_code == hetu))
             if client is None:
-                from tests.conftest import T0
                 from polku.engine.clock import parse_instant
+                from tests.conftest import T0
 
                 client = Client(identity_code=hetu, temporary_code=False, name="Earlier", language="fi",
                                 municipality="Helsinki", created_at=parse_instant(T0))
                 session.add(client)
                 session.flush()
             org = session.scalar(select(Organisation).where(Organisation.name == PROVIDER))
-            session.add(Period(client_id=client.id, provider_organisation_id=org.id, instance_id=next(earlier), number=1,
-                               planned_start=date.fromisoformat(start), planned_end=date.fromisoformat(end),
+            session.add(Period(client_id=client.id, provider_organisation_id=org.id, instance_id=next(earlier),
+                               number=1, planned_start=date.fromisoformat(start), planned_end=date.fromisoformat(end),
                                actual_start=date.fromisoformat(start), actual_end=date.fromisoformat(end),
                                status=status, created_at=client.created_at))
             session.commit()

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import json
 
-
 from polku.domain.models import Closure, FollowUpMeeting, Goal, Notification, Provider, Statement
 from polku.engine.models import OutboxMessage
 from tests.scenarios.conftest import at, rows
-
-
 
 
 def to_closure(refer):

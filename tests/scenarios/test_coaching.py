@@ -1,11 +1,8 @@
 """The coaching period, notices and decisions (R2, R6, R8, R9) and the second period (R3, R4)."""
 from __future__ import annotations
 
-
 from polku.domain.models import Decision, Goal, Notice, Period, Redirection
 from tests.scenarios.conftest import at, rows
-
-
 
 
 def started(refer):

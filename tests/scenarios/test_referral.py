@@ -5,9 +5,7 @@ import pytest
 
 from polku.domain.models import Client, EligibilityDecision, Notice, Period
 from polku.engine.models import OutboxMessage
-from tests.scenarios.conftest import at, rows, referral
-
-
+from tests.scenarios.conftest import at, referral, rows
 
 
 def test_an_eligible_referral_records_client_period_and_customer_information_system_entry(refer, db_engine):

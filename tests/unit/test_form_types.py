@@ -17,7 +17,6 @@ from polku.engine.forms import (
 )
 from tests.unit.form_support import error_of, fld, ok
 
-
 # --- custom types ------------------------------------------------------------------
 
 def goal_list(raw):

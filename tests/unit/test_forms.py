@@ -13,9 +13,7 @@ from polku.engine.forms import (
     to_json_value,
     validate_submission,
 )
-
 from tests.unit.form_support import error_of, fld, ok
-
 
 # --- conversions -------------------------------------------------------------
 

@@ -2,16 +2,16 @@
 run on SpiffWorkflow with stub handlers (no database)."""
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+from types import SimpleNamespace
+
 import pytest
 
-from datetime import UTC, datetime, timedelta
 from polku.engine.forms import default_field_types
 from polku.engine.parser import PolkuParser
 from polku.engine.runtime import LoadedDefinition, Runtime
 from polku.engine.services import ServiceRegistry
-from types import SimpleNamespace
 from tests.unit.process_package import CUSTOM_TYPES, DMN_FILES, TOPICS, tree
-
 
 # --- (f) the decisions decide -------------------------------------------------------------------
 

@@ -2,17 +2,32 @@
 (complete DI) and carry complete translation catalogs (docs/tyohonvalmennus.md)."""
 from __future__ import annotations
 
-import pytest
-
 import ast
 import json
+from pathlib import Path
+
+import pytest
+from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
+
 from polku.engine import bpmn_xml
 from polku.engine.forms import BUILTIN_TYPES
 from polku.engine.parser import PolkuParser
-from lxml import etree
-from pathlib import Path
-from tests.unit.process_package import BPMN_FILES, CUSTOM_TYPES, DMN_FILES, FLOW_NODES, NS, TOPICS, TRANSLATIONS, VALIDATION_DECISIONS, by_name, local, tree, used_field_types, used_topics
+from tests.unit.process_package import (
+    BPMN_FILES,
+    CUSTOM_TYPES,
+    DMN_FILES,
+    FLOW_NODES,
+    NS,
+    TOPICS,
+    TRANSLATIONS,
+    VALIDATION_DECISIONS,
+    by_name,
+    local,
+    tree,
+    used_field_types,
+    used_topics,
+)
 
 
 def test_the_package_holds_the_designed_files():

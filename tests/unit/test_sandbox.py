@@ -134,7 +134,8 @@ def test_escape_in_script_is_refused(env, expression, message):
     [
         ("import os", "forbidden: import statements are not allowed (line 1)"),
         ("x = 1\nfrom os import path", "forbidden: import statements are not allowed (line 2)"),
-        ("f = lambda: 0\ng = f.__globals__", "forbidden: access to '__globals__' (dunder attributes are not allowed) (line 2)"),
+        ("f = lambda: 0\ng = f.__globals__",
+         "forbidden: access to '__globals__' (dunder attributes are not allowed) (line 2)"),
         ("def f():\n    return 0\nf.__globals__['x'] = 1", "forbidden: access to '__globals__'"),
         ("g = (i for i in [1])\nframe = g.gi_frame", "forbidden: access to 'gi_frame'"),
     ],

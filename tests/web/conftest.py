@@ -6,10 +6,10 @@ import re
 
 import pytest
 
+from polku.app import build_app as create_app
 from polku.engine.accounts import hash_password
 from tests.scenarios.conftest import AREA, OTHER_PROVIDER, PROVIDER, at, coaching, refer, referral  # noqa: F401
 from tests.web.inbox_support import CLIENTS
-from polku.app import build_app as create_app
 
 BASE = "https://localhost"
 PASSWORD = "correct horse battery"
@@ -57,6 +57,7 @@ class Browser:
 def passwords(coaching, db_engine):
     """Every scenario user gets the password PASSWORD."""
     from sqlalchemy import update
+
     from polku.engine.models import User
 
     with db_engine.begin() as conn:

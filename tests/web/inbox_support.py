@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import lxml.html
 
-
 # Valid identity codes from ../shared/domain.md (distinct people).
 CLIENTS = [("131052-308T", "Aino Aaltonen"), ("010594Y9021", "Bertta Berg"), ("020505A902P", "Cecilia Castrén")]
 

@@ -5,11 +5,11 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from polku.engine.models import AuditEvent, User
-from polku.cli import main
-from tests.web.conftest import PASSWORD, Browser
 from polku.app import build_app as create_app
+from polku.cli import main
+from polku.engine.models import AuditEvent, User
 from polku.web import DEV_SECRET
+from tests.web.conftest import PASSWORD, Browser
 
 PROTECTED = [
     ("get", "/"), ("get", "/tasks"), ("get", "/tasks/some-task"), ("post", "/tasks/some-task/claim"),

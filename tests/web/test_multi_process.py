@@ -2,8 +2,8 @@
 another, and a lockout counted on one holds on the other."""
 from __future__ import annotations
 
-from tests.web.conftest import Browser
 from polku.app import build_app as create_app
+from tests.web.conftest import Browser
 
 
 def _second_app(database_url):

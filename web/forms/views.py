@@ -255,7 +255,8 @@ def error_messages(exc, fields: list[dict], process_key: str, types=None) -> dic
         elif code == "required":
             out[key] = _("This field is required.")
         elif code in ("min", "max") and ftype == "date":
-            out[key] = (_("The date must be on or after %(date)s.", date=_bound(params.get(code), ftype)) if code == "min"
+            out[key] = (_("The date must be on or after %(date)s.", date=_bound(params.get(code), ftype))
+                        if code == "min"
                         else _("The date must be on or before %(date)s.", date=_bound(params.get(code), ftype)))
         elif code == "min":
             out[key] = _("The value must be at least %(min)s.", min=params.get("min"))

@@ -75,7 +75,8 @@ def new():
         flash(_("The referral was saved, but its processing stopped with an error. Contact the administrator."),
               "warning")
     else:
-        flash(_("Referral sent to %(provider)s.", provider=(outcome or {}).get("provider") or values.get("provider", "")),
+        flash(_("Referral sent to %(provider)s.",
+                provider=(outcome or {}).get("provider") or values.get("provider", "")),
               "success")
     return redirect(url_for("tasks.inbox"))
 

@@ -4,5 +4,4 @@ from flask import Blueprint
 bp = Blueprint("tasks", __name__, template_folder="templates")
 
 
-from . import inbox  # noqa: E402,F401
-from . import task_page  # noqa: E402,F401
+from . import inbox, task_page  # noqa: E402,F401  (the route modules register on bp, so they follow it)
