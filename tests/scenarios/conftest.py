@@ -22,6 +22,11 @@ GOALS = [
     {"category": "job_opportunities", "description": "Map ten employers", "verification": "List reviewed together"},
     {"category": "working_life_readiness", "description": "Daily routine", "verification": "Attendance record"},
 ]
+# What a coach sets when the official asks for the goals to be revised.
+REVISED_GOALS = [
+    {"category": "realistic_plan", "description": "Plan studies", "verification": "Application sent"},
+    {"category": "job_opportunities", "description": "Visit two employers", "verification": "Visit notes"},
+]
 
 
 def at(day: str, clock: str = "09:00") -> str:

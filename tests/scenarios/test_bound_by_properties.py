@@ -11,7 +11,7 @@ import pytest
 
 from polku.domain.models import Decision, Goal, Notice, Period
 from tests.conftest import from_template
-from tests.scenarios.conftest import PROCESSES, at, rows
+from tests.scenarios.conftest import PROCESSES, REVISED_GOALS, at, rows
 
 # Service task ids a designer might rename (the handler names, camunda:topic, stay).
 RENAMES = {
@@ -65,9 +65,7 @@ def test_first_goals_are_not_revised_and_revised_goals_are(refer, db_engine):
     assert {g.revised for g in rows(db_engine, Goal)} == {False}
     case.week("2026-01-16", goals_unrealistic=True)
     case.do("decide_goals", "off1", decision="revise", reason="Smaller steps")
-    new_goals = [{"category": "realistic_plan", "description": "Plan studies", "verification": "Application sent"},
-                 {"category": "job_opportunities", "description": "Visit two employers", "verification": "Visit notes"}]
-    case.do("revise_goals", "coach1", goals=new_goals)
+    case.do("revise_goals", "coach1", goals=REVISED_GOALS)
     assert case.ready() == ["weekly_review"]
     assert [(g.category, g.revised) for g in rows(db_engine, Goal)] == \
         [("realistic_plan", True), ("job_opportunities", True)]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from polku.domain.models import Decision, Goal, Notice, Period, Redirection
-from tests.scenarios.conftest import at, rows
+from tests.scenarios.conftest import REVISED_GOALS, at, rows
 
 
 def started(refer):
@@ -60,9 +60,7 @@ def test_unrealistic_goals_are_revised(refer, db_engine):
     case = started(refer)
     case.week("2026-01-16", goals_unrealistic=True)
     case.do("decide_goals", "off1", decision="revise", reason="Smaller steps")
-    new_goals = [{"category": "realistic_plan", "description": "Plan studies", "verification": "Application sent"},
-                 {"category": "job_opportunities", "description": "Visit two employers", "verification": "Visit notes"}]
-    case.do("revise_goals", "coach1", goals=new_goals)
+    case.do("revise_goals", "coach1", goals=REVISED_GOALS)
     assert case.ready() == ["weekly_review"]
     goals = rows(db_engine, Goal)
     assert [(g.category, g.revised) for g in goals] == [("realistic_plan", True), ("job_opportunities", True)]
