@@ -112,6 +112,11 @@ def command(fn):
 @click.pass_context
 def main(ctx, database_url):
     """Polku: job-coaching workflows on BPMN."""
+    if isinstance(ctx.obj, Env):
+        # A program that embeds the CLI (the test suite) may hand in its own Env: its connection
+        # pool and runtime then outlive one command, as in a long-running process, and it closes
+        # them itself.
+        return
     ctx.obj = Env(database_url)
     # Close pooled connections when the command ends, not whenever the GC gets to them.
     ctx.call_on_close(ctx.obj.close)

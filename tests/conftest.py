@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from polku.cli import main
+from polku.cli import Env, main
 from polku.engine import accounts
 from polku.engine.clock import FixedClock, parse_instant
 from polku.engine.db import UnitOfWork, make_engine
@@ -35,12 +35,17 @@ def pytest_report_header(config):
 TEMPLATES = Templates()
 
 
+def _run_recipe(recipe, url: str) -> None:
+    with Polku(url) as cli:
+        recipe(cli)
+
+
 def template(name: str, parent: str = SCHEMA):
     """Registers a fixture's database state as a template: `recipe(polku)` runs once per session on a
     copy of `parent`, and every test using the fixture named `name` starts from a copy of the result."""
 
     def register(recipe):
-        TEMPLATES.register(name, parent, lambda url: recipe(Polku(url)), source=recipe.__qualname__)
+        TEMPLATES.register(name, parent, lambda url: _run_recipe(recipe, url), source=recipe.__qualname__)
         return recipe
 
     return register
@@ -118,15 +123,29 @@ class Result:
 
 
 class Polku:
-    """Runs `polku ...` in-process with its own environment, like a user's shell would."""
+    """Runs `polku ...` in-process with its own environment, like a user's shell would.
+
+    Its commands share one `Env` (connection pool and runtime), as a long-running process would:
+    opening a PostgreSQL pool for every command cost the suite more than the commands themselves.
+    Close it (or use it as a context manager) when done."""
 
     def __init__(self, database_url: str):
         self.database_url = database_url
         self.now = T0
+        self._env = Env(database_url)
+
+    def close(self) -> None:
+        self._env.close()
+
+    def __enter__(self) -> Polku:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
     def __call__(self, *args, now: str | None = None, ok: bool = True) -> Result:
         env = {"POLKU_DATABASE_URL": self.database_url, "POLKU_NOW": now or self.now}
-        res = CliRunner().invoke(main, [str(a) for a in args], env=env, catch_exceptions=False)
+        res = CliRunner().invoke(main, [str(a) for a in args], env=env, obj=self._env, catch_exceptions=False)
         result = Result(res.exit_code, res.stdout, res.stderr)
         if ok and res.exit_code != 0:
             raise AssertionError(f"polku {' '.join(map(str, args))} failed ({res.exit_code}): {res.stderr}{res.stdout}")
@@ -144,7 +163,8 @@ class Polku:
 
 @pytest.fixture
 def polku(database_url):
-    return Polku(database_url)
+    with Polku(database_url) as cli:
+        yield cli
 
 
 def add_user(polku: Polku, username, *roles, org="Area 1", kind="area", name=None):

@@ -26,7 +26,8 @@ def _rows(url: str) -> dict[str, list[tuple]]:
 
 
 def _next_user_id(url: str) -> int:
-    return Polku(url).json("user", "add", "probe", "--role", "official", "--org", "Probe")["id"]
+    with Polku(url) as cli:
+        return cli.json("user", "add", "probe", "--role", "official", "--org", "Probe")["id"]
 
 
 @pytest.mark.parametrize("name", ["sample", "coaching"])
@@ -48,7 +49,8 @@ def test_a_copy_holds_what_running_the_fixture_commands_makes(_templates, name):
 def test_what_a_test_writes_does_not_reach_the_next_copy(_templates):
     url = _templates.fresh("sample")
     before = _rows(url)
-    Polku(url)("user", "add", "leftover", "--role", "official", "--org", "Elsewhere")
+    with Polku(url) as cli:
+        cli("user", "add", "leftover", "--role", "official", "--org", "Elsewhere")
     assert _rows(url) != before
     _templates.backend.release(url)
 
