@@ -14,6 +14,7 @@ from functools import wraps
 import click
 from sqlalchemy.exc import DBAPIError
 
+from polku.domain.referrals import referral_outcome
 from polku.engine import accounts, instances, queries, tasks, users
 from polku.engine import deploy as deploy_mod
 from polku.engine.bundle import read_bundle
@@ -197,11 +198,51 @@ def user_add(env, username, roles, org, org_kind, name, password_stdin, actor, a
 @click.pass_obj
 @command
 def start(env, key, actor, data, business_key, as_json):
-    """Start an instance of the latest version of KEY; prints its id."""
+    """Start an instance of the latest version of KEY; prints its id (the first line), and the
+    reason when the rules refused the referral it made."""
     with env.uow() as uow:
         inst = instances.start(uow, env.runtime, actor, key, data, business_key)
+        refusal = _refusal(referral_outcome(uow, inst.id))  # written by the process in this unit of work
         uow.commit()
-    _emit(as_json, {"id": inst.id, "status": inst.status}, str(inst.id))
+    payload = {"id": inst.id, "status": inst.status}
+    if refusal is None:
+        _emit(as_json, payload, str(inst.id))
+        return
+    # Not a refusal of the command (the instance ran and recorded the decision): exit 0.
+    _emit(as_json, {**payload, "refusal": refusal}, f"{inst.id}\nrefused: {_refusal_text(refusal)}")
+
+
+# The figures of a refused referral the CLI reports (domain.handlers.REFERRAL_FIGURES and the period).
+_REFUSAL_KEYS = ("planned_start", "planned_end", "planned_days", "planned_end_limit", "min_period_days",
+                 "max_period_months", "max_periods", "history_active", "history_consecutive", "window_months",
+                 "window_days_max", "window_limit_days")
+# One line per refusal code, in English like the rest of the CLI; figures by name.
+_REFUSAL_TEXTS = {
+    "R1_short": "the planned period is {planned_days} days; at least {min_period_days} days are required",
+    "R1_long": "the planned period ends {planned_end}; at most {max_period_months} months allowed, "
+               "so it must end by {planned_end_limit}",
+    "R3_active": "the client already has a coaching period at the same time",
+    "R3_consecutive": "the client has already had {history_consecutive} consecutive periods "
+                      "(at most {max_periods} in a row)",
+    "R4_window": "with this period the client would get {window_days_max} days of coaching within "
+                 "{window_months} months; the limit is {window_limit_days} days",
+}
+
+
+def _refusal(outcome: dict | None) -> dict | None:
+    """{reason, figures...} of a refused referral; None for anything else."""
+    if outcome is None or outcome["outcome"] != "refused":
+        return None
+    return {"reason": outcome["refusal_reason"], **{k: outcome[k] for k in _REFUSAL_KEYS if k in outcome}}
+
+
+def _refusal_text(refusal: dict) -> str:
+    code = refusal["reason"]
+    template = _REFUSAL_TEXTS.get(code)
+    try:
+        return f"{code}: {template.format(**refusal)}" if template else str(code)
+    except KeyError:  # a figure the decision did not give: the code alone still says why
+        return str(code)
 
 
 @main.command("tasks")
