@@ -196,6 +196,10 @@ def test_the_job_coaching_design_details():
         "save_interruption_decision": "interruption",
     }
     assert t.find(".//bpmn:scriptTask[@id='clear_notice']/bpmn:script", NS).text.strip() == "notice_kind = None"
+    # The official's decision forms say what their button does.
+    assert {k for k, v in ext.items() if (v.get("properties") or {}).get("submit_label") == "Tallenna päätös"} == {
+        "decide_second_period", "decide_interruption", "decide_goals", "decide_redirection",
+    }
     assert ext["note_second_period_refused"]["candidate_groups"] == ["official"]
     assert t.find(".//bpmn:userTask[@id='note_second_period_refused']/bpmn:extensionElements", NS) is None
     lanes = {lane.get("id"): lane.get("name") for lane in t.iterfind(".//bpmn:lane", NS)}
@@ -250,6 +254,9 @@ def expected_catalog_keys(path: Path) -> tuple[str, set[str]]:
         for ff in owner.iterfind("camunda:formData/camunda:formField", NS):
             keys.add(f"{element}.{ff.get('id')}")
             keys.update(f"{element}.{ff.get('id')}.{v.get('id')}" for v in ff.iterfind("camunda:value", NS))
+    # What a task's button says (its `submit_label` property) is translated under `<task>.submit`.
+    for prop in t.iterfind(".//bpmn:extensionElements/camunda:properties/camunda:property[@name='submit_label']", NS):
+        keys.add(f"{prop.getparent().getparent().getparent().get('id')}.submit")
     decisions = {ref for _el, _line, ref in bpmn_xml.validation_decisions(t)}
     decisions |= {ref for _el, ref, _line in bpmn_xml.decision_refs(t)}
     for decision in decisions:
