@@ -10,7 +10,7 @@ from sqlalchemy import SQLColumnExpression, func, select
 from .access import ASSIGNEE, MAY_WORK, OPEN_TO_CANDIDATE, can_view_instance, instance_org_ids
 from .db import UnitOfWork
 from .errors import NotFound
-from .models import AuditEvent, HumanTask, Instance, ProcessDefinition, TaskCandidateGroup, Timer
+from .models import AuditEvent, HumanTask, Instance, ProcessDefinition, TaskCandidateGroup, Timer, User
 from .persist import load_instance, load_workflow
 from .runtime import Runtime
 from .users import load_actor
@@ -172,21 +172,32 @@ def providers(uow: UnitOfWork) -> list[str]:
 
 
 def open_task(uow: UnitOfWork, actor: str, task_id: str) -> dict[str, Any] | None:
-    """A ready task `actor` may act on now, as `tasks_for` gives it, with its process key;
+    """A ready task `actor` may act on now, as `tasks_for` gives it, with its process key and
+    the task element's camunda:properties of the instance's version (e.g. `submit_label`);
     None when it is not theirs to act on. Rows only: no workflow is opened."""
     task = next(iter(tasks_for(uow, actor, task_id=task_id)), None)
     if task is not None:
-        task["process_key"] = uow.session.scalar(select(Instance.process_key)
-                                                 .where(Instance.id == task["instance_id"]))
+        key, extensions = uow.session.execute(
+            select(Instance.process_key, ProcessDefinition.extensions)
+            .join(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
+            .where(Instance.id == task["instance_id"])).one()
+        task["process_key"] = key
+        task["properties"] = dict(((extensions or {}).get(task["element_id"]) or {}).get("properties") or {})
     return task
 
 
 def task_fate(uow: UnitOfWork, actor: str, task_id: str) -> dict[str, Any] | None:
-    """What became of a task: its state, who completed it and its instance's status, for a
-    user who may see the instance (None otherwise, or when there is no such task)."""
+    """What became of a task: its state, who completed it and when (with their display name),
+    its instance and the instance's status, for a user who may see the instance (None
+    otherwise, or when there is no such task)."""
     row = uow.session.execute(
-        select(HumanTask.state, HumanTask.completed_by, HumanTask.instance_id, Instance.status)
-        .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.id == task_id)).first()
+        select(HumanTask.state, HumanTask.completed_by, HumanTask.completed_at, HumanTask.instance_id,
+               HumanTask.element_id, HumanTask.name, Instance.status, Instance.process_key,
+               User.display_name)
+        .join(Instance, Instance.id == HumanTask.instance_id)
+        .outerjoin(User, User.username == HumanTask.completed_by).where(HumanTask.id == task_id)).first()
     if row is None or not can_view_instance(load_actor(uow, actor), instance_org_ids(uow.session, row.instance_id)):
         return None
-    return {"state": row.state, "completed_by": row.completed_by, "instance_status": row.status}
+    return {"state": row.state, "completed_by": row.completed_by, "completed_by_name": row.display_name,
+            "completed_at": _iso(row.completed_at), "instance_id": row.instance_id, "instance_status": row.status,
+            "process_key": row.process_key, "element_id": row.element_id, "name": row.name}

@@ -3,7 +3,9 @@ summary of the case. GET shows it; POST completes the task in one unit of work.
 
 Errors (docs/web.md): ValidationFailed → the form again (HTTP 400) with an error summary and
 what was entered; a task handled meanwhile (Conflict, or gone from the user's tasks) → a page
-saying so (409), never an error page; a task the user may not act on → 404.
+saying so (409), never an error page; a task the user may not act on → 404. A GET of a completed
+task (the back button after a submit) shows that it is done, by whom and when, with a link to
+the case, to anyone who may see the case.
 """
 from __future__ import annotations
 
@@ -66,8 +68,29 @@ def _render(page: TaskPage, values: dict | None = None, *, rows: dict | None = N
         "tasks/task.html", task=task, process_key=pk, views=views, summary=_summary_view(page),
         error_items=forms.error_summary(views, errors), notice=notice,
         title=process_label(pk, task["element_id"], task["name"]), instance_field=INSTANCE_FIELD,
+        submit_label=_submit_label(page),
     )
     return html, status
+
+
+def _submit_label(page: TaskPage) -> str:
+    """What the button does: the task's `submit_label` property (Finnish, translated under
+    `<element id>.submit`), else the generic words."""
+    finnish = (page.task.get("properties") or {}).get("submit_label")
+    if not finnish:
+        return _("Complete the task")
+    return process_label(page.process_key, f"{page.task['element_id']}.submit", finnish)
+
+
+def _done(fate: dict, message: str | None = None, status: int = 200):
+    """A completed task: what it was, who completed it and when, and the way to its case."""
+    mine = fate["completed_by"] == g.user.username
+    return render_template(
+        "tasks/done.html", fate=fate, message=message, mine=mine,
+        heading=_("The task was already handled") if message else _("The task is done"),
+        task_title=process_label(fate["process_key"], fate["element_id"], fate["name"]),
+        completed_by=fate["completed_by_name"] or fate["completed_by"] or "",
+    ), status
 
 
 def _gone(uow, task_id: str):
@@ -76,9 +99,9 @@ def _gone(uow, task_id: str):
     if fate is None:
         abort(404)
     if fate["state"] == "completed":
-        message = (_("You have already completed this task.") if fate["completed_by"] == g.user.username
-                   else _("This task was already handled by someone else."))
-    elif fate["state"] == "ready" and fate["instance_status"] != "running":
+        return _done(fate, (_("You have already completed this task.") if fate["completed_by"] == g.user.username
+                            else _("This task was already handled by someone else.")), 409)
+    if fate["state"] == "ready" and fate["instance_status"] != "running":
         message = _("This case is not active at the moment, so its tasks cannot be handled now.")
     elif fate["state"] == "ready":
         message = _("Someone else took this task meanwhile, so it is no longer in your tasks.")
@@ -92,8 +115,11 @@ def task(task_id):
     if request.method == "GET":  # showing the case summary is a read of client data: logged (R12)
         with unit_of_work() as uow:
             page = _load(uow, task_id, record_view=True)
-            if page is None:
-                abort(404)
+            if page is None:  # e.g. the back button after a submit: done, if the user may see the case
+                fate = queries.task_fate(uow, g.user.username, task_id)
+                if fate is None or fate["state"] != "completed":
+                    abort(404)
+                return _done(fate)
             uow.commit()
         return _render(page)
 
