@@ -215,6 +215,10 @@ def test_official_pages(module_person, module_cli, cases, lang):
     c.submit()
     c.errors_shown("decide_second_period with errors", "#field-decision")
     c.task(module_cli.task(cases["review_end"], "review_end", OFFICIAL), "review_end")
+    # A completed task's URL (the back button after a submit): the page saying it is done.
+    [done_task] = [h["task_id"] for h in module_cli.json("show", cases["done"])["history"]
+                   if h["action"] == "complete" and h["actor"] == OFFICIAL][-1:]
+    c.visit(f"/tasks/{done_task}", "completed task", h1=ui(lang, "The task is done"))
 
     c.visit("/referrals/new", "new referral", h1=ui(lang, "New referral"))
     page.fill("#field-client_hetu", "131052-308U")

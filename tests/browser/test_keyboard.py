@@ -73,6 +73,9 @@ def test_accepting_a_referral_with_the_keyboard_only(person, cli):
     # The form: the date first, typed into the field's segments in the order the field shows them
     # (Chromium draws date inputs in its own UI language, here mm/dd/yyyy), then Tab to submit.
     skip_to_main(page)
+    page.keyboard.press("Tab")  # the link to the case, right below the heading, comes first
+    assert re.fullmatch(r"/cases/\d+", active(page)["href"] or ""), active(page)
+    assert active(page)["text"] == ui("fi", "Open the case")
     page.keyboard.press("Tab")
     assert active(page)["id"] == "field-actual_start"
     page.keyboard.type("01052026")
