@@ -7,11 +7,11 @@ them in a write unit of work and commit once.
 - ``case_file(uow, actor, instance_id)`` writes one ``view_case`` event on the instance, with the
   client's identity code in the details: ``{"client": "131052-308T", "view": "case"}`` (``view`` says
   which page showed it: ``case`` or ``statement``).
-- ``case_list(uow, actor)`` shows client names (the case titles), so it writes one ``list_cases``
-  event per call, not tied to an instance, listing the ids of the cases shown:
-  ``{"instances": [3, 2, 1]}``. A call that shows no case writes nothing (no client data used).
-  One row per request keeps the trail readable; "who saw client X in a list" is answered by the
-  instance ids in the details.
+- ``domain.caselist.case_list(uow, actor, search)`` (the list, its search and filters) shows
+  client names, so it writes one ``list_cases`` event per call, not tied to an instance, listing
+  the ids of the cases shown: ``{"instances": [3, 2, 1]}``. A call that shows no case writes
+  nothing (no client data used). One row per request keeps the trail readable; "who saw client X
+  in a list" is answered by the instance ids in the details.
 
 Access (``CASE_READERS``, built from the clauses of ``engine.access``, so the list's SQL and the
 single case's check are one rule): an official, coach or manager sees the cases whose instance
@@ -252,18 +252,3 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
         "timeline": _timeline(uow, instance_id, labels),
         "labels": labels,
     }
-
-
-# --- the list of cases -----------------------------------------------------------------
-def case_list(uow, actor: str) -> list[dict]:
-    """The job-coaching cases `actor` may see, newest first; writes one `list_cases` audit row
-    naming the cases shown (R12), or none when there is nothing to show."""
-    user = load_actor(uow, actor)
-    query = (select(Instance.id, Instance.title, Instance.status, Instance.started_at, Instance.ended_at)
-             .where(Instance.process_key == CASE_PROCESS, CASE_READERS.where(user, _CASES))
-             .order_by(Instance.started_at.desc(), Instance.id.desc()))
-    cases = [{"id": r.id, "title": r.title, "status": r.status, "started_at": _iso(r.started_at),
-              "ended_at": _iso(r.ended_at)} for r in uow.session.execute(query)]
-    if cases:
-        audit.record(uow, user.username, "list_cases", details={"instances": [c["id"] for c in cases]})
-    return cases

@@ -22,9 +22,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, validates
 
 from polku.engine.models import Base, UTCDateTime
+
+from .names import search_key
 
 
 class Client(Base):
@@ -34,9 +36,17 @@ class Client(Base):
     identity_code: Mapped[str] = mapped_column(String(11), unique=True)
     temporary_code: Mapped[bool] = mapped_column(Boolean, default=False)
     name: Mapped[str] = mapped_column(String(200))
+    # The name as search finds it (domain.names), set on every write of `name`: the case list
+    # matches a prefix of any part, case- and accent-insensitively, with portable SQL.
+    name_search: Mapped[str] = mapped_column(String(400), default="")
     language: Mapped[str] = mapped_column(String(2))  # 'fi' | 'sv' (R11)
     municipality: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @validates("name")
+    def _fill_name_search(self, key: str, value: str) -> str:
+        self.name_search = search_key(value)
+        return value
 
 
 class Provider(Base):
@@ -239,6 +249,7 @@ class Referral(Base):
     identity_code: Mapped[str] = mapped_column(String(20))  # normalised when valid (R13)
     temporary_code: Mapped[bool] = mapped_column(Boolean, default=False)
     name: Mapped[str] = mapped_column(String(200))
+    name_search: Mapped[str] = mapped_column(String(400), default="")  # as on Client: a refused one has none
     language: Mapped[str | None] = mapped_column(String(2))
     municipality: Mapped[str | None] = mapped_column(String(200))
     service_need: Mapped[str | None] = mapped_column(Text)
@@ -254,3 +265,8 @@ class Referral(Base):
     figures: Mapped[dict] = mapped_column(JSON, default=dict)
     submitted_by: Mapped[str] = mapped_column(String(100))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    @validates("name")
+    def _fill_name_search(self, key: str, value: str) -> str:
+        self.name_search = search_key(value)
+        return value

@@ -10,7 +10,8 @@ import uuid
 import pytest
 from sqlalchemy import select
 
-from polku.domain.casefile import CASE_PROCESS, CASE_READERS, case_list
+from polku.domain.casefile import CASE_PROCESS, CASE_READERS
+from polku.domain.caselist import case_list
 from polku.engine import queries, users
 from polku.engine.access import (
     ASSIGNEE,

@@ -8,7 +8,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from polku.domain.casefile import case_file, case_list
+from polku.domain.casefile import case_file
+from polku.domain.caselist import case_list
 from polku.engine.errors import NotFound
 from polku.engine.models import AuditEvent
 from tests.scenarios.conftest import HETU

@@ -6,9 +6,13 @@ unit of work, which writes the audit row, and commits once.
 """
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template
+from datetime import datetime
 
-from polku.domain.casefile import case_file, case_list
+from flask import Blueprint, g, render_template, request
+
+from polku.domain.calendar import business_days_between
+from polku.domain.casefile import case_file
+from polku.domain.caselist import SORTS, STATUSES, CaseSearch, case_list, case_providers
 
 from ..codes import (
     decision_kind,
@@ -27,6 +31,7 @@ from ..codes import (
 from ..context import unit_of_work
 from ..i18n import gettext as _
 from ..i18n import process_label
+from ..tasks.inbox import LOCAL_TZ
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
@@ -111,12 +116,34 @@ def _open(instance_id: int, view: str) -> dict:
     return case
 
 
+# What the list's status column and filter call each case status (domain.caselist).
+CASE_STATUS_WORDS = {"running": lambda: _("In progress"), "refused": lambda: _("Referral refused"),
+                     "closed": lambda: _("Closed"), "interrupted": lambda: _("Interrupted")}
+
+
+def _deadline(row: dict, now: datetime) -> dict | None:
+    """The next deadline as the inbox shows it: a local day, and how many business days late."""
+    if not row["next_due"]:
+        return None
+    due = datetime.fromisoformat(row["next_due"])
+    day, today = due.astimezone(LOCAL_TZ).date(), now.astimezone(LOCAL_TZ).date()
+    late = due < now
+    return {"day": day, "overdue": late, "days": max(business_days_between(day, today), 0) if late else 0}
+
+
 @bp.get("/cases")
 def index():
+    search = CaseSearch.parse(request.args)
     with unit_of_work() as uow:
-        cases = case_list(uow, g.user.username)
+        cases = case_list(uow, g.user.username, search)
+        providers = case_providers(uow, g.user.username)
+        now = uow.now
         uow.commit()  # the list shows client names: its audit row (R12)
-    return render_template("cases/index.html", cases=cases, status=instance_status)
+    for row in cases:
+        row["deadline"] = _deadline(row, now)
+    return render_template("cases/index.html", cases=cases, search=search, providers=providers,
+                           statuses=STATUSES, sorts=SORTS, case_status=lambda code: CASE_STATUS_WORDS[code](),
+                           status=instance_status, refusal=refusal_reason)
 
 
 @bp.get("/cases/<int:instance_id>")

@@ -1,0 +1,239 @@
+"""The list of cases: find a client's case by name or identity code, filter, sort and page.
+
+One SQL query over the domain tables and the engine's materialised rows (instances, human
+tasks, the referral record), never a workflow load. It uses client data, so each call that shows
+a case writes one ``list_cases`` audit row naming the cases shown (R12):
+``{"instances": [3, 2, 1]}``, with ``"search": "mat"`` when the user searched; a call that shows
+nothing writes nothing.
+
+Access is ``casefile.CASE_READERS`` (its SQL twin), the rule a single case file checks: another
+provider's client is never found, by name or by code.
+
+Search: text shaped like an identity code (``131052-308t``, spaces around it allowed) is matched
+exactly against the normalised code (R13); anything else is names: every word of it must be the
+beginning of some part of the client's name, case- and accent-insensitively ("mät" and "MAT" find
+"Matti Meikäläinen", so does "mei"). The names are matched through ``name_search`` columns filled
+when the name is written (``domain.names``): the same SQL on SQLite and PostgreSQL.
+
+Identity codes in the list: officials see them whole (they refer the client and decide on the
+case, and identify the person by the code); coaches and managers see only the birth date and
+century sign (``131052-****``). The list is where many clients are shown at once, and neither the
+coach (who picks a case by name; the case file shows the whole code to the case's own coach, who
+needs it for the notifications and the statement) nor the manager (who monitors) needs whole codes
+there (380/2023 §124, R15: what the person's task needs). The domain card says nothing more
+specific, so this is a choice, made here in one place.
+
+Case statuses, as officials speak of cases: ``refused`` (the referral was refused; there is no
+period), ``interrupted`` (a period was interrupted, whether or not the closure is done),
+``closed`` (the process ended otherwise, terminated included) and ``running`` (everything else:
+in progress, suspended, stopped by an error).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy.orm import aliased
+
+from polku.engine import audit
+from polku.engine.models import HumanTask, Instance, Organisation, ProcessDefinition
+from polku.engine.users import load_actor
+
+from .casefile import _CASES, CASE_PROCESS, CASE_READERS, _iso
+from .identity import normalise
+from .models import Client, Period, Referral
+from .names import name_parts
+
+STATUSES = ("running", "refused", "closed", "interrupted")
+SORTS = ("newest", "name", "deadline")
+PAGE_SIZE = 25
+MAX_PAGE = 100_000  # keeps OFFSET within what every database accepts
+MAX_SEARCH = 200
+SEES_WHOLE_CODES = frozenset({"official"})
+# The identity code's shape (domain.identity), loosely: lets "131052-308t" mean a code, not a name.
+_CODE = re.compile(r"[0-9]{6}[-+A-Z][0-9]{3}[0-9A-Z]")
+
+
+@dataclass(frozen=True)
+class CaseSearch:
+    """What the list shows: search text, filters, order and page (defaults: everything, newest first)."""
+
+    text: str = ""
+    status: str = ""
+    provider: int | None = None
+    overdue: bool = False
+    sort: str = "newest"
+    page: int = 1
+    per_page: int = PAGE_SIZE
+
+    @classmethod
+    def parse(cls, source) -> CaseSearch:
+        """From request arguments; anything unknown falls back to the default."""
+        status, sort = str(source.get("status") or ""), str(source.get("sort") or "")
+        return cls(text=" ".join(str(source.get("q") or "").split())[:MAX_SEARCH],
+                   status=status if status in STATUSES else "",
+                   provider=_int(source.get("provider")),
+                   overdue=str(source.get("overdue") or "") in ("1", "true", "on"),
+                   sort=sort if sort in SORTS else "newest",
+                   page=min(_int(source.get("page")) or 1, MAX_PAGE))
+
+    def args(self) -> dict:
+        """URL arguments, defaults left out (the page's links)."""
+        values: dict[str, Any] = {}
+        if self.text:
+            values["q"] = self.text
+        if self.status:
+            values["status"] = self.status
+        if self.provider is not None:
+            values["provider"] = self.provider
+        if self.overdue:
+            values["overdue"] = "1"
+        if self.sort != "newest":
+            values["sort"] = self.sort
+        return values
+
+    @property
+    def narrowed(self) -> bool:
+        return bool(self.text or self.status or self.provider is not None or self.overdue)
+
+
+def _int(value) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+class CasePage(list):
+    """One page of cases (a list of row dicts) with the page's place in the whole result."""
+
+    def __init__(self, rows: list[dict], total: int, page: int, pages: int):
+        super().__init__(rows)
+        self.total, self.page, self.pages = total, page, pages
+
+
+def mask(code: str | None) -> str:
+    """``131052-308T`` -> ``131052-****``: the birth date and century sign, not the person."""
+    if not code:
+        return ""
+    return code[:7] + "****" if len(code) > 7 else "****"
+
+
+def _columns(now):
+    """The list's computed columns over instances, the referral and the client."""
+    ready_due = (select(func.min(HumanTask.due_at))
+                 .where(HumanTask.instance_id == Instance.id, HumanTask.state == "ready", HumanTask.due_at.is_not(None))
+                 .correlate(Instance).scalar_subquery())
+    overdue = exists().where(HumanTask.instance_id == Instance.id, HumanTask.state == "ready",
+                             HumanTask.due_at < now)
+    interrupted = exists().where(Period.instance_id == Instance.id, Period.status == "interrupted")
+    status = case((Referral.outcome == "refused", literal("refused")),
+                  (interrupted, literal("interrupted")),
+                  (Instance.status.in_(("completed", "terminated")), literal("closed")),
+                  else_=literal("running"))
+    return {
+        "name": func.coalesce(Client.name, Referral.name, Instance.title),
+        "name_search": func.coalesce(Client.name_search, Referral.name_search, ""),
+        "code": func.coalesce(Client.identity_code, Referral.identity_code),
+        "next_due": ready_due, "overdue": overdue, "status": status,
+    }
+
+
+def _filtered(user, search: CaseSearch, cols: dict, provider):
+    query = (select(Instance.id).select_from(Instance)
+             .outerjoin(Referral, Referral.instance_id == Instance.id)
+             .outerjoin(Client, Client.id == Referral.client_id)
+             .outerjoin(provider, provider.id == Referral.provider_organisation_id)
+             .where(Instance.process_key == CASE_PROCESS, CASE_READERS.where(user, _CASES)))
+    text = normalise(search.text)
+    if _CODE.fullmatch(text):
+        query = query.where(cols["code"] == text)
+    elif search.text:
+        words = name_parts(search.text)
+        query = query.where(and_(*(cols["name_search"].contains(" " + w, autoescape=True) for w in words))
+                            if words else literal(False))
+    if search.status:
+        query = query.where(cols["status"] == search.status)
+    if search.provider is not None:
+        query = query.where(Referral.provider_organisation_id == search.provider)
+    if search.overdue:
+        query = query.where(cols["overdue"])
+    return query
+
+
+def _order(search: CaseSearch, cols: dict) -> list:
+    if search.sort == "name":
+        return [cols["name_search"], Instance.id]
+    if search.sort == "deadline":
+        return [cols["next_due"].is_(None), cols["next_due"], Instance.id.desc()]
+    return [Instance.started_at.desc(), Instance.id.desc()]
+
+
+def _steps(uow, ids: list[int]) -> dict[int, list[dict]]:
+    """The ready tasks of each case: its current steps, with the version's Finnish labels."""
+    found: dict[int, list[dict]] = {i: [] for i in ids}
+    if not ids:
+        return found
+    rows = uow.session.execute(
+        select(HumanTask.instance_id, HumanTask.element_id, HumanTask.name, HumanTask.due_at, Instance.process_key,
+               ProcessDefinition.labels)
+        .join(Instance, Instance.id == HumanTask.instance_id)
+        .join(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
+        .where(HumanTask.instance_id.in_(ids), HumanTask.state == "ready")
+        .order_by(HumanTask.instance_id, HumanTask.created_at, HumanTask.id))
+    for r in rows:
+        found[r.instance_id].append({"element_id": r.element_id, "process_key": r.process_key,
+                                     "name": (r.labels or {}).get(r.element_id) or r.name or r.element_id,
+                                     "due_at": _iso(r.due_at)})
+    return found
+
+
+def case_providers(uow, actor: str) -> list[dict]:
+    """The providers of the cases `actor` may see (the provider filter's choices): no client data."""
+    user = load_actor(uow, actor)
+    rows = uow.session.execute(
+        select(Organisation.id, Organisation.name).distinct()
+        .join(Referral, Referral.provider_organisation_id == Organisation.id)
+        .join(Instance, Instance.id == Referral.instance_id)
+        .where(Instance.process_key == CASE_PROCESS, CASE_READERS.where(user, _CASES))
+        .order_by(Organisation.name))
+    return [{"id": r.id, "name": r.name} for r in rows]
+
+
+def case_list(uow, actor: str, search: CaseSearch | None = None) -> CasePage:
+    """One page of the job-coaching cases `actor` may see that match `search` (default: all,
+    newest first); writes one `list_cases` audit row naming the cases shown (R12), or none when
+    there is nothing to show. A page past the end shows the last page."""
+    search = search or CaseSearch()
+    user = load_actor(uow, actor)
+    provider = aliased(Organisation)
+    cols = _columns(uow.now)
+    base = _filtered(user, search, cols, provider)
+    total = uow.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    pages = max(1, -(-total // search.per_page))
+    page = min(max(search.page, 1), pages)
+    query = (base.with_only_columns(
+        Instance.id, Instance.title, Instance.status, Instance.started_at, Instance.ended_at, Instance.process_key,
+        cols["name"].label("name"), cols["code"].label("code"), cols["status"].label("case_status"),
+        cols["next_due"].label("next_due"), cols["overdue"].label("overdue"), provider.name.label("provider"),
+        Referral.refusal_reason)
+        .order_by(*_order(search, cols)).limit(search.per_page).offset((page - 1) * search.per_page))
+    whole = bool(user.roles & SEES_WHOLE_CODES)
+    rows = uow.session.execute(query).all()
+    steps = _steps(uow, [r.id for r in rows])
+    cases = [{
+        "id": r.id, "title": r.title, "status": r.status, "started_at": _iso(r.started_at),
+        "ended_at": _iso(r.ended_at), "process_key": r.process_key, "name": r.name,
+        "identity_code": (r.code or "") if whole else mask(r.code), "identity_code_masked": not whole,
+        "case_status": r.case_status, "refusal_reason": r.refusal_reason if r.case_status == "refused" else None,
+        "provider": r.provider, "steps": steps[r.id], "next_due": _iso(r.next_due), "overdue": bool(r.overdue),
+    } for r in rows]
+    if cases:
+        details: dict[str, Any] = {"instances": [c["id"] for c in cases]}
+        if search.text:
+            details["search"] = search.text
+        audit.record(uow, user.username, "list_cases", details=details)
+    return CasePage(cases, total, page, pages)
