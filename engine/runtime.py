@@ -331,17 +331,19 @@ class Runtime:
         spec = task.task_spec
         ext = defn.extensions.get(spec.bpmn_id, {})
         form = getattr(spec, "form", None)
-        return HumanTaskView(
-            id=str(task.id),
-            element_id=spec.bpmn_id,
-            name=spec.bpmn_name,
-            lane=spec.lane,
-            candidate_groups=list(ext.get("candidate_groups", [])),
-            assignee=self._evaluated(task, ext.get("assignee")),
-            due_at=self._due_at(task, ext.get("due_date"), now),
-            priority=_as_int(self._evaluated(task, ext.get("priority"))),
-            fields=field_definitions(form),
-        )
+        # Expressions (a due date from `today()`) see the step's instant, never the wall clock.
+        with bound_clock(FixedClock(now)):
+            return HumanTaskView(
+                id=str(task.id),
+                element_id=spec.bpmn_id,
+                name=spec.bpmn_name,
+                lane=spec.lane,
+                candidate_groups=list(ext.get("candidate_groups", [])),
+                assignee=self._evaluated(task, ext.get("assignee")),
+                due_at=self._due_at(task, ext.get("due_date"), now),
+                priority=_as_int(self._evaluated(task, ext.get("priority"))),
+                fields=field_definitions(form),
+            )
 
     def _evaluated(self, task: Task, raw: Any) -> Any:
         """A literal, or a `${expression}` evaluated (sandboxed) against the task data."""

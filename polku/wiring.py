@@ -5,9 +5,12 @@ Nothing here runs at import time; entry points call `build_runtime()` once per p
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
+from polku.domain.deadlines import deadline_functions
 from polku.domain.fieldtypes import register_field_types
 from polku.domain.handlers import register_handlers
 from polku.engine.forms import default_field_types
@@ -33,6 +36,12 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("POLKU_DATABASE_URL") or DEFAULT_DATABASE_URL
 
 
+def script_functions() -> dict[str, Callable[..., Any]]:
+    """What scripts, conditions, due dates and DMN cells may call: the engine's clock-bound
+    functions and the service's calendar (Finnish business days, deadlines at the end of a day)."""
+    return {**standard_functions(), **deadline_functions()}
+
+
 def build_runtime() -> Runtime:
     handlers = ServiceRegistry()
     # The customer information system is an integration point: the step writes an outbox row.
@@ -41,7 +50,7 @@ def build_runtime() -> Runtime:
     field_types = default_field_types()
     register_field_types(field_types)  # each type object: converter, widget, form parser, messages
     return Runtime(
-        script_engine=SandboxedScriptEngine(functions=standard_functions()),
+        script_engine=SandboxedScriptEngine(functions=script_functions()),
         handlers=handlers,
         field_types=field_types,
     )

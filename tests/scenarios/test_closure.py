@@ -92,5 +92,6 @@ def test_provider_follow_up_meetings_on_their_cycle(coaching, db_engine):
              json.dumps({"held_on": "2026-04-07", "notes": "Places used 15/20", "actions": "None"}))
     assert "fired 1" in coaching("worker", "--once", now=at("2026-07-06")).stdout  # and three more
     assert [m.held_on.isoformat() for m in rows(db_engine, FollowUpMeeting)] == ["2026-04-07"]
+    # In due order: the meeting is due within a month, the contract's follow-up after a year.
     assert [t["element_id"] for t in coaching.json("show", iid)["ready_tasks"]] == \
-        ["contract_active", "record_follow_up_meeting"]
+        ["record_follow_up_meeting", "contract_active"]

@@ -36,10 +36,16 @@ LIMITS = {
     "window_limit_months": 8, "start_notice_business_days": 5, "reassessment_lead_days": 14,
     "absence_limit_days": 5, "max_weekly_reviews": 18,
 }
+# The deadlines of the human tasks (docs/tyohonvalmennus.md, "Deadlines").
+DEADLINES = {
+    "goals_due_business_days": 5, "coach_due_business_days": 5, "decision_due_business_days": 5,
+    "escalation_due_business_days": 3, "pause_review_days": 30, "closure_due_days": 14, "statement_due_days": 14,
+    "end_review_due_business_days": 10, "feedback_due_days": 30,
+}
 
 
 def test_coaching_limits_are_the_service_card_values(decide):
-    assert decide("coaching_limits") == LIMITS
+    assert decide("coaching_limits") == {**LIMITS, **DEADLINES}
 
 
 HISTORY_OK = {"planned_days": 90, "planned_end_ok": True, "history_active": False, "history_consecutive": 0,

@@ -52,7 +52,8 @@ def test_coach_sees_the_referral_task(browser, refer):
     assert row["Client"] == MATTI
     assert row["href"] == f"/tasks/{row['id']}"
     assert row["Process step"] == ACCEPT_EN
-    assert row["Due date"] == "No due date"  # accept_referral has none
+    # accept_referral is due by the start-notice limit: 5 business days from Mon 5 Jan (6 Jan is a holiday).
+    assert row["Due date"].startswith("Jan 13, 2026")
     assert row["Assignee"] == "Unclaimed"
     assert row["forms"] == [f"/tasks/{row['id']}/claim"]
     assert "Page 1 of 1" in doc.text_content()
@@ -167,7 +168,7 @@ def test_step_and_scope_filters(browser, three_cases):
 
 
 def test_sorting(browser, three_cases, db_engine):
-    # The coaching process sets neither priorities nor due dates on these steps: give the rows some.
+    # The coaching process sets no priorities, and its due dates fall close together: give the rows some.
     ids = {name: case for (_, name), case in zip(CLIENTS, three_cases)}
     with db_engine.begin() as conn:
         for name, priority, due in [("Aino Aaltonen", 10, "2026-01-20"), ("Bertta Berg", 90, None),
