@@ -6,7 +6,10 @@ them in a write unit of work and commit once.
 
 - ``case_file(uow, actor, instance_id)`` writes one ``view_case`` event on the instance, with the
   client's identity code in the details: ``{"client": "131052-308T", "view": "case"}`` (``view`` says
-  which page showed it: ``case`` or ``statement``).
+  which page showed it: ``case``, ``statement`` or ``access_log``; ``"health_information": true``
+  when the page showed the referral's health information). Its timeline is the story of the case
+  (``domain.casefile_story``): what was recorded, never the reads.
+- ``case_access_log(uow, actor, instance_id)``: the reads of one case, for its managers only.
 - ``case_list(uow, actor)`` shows client names (the case titles), so it writes one ``list_cases``
   event per call, not tied to an instance, listing the ids of the cases shown:
   ``{"instances": [3, 2, 1]}``. A call that shows no case writes nothing (no client data used).
@@ -113,7 +116,8 @@ def _client(uow, periods: list[Period], instance_id: int) -> dict | None:
 
 def _period_dict(p: Period, providers: dict[int, str]) -> dict:
     return {
-        "id": p.id, "number": p.number, "provider": providers.get(p.provider_organisation_id), "planned_start": _iso(p.planned_start), "planned_end": _iso(p.planned_end),
+        "id": p.id, "number": p.number, "provider": providers.get(p.provider_organisation_id),
+        "planned_start": _iso(p.planned_start), "planned_end": _iso(p.planned_end),
         "actual_start": _iso(p.actual_start), "actual_end": _iso(p.actual_end), "status": p.status,
         "end_reason": p.end_reason, "coaching_mode": p.coaching_mode, "coaching_format": p.coaching_format,
         "meetings_per_week": p.meetings_per_week, "second_period_decision": p.second_period_decision,

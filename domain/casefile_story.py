@@ -109,23 +109,28 @@ def story(uow, instance_id: int, periods: list[Period], referral: dict | None, n
         add(t.completed_at, "goals", t.completed_by, revised=i > 0)
     if period_ids:
         _weeks(session, add, period_ids)
-    for r in session.scalars(select(Redirection).where(Redirection.instance_id == instance_id).order_by(Redirection.id)):
+    for r in session.scalars(select(Redirection).where(Redirection.instance_id == instance_id)
+                             .order_by(Redirection.id)):
         add(r.created_at, "redirection", None, r.period_id, target_service=r.target_service,
             description=r.description)
-    for d in session.scalars(select(Decision).where(Decision.instance_id == instance_id).order_by(Decision.id)):
+    for d in session.scalars(select(Decision).where(Decision.instance_id == instance_id)
+                             .order_by(Decision.id)):
         add(d.decided_at, "decision", d.decided_by, d.period_id, decision_kind=d.kind, decision=d.decision,
             reason=d.reason)
-    for n in session.scalars(select(Notice).where(Notice.instance_id == instance_id).order_by(Notice.id)):
+    for n in session.scalars(select(Notice).where(Notice.instance_id == instance_id)
+                             .order_by(Notice.id)):
         details = n.details or {}
         add(n.created_at, "notice", None, n.period_id, by_task=False, notice_kind=n.kind,
             recipient=n.recipient_role, week=details.get("week"),
             absence_streak=details.get("absence_streak"), reason=details.get("reason"))
-    for c in session.scalars(select(Closure).where(Closure.instance_id == instance_id).order_by(Closure.id)):
+    for c in session.scalars(select(Closure).where(Closure.instance_id == instance_id)
+                             .order_by(Closure.id)):
         goals = session.scalars(select(Goal.reached).where(Goal.period_id == c.period_id)).all()
         add(c.closed_at, "closure", None, c.period_id, employment_status=c.employment_status,
             outcome_areas=list(c.outcome_areas or []), next_steps=c.next_steps,
             goals_reached=sum(1 for g in goals if g), goals_total=len(goals))
-    for s in session.scalars(select(Statement).where(Statement.instance_id == instance_id).order_by(Statement.id)):
+    for s in session.scalars(select(Statement).where(Statement.instance_id == instance_id)
+                             .order_by(Statement.id)):
         add(s.sent_at, "statement", None, s.period_id, statement_kind=s.kind, reviewed=s.reviewed_with_client)
 
     recorded = {e["at"] for e in events if e["kind"] not in ("notice", "period", "refused")}
