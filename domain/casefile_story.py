@@ -17,7 +17,7 @@ The few acts that exist only in the audit trail (claim, assign, suspend...) are 
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 
 from polku.engine.models import AuditEvent, HumanTask, Organisation
 
@@ -171,12 +171,11 @@ def access_log(uow, instance_id: int, since) -> list[dict]:
     can name it)."""
     rows = uow.session.execute(
         select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.task_id, AuditEvent.details)
-        .where(AuditEvent.instance_id == instance_id, AuditEvent.action.in_(sorted(READ_ACTIONS)))).all()
-    lists = uow.session.execute(
-        select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.task_id, AuditEvent.details)
-        .where(AuditEvent.action == "list_cases", AuditEvent.instance_id.is_(None), AuditEvent.at >= since)).all()
-    rows += [r for r in lists if instance_id in ((r.details or {}).get("instances") or [])]
-    rows.sort(key=lambda r: r.at)
+        .where(or_(and_(AuditEvent.instance_id == instance_id, AuditEvent.action.in_(sorted(READ_ACTIONS))),
+                   and_(AuditEvent.action == "list_cases", AuditEvent.instance_id.is_(None),
+                        AuditEvent.at >= since)))
+        .order_by(AuditEvent.at, AuditEvent.id)).all()
+    rows = [r for r in rows if r.action != "list_cases" or instance_id in ((r.details or {}).get("instances") or [])]
     elements = dict(uow.session.execute(select(HumanTask.id, HumanTask.element_id)
                                         .where(HumanTask.instance_id == instance_id)).all())
     return [{"at": _iso(r.at), "username": r.actor, "action": r.action, "element_id": elements.get(r.task_id),
