@@ -6,7 +6,10 @@ them in a write unit of work and commit once.
 
 - ``case_file(uow, actor, instance_id)`` writes one ``view_case`` event on the instance, with the
   client's identity code in the details: ``{"client": "131052-308T", "view": "case"}`` (``view`` says
-  which page showed it: ``case`` or ``statement``).
+  which page showed it: ``case``, ``statement`` or ``access_log``; ``"health_information": true``
+  when the page showed the referral's health information). Its timeline is the story of the case
+  (``domain.casefile_story``): what was recorded, never the reads.
+- ``case_access_log(uow, actor, instance_id)``: the reads of one case, for its managers only.
 - ``domain.caselist.case_list(uow, actor, search)`` (the list, its search and filters) shows
   client names, so it writes one ``list_cases`` event per call, not tied to an instance, listing
   the ids of the cases shown: ``{"instances": [3, 2, 1]}``. A call that shows no case writes
@@ -30,14 +33,15 @@ from polku.engine import audit
 from polku.engine.access import IN_ORGANISATION, Columns, HasRole, instance_facts
 from polku.engine.errors import NotFound
 from polku.engine.models import (
-    AuditEvent,
     HumanTask,
     Instance,
+    Organisation,
     ProcessDefinition,
     User,
 )
 from polku.engine.users import SYSTEM, load_actor
 
+from .casefile_story import access_log, referral_record, story
 from .models import (
     Client,
     Closure,
@@ -55,14 +59,6 @@ from .models import (
 )
 
 CASE_PROCESS = "tyohonvalmennus"
-
-# What each audit action reads as on the timeline; the web layer turns the key into a sentence.
-TEXT_KEYS = {
-    "start": "referral", "complete": "completed", "timer": "timer", "view_case": "viewed", "view_task": "task_viewed",
-    "claim": "claimed",
-    "unclaim": "released", "assign": "assigned", "suspend": "suspended", "resume": "resumed",
-    "terminate": "terminated", "retry": "retried",
-}
 
 _INSTANCE = (
     select(Instance.id, Instance.status, Instance.title, Instance.process_key, Instance.started_at,
@@ -86,6 +82,10 @@ def _definition_labels(uow, definition_id: int) -> dict[str, str]:
 # Client data is for the people who work on cases (380/2023 §124, 906/2019 §16): not for
 # designers or administrators, even of the same organisation.
 CASE_READERS = HasRole("official", "coach", "manager") & IN_ORGANISATION
+# The access log (who read the case) is for the managers of the case's organisations.
+LOG_READERS = HasRole("manager") & IN_ORGANISATION
+# Health information (R10, given with the client's consent) is for the people who work on the case.
+HEALTH_ROLES = frozenset({"official", "coach"})
 _CASES = Columns(instance_id=Instance.__table__.c.id)  # the rule's SQL twin over instances
 
 
@@ -114,9 +114,10 @@ def _client(uow, periods: list[Period], instance_id: int) -> dict | None:
             "language": referral.language, "municipality": referral.municipality}
 
 
-def _period_dict(p: Period) -> dict:
+def _period_dict(p: Period, providers: dict[int, str]) -> dict:
     return {
-        "id": p.id, "number": p.number, "planned_start": _iso(p.planned_start), "planned_end": _iso(p.planned_end),
+        "id": p.id, "number": p.number, "provider": providers.get(p.provider_organisation_id),
+        "planned_start": _iso(p.planned_start), "planned_end": _iso(p.planned_end),
         "actual_start": _iso(p.actual_start), "actual_end": _iso(p.actual_end), "status": p.status,
         "end_reason": p.end_reason, "coaching_mode": p.coaching_mode, "coaching_format": p.coaching_format,
         "meetings_per_week": p.meetings_per_week, "second_period_decision": p.second_period_decision,
@@ -163,37 +164,41 @@ def _names(uow, usernames: set[str]) -> dict[str, str]:
     return names
 
 
-def _timeline(uow, instance_id: int, labels: dict[str, str]) -> list[dict]:
-    events = uow.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
-                                 .order_by(AuditEvent.at, AuditEvent.id)).all()
-    task_ids = sorted({e.task_id for e in events if e.task_id})
-    task_elements = dict(uow.session.execute(select(HumanTask.id, HumanTask.element_id)
-                                             .where(HumanTask.id.in_(task_ids))).all()) if task_ids else {}
-    assignees = {(e.details or {}).get("assignee") for e in events if e.action == "assign"}
-    names = _names(uow, {e.actor for e in events} | {a for a in assignees if a})
-    timeline = []
-    for e in events:
-        details = e.details or {}
-        element_id = details.get("element_id") or task_elements.get(e.task_id)
-        item = {"at": _iso(e.at), "actor": names.get(e.actor, e.actor), "username": e.actor, "action": e.action,
-                "element_id": element_id, "step": labels.get(element_id) if element_id else None,
-                "text_key": TEXT_KEYS.get(e.action, "other")}
-        if e.action == "assign" and details.get("assignee"):
-            item["assignee"] = names.get(details["assignee"], details["assignee"])
-        timeline.append(item)
-    return timeline
+def works_on_case(uow, user, instance_id: int, referral: dict | None) -> bool:
+    """The case's official and coach: the official who made the referral, and the officials and
+    coaches who hold or completed one of the case's tasks (a coach becomes the case's coach by
+    accepting the referral; an official by taking a task over). Not managers, not colleagues."""
+    roles = user.roles & HEALTH_ROLES
+    if not roles:
+        return False
+    if referral is not None and referral["submitted_by"] == user.username and "official" in roles:
+        return True
+    tasks = uow.session.execute(select(HumanTask.candidate_groups, HumanTask.assignee, HumanTask.completed_by)
+                                .where(HumanTask.instance_id == instance_id)).all()
+    return any(user.username in (t.assignee, t.completed_by) and roles & set(t.candidate_groups or [])
+               for t in tasks)
 
 
 def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
     """Everything recorded about one case, for a user who may see it; writes the `view_case`
-    audit row (R12). Raises NotFound("no case N") for a missing or hidden case (nothing written)."""
+    audit row (R12). Raises NotFound("no case N") for a missing or hidden case (nothing written).
+    The referral's health information is included only on the case page (view "case"), when the
+    client consented and the reader works on the case; the audit row then says it was shown."""
     user = load_actor(uow, actor)
     inst = _load_case(uow, user, instance_id)
     periods = uow.session.scalars(select(Period).where(Period.instance_id == instance_id)
                                   .order_by(Period.number)).all()
     client = _client(uow, periods, instance_id)
-    audit.record(uow, user.username, "view_case", instance_id=instance_id,
-                 details={"client": client["identity_code"] if client else None, "view": view})
+    referral = referral_record(uow, instance_id)
+    details = {"client": client["identity_code"] if client else None, "view": view}
+    if referral is not None:
+        shown = view == "case" and bool(referral["health_information"]) \
+            and works_on_case(uow, user, instance_id, referral)
+        if shown:
+            details["health_information"] = True
+        else:
+            referral["health_information"] = None
+    audit.record(uow, user.username, "view_case", instance_id=instance_id, details=details)
 
     numbers = {p.id: p.number for p in periods}
     period_ids = list(numbers)
@@ -218,13 +223,17 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
                                                                 EligibilityDecision.eligible.is_(False))
                               .order_by(EligibilityDecision.id.desc()).limit(1)).first()
     deciders = _names(uow, {d.decided_by for d in decisions})
+    org_ids = {p.provider_organisation_id for p in periods}
+    providers = dict(session.execute(select(Organisation.id, Organisation.name)
+                                     .where(Organisation.id.in_(org_ids))).all()) if org_ids else {}
 
     return {
         "instance": {"id": inst.id, "status": inst.status, "title": inst.title, "process_key": inst.process_key,
                      "started_at": _iso(inst.started_at), "ended_at": _iso(inst.ended_at)},
         "client": client,
-        "periods": [_period_dict(p) for p in periods],
-        "current_period": _period_dict(periods[-1]) if periods else None,
+        "referral": referral,
+        "periods": [_period_dict(p, providers) for p in periods],
+        "current_period": _period_dict(periods[-1], providers) if periods else None,
         "goals": [{"period": numbers.get(g.period_id), "position": g.position, "category": g.category,
                    "description": g.description, "verification": g.verification, "reached": g.reached,
                    "status": goal_status(g.reached), "evidence": g.evidence, "revised": g.revised} for g in goals],
@@ -249,6 +258,29 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
             "period": numbers.get(closure.period_id)},
         "refusal": None if refusal is None else {
             "reason": refusal.reason, "at": _iso(refusal.decided_at), "details": dict(refusal.details or {})},
-        "timeline": _timeline(uow, instance_id, labels),
+        "timeline": story(uow, instance_id, list(periods), referral, lambda wanted: _names(uow, wanted)),
         "labels": labels,
     }
+
+
+# --- the access log ----------------------------------------------------------------------
+def case_access_log(uow, actor: str, instance_id: int) -> dict:
+    """Who read the case, when and how, for a manager of the case's organisation; itself a read
+    of the case (a `view_case` row with view "access_log"). Anyone else: NotFound, as for a case
+    they may not see (nothing written)."""
+    user = load_actor(uow, actor)
+    inst = _load_case(uow, user, instance_id)
+    if not LOG_READERS.allows(user, instance_facts(uow.session, instance_id)):
+        raise NotFound(f"no case {instance_id}")
+    periods = uow.session.scalars(select(Period).where(Period.instance_id == instance_id)
+                                  .order_by(Period.number)).all()
+    client = _client(uow, periods, instance_id)
+    entries = access_log(uow, instance_id, inst.started_at)
+    audit.record(uow, user.username, "view_case", instance_id=instance_id,
+                 details={"client": client["identity_code"] if client else None, "view": "access_log"})
+    names = _names(uow, {e["username"] for e in entries})
+    for e in entries:
+        e["actor"] = names.get(e["username"], e["username"])
+    return {"instance": {"id": inst.id, "title": inst.title, "process_key": inst.process_key},
+            "client": client, "entries": entries, "labels": _definition_labels(uow, inst.definition_id)}
+

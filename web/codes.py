@@ -140,3 +140,20 @@ def refusal_reason(process_key: str, code: str | None) -> str:
     if not code:
         return ""
     return process_label(process_key, f"referral_eligibility.{code}", None) or _word(REFUSAL_REASONS, code)
+
+
+# What a read of a case was (the access log, R12): the audit action, and for a case page its view.
+CASE_VIEWS = {
+    "case": lazy_gettext("Opened the case page"),
+    "statement": lazy_gettext("Opened the print view of the final statement"),
+    "access_log": lazy_gettext("Opened the access log"),
+}
+READ_ACTIONS = {"list_cases": lazy_gettext("Saw the case in the list of cases")}
+
+
+def read_kind(action: str, view: str | None, step: str = "") -> str:
+    if action == "view_case":
+        return _word(CASE_VIEWS, view or "case")
+    if action == "view_task":
+        return gettext("Opened the task “%(step)s”", step=step)
+    return _word(READ_ACTIONS, action)

@@ -105,13 +105,14 @@ def test_every_view_adds_exactly_one_view_case_row_with_the_viewer(browser, refe
 def test_the_timeline_tells_the_story_in_plain_language(browser, refer):
     case = refer()
     case.accept()
-    finnish = text(browser("coach1").get(f"/cases/{case.id}"))  # Finnish by default: step names from the BPMN
-    assert "“Vastaanota ohjaus ja tee aloitusilmoitus”" in finnish
+    finnish = text(browser("coach1").get(f"/cases/{case.id}"))  # Finnish by default
+    assert "Aloitusilmoituksen lähetti coach1: valmennus alkoi 12.1.2026" in finnish
     english_page = text(english(browser("off1")).get(f"/cases/{case.id}"))
-    assert "Referral made by off1" in english_page
-    assert "coach1 completed “Accept the referral and send the start notification”" in english_page
-    assert english_page.index("Referral made by off1") < english_page.index("coach1 completed")
-    assert "Case viewed by coach1" in english_page and "Case viewed by off1" in english_page  # views are events too
+    assert "Referral made by off1 to Valmennus Oy for Jan 12, 2026 – Apr 30, 2026" in english_page
+    assert "Start notification sent by coach1: coaching started Jan 12, 2026" in english_page
+    assert english_page.index("Referral made by off1") < english_page.index("Start notification sent by")
+    story = english_page[english_page.index("Timeline"):english_page.index("Periods")]
+    assert "viewed" not in story and "opened" not in story  # reads are the access log's
 
 
 def test_periods_goals_weeks_notices_as_the_case_goes_on(browser, refer):
@@ -223,9 +224,7 @@ def test_case_file_checks_access_and_writes_its_audit_row(refer, uow_factory, db
     assert found["instance"]["process_key"] == "tyohonvalmennus" and found["instance"]["status"] == "running"
     assert [(p["number"], p["planned_start"], p["planned_end"], p["status"]) for p in found["periods"]] == \
         [(1, "2026-01-12", "2026-04-30", "referred")]
-    assert [(e["action"], e["actor"], e["text_key"]) for e in found["timeline"]] == \
-        [("start", "off1", "referral"), ("view_case", "coach1", "viewed")]
-    assert found["timeline"][0]["element_id"] is None
+    assert [(e["kind"], e["username"]) for e in found["timeline"]] == [("referral", "off1")]  # not the read
     assert audit_rows(db_engine, "view_case", case.id) == [("coach1", {"client": HETU, "view": "case"})]
 
     with uow_factory() as uow:  # not committed: the read leaves nothing behind
@@ -233,14 +232,14 @@ def test_case_file_checks_access_and_writes_its_audit_row(refer, uow_factory, db
     assert views(db_engine, case.id) == 1
 
 
-def test_case_file_names_steps_from_the_deployed_bpmn(refer, uow_factory):
+def test_case_file_tells_who_recorded_what_from_the_domain_tables(refer, uow_factory):
     case = refer()
     case.accept()
     with uow_factory() as uow:
         found = case_file(uow, "off1", case.id)
-    completed = [e for e in found["timeline"] if e["action"] == "complete"]
-    assert [(e["element_id"], e["step"], e["actor"]) for e in completed] == \
-        [("accept_referral", "Vastaanota ohjaus ja tee aloitusilmoitus", "coach1")]
+    assert [(e["kind"], e["username"]) for e in found["timeline"]] == \
+        [("referral", "off1"), ("start_notification", "coach1")]
+    assert found["timeline"][1]["actual_start"] == "2026-01-12"
     assert found["labels"]["accept_referral.coaching_mode.face_to_face"] == "Lähitapaamiset"
     assert [n["kind"] for n in found["notifications"]] == ["start"]
 

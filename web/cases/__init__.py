@@ -1,5 +1,6 @@
 """The case view: the list of cases a user may see, one case as a person reads it, and a
-print-friendly page with the final statement and the start/end notifications.
+print-friendly page with the final statement and the start/end notifications, and the case's
+access log (who read it) for its managers.
 
 Reading a case is a use of client data (R12): every page here runs `domain.casefile` in a write
 unit of work, which writes the audit row, and commits once.
@@ -11,7 +12,7 @@ from datetime import datetime
 from flask import Blueprint, g, render_template, request
 
 from polku.domain.calendar import business_days_between
-from polku.domain.casefile import case_file
+from polku.domain.casefile import case_access_log, case_file
 from polku.domain.caselist import SORTS, STATUSES, CaseSearch, case_list, case_providers
 
 from ..codes import (
@@ -21,9 +22,11 @@ from ..codes import (
     goal_status,
     instance_status,
     language_name,
+    meeting_kind,
     notice_kind,
     notification_kind,
     period_status,
+    read_kind,
     recipient,
     refusal_reason,
     second_period_decision,
@@ -52,7 +55,7 @@ class Words:
         self.second_period_decision, self.goal_category, self.goal_status = \
             second_period_decision, goal_category, goal_status
         self.notice_kind, self.recipient, self.decision_kind = notice_kind, recipient, decision_kind
-        self.language, self.notification_kind = language_name, notification_kind
+        self.language, self.notification_kind, self.meeting_kind = language_name, notification_kind, meeting_kind
 
     def label(self, key: str, code: str | None = None) -> str:
         """A BPMN label (element, field or option) in the user's language."""
@@ -72,40 +75,39 @@ class Words:
     def refusal(self, code: str | None) -> str:
         return refusal_reason(self.process_key, code)
 
-    def step(self, event: dict) -> str:
-        if not event.get("element_id"):
+    def step(self, element_id: str | None) -> str:
+        """A user task's name in the user's language."""
+        if not element_id:
             return ""
-        return process_label(self.process_key, event["element_id"], event.get("step")) or event["element_id"]
+        return process_label(self.process_key, element_id, self.labels.get(element_id)) or element_id
 
-    def sentence(self, event: dict) -> str:
-        """One timeline event in plain language."""
-        name, step, key = event["actor"], self.step(event), event["text_key"]
-        if key == "referral":
-            return _("Referral made by %(name)s", name=name)
-        if key == "completed":
-            return _("%(name)s completed “%(step)s”", name=name, step=step)
-        if key == "timer":
-            return _("Timer: %(step)s", step=step)
-        if key == "viewed":
-            return _("Case viewed by %(name)s", name=name)
-        if key == "task_viewed":
-            return _("%(name)s opened “%(step)s”", name=name, step=step)
-        if key == "claimed":
+    def decided(self, event: dict) -> str:
+        """A timeline decision event's outcome."""
+        return self.decision({"kind": event["decision_kind"], "decision": event["decision"]})
+
+    def act(self, event: dict) -> str:
+        """An act recorded only in the audit trail (claim, assign, suspend...), in plain language."""
+        name, step, action = event["actor"], self.step(event.get("element_id")), event["action"]
+        if action == "claim":
             return _("%(name)s took “%(step)s” to handle", name=name, step=step)
-        if key == "released":
+        if action == "unclaim":
             return _("%(name)s released “%(step)s”", name=name, step=step)
-        if key == "assigned":
+        if action == "assign":
             return _("%(name)s assigned “%(step)s” to %(assignee)s", name=name, step=step,
                      assignee=event.get("assignee") or "")
-        if key == "suspended":
+        if action == "suspend":
             return _("Case suspended by %(name)s", name=name)
-        if key == "resumed":
+        if action == "resume":
             return _("Case resumed by %(name)s", name=name)
-        if key == "terminated":
+        if action == "terminate":
             return _("Case terminated by %(name)s", name=name)
-        if key == "retried":
+        if action == "retry":
             return _("%(name)s ran the failed step again", name=name)
-        return _("%(name)s: %(action)s", name=name, action=event["action"])
+        return _("%(name)s: %(action)s", name=name, action=action)
+
+    def read(self, entry: dict) -> str:
+        """One access-log row: what the reader opened."""
+        return read_kind(entry["action"], entry.get("view"), self.step(entry.get("element_id")))
 
 
 # --- routes ----------------------------------------------------------------------------
@@ -149,7 +151,16 @@ def index():
 @bp.get("/cases/<int:instance_id>")
 def show(instance_id: int):
     case = _open(instance_id, "case")
-    return render_template("cases/show.html", case=case, w=Words(case))
+    return render_template("cases/show.html", case=case, w=Words(case), may_see_log="manager" in g.user.roles)
+
+
+@bp.get("/cases/<int:instance_id>/access-log")
+def access_log(instance_id: int):
+    """Who read the case: for the managers of its organisation (others: 404); itself a logged read."""
+    with unit_of_work() as uow:
+        log = case_access_log(uow, g.user.username, instance_id)
+        uow.commit()  # the audit row of this read (R12)
+    return render_template("cases/access_log.html", log=log, w=Words(log))
 
 
 @bp.get("/cases/<int:instance_id>/statement")

@@ -1,0 +1,183 @@
+"""The story of a case: what happened and what was recorded, read from the service record (the
+domain tables) and the human tasks, never from audit details.
+
+Each event is a dict ``{"at": iso instant, "kind": ..., "actor": display name | None,
+"username": ... | None, "period": number | None, ...}`` with the record's own fields; the web layer
+words each kind. Reads of the case (``view_case``, ``view_task``, ``list_cases`` ...) are not events
+of the story: they are the access log (``access_log``), shown to the case's managers only.
+
+Who did a recorded step: records that name their author (referral, decision, start notification)
+say so. The others (weekly review, redirection, closure, statement, goals) are written by service
+tasks in the same unit of work as the coach's user task, so the record's instant equals that task's
+``completed_at`` and its ``completed_by`` is the author; the coach's role (the task's candidate
+group) tells the coach's completion from an official's in the same instant. Goals carry no time:
+their step is the user task with a ``goal_list`` field (the form contract, not an element id).
+A completed task that left no record of its own is told as "completed the step".
+The few acts that exist only in the audit trail (claim, assign, suspend...) are told by their action.
+"""
+from __future__ import annotations
+
+from sqlalchemy import and_, or_, select
+
+from polku.engine.models import AuditEvent, HumanTask, Organisation
+
+from .models import (
+    Closure,
+    Decision,
+    EligibilityDecision,
+    Goal,
+    Meeting,
+    Notice,
+    Notification,
+    Period,
+    Redirection,
+    Referral,
+    Statement,
+    WeeklyReview,
+)
+
+# Audit actions that are uses of the case's data (R12): the access log, not the story.
+READ_ACTIONS = frozenset({"view_case", "view_task", "list_cases"})
+# Audit actions that are acts on the case with no record elsewhere.
+ACTS = ("claim", "unclaim", "assign", "suspend", "resume", "terminate", "retry")
+# The role that records weekly reviews, redirections, closures, statements and goals.
+RECORDER = "coach"
+
+
+def _iso(value):
+    return value.isoformat() if value is not None and not isinstance(value, str) else value
+
+
+def referral_record(uow, instance_id: int) -> dict | None:
+    """What the official wrote in the referral, with the provider's name; health information
+    included (callers decide whether it may be shown)."""
+    row = uow.session.execute(
+        select(Referral, Organisation.name)
+        .outerjoin(Organisation, Organisation.id == Referral.provider_organisation_id)
+        .where(Referral.instance_id == instance_id)).first()
+    if row is None:
+        return None
+    r, provider = row
+    return {"submitted_by": r.submitted_by, "submitted_at": _iso(r.submitted_at), "provider": provider,
+            "service_need": r.service_need, "other_services": r.other_services, "municipality": r.municipality,
+            "language": r.language, "planned_start": _iso(r.planned_start), "planned_end": _iso(r.planned_end),
+            "outcome": r.outcome, "refusal_reason": r.refusal_reason, "health_consent": r.health_consent,
+            "health_information": r.health_information if r.health_consent else None}
+
+
+def story(uow, instance_id: int, periods: list[Period], referral: dict | None, names) -> list[dict]:
+    """The case's events in time order. `names(usernames) -> {username: display name}`."""
+    session = uow.session
+    numbers = {p.id: p.number for p in periods}
+    period_ids = list(numbers)
+    tasks = session.execute(select(HumanTask.id, HumanTask.element_id, HumanTask.completed_at,
+                                   HumanTask.completed_by, HumanTask.state, HumanTask.candidate_groups,
+                                   HumanTask.fields)
+                            .where(HumanTask.instance_id == instance_id)
+                            .order_by(HumanTask.completed_at, HumanTask.created_at)).all()
+    done = [t for t in tasks if t.state == "completed" and t.completed_at]
+    authors = {_iso(t.completed_at): t.completed_by for t in done if RECORDER in (t.candidate_groups or [])}
+    acts = session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                    AuditEvent.action.in_(ACTS))
+                           .order_by(AuditEvent.at, AuditEvent.id)).all()
+    events: list[dict] = []
+
+    def add(at, kind: str, actor: str | None = None, period_id: int | None = None, by_task: bool = True,
+            **fields) -> None:
+        at = _iso(at)
+        events.append({"at": at, "kind": kind, "username": actor or (authors.get(at) if by_task else None),
+                       "period": numbers.get(period_id) if period_id else None, **fields})
+
+    if referral is not None:
+        add(referral["submitted_at"], "referral", referral["submitted_by"], provider=referral["provider"],
+            planned_start=referral["planned_start"], planned_end=referral["planned_end"])
+    for e in session.scalars(select(EligibilityDecision).where(EligibilityDecision.instance_id == instance_id,
+                                                               EligibilityDecision.eligible.is_(False))
+                             .order_by(EligibilityDecision.id)):
+        add(e.decided_at, "refused", by_task=False, reason=e.reason)
+    for n in session.scalars(select(Notification).where(Notification.instance_id == instance_id)
+                             .order_by(Notification.sent_at, Notification.id)):
+        details = n.details or {}
+        add(n.sent_at, f"{n.kind}_notification", details.get("by"), n.period_id,
+            actual_start=details.get("actual_start"), status=details.get("status"),
+            end_reason=details.get("end_reason"))
+    for p in periods[1:]:
+        add(p.created_at, "period", None, p.id, by_task=False, start=_iso(p.actual_start or p.planned_start),
+            end=_iso(p.planned_end))
+    goal_steps = [t for t in done if any(f.get("type") == "goal_list" for f in t.fields or [])]
+    for i, t in enumerate(goal_steps):
+        add(t.completed_at, "goals", t.completed_by, revised=i > 0)
+    if period_ids:
+        _weeks(session, add, period_ids)
+    for r in session.scalars(select(Redirection).where(Redirection.instance_id == instance_id)
+                             .order_by(Redirection.id)):
+        add(r.created_at, "redirection", None, r.period_id, target_service=r.target_service,
+            description=r.description)
+    for d in session.scalars(select(Decision).where(Decision.instance_id == instance_id)
+                             .order_by(Decision.id)):
+        add(d.decided_at, "decision", d.decided_by, d.period_id, decision_kind=d.kind, decision=d.decision,
+            reason=d.reason)
+    for n in session.scalars(select(Notice).where(Notice.instance_id == instance_id)
+                             .order_by(Notice.id)):
+        details = n.details or {}
+        add(n.created_at, "notice", None, n.period_id, by_task=False, notice_kind=n.kind,
+            recipient=n.recipient_role, week=details.get("week"),
+            absence_streak=details.get("absence_streak"), reason=details.get("reason"))
+    for c in session.scalars(select(Closure).where(Closure.instance_id == instance_id)
+                             .order_by(Closure.id)):
+        goals = session.scalars(select(Goal.reached).where(Goal.period_id == c.period_id)).all()
+        add(c.closed_at, "closure", None, c.period_id, employment_status=c.employment_status,
+            outcome_areas=list(c.outcome_areas or []), next_steps=c.next_steps,
+            goals_reached=sum(1 for g in goals if g), goals_total=len(goals))
+    for s in session.scalars(select(Statement).where(Statement.instance_id == instance_id)
+                             .order_by(Statement.id)):
+        add(s.sent_at, "statement", None, s.period_id, statement_kind=s.kind, reviewed=s.reviewed_with_client)
+
+    recorded = {e["at"] for e in events if e["kind"] not in ("notice", "period", "refused")}
+    for t in done:  # steps that left no record of their own
+        if _iso(t.completed_at) not in recorded:
+            add(t.completed_at, "completed", t.completed_by, element_id=t.element_id)
+    elements = {t.id: t.element_id for t in tasks}
+    for a in acts:
+        add(a.at, "act", a.actor, action=a.action, element_id=elements.get(a.task_id),
+            assignee=(a.details or {}).get("assignee"))
+
+    events.sort(key=lambda e: e["at"] or "")  # stable: records of one instant keep their causal order
+    shown = names({e["username"] for e in events} | {e.get("assignee") for e in events})
+    for e in events:
+        e["actor"] = shown.get(e["username"], e["username"]) if e["username"] else None
+        if e.get("assignee"):
+            e["assignee"] = shown.get(e["assignee"], e["assignee"])
+    return events
+
+
+def _weeks(session, add, period_ids: list[int]) -> None:
+    """One event per weekly review: its meetings, absences, flags and the coach's notes."""
+    meetings: dict[tuple[int, int], list[dict]] = {}
+    for m in session.scalars(select(Meeting).where(Meeting.period_id.in_(period_ids))
+                             .order_by(Meeting.held_on, Meeting.id)):
+        meetings.setdefault((m.period_id, m.week_number), []).append({"date": _iso(m.held_on), "kind": m.kind})
+    for w in session.scalars(select(WeeklyReview).where(WeeklyReview.period_id.in_(period_ids))
+                             .order_by(WeeklyReview.reviewed_at, WeeklyReview.id)):
+        held = meetings.get((w.period_id, w.week_number), [])
+        flags = [f for f in ("other_service_need", "goals_unrealistic", "interruption_justified") if getattr(w, f)]
+        add(w.reviewed_at, "week", None, w.period_id, week=w.week_number, meetings=held,
+            absence_days=w.absence_days or 0, absence_streak=w.absence_streak or 0, flags=flags, notes=w.notes)
+
+
+def access_log(uow, instance_id: int, since) -> list[dict]:
+    """Every read of the case, oldest first: its own read rows, and the case lists that showed it
+    (a `list_cases` row names the cases shown in its details; only rows from the case's start on
+    can name it)."""
+    rows = uow.session.execute(
+        select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.task_id, AuditEvent.details)
+        .where(or_(and_(AuditEvent.instance_id == instance_id, AuditEvent.action.in_(sorted(READ_ACTIONS))),
+                   and_(AuditEvent.action == "list_cases", AuditEvent.instance_id.is_(None),
+                        AuditEvent.at >= since)))
+        .order_by(AuditEvent.at, AuditEvent.id)).all()
+    rows = [r for r in rows if r.action != "list_cases" or instance_id in ((r.details or {}).get("instances") or [])]
+    elements = dict(uow.session.execute(select(HumanTask.id, HumanTask.element_id)
+                                        .where(HumanTask.instance_id == instance_id)).all())
+    return [{"at": _iso(r.at), "username": r.actor, "action": r.action, "element_id": elements.get(r.task_id),
+             "view": (r.details or {}).get("view"),
+             "health_information": bool((r.details or {}).get("health_information"))} for r in rows]
