@@ -162,17 +162,22 @@ def test_the_overdue_filter_shows_cases_with_a_ready_task_past_its_due_date(user
     from polku.engine.clock import parse_instant
     from polku.engine.models import HumanTask
 
-    matti, _ = two_providers
+    matti, maija = two_providers
     b = user("off1")
+
+    def due(case, at: str) -> None:
+        with db_engine.begin() as conn:
+            conn.execute(update(HumanTask).where(HumanTask.instance_id == case.id).values(due_at=parse_instant(at)))
+
+    # The process gives every task a due date; move them so that neither case is overdue, then Matti's.
+    due(matti, "2027-01-01T00:00:00+00:00")
+    due(maija, "2027-02-01T00:00:00+00:00")
     assert names(b, "?overdue=1") == []
-    # Due dates come with the process package (another part of this issue); set one on Matti's task.
-    with db_engine.begin() as conn:
-        conn.execute(update(HumanTask).where(HumanTask.instance_id == matti.id)
-                     .values(due_at=parse_instant("2026-01-07T22:00:00+00:00")))
+    due(matti, "2026-01-07T22:00:00+00:00")
     rows = listing(b, "?overdue=1")
     assert [r["Client"] for r in rows] == [MATTI]
     assert "Overdue" in rows[0]["Next deadline"]
-    assert names(b, "?sort=deadline") == [MATTI, "Maija Östman"]  # none last
+    assert names(b, "?sort=deadline") == [MATTI, "Maija Östman"]  # the nearest deadline first
 
 
 def test_the_list_pages_by_25_with_page_links(user, refer):
