@@ -98,7 +98,8 @@ REFERRAL_DATES = {"planned_start": "2026-01-12", "planned_end": "2026-04-30"}
     ({"planned_end": "2026-01-01", "health_information": "x"}, "planned_end", "end_before_start"),  # first wins
 ])
 def test_referral_form_rules(decide, data, field, code):
-    result = decide("referral_form_rules", **{**REFERRAL_DATES, "health_consent": False, "health_information": None, **data})
+    base = {**REFERRAL_DATES, "health_consent": False, "health_information": None}
+    result = decide("referral_form_rules", **{**base, **data})
     if code is None:
         assert result == VALID
     else:
