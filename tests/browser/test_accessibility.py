@@ -62,7 +62,9 @@ def cases(module_server, module_cli):
             cli.do(iid, "propose_second_period", COACH, second_period_needed=True, justification="Jatko tarpeen")
             cli.do(iid, "decide_second_period", OFFICIAL, decision="approve", reason="Perusteltu")
             cli.do(iid, "weekly_review", COACH, **WEEK, end_period=True, notes="Ensimmäinen jakso päättyy")
-        cli.do(iid, "weekly_review", COACH, **WEEK, end_period=True, notes="Valmennus päättyy")
+        # A second period begins on the 6th, after the frozen clock's today: its week has no meeting.
+        week = {**WEEK, "meetings": []} if dates else WEEK
+        cli.do(iid, "weekly_review", COACH, **week, end_period=True, notes="Valmennus päättyy")
         return iid
 
     closing("closure")

@@ -81,10 +81,11 @@ def expect_not_in_inbox(user, client: str, lang: str) -> None:
     assert user.page.locator("#inbox-table tbody tr").filter(has_text=client).count() == 0
 
 
-def weekly_review(user, day: str, *, end_period: bool, notes: str) -> None:
+def weekly_review(user, day: str | None, *, end_period: bool, notes: str) -> None:
     page = user.page
-    page.fill('[name="meetings-0-date"]', day)
-    page.select_option('[name="meetings-0-kind"]', "individual")
+    if day is not None:  # None: no meeting this week
+        page.fill('[name="meetings-0-date"]', day)
+        page.select_option('[name="meetings-0-kind"]', "individual")
     page.fill("#field-absence_days", "0")
     if end_period:
         page.check("#field-end_period")
@@ -186,7 +187,9 @@ def test_a_case_from_referral_to_the_end_review(person, lang):
         text_of(coach.page.locator("aside.case-summary"))
 
     # --- The second period ends: closure -------------------------------------------------------
-    weekly_review(coach, "2026-01-05", end_period=True, notes="Valmennus päättyy")
+    # The second period began the day after the first ended (6 January, after the frozen clock's
+    # today): a meeting on the 5th would be before it, so this week records none.
+    weekly_review(coach, None, end_period=True, notes="Valmennus päättyy")
     completed(coach, lang)
 
     coach.logout()  # the coach's second login: Swedish is remembered too

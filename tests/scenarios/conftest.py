@@ -70,7 +70,8 @@ class Case:
 
     # --- the usual steps, with sensible values ---------------------------------------
     def accept(self, actual_start="2026-01-12", now=None):
-        self.do("accept_referral", "coach1", now=now, actual_start=actual_start)
+        # By default recorded on the start day: an actual start in the future is refused.
+        self.do("accept_referral", "coach1", now=now or at(actual_start), actual_start=actual_start)
 
     def set_goals(self, goals=GOALS, per_week=2, now=None):
         self.do("set_goals", "coach1", now=now, goals=goals, meetings_per_week=per_week)

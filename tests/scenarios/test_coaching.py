@@ -121,7 +121,7 @@ def test_second_period_approved_then_closure_and_never_a_third(refer, db_engine)
     assert case.ready() == ["weekly_review"] and case.data["period_number"] == 2
     case.week("2026-08-20")  # past the second period's reassessment date: no reassessment in period 2
     assert case.ready() == ["weekly_review"]
-    case.week("2026-08-27", end_period=True)
+    case.week("2026-08-24", end_period=True)  # the last day of the second period
     assert case.ready() == ["closure"]
     assert len(rows(db_engine, Period, instance_id=case.id)) == 2
 
@@ -169,7 +169,8 @@ def test_a_second_period_closed_the_day_it_was_agreed_never_ends_before_it_start
     _reassess(case)
     case.do("decide_second_period", "off1", now=at("2026-04-17", "17:00"), decision="approve", reason="Agreed")
     case.week("2026-04-24", end_period=True)        # period 2 starts on the 25th
-    case.week("2026-04-24", end_period=True, now=at("2026-04-24", "16:00"))  # and is closed the same day
+    # and is closed the same day, with no meeting (one on the 24th would be before the period)
+    case.week("2026-04-24", meetings=0, end_period=True, now=at("2026-04-24", "16:00"))
     case.close(now=at("2026-04-24", "17:00"))
     second = rows(db_engine, Period, instance_id=case.id)[1]
     assert second.actual_end >= second.actual_start

@@ -114,7 +114,7 @@ def test_start_notification_overdue_is_escalated_counting_business_days_over_a_h
 
 def test_a_timely_start_notification_leaves_nothing_to_escalate(refer):
     case = refer()
-    case.accept(now=at("2026-01-08"))
+    case.accept("2026-01-08", now=at("2026-01-08"))
     assert "fired 0" in case.polku("worker", "--once", now=at("2026-01-20")).stdout
     assert case.ready() == ["set_goals"]
 

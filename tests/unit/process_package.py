@@ -34,7 +34,8 @@ TOPICS = {
     "send_statement", "send_end_notification", "record_feedback", "register_provider", "record_follow_up",
 }
 CUSTOM_TYPES = {"hetu", "provider", "goal_list", "meeting_list", "goal_results", "category_list"}
-VALIDATION_DECISIONS = {"referral_form_rules", "closure_rules", "statement_rules"}
+VALIDATION_DECISIONS = {"referral_form_rules", "start_notice_rules", "weekly_review_rules", "closure_rules",
+                        "statement_rules"}
 
 
 def local(el) -> str:

@@ -7,13 +7,17 @@ from types import SimpleNamespace
 
 import pytest
 
+from polku.engine.clock import FixedClock
 from polku.engine.forms import default_field_types
 from polku.engine.parser import PolkuParser
 from polku.engine.runtime import LoadedDefinition, Runtime
 from polku.engine.services import ServiceRegistry
+from polku.engine.timers import bound_clock
 from tests.unit.process_package import CUSTOM_TYPES, DMN_FILES, TOPICS, tree
 
 # --- (f) the decisions decide -------------------------------------------------------------------
+
+DECISION_DAY = datetime(2026, 1, 5, 9, tzinfo=UTC)  # a Monday
 
 @pytest.fixture(scope="module")
 def decide(script_engine):
@@ -26,7 +30,8 @@ def decide(script_engine):
         if decision_id not in engines:
             engines[decision_id] = parser.get_engine(decision_id, None)
         task = SimpleNamespace(data=data, workflow=SimpleNamespace(script_engine=script_engine))
-        return dict(engines[decision_id].result(task))
+        with bound_clock(FixedClock(DECISION_DAY)):  # today() in a cell is this day
+            return dict(engines[decision_id].result(task))
 
     return run
 
@@ -84,20 +89,64 @@ def test_second_period_eligibility(decide, change, reason):
 VALID = {"valid": True, "error_field": None, "error_code": None, "error_message": None}
 
 
+REFERRAL_DATES = {"planned_start": "2026-01-12", "planned_end": "2026-04-30"}
+
+
 @pytest.mark.parametrize("data, field, code", [
     ({"health_consent": False, "health_information": "diabetes"}, "health_information", "R10_consent"),
     ({"health_consent": False, "health_information": "   "}, None, None),
     ({"health_consent": False, "health_information": None}, None, None),
     ({"health_consent": True, "health_information": "diabetes"}, None, None),
+    ({"planned_end": "2026-01-11"}, "planned_end", "end_before_start"),
+    ({"planned_end": "2026-01-12"}, None, None),  # a one-day period is R1's to refuse, not a form error
+    ({"planned_start": "2025-12-06", "planned_end": "2026-03-01"}, None, None),  # 30 days ago: still allowed
+    ({"planned_start": "2025-12-05", "planned_end": "2026-03-01"}, "planned_start", "start_too_far_in_past"),
+    ({"planned_end": "2026-01-01", "health_information": "x"}, "planned_end", "end_before_start"),  # first wins
 ])
 def test_referral_form_rules(decide, data, field, code):
-    result = decide("referral_form_rules", **data)
+    base = {**REFERRAL_DATES, "health_consent": False, "health_information": None}
+    result = decide("referral_form_rules", **{**base, **data})
     if code is None:
         assert result == VALID
     else:
         assert (result["valid"], result["error_field"], result["error_code"]) == (False, field, code)
+    if code == "R10_consent":  # the Finnish text is the DMN's; sv and en are in the catalogs
         assert result["error_message"] == (
-            "Health information may be shared with the provider only with the client's written consent")
+            "Terveystietoja voi antaa palveluntuottajalle vain asiakkaan kirjallisella suostumuksella")
+
+
+@pytest.mark.parametrize("actual_start, valid", [("2026-01-04", True), ("2026-01-05", True), ("2026-01-06", False)])
+def test_start_notice_rules(decide, actual_start, valid):
+    result = decide("start_notice_rules", actual_start=actual_start, coaching_mode="remote")
+    assert result == VALID if valid else (result["valid"], result["error_field"], result["error_code"]) == (
+        False, "actual_start", "start_in_future")
+
+
+PERIOD = {"actual_start": "2026-01-12", "period_start": "2026-01-10", "period_end": "2026-04-30", "period_number": 1}
+
+
+def _meetings(*days):
+    return [{"date": d, "kind": "individual"} for d in days]
+
+
+@pytest.mark.parametrize("change, code", [
+    ({"meetings": _meetings("2026-01-12", "2026-04-30")}, None),
+    ({"meetings": []}, None),
+    ({"meetings": None}, None),
+    ({"meetings": _meetings("2026-01-11", "2026-01-13")}, "meeting_before_start"),  # before the actual start
+    ({"meetings": _meetings("2026-01-13", "2026-05-01")}, "meeting_after_end"),
+    # In the second period its own start counts, not the first period's actual start.
+    ({"period_number": 2, "period_start": "2026-05-01", "period_end": "2026-08-31",
+      "meetings": _meetings("2026-04-30")}, "meeting_before_start"),
+    ({"period_number": 2, "period_start": "2026-05-01", "period_end": "2026-08-31",
+      "meetings": _meetings("2026-05-01")}, None),
+])
+def test_weekly_review_rules(decide, change, code):
+    result = decide("weekly_review_rules", **{**PERIOD, "absence_days": 0, **change})
+    if code is None:
+        assert result == VALID
+    else:
+        assert (result["valid"], result["error_field"], result["error_code"]) == (False, "meetings", code)
 
 
 GOALS = [{"category": "job_search", "description": "CV", "verification": "CV sent"},
@@ -128,7 +177,8 @@ def test_closure_rules(decide, results, next_steps, field, code):
         assert (result["valid"], result["error_field"], result["error_code"]) == (False, field, code)
         assert result["error_message"]
     if code == "R5":
-        assert result["error_message"] == "At least two goals must be reached, or concrete next steps recorded"
+        assert result["error_message"] == (
+            "Vähintään kahden tavoitteen on toteuduttava, tai kirjaa konkreettinen jatkosuunnitelma")
 
 
 @pytest.mark.parametrize("reviewed, valid", [(True, True), (False, False), (None, False)])

@@ -91,5 +91,5 @@ def three_cases(refer):
     """Three referrals on three days; the last one accepted, so its task is now `set_goals`."""
     cases = [refer(now=at(f"2026-01-0{5 + i}"), client_hetu=hetu, client_name=name)
              for i, (hetu, name) in enumerate(CLIENTS)]
-    cases[2].accept(now=at("2026-01-08"))
+    cases[2].accept("2026-01-08", now=at("2026-01-08"))
     return cases

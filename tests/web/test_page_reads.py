@@ -80,7 +80,7 @@ def test_task_page_post_is_one_unit_of_work_that_only_the_command_deserialises(u
     task = case.task("accept_referral", "coach1")
     b.get(f"/tasks/{task['id']}")
     counts.reset()
-    response = b.post(f"/tasks/{task['id']}", {"actual_start": "2026-01-12", "_instance": str(case.id)})
+    response = b.post(f"/tasks/{task['id']}", {"actual_start": "2026-01-05", "_instance": str(case.id)})
     assert response.status_code == 302
     assert case.ready() == ["set_goals"]
     # One load: the complete command running the workflow on; the page itself opened none.

@@ -100,12 +100,12 @@ def test_a_valid_submission_completes_the_task_and_goes_back_to_the_inbox(user, 
     case = refer()
     b = user("coach1")
     task_id, _ = open_task(b, case, "accept_referral")
-    response = b.post(f"/tasks/{task_id}", {"actual_start": "2026-01-12", "coaching_mode": "mixed",
+    response = b.post(f"/tasks/{task_id}", {"actual_start": "2026-01-05", "coaching_mode": "mixed",
                                             "coaching_format": "individual"})
     assert response.status_code == 302 and response.headers["Location"].endswith("/tasks")
     assert "Task completed." in b.get("/tasks").get_data(as_text=True)
     assert case.ready() == ["set_goals"]
-    assert (case.data["actual_start"], case.data["coaching_mode"]) == ("2026-01-12", "mixed")
+    assert (case.data["actual_start"], case.data["coaching_mode"]) == ("2026-01-05", "mixed")
 
 
 def test_goal_list_rows_blank_rows_ignored(user, refer):
@@ -234,11 +234,11 @@ def test_a_task_completed_meanwhile_by_someone_else(user, refer, make_user):
     case = refer()
     b = user("coach1")
     task_id, _ = open_task(b, case, "accept_referral")
-    case.do("accept_referral", "coach3", actual_start="2026-01-12")
-    response = b.post(f"/tasks/{task_id}", {"actual_start": "2026-01-13", "_instance": str(case.id)})
+    case.do("accept_referral", "coach3", actual_start="2026-01-05")
+    response = b.post(f"/tasks/{task_id}", {"actual_start": "2026-01-04", "_instance": str(case.id)})
     page = doc(response, 409)
     assert HANDLED_ELSEWHERE in page.text_content()
-    assert case.data["actual_start"] == "2026-01-12"
+    assert case.data["actual_start"] == "2026-01-05"
 
 
 def test_a_task_completed_meanwhile_by_the_same_user(user, refer):
