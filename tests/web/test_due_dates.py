@@ -38,8 +38,8 @@ def test_the_overdue_filter_follows_the_start_notice_deadline(browser, refer, mo
 
 def test_a_weekly_review_is_overdue_after_the_sunday_of_its_week(browser, refer, monkeypatch):
     case = refer(now=at("2026-01-05"))
-    case.accept(actual_start="2026-01-12", now=at("2026-01-08"))
-    case.set_goals(now=at("2026-01-09"))
+    case.accept(actual_start="2026-01-12")  # recorded on the start day: a future start is refused
+    case.set_goals(now=at("2026-01-12"))
     b = english(browser("coach1"))
 
     monkeypatch.setenv("POLKU_NOW", at("2026-01-18", "21:00"))  # Sunday 23:00 in Helsinki

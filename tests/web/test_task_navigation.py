@@ -70,7 +70,7 @@ def test_the_back_button_after_a_submit_shows_the_task_is_done(browser, refer, l
     task_id = case.task("accept_referral", "coach1")["id"]
     b = speaking(browser("coach1"), locale)
     doc(b.get(f"/tasks/{task_id}"))
-    sent = b.post(f"/tasks/{task_id}", {"actual_start": "2026-01-12", "coaching_mode": "mixed",
+    sent = b.post(f"/tasks/{task_id}", {"actual_start": "2026-01-05", "coaching_mode": "mixed",
                                         "coaching_format": "individual"})
     assert sent.status_code == 302
     page = doc(b.get(f"/tasks/{task_id}"))  # the back button
@@ -87,7 +87,7 @@ def test_a_task_completed_by_someone_else_shows_who_did_it_to_whoever_may_see_th
     make_user("coach3", "coach", org=PROVIDER, kind="provider", name="Ville Valmentaja")
     case = refer()
     task_id = case.task("accept_referral", "coach1")["id"]
-    case.do("accept_referral", "coach3", actual_start="2026-01-12")
+    case.do("accept_referral", "coach3", actual_start="2026-01-05")
     for username in ("coach1", "off1"):  # a colleague at the provider; the official of the case
         page = doc(speaking(browser(username), "en").get(f"/tasks/{task_id}"))
         assert [words(h) for h in page.xpath("//h1")] == ["The task is done"], username
