@@ -14,6 +14,7 @@ from polku.engine.services import ServiceCall, ServiceRegistry
 
 from . import rules
 from .calendar import add_business_days, period_end_limit
+from .decision_material import PROPOSAL, second_period_check
 from .identity import validate as validate_identity
 from .models import (
     Client,
@@ -50,10 +51,10 @@ def _limits(data: dict) -> dict:
     return {k: int(data[k]) for k in LIMIT_KEYS}
 
 
-def _client_periods(session, identity_code: str, exclude_id: int | None = None) -> list[tuple[date, date]]:
+def _client_periods(session, identity_code: str) -> list[tuple[date, date]]:
     rows = session.scalars(select(Period).join(Client, Client.id == Period.client_id)
                            .where(Client.identity_code == identity_code))
-    return [(p.actual_start or p.planned_start, p.actual_end or p.planned_end) for p in rows if p.id != exclude_id]
+    return [(p.actual_start or p.planned_start, p.actual_end or p.planned_end) for p in rows]
 
 
 def _period(call: ServiceCall) -> Period:
@@ -79,7 +80,8 @@ def coaching_history(call: ServiceCall) -> dict:
 # What the eligibility decision was based on: kept with the referral (the refusal page and
 # the case file show them).
 REFERRAL_FIGURES = ("planned_days", "planned_end_limit", "min_period_days", "max_period_months", "max_periods",
-                    "history_active", "history_consecutive", "window_months", "window_days_max", "window_limit_days")
+                    "history_active", "history_consecutive", "window_months", "window_limit_months",
+                    "window_days_max", "window_limit_days")
 
 
 def _referral(call: ServiceCall, outcome: str, client: Client | None, provider: Organisation | None) -> None:
@@ -213,12 +215,13 @@ def record_week(call: ServiceCall) -> dict:
 
 # --- second period ---------------------------------------------------------------------
 def second_period_history(call: ServiceCall) -> dict:
+    """The coach proposed a second period: the proposal and its justification are recorded
+    (the official's decision page and the case file show them), and R1/R4 are checked."""
     period = _period(call)
-    client = call.session.get(Client, period.client_id)
-    periods = _client_periods(call.session, client.identity_code, exclude_id=period.id)
-    first_end = period.planned_end
-    periods.append((period.actual_start or period.planned_start, first_end))
-    result = rules.check_second_period(periods, first_end, _limits(call.data))
+    call.session.add(Decision(instance_id=call.instance_id, period_id=period.id, kind=PROPOSAL, decision="proposed",
+                              reason=call.data.get("justification") or None, decided_by=call.actor,
+                              decided_at=call.now))
+    result = second_period_check(call.session, period, _limits(call.data))
     return {**result, "window_limit_days": result["sp_window_limit_days"]}
 
 

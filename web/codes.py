@@ -56,6 +56,7 @@ END_REASONS = {
 SECOND_PERIOD_DECISIONS = {
     "approved": lazy_gettext("Approved"), "refused": lazy_gettext("Refused by the official"),
     "forbidden": lazy_gettext("Not possible under the service rules"), "not_needed": lazy_gettext("Not needed"),
+    "proposed": lazy_gettext("Proposed"),
 }
 GOAL_STATUSES = {"reached": lazy_gettext("Reached"), "not_reached": lazy_gettext("Not reached"),
                  "open": lazy_gettext("Open")}
@@ -73,6 +74,12 @@ DECISION_KINDS = {
     "second_period": lazy_gettext("Second period"), "redirection": lazy_gettext("Redirection to another service"),
     "goals": lazy_gettext("Unrealistic goals"), "interruption": lazy_gettext("Interruption"),
     "feedback_discussion": lazy_gettext("Feedback discussion"),
+    "second_period_proposal": lazy_gettext("Second period proposed by the coach"),
+}
+# Services a client may be directed to (record_redirection's target_service).
+TARGET_SERVICES = {
+    "health": lazy_gettext("Health services"), "social": lazy_gettext("Social services"),
+    "rehabilitation": lazy_gettext("Rehabilitation"), "other": lazy_gettext("Another service"),
 }
 LANGUAGES = {"fi": lazy_gettext("Finnish"), "sv": lazy_gettext("Swedish")}
 NOTIFICATION_KINDS = {"start": lazy_gettext("Start notification"), "end": lazy_gettext("End notification")}
@@ -126,6 +133,10 @@ def recipient(code: str | None) -> str:
 
 def decision_kind(code: str | None) -> str:
     return _word(DECISION_KINDS, code)
+
+
+def target_service(code: str | None) -> str:
+    return _word(TARGET_SERVICES, code)
 
 
 def language_name(code: str | None) -> str:

@@ -106,7 +106,7 @@ def test_a_second_period_decided_by_the_official(refer, db_engine):
     [period] = rows(db_engine, Period, instance_id=case.id)
     assert (period.second_period_decision, period.second_period_reason) == ("refused", "Goals met")
     assert [(d.kind, d.decision, d.decided_by) for d in rows(db_engine, Decision, instance_id=case.id)] == \
-        [("second_period", "refused", "off1")]
+        [("second_period_proposal", "proposed", "coach1"), ("second_period", "refused", "off1")]
 
 
 def test_a_second_period_forbidden_by_the_rules(refer, history, db_engine):

@@ -65,7 +65,7 @@ class Words:
         return found or (code or "")
 
     def decision(self, item: dict) -> str:
-        if item["kind"] == "second_period":
+        if item["kind"] in ("second_period", "second_period_proposal"):
             return second_period_decision(item["decision"])
         if item["kind"] == "feedback_discussion":
             return _("Held")

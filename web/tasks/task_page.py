@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from polku.domain.casefile_summary import case_summary
+from polku.domain.decision_material import decision_material
 from polku.engine import queries
 from polku.engine import tasks as task_commands
 from polku.engine.errors import Conflict, ValidationFailed
@@ -33,6 +34,7 @@ class TaskPage:
     process_key: str
     data: dict
     summary: dict
+    material: dict | None  # what the decision needs (the task's `material` property)
     loaded: dict  # what the fields' widgets need from the database (forms.widget_data)
 
 
@@ -46,7 +48,8 @@ def _load(uow, task_id: str, record_view: bool = False) -> TaskPage | None:
     summary = case_summary(uow, task["instance_id"], viewer=username if record_view else None, task_id=task_id)
     # What the form widgets read from the case: the goals set for the current period.
     data = {"goals": [{k: goal[k] for k in ("category", "description", "verification")} for goal in summary["goals"]]}
-    return TaskPage(task=task, process_key=task["process_key"], data=data, summary=summary,
+    material = decision_material(uow, task["instance_id"], (task.get("properties") or {}).get("material"))
+    return TaskPage(task=task, process_key=task["process_key"], data=data, summary=summary, material=material,
                     loaded=forms.widget_data(uow, task["fields"]))
 
 
@@ -55,6 +58,20 @@ def _summary_view(page: TaskPage) -> dict:
     goals = [dict(goal, category_label=codes.goal_category(goal["category"])) for goal in summary["goals"]]
     notices = [dict(notice, label=codes.notice_kind(notice["kind"])) for notice in summary["notices"]]
     return dict(summary, goals=goals, notices=notices)
+
+
+def _material_view(page: TaskPage) -> dict | None:
+    """The decision material with its codes in words."""
+    material = page.material
+    if material is None:
+        return None
+    if material["kind"] == "redirection":
+        return dict(material, target_label=codes.target_service(material["target_service"]))
+    if material["kind"] == "referral":
+        return dict(material, language_label=codes.language_name(material["language"]))
+    if material["kind"] == "goals" and material["notice"]:
+        return dict(material, notice=dict(material["notice"], label=codes.notice_kind(material["notice"]["kind"])))
+    return material
 
 
 def _render(page: TaskPage, values: dict | None = None, *, rows: dict | None = None,
@@ -66,6 +83,7 @@ def _render(page: TaskPage, values: dict | None = None, *, rows: dict | None = N
                                rows=rows, data=page.data, loaded=page.loaded)
     html = render_template(
         "tasks/task.html", task=task, process_key=pk, views=views, summary=_summary_view(page),
+        material=_material_view(page),
         error_items=forms.error_summary(views, errors), notice=notice,
         title=process_label(pk, task["element_id"], task["name"]), instance_field=INSTANCE_FIELD,
         submit_label=_submit_label(page),

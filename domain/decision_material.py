@@ -1,0 +1,129 @@
+"""What a decision needs, shown beside its form: read from the domain tables only (a task
+page never deserialises a workflow). The task's `material` camunda:property names which
+material a page shows; the process data is never read here.
+
+No access check: callers load the task through the engine first, which checks it.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from polku.engine.models import Organisation
+
+from . import rules
+from .models import Client, Decision, Notice, Period, Redirection, Referral, WeeklyReview
+
+MATERIALS = ("second_period", "interruption", "redirection", "goals", "referral")
+PROPOSAL = "second_period_proposal"  # the Decision kind of the coach's proposal
+# The limits the second-period figures need; the referral record keeps the instance's limits
+# (coaching_limits is evaluated once per instance, at its start).
+SECOND_PERIOD_LIMITS = ("max_period_months", "window_months", "window_limit_months")
+
+
+def _iso(value) -> str | None:
+    return value.isoformat() if value is not None else None
+
+
+def _current_period(session, instance_id: int) -> Period | None:
+    return session.scalars(select(Period).where(Period.instance_id == instance_id)
+                           .order_by(Period.number.desc()).limit(1)).first()
+
+
+def second_period_check(session, period: Period, limits: dict) -> dict:
+    """R1/R4 figures of a second period following `period` (the client's other periods
+    from the Period table): what the second_period_history handler gives the DMN, and what
+    the official's page shows."""
+    client = session.get(Client, period.client_id)
+    others = session.scalars(select(Period).join(Client, Client.id == Period.client_id)
+                             .where(Client.identity_code == client.identity_code, Period.id != period.id))
+    periods = [(p.actual_start or p.planned_start, p.actual_end or p.planned_end) for p in others]
+    periods.append((period.actual_start or period.planned_start, period.planned_end))
+    return rules.check_second_period(periods, period.planned_end, limits)
+
+
+def _second_period(session, instance_id: int) -> dict | None:
+    period = _current_period(session, instance_id)
+    if period is None:
+        return None
+    proposal = session.scalars(select(Decision).where(Decision.period_id == period.id, Decision.kind == PROPOSAL)
+                               .order_by(Decision.id.desc()).limit(1)).first()
+    referral = session.scalar(select(Referral).where(Referral.instance_id == instance_id))
+    figures = dict(referral.figures or {}) if referral is not None else {}
+    check = None
+    if all(figures.get(k) is not None for k in SECOND_PERIOD_LIMITS):
+        check = second_period_check(session, period, {k: int(figures[k]) for k in SECOND_PERIOD_LIMITS})
+    return {
+        "justification": proposal.reason if proposal else None,
+        "proposed_by": proposal.decided_by if proposal else None,
+        "first_start": _iso(period.actual_start or period.planned_start), "first_end": _iso(period.planned_end),
+        "proposed_start": check["sp_start"] if check else None, "proposed_end": check["sp_end"] if check else None,
+        "window_days": check["sp_window_days_max"] if check else None,
+        "window_limit_days": check["sp_window_limit_days"] if check else None,
+        "days_left": (check["sp_window_limit_days"] - check["sp_window_days_max"]) if check else None,
+        "window_months": figures.get("window_months"), "window_limit_months": figures.get("window_limit_months"),
+    }
+
+
+def _latest_review(session, period: Period | None) -> WeeklyReview | None:
+    if period is None:
+        return None
+    return session.scalars(select(WeeklyReview).where(WeeklyReview.period_id == period.id)
+                           .order_by(WeeklyReview.id.desc()).limit(1)).first()
+
+
+def _review(review: WeeklyReview | None) -> dict | None:
+    return None if review is None else {
+        "week": review.week_number, "reviewed_at": _iso(review.reviewed_at), "absence_days": review.absence_days,
+        "absence_streak": review.absence_streak, "notes": review.notes,
+        "interruption_justified": review.interruption_justified}
+
+
+def _interruption(session, instance_id: int) -> dict:
+    return {"review": _review(_latest_review(session, _current_period(session, instance_id)))}
+
+
+def _redirection(session, instance_id: int) -> dict | None:
+    row = session.scalars(select(Redirection).where(Redirection.instance_id == instance_id)
+                          .order_by(Redirection.id.desc()).limit(1)).first()
+    return None if row is None else {"target_service": row.target_service, "description": row.description,
+                                     "created_at": _iso(row.created_at)}
+
+
+def _goals(session, instance_id: int) -> dict:
+    """The notice that asks for the decision and the coach's notes of that week (the current
+    goals are in the case summary beside it)."""
+    notice = session.scalars(select(Notice).where(Notice.instance_id == instance_id, Notice.kind == "goals_unrealistic")
+                             .order_by(Notice.id.desc()).limit(1)).first()
+    return {"notice": None if notice is None else {"kind": notice.kind, "created_at": _iso(notice.created_at),
+                                                   "week": (notice.details or {}).get("week")},
+            "review": _review(_latest_review(session, _current_period(session, instance_id)))}
+
+
+def _referral(session, instance_id: int) -> dict | None:
+    """What the official wrote in the referral, for the coach who accepts it. Health
+    information is never part of it (R10: shown on the case page only, with consent)."""
+    row = session.execute(select(Referral, Organisation.name)
+                          .outerjoin(Organisation, Organisation.id == Referral.provider_organisation_id)
+                          .where(Referral.instance_id == instance_id)).first()
+    if row is None:
+        return None
+    referral, provider = row
+    return {"service_need": referral.service_need, "other_services": referral.other_services, "provider": provider,
+            "municipality": referral.municipality, "language": referral.language,
+            "planned_start": _iso(referral.planned_start), "planned_end": _iso(referral.planned_end)}
+
+
+_READERS = {"second_period": _second_period, "interruption": _interruption, "redirection": _redirection,
+            "goals": _goals, "referral": _referral}
+
+
+def decision_material(uow, instance_id: int, material: str | None) -> dict | None:
+    """{"kind": material, **what it needs}, or None when the task names no material (or
+    the case has none of it yet). An unknown name is an error in the process package
+    (tests/unit/test_decision_material.py checks processes/ names only known ones)."""
+    if not material:
+        return None
+    if material not in _READERS:
+        raise ValueError(f"unknown decision material {material!r}")
+    found = _READERS[material](uow.session, instance_id)
+    return None if found is None else {"kind": material, **found}
