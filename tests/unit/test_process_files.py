@@ -189,7 +189,7 @@ def test_the_job_coaching_design_details():
         "service_need": "string", "provider": "provider", "planned_start": "date", "planned_end": "date",
         "health_consent": "boolean", "health_information": "string", "other_services": "string",
     }
-    assert ext["accept_referral"]["properties"] == {"validation_decision": "start_notice_rules"}
+    assert ext["accept_referral"]["properties"] == {"validation_decision": "start_notice_rules", "material": "referral"}
     assert ext["weekly_review"]["properties"] == {"validation_decision": "weekly_review_rules"}
     assert ext["closure"]["properties"] == {"validation_decision": "closure_rules"}
     assert ext["final_statement"]["properties"] == {"validation_decision": "statement_rules"}

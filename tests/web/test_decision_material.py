@@ -80,8 +80,12 @@ def _proposed(refer):
     return case
 
 
-def test_second_period_decision_shows_the_justification_dates_and_the_8_in_12_figures(browser, refer, db_engine):
+def test_second_period_decision_shows_the_justification_dates_and_the_8_in_12_figures(browser, refer, db_engine,
+                                                                                      web_app, monkeypatch):
     case = _proposed(refer)
+    runtime = web_app.extensions["polku"]["runtime"]
+    loaded = []
+    monkeypatch.setattr(runtime, "load", lambda *args: loaded.append(args))  # the page must never need one
     data = case.data  # what the DMN decided on: the page recomputes the same from the Period table
     days, limit = data["sp_window_days_max"], data["sp_window_limit_days"]
     assert (data["sp_start"], data["sp_end"]) == ("2026-05-01", "2026-08-31")
@@ -97,6 +101,7 @@ def test_second_period_decision_shows_the_justification_dates_and_the_8_in_12_fi
     assert sv["Coachens motivering"] == "Employment contract in negotiation"
     assert sv["Föreslagen period"] == f"{day('2026-05-01', 'sv_FI')} – {day('2026-08-31', 'sv_FI')}"
     assert sv["Dagar kvar till gränsen"] == str(limit - days)
+    assert loaded == []  # read from the domain tables: no workflow deserialised
     # The proposal is a record of its own, by the coach: the case file keeps the justification.
     [proposal] = rows(db_engine, Decision, instance_id=case.id, kind="second_period_proposal")
     assert (proposal.decision, proposal.reason, proposal.decided_by) == (
