@@ -1,0 +1,97 @@
+"""The inbox and the case list on a phone (390×844) and at the WCAG reflow width (320 px): no sideways
+scrolling, the first row on the first screen, column names on the stacked rows, axe clean.
+
+Screenshots: tests/screenshots/inbox-390.png and cases-390.png (Finnish)."""
+from __future__ import annotations
+
+import pytest
+
+from tests.browser.conftest import SHOTS, User, ui
+
+PHONE = {"width": 390, "height": 844}
+COACH, OFFICIAL = "valmentaja1", "virkailija1"
+# Valid identity codes, and names long enough to test wrapping.
+CLIENTS = [("010280-1026", "Aleksandra Vilhelmiina Korhonen-Kärkkäinen"), ("020280-104W", "Bo Åkerblom"),
+           ("030280-106L", "Cecilia Nyström")]
+
+
+@pytest.fixture
+def phone(chromium, live_server, cli):
+    """A phone-sized browser on a server with three referrals waiting for the coach."""
+    for hetu, name in CLIENTS:
+        cli.refer(hetu, name)
+    contexts = []
+
+    def make(username: str, lang: str) -> User:
+        context = chromium.new_context(locale="fi-FI", viewport=PHONE)
+        contexts.append(context)
+        user = User(context.new_page(), live_server).login(username)
+        return user.language(lang) if lang != "fi" else user
+
+    yield make
+    for context in contexts:
+        context.close()
+
+
+def fits(user: User, first_link: str, what: str, width: int = 390, height: int | None = 844) -> list[str]:
+    """The page does not scroll sideways, and `first_link` lies wholly within the first screen
+    (`height` None: only the width is checked, as for WCAG reflow at 320 px)."""
+    page = user.page
+    page.set_viewport_size({"width": width, "height": height or 640})
+    page.evaluate("window.scrollTo(0, 0)")
+    problems = []
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    if scroll_width > width:
+        problems.append(f"{what} at {width} px: the page is {scroll_width} px wide")
+    if height is None:
+        return problems
+    box = page.locator(first_link).bounding_box()
+    assert box is not None, f"{what}: {first_link} is not shown"
+    if box["y"] < 0 or box["y"] + box["height"] > height or box["x"] + box["width"] > width:
+        problems.append(f"{what} at {width}×{height}: the first row's link is at {box}")
+    return problems
+
+
+def stacked_labels(user: User, table: str) -> list[str]:
+    """The column names the first stacked row shows before its cells (CSS generated content)."""
+    return user.page.evaluate(
+        """table => [...document.querySelectorAll(`${table} tbody tr:first-child td[data-label]`)]
+                   .map(td => getComputedStyle(td, '::before').content)""", table)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_inbox_and_case_list_on_a_phone(phone, lang):
+    problems: list[str] = []
+
+    coach = phone(COACH, lang).go("/tasks")
+    coach.page.wait_for_selector("#inbox-table")
+    assert coach.page.locator("#inbox-table tbody tr").count() == len(CLIENTS)
+    problems += fits(coach, "#inbox-table tbody tr:first-child th a", f"/tasks ({lang})")
+    # The header row is hidden only visually: the cells keep their column headers for screen readers.
+    header = coach.page.locator("#inbox-table thead")
+    assert header.count() == 1 and header.evaluate("el => getComputedStyle(el).display") != "none"
+    assert header.bounding_box()["height"] <= 1
+    assert coach.page.locator("#save-filter-form #filter-name").is_visible()  # after the list
+    labels = stacked_labels(coach, "#inbox-table")
+    assert any(ui(lang, "Due date") in label for label in labels), labels
+    if lang == "fi":
+        coach.page.set_viewport_size(PHONE)
+        coach.shot("inbox-390")
+    problems += coach.violations(f"/tasks at 390 px ({lang})")
+    problems += fits(coach, "#inbox-table tbody tr:first-child th a", f"/tasks ({lang})", width=320, height=None)
+
+    official = phone(OFFICIAL, lang).go("/cases")
+    official.page.wait_for_selector("#case-table")
+    assert official.page.locator("#case-table tbody tr").count() == len(CLIENTS)
+    problems += fits(official, "#case-table tbody tr:first-child th a", f"/cases ({lang})")
+    labels = stacked_labels(official, "#case-table")
+    assert any(ui(lang, "Service provider") in label for label in labels), labels
+    if lang == "fi":
+        official.page.set_viewport_size(PHONE)
+        official.shot("cases-390")
+    problems += official.violations(f"/cases at 390 px ({lang})")
+    problems += fits(official, "#case-table tbody tr:first-child th a", f"/cases ({lang})", width=320, height=None)
+
+    assert not problems, "\n".join(problems)
+    if lang == "fi":
+        assert (SHOTS / "inbox-390.png").exists() and (SHOTS / "cases-390.png").exists()
