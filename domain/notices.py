@@ -6,8 +6,8 @@ role. A user sees the open notices addressed to one of their roles on the cases 
 (``casefile.CASE_READERS``, its SQL twin: the same rule as the case list, so another area's
 notices are never shown), until someone acknowledges it.
 
-- ``open_count(uow, actor)``: how many there are (the navigation's figure). Shows no client data,
-  so it is a plain read and writes nothing.
+- ``open_count(uow, actor)`` (``count_for(uow, user)``): how many there are (the navigation's
+  figure). Shows no client data, so it is a plain read and writes nothing.
 - ``open_notices(uow, actor)``: the list, newest first, with each case's client name. That is a
   use of client data (R12), logged like the case list: one ``list_notices`` audit row per call,
   not tied to an instance, naming the cases shown (``{"instances": [3, 1], "notices": [7, 5]}``);
@@ -28,7 +28,7 @@ from polku.engine import audit
 from polku.engine.access import Columns, instance_facts
 from polku.engine.errors import Conflict, NotFound
 from polku.engine.models import Instance
-from polku.engine.users import load_actor
+from polku.engine.users import Actor, load_actor
 
 from .casefile import CASE_PROCESS, CASE_READERS, _iso
 from .models import Client, Notice, Referral
@@ -44,7 +44,11 @@ def _open(user):
 
 
 def open_count(uow, actor: str) -> int:
-    user = load_actor(uow, actor)
+    return count_for(uow, load_actor(uow, actor))
+
+
+def count_for(uow, user: Actor) -> int:
+    """`open_count` for an actor already loaded (the web app's per-request user)."""
     if not user.roles & RECIPIENT_ROLES:
         return 0
     query = select(func.count(Notice.id)).join(Instance, Instance.id == Notice.instance_id).where(*_open(user))

@@ -10,10 +10,10 @@ from datetime import datetime
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
-from polku.domain.notices import RECIPIENT_ROLES, acknowledge, open_count, open_notices
+from polku.domain.notices import acknowledge, count_for, open_notices
 
 from ..codes import notice_kind
-from ..context import reading, unit_of_work
+from ..context import unit_of_work
 from ..i18n import gettext as _
 from ..tasks.inbox import LOCAL_TZ
 
@@ -21,19 +21,14 @@ bp = Blueprint("notices", __name__, template_folder="templates")
 
 
 def init_app(app) -> None:
-    app.context_processor(lambda: {"open_notice_count": _count})
+    app.extensions["polku"]["user_loaded"].append(_count_open)
+    app.context_processor(lambda: {"open_notice_count": lambda: g.get("open_notice_count", 0)})
 
 
-def _count() -> int:
-    """The navigation's figure: counted only for users notices are addressed to (no audit row:
-    a number shows no client data)."""
-    user = g.get("user")
-    if user is None or not user.roles & RECIPIENT_ROLES:
-        return 0
-    if "open_notice_count" not in g:  # the navigation and the inbox ask once per request
-        with reading() as uow:
-            g.open_notice_count = open_count(uow, user.username)
-    return g.open_notice_count
+def _count_open(uow, user) -> None:
+    """The navigation's figure, counted in the request's user lookup (no audit row: a number
+    shows no client data)."""
+    g.open_notice_count = count_for(uow, user)
 
 
 @bp.get("/notices")
