@@ -37,7 +37,9 @@ from .models import (
 )
 
 # Audit actions that are uses of the case's data (R12): the access log, not the story.
-READ_ACTIONS = frozenset({"view_case", "view_task", "list_cases"})
+READ_ACTIONS = frozenset({"view_case", "view_task", "list_cases", "list_notices"})
+# Reads of many cases at once (the case list, the notices list) name the cases in their details.
+LIST_READS = ("list_cases", "list_notices")
 # Audit actions that are acts on the case with no record elsewhere.
 ACTS = ("claim", "unclaim", "assign", "suspend", "resume", "terminate", "retry")
 # The role that records weekly reviews, redirections, closures, statements and goals.
@@ -172,10 +174,10 @@ def access_log(uow, instance_id: int, since) -> list[dict]:
     rows = uow.session.execute(
         select(AuditEvent.at, AuditEvent.actor, AuditEvent.action, AuditEvent.task_id, AuditEvent.details)
         .where(or_(and_(AuditEvent.instance_id == instance_id, AuditEvent.action.in_(sorted(READ_ACTIONS))),
-                   and_(AuditEvent.action == "list_cases", AuditEvent.instance_id.is_(None),
+                   and_(AuditEvent.action.in_(LIST_READS), AuditEvent.instance_id.is_(None),
                         AuditEvent.at >= since)))
         .order_by(AuditEvent.at, AuditEvent.id)).all()
-    rows = [r for r in rows if r.action != "list_cases" or instance_id in ((r.details or {}).get("instances") or [])]
+    rows = [r for r in rows if r.action not in LIST_READS or instance_id in ((r.details or {}).get("instances") or [])]
     elements = dict(uow.session.execute(select(HumanTask.id, HumanTask.element_id)
                                         .where(HumanTask.instance_id == instance_id)).all())
     return [{"at": _iso(r.at), "username": r.actor, "action": r.action, "element_id": elements.get(r.task_id),

@@ -156,6 +156,9 @@ class Notice(Base):
     recipient_role: Mapped[str] = mapped_column(String(20))  # official | manager
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    # Who acknowledged the notice and when (domain.notices): until then it is in their list.
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(100))
 
 
 class Decision(Base):

@@ -39,6 +39,8 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
     from .i18n import bp as i18n_bp
+    from .notices import bp as notices_bp
+    from .notices import init_app as notices_init
     from .referrals import bp as referrals_bp
     from .tasks import bp as tasks_bp
 
@@ -46,7 +48,8 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)  # NotFound/Forbidden → 404, Conflict → 409, for every route
-    for blueprint in (auth_bp, i18n_bp, tasks_bp, referrals_bp, cases_bp):
+    notices_init(app)  # the navigation's count of open notices
+    for blueprint in (auth_bp, i18n_bp, tasks_bp, referrals_bp, cases_bp, notices_bp):
         app.register_blueprint(blueprint)
 
     from .health import healthz

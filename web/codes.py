@@ -159,7 +159,8 @@ CASE_VIEWS = {
     "statement": lazy_gettext("Opened the print view of the final statement"),
     "access_log": lazy_gettext("Opened the access log"),
 }
-READ_ACTIONS = {"list_cases": lazy_gettext("Saw the case in the list of cases")}
+READ_ACTIONS = {"list_cases": lazy_gettext("Saw the case in the list of cases"),
+                "list_notices": lazy_gettext("Saw the case in the list of notices")}
 
 
 def read_kind(action: str, view: str | None, step: str = "") -> str:

@@ -15,7 +15,10 @@ PUBLIC_ENDPOINTS = {"auth.login", "static", "healthz", "i18n.set_language"}
 
 
 def init_app(app, runtime) -> None:
-    app.extensions["polku"] = {"engine": make_engine(app.config["DATABASE_URL"]), "runtime": runtime}
+    # `user_loaded`: callables (uow, user) run in the user's lookup, for what every page shows
+    # about its user (the navigation's notice count), so a page still opens one unit of work more.
+    app.extensions["polku"] = {"engine": make_engine(app.config["DATABASE_URL"]), "runtime": runtime,
+                               "user_loaded": []}
     app.before_request(_load_user)
     app.context_processor(lambda: {"current_user": g.get("user")})
 
@@ -44,6 +47,8 @@ def _load_user():
         with reading() as uow:
             try:
                 g.user = load_actor(uow, username)
+                for loaded in current_app.extensions["polku"]["user_loaded"]:
+                    loaded(uow, g.user)
             except NotFound:
                 session.clear()
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:

@@ -45,6 +45,7 @@ def conflict_message(reason: str) -> str:
         "already_yours": _("The task is already yours."),
         "claimed_by_other": _("Someone else has already claimed this task."),
         "not_claimed": _("The task is not claimed by anyone."),
+        "acknowledged": _("This notice was already acknowledged."),
     }.get(reason) or _("Someone else changed this at the same time, so nothing was saved. Try again.")
 
 

@@ -245,6 +245,7 @@ def test_official_pages(module_person, module_cli, cases, lang):
 
     c.visit("/cases", "cases list", h1=ui(lang, "Cases"))
     assert page.locator("main table tbody tr").count() >= len(cases)
+    c.visit("/notices", "notices list", h1=ui(lang, "Notices"))
     c.visit(f"/cases/{cases['done']}", "case view, completed", h1="Asiakas")
     assert ui(lang, "Period %(number)s", number=2) in page.locator("main").inner_text()
     c.visit(f"/cases/{cases['weekly_review']}", "case view, in progress", h1="Asiakas")
