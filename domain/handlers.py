@@ -9,11 +9,12 @@ from datetime import date, datetime, time, timedelta, timezone
 
 from sqlalchemy import select
 
-from polku.engine.models import Organisation, OutboxMessage
+from polku.engine.models import AuditEvent, Organisation, OutboxMessage
 from polku.engine.services import ServiceCall, ServiceRegistry
 
 from . import rules
 from .calendar import add_business_days, period_end_limit
+from .clientname import CONFIRM_FIELD, RENAME_ACTION, same_name
 from .decision_material import PROPOSAL, second_period_check
 from .identity import validate as validate_identity
 from .models import (
@@ -68,6 +69,21 @@ def _outbox(call: ServiceCall, topic: str, payload: dict) -> None:
 def _notice(call: ServiceCall, kind: str, recipient: str, period_id=None, **details) -> None:
     call.session.add(Notice(instance_id=call.instance_id, period_id=period_id, kind=kind, recipient_role=recipient,
                             created_at=call.now, details=details))
+
+
+def _rename(call: ServiceCall, client: Client, name: str) -> None:
+    """A new client gets the name; a known one keeps its name when the referral wrote the same
+    name otherwise (case, spaces), and a changed name (the start form's rule made the official
+    confirm it) is recorded as a change: old and new name, who and when."""
+    if not client.name:
+        client.name = name
+    elif not same_name(client.name, name):
+        call.session.flush()  # the client's id
+        call.session.add(AuditEvent(at=call.now, actor=call.actor, action=RENAME_ACTION, instance_id=call.instance_id,
+                                    task_id=None, details={"client_id": client.id, "old_name": client.name,
+                                                           "new_name": name,
+                                                           "confirmed": call.data.get(CONFIRM_FIELD) is True}))
+        client.name = name
 
 
 # --- referral --------------------------------------------------------------------------
@@ -126,8 +142,8 @@ def record_referral(call: ServiceCall) -> dict:
         client = Client(identity_code=code.code, temporary_code=code.temporary, created_at=call.now,
                         name="", language="fi", municipality="")
         session.add(client)
-    client.name, client.language, client.municipality = (
-        data["client_name"], data["client_language"], data["municipality"])
+    _rename(call, client, data["client_name"])
+    client.language, client.municipality = data["client_language"], data["municipality"]
     provider = session.scalar(select(Organisation).where(Organisation.name == data["provider"]))
     start, end = _day(data["planned_start"]), _day(data["planned_end"])
     session.flush()

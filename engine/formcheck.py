@@ -1,11 +1,14 @@
 """Checking a submitted form: field by field (types and constraints), then the form's own
 rule, a DMN decision named by the `validation_decision` property (e.g. "at least two goals
-reached, or next steps"), so cross-field rules stay where designers can change them."""
+reached, or next steps"), so cross-field rules stay where designers can change them.
+A rule that must read the database is a form rule instead (engine/formrules.py), named by
+the form's `form_rule` property."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
 from .errors import ModelError, ValidationFailed
+from .formrules import FormRules, RuleRefused
 from .forms import FormDefinitionError, FormValidationError, validate_submission
 from .runtime import StepError
 
@@ -15,6 +18,19 @@ if TYPE_CHECKING:
     from .db import UnitOfWork
     from .forms import FieldTypes
     from .runtime import LoadedDefinition, Runtime
+
+
+def check_form_rule(uow: UnitOfWork, rules: FormRules, name: str, values: dict[str, Any]) -> None:
+    """Run the form rule ``name`` on the converted values; refusal is a ValidationFailed."""
+    rule = rules.get(name)
+    if rule is None:
+        raise ModelError(f"the form names an unknown form rule {name!r}")
+    try:
+        rule(uow, values)
+    except RuleRefused as exc:
+        raise ValidationFailed(f"the form has 1 error(s): {exc.field} ({exc})", {exc.field: str(exc)},
+                               {exc.field: {"code": "rule", "params": {"rule": name,
+                                                                        "message": exc.msg.as_dict()}}}) from exc
 
 
 def validated(uow: UnitOfWork, field_types: FieldTypes, fields: list[dict[str, Any]], data: object) -> dict[str, Any]:

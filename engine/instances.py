@@ -12,7 +12,7 @@ from sqlalchemy import CursorResult, insert, select, update
 from . import audit
 from .access import can_view_instance, instance_org_ids, require_instance_manager, require_starter
 from .errors import Conflict, NotFound, ValidationFailed
-from .formcheck import check_rule, validated
+from .formcheck import check_form_rule, check_rule, validated
 from .models import Instance, InstanceOrganisation, Organisation, ProcessDefinition
 from .persist import advance, load_instance, load_workflow, materialised, save
 from .rows import InstanceRow
@@ -42,9 +42,11 @@ def start(uow: UnitOfWork, runtime: Runtime, actor: str, key: str, data: object 
     if start_form:
         data = validated(uow, runtime.field_types, start_form, data or {})
     wf = runtime.new_workflow(defn, data or {})
-    rule = (process.get("start_properties") or {}).get("validation_decision")
-    if rule:
-        check_rule(uow, runtime, defn, runtime.start_task(wf), data or {}, rule)
+    properties = process.get("start_properties") or {}
+    if properties.get("validation_decision"):
+        check_rule(uow, runtime, defn, runtime.start_task(wf), data or {}, properties["validation_decision"])
+    if properties.get("form_rule"):  # one that reads the database, before anything is written
+        check_form_rule(uow, runtime.form_rules, properties["form_rule"], data or {})
     created = Instance(
         definition_id=row.id, process_key=row.key, version=row.version, business_key=business_key,
         status="running", lock_version=1, state=b"", started_at=uow.now, started_by=user.username,

@@ -25,6 +25,7 @@ from SpiffWorkflow.util.task import TaskState
 
 from . import expressions
 from .clock import FixedClock
+from .formrules import FormRules
 from .forms import field_definitions
 from .parser import make_serializer
 from .services import HandlerFailed, ServiceCall, ServiceRegistry
@@ -106,10 +107,11 @@ class StepError(Exception):
 
 class Runtime:
     def __init__(self, *, script_engine: SandboxedScriptEngine, handlers: ServiceRegistry, field_types: FieldTypes,
-                 cache_size: int = 64):
+                 form_rules: FormRules | None = None, cache_size: int = 64):
         self.script_engine = script_engine
         self.handlers = handlers
         self.field_types = field_types
+        self.form_rules = form_rules if form_rules is not None else FormRules()
         self.serializer = make_serializer()
         self.codec = StateCodec(self.serializer)
         # Deployed versions never change, so their parsed specs can be kept per process.

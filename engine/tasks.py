@@ -8,7 +8,7 @@ from sqlalchemy import CursorResult, Table, bindparam, exists, select, update
 from . import audit
 from .access import CANDIDATE, MAY_SEE_TASK, MAY_WORK, Facts, instance_org_ids, require, require_instance_manager
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
-from .formcheck import check_rule, validated
+from .formcheck import check_form_rule, check_rule, validated
 from .models import HumanTask, Instance, InstanceOrganisation
 from .persist import advance, load_workflow
 from .prepared import Prepared
@@ -142,9 +142,11 @@ def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: 
     spiff_task = runtime.ready_task(wf, task.id)
     if spiff_task is None:
         raise Conflict(f"task {task.id} is no longer open")
-    rule = (defn.extensions.get(task.element_id, {}).get("properties") or {}).get("validation_decision")
-    if rule:
-        check_rule(uow, runtime, defn, spiff_task, values, rule)
+    properties = defn.extensions.get(task.element_id, {}).get("properties") or {}
+    if properties.get("validation_decision"):
+        check_rule(uow, runtime, defn, spiff_task, values, properties["validation_decision"])
+    if properties.get("form_rule"):
+        check_form_rule(uow, runtime.form_rules, properties["form_rule"], values)
     # Compare-and-set on the task row first: of two racing completions only one gets past here.
     if _FINISH.run(uow, {"b_id": task.id, "now": uow.now, "user": user.username}) != 1:
         raise Conflict(f"task {task.id} was already handled")

@@ -10,9 +10,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from polku.domain.clientname import register_form_rules
 from polku.domain.deadlines import deadline_functions
 from polku.domain.fieldtypes import register_field_types
 from polku.domain.handlers import register_handlers
+from polku.engine.formrules import FormRules
 from polku.engine.forms import default_field_types
 from polku.engine.runtime import Runtime
 from polku.engine.sandbox import SandboxedScriptEngine
@@ -49,8 +51,11 @@ def build_runtime() -> Runtime:
     register_handlers(handlers)
     field_types = default_field_types()
     register_field_types(field_types)  # each type object: converter, widget, form parser, messages
+    form_rules = FormRules()
+    register_form_rules(form_rules)  # cross-field checks that read the database (domain.clientname)
     return Runtime(
         script_engine=SandboxedScriptEngine(functions=script_functions()),
         handlers=handlers,
         field_types=field_types,
+        form_rules=form_rules,
     )

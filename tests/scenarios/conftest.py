@@ -145,7 +145,8 @@ def history(db_engine):
                 from polku.engine.clock import parse_instant
                 from tests.conftest import T0
 
-                client = Client(identity_code=hetu, temporary_code=False, name="Earlier", language="fi",
+                # The name the referrals use: another name would be a name conflict (domain.clientname).
+                client = Client(identity_code=hetu, temporary_code=False, name="Matti Meikäläinen", language="fi",
                                 municipality="Helsinki", created_at=parse_instant(T0))
                 session.add(client)
                 session.flush()

@@ -183,9 +183,11 @@ def test_the_job_coaching_design_details():
     proc = t.find("bpmn:process", NS)
     assert (proc.get("id"), proc.get("name")) == ("tyohonvalmennus", "Työhönvalmennus")
     ext = bpmn_xml.read_extensions(t)
-    assert ext["tyohonvalmennus"]["start_properties"] == {"validation_decision": "referral_form_rules"}
+    assert ext["tyohonvalmennus"]["start_properties"] == {"validation_decision": "referral_form_rules",
+                                                          "form_rule": "known_client_name"}
     assert {f["id"]: f["type"] for f in ext["tyohonvalmennus"]["start_form"]} == {
-        "client_hetu": "hetu", "client_name": "string", "client_language": "enum", "municipality": "string",
+        "client_hetu": "hetu", "client_name": "string", "confirm_name_change": "boolean",
+        "client_language": "enum", "municipality": "string",
         "service_need": "string", "provider": "provider", "planned_start": "date", "planned_end": "date",
         "health_consent": "boolean", "health_information": "string", "other_services": "string",
     }

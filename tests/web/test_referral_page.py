@@ -41,8 +41,8 @@ def test_the_form_is_generated_from_the_start_event(user):
     assert page.xpath('//label[@for="field-client_hetu"]')[0].text_content() == \
         "Client's personal identity code (required)"
     names = page.xpath('//form[@action="/referrals/new"]//*[@name][not(@type="hidden")]/@name')
-    assert list(dict.fromkeys(names)) == ["client_hetu", "client_name", "client_language", "municipality",
-                                          "service_need", "provider", "planned_start", "planned_end",
+    assert list(dict.fromkeys(names)) == ["client_hetu", "client_name", "confirm_name_change", "client_language",
+                                          "municipality", "service_need", "provider", "planned_start", "planned_end",
                                           "health_consent", "health_information", "other_services"]
     assert page.xpath('//select[@name="provider"]/option/@value') == ["", "Toinen Valmennus Oy", PROVIDER]
     assert page.xpath('//textarea[@name="service_need"]/@maxlength') == ["2000"]

@@ -274,6 +274,8 @@ def error_messages(exc, fields: list[dict], process_key: str, types=None) -> dic
             out[key] = _("This value cannot be changed.")
         elif code == "unknown_field":
             out[key] = _("The form had an unknown field; reload the page and try again.")
+        elif code == "rule":  # a form rule's own message (engine.formrules)
+            out[key] = translate(params.get("message")) or message
         elif code == "type":
             out[key] = _type_message(field_type(types, ftype) if ftype else None, params, message)
         else:
