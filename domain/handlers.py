@@ -22,18 +22,17 @@ from .models import (
     Closure,
     Decision,
     EligibilityDecision,
-    FollowUpMeeting,
     Goal,
     Meeting,
     Notice,
     Notification,
     Period,
-    Provider,
     Redirection,
     Referral,
     Statement,
     WeeklyReview,
 )
+from .provider_handlers import PROVIDER_HANDLERS
 
 LIMIT_KEYS = ("min_period_days", "max_period_months", "max_periods", "window_months", "window_limit_months")
 CIS_TOPIC = "customer_information_system"
@@ -362,31 +361,6 @@ def record_feedback(call: ServiceCall) -> dict:
     return {}
 
 
-# --- providers -------------------------------------------------------------------------
-def register_provider(call: ServiceCall) -> dict:
-    data = call.data
-    org = call.session.scalar(select(Organisation).where(Organisation.name == data["provider"]))
-    provider = call.session.scalar(select(Provider).where(Provider.organisation_id == org.id))
-    if provider is None:
-        provider = Provider(organisation_id=org.id, methods="", municipalities="", updated_at=call.now)
-        call.session.add(provider)
-    for key in ("methods", "municipalities", "start_dates", "non_stop", "places_at_once", "places_per_year",
-                "target_group"):
-        setattr(provider, key, data.get(key))
-    provider.non_stop = bool(data.get("non_stop"))
-    provider.updated_at = call.now
-    call.session.flush()
-    return {"provider_id": provider.id, "case_organisations": [org.name], "case_title": org.name}
-
-
-def record_follow_up(call: ServiceCall) -> dict:
-    data = call.data
-    call.session.add(FollowUpMeeting(provider_id=int(data["provider_id"]), instance_id=call.instance_id,
-                                     held_on=_day(data["held_on"]), notes=data["notes"], actions=data.get("actions"),
-                                     recorded_by=call.actor, recorded_at=call.now))
-    return {}
-
-
 HANDLERS = {
     "coaching_history": coaching_history, "record_refusal": record_refusal, "record_referral": record_referral,
     "record_start": record_start, "escalate_start_notice": escalate_start_notice, "record_goals": record_goals,
@@ -396,7 +370,7 @@ HANDLERS = {
     "record_decision": record_decision, "record_interruption": record_interruption,
     "record_hard_end": record_hard_end, "record_closure": record_closure, "send_statement": send_statement,
     "send_end_notification": send_end_notification, "record_feedback": record_feedback,
-    "register_provider": register_provider, "record_follow_up": record_follow_up,
+    **PROVIDER_HANDLERS,
 }
 
 

@@ -7,7 +7,6 @@ in state.py, timers.py and parser.py.
 """
 from __future__ import annotations
 
-import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -29,6 +28,7 @@ from .formrules import FormRules
 from .forms import field_definitions
 from .parser import make_serializer
 from .services import HandlerFailed, ServiceCall, ServiceRegistry
+from .spiff_errors import element_of, message_of
 from .state import StateCodec
 from .timers import TIMER_KINDS, bound_clock, due_time
 
@@ -179,7 +179,7 @@ class Runtime:
                 result: dict[str, Any] = engine.result(task)
                 return result
         except SpiffWorkflowException as exc:
-            raise StepError(decision_id, _message_of(exc)) from exc
+            raise StepError(decision_id, message_of(exc)) from exc
         finally:
             task.data = saved
 
@@ -204,7 +204,7 @@ class Runtime:
             with bound_clock(FixedClock(now)):  # completing may re-check timers (boundary events)
                 task.run()
         except SpiffWorkflowException as exc:
-            raise StepError(_element_of(exc) or task.task_spec.bpmn_id, _message_of(exc)) from exc
+            raise StepError(element_of(exc) or task.task_spec.bpmn_id, message_of(exc)) from exc
 
     def retry_failed(self, wf: BpmnWorkflow, data: dict[str, Any] | None = None) -> int:
         """Put every task that failed back to READY (with corrected data, if given)."""
@@ -237,7 +237,7 @@ class Runtime:
             except StepError:
                 raise
             except SpiffWorkflowException as exc:
-                raise StepError(_element_of(exc), _message_of(exc)) from exc
+                raise StepError(element_of(exc), message_of(exc)) from exc
         self._check_depth(wf)
 
     def refresh_timers(self, wf: BpmnWorkflow, now: datetime) -> None:
@@ -245,7 +245,7 @@ class Runtime:
             try:
                 wf.refresh_timers()
             except SpiffWorkflowException as exc:
-                raise StepError(_element_of(exc), _message_of(exc)) from exc
+                raise StepError(element_of(exc), message_of(exc)) from exc
 
     def _run_automatic(self, wf: BpmnWorkflow, defn: LoadedDefinition, instance_id: int, session: Session | None,
                        now: datetime, actor: str) -> bool:
@@ -357,7 +357,7 @@ class Runtime:
         try:
             return self.script_engine.evaluate(task, inner)
         except SpiffWorkflowException as exc:
-            raise StepError(task.task_spec.bpmn_id, _message_of(exc)) from exc
+            raise StepError(task.task_spec.bpmn_id, message_of(exc)) from exc
 
     def _due_at(self, task: Task, raw: Any, now: datetime) -> datetime | None:
         value = self._evaluated(task, raw)
@@ -393,22 +393,6 @@ def _as_int(value: Any) -> int | None:
         return int(value)
     except (TypeError, ValueError):
         return None
-
-
-def _element_of(exc: BaseException) -> str | None:
-    spec = getattr(exc, "task_spec", None)
-    return getattr(spec, "bpmn_id", None) or getattr(spec, "name", None)
-
-
-def _message_of(exc: BaseException) -> str:
-    parts = [str(exc)]
-    inner = getattr(exc, "exception", None)
-    if inner is not None and str(inner) and str(inner) not in parts[0]:
-        parts.append(f"{type(inner).__name__}: {inner}")
-    parts.extend(n for n in getattr(exc, "notes", []) if n)
-    # SpiffWorkflow appends ". " and its notes, and glues "NameError:name ..."; one clean line.
-    text = "; ".join(p.strip().rstrip(".").strip() for p in parts if p.strip())
-    return re.sub(r"\b([A-Z]\w*(?:Error|Exception|Violation)):(?=\S)", r"\1: ", text)
 
 
 __all__ = ["Runtime", "LoadedDefinition", "Snapshot", "StepError", "HumanTaskView", "TimerView", "timedelta"]
