@@ -41,7 +41,7 @@ from polku.engine.models import (
 )
 from polku.engine.users import SYSTEM, load_actor
 
-from .casefile_story import access_log, referral_record, story
+from .casefile_story import access_log, story
 from .models import (
     Client,
     Closure,
@@ -57,6 +57,7 @@ from .models import (
     Statement,
     WeeklyReview,
 )
+from .referrals import referral_record
 
 CASE_PROCESS = "tyohonvalmennus"
 

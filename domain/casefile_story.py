@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from sqlalchemy import and_, or_, select
 
-from polku.engine.models import AuditEvent, HumanTask, Organisation
+from polku.engine.models import AuditEvent, HumanTask
 
 from .models import (
     Closure,
@@ -31,7 +31,6 @@ from .models import (
     Notification,
     Period,
     Redirection,
-    Referral,
     Statement,
     WeeklyReview,
 )
@@ -48,23 +47,6 @@ RECORDER = "coach"
 
 def _iso(value):
     return value.isoformat() if value is not None and not isinstance(value, str) else value
-
-
-def referral_record(uow, instance_id: int) -> dict | None:
-    """What the official wrote in the referral, with the provider's name; health information
-    included (callers decide whether it may be shown)."""
-    row = uow.session.execute(
-        select(Referral, Organisation.name)
-        .outerjoin(Organisation, Organisation.id == Referral.provider_organisation_id)
-        .where(Referral.instance_id == instance_id)).first()
-    if row is None:
-        return None
-    r, provider = row
-    return {"submitted_by": r.submitted_by, "submitted_at": _iso(r.submitted_at), "provider": provider,
-            "service_need": r.service_need, "other_services": r.other_services, "municipality": r.municipality,
-            "language": r.language, "planned_start": _iso(r.planned_start), "planned_end": _iso(r.planned_end),
-            "outcome": r.outcome, "refusal_reason": r.refusal_reason, "health_consent": r.health_consent,
-            "health_information": r.health_information if r.health_consent else None}
 
 
 def story(uow, instance_id: int, periods: list[Period], referral: dict | None, names) -> list[dict]:
