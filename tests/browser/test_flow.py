@@ -93,6 +93,32 @@ def weekly_review(user, day: str | None, *, end_period: bool, notes: str) -> Non
     submit(user)
 
 
+def typed_goals(user) -> list[tuple[str, str, str]]:
+    page = user.page
+    return [(page.input_value(f'[name="goals-{i}-category"]'), page.input_value(f'[name="goals-{i}-description"]'),
+             page.input_value(f'[name="goals-{i}-verification"]')) for i in (0, 6)]
+
+
+def keeps_typed_values_over_language_switches(user, lang: str) -> None:
+    """Switching the language reloads the task page in the other language with what was typed, the
+    added rows too; where the values cannot be kept (no sessionStorage), the user is asked first."""
+    page, url, other = user.page, user.page.url, "sv" if lang == "fi" else "fi"
+    for now in (other, lang):
+        user.language(now)
+        assert lang_of(user) == now and page.url.split("?")[0] == url
+        assert page.locator('select[name="goals-7-category"]').count() == 1  # the rows added before
+        assert typed_goals(user) == GOALS, f"typed goals lost switching to {now}"
+        assert page.input_value("#field-meetings_per_week") == "1"
+        assert not page.locator("#typed-values-lost").count()
+    page.evaluate("() => { Storage.prototype.setItem = () => { throw new Error('no storage'); }; }")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click(f"form.language button[value={other}]")  # dismissed: the page stays as it is
+    assert asked == [ui(lang, "Changing the language reloads the page, and what you have typed in the form "
+                             "will be lost. Change the language anyway?")]
+    assert lang_of(user) == lang and typed_goals(user) == GOALS
+
+
 @pytest.mark.parametrize("lang", ["fi", "sv"])
 def test_a_case_from_referral_to_the_end_review(person, lang):
     run = RUNS[lang]
@@ -138,13 +164,16 @@ def test_a_case_from_referral_to_the_end_review(person, lang):
     submit(coach)
     completed(coach, lang)
 
-    # --- Two goals ----------------------------------------------------------------------------
+    # --- Two goals, typed before the language is switched and back --------------------------
     open_from_inbox(coach, client, "set_goals", lang)
-    for i, (category, description, verification) in enumerate(GOALS):
+    coach.page.click('button[name="_more_rows"][value="goals"]')  # a page shown after a POST, 8 rows
+    coach.page.wait_for_load_state()
+    for i, (category, description, verification) in zip((0, 6), GOALS):
         coach.page.select_option(f'[name="goals-{i}-category"]', category)
         coach.page.fill(f'[name="goals-{i}-description"]', description)
         coach.page.fill(f'[name="goals-{i}-verification"]', verification)
     coach.page.fill("#field-meetings_per_week", "1")
+    keeps_typed_values_over_language_switches(coach, lang)
     submit(coach)
     completed(coach, lang)
 
