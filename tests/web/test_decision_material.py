@@ -71,6 +71,26 @@ def test_accept_page_shows_the_referral_but_never_health_information(browser, re
     assert "Back injury" not in browser("coach1").get(f"/tasks/{task['id']}").get_data(as_text=True)
 
 
+def test_the_accept_page_aside_shows_each_fact_once(browser, refer):
+    """Provider, municipality and planned period are in the referral material, not again below it."""
+    case = refer(municipality="Espoo")
+    task = case.task("accept_referral", "coach1")
+    page = lxml.html.fromstring(browser("coach1").get(f"/tasks/{task['id']}").get_data(as_text=True))
+    [aside] = page.xpath('//aside[@class="case-summary"]')
+    terms = [" ".join(x.text_content().split()) for x in aside.xpath(".//dt")]
+    assert len(terms) == len(set(terms)), terms
+    text = " ".join(aside.text_content().split())
+    assert text.count(PROVIDER) == 1 and text.count("Espoo") == 1
+    assert text.count(f"{day('2026-01-12', 'fi')} – {day('2026-04-30', 'fi')}") == 1
+    assert "Matti Meikäläinen" in text  # the case summary still names the client
+    # Other task pages keep the whole case summary.
+    case.accept()
+    task = case.task("set_goals", "coach1")
+    page = lxml.html.fromstring(browser("coach1").get(f"/tasks/{task['id']}").get_data(as_text=True))
+    text = " ".join(page.xpath('//aside[@class="case-summary"]')[0].text_content().split())
+    assert PROVIDER in text and "Espoo" in text
+
+
 # --- the official's decisions -------------------------------------------------------------
 def _proposed(refer):
     case = started(refer)
