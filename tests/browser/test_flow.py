@@ -285,5 +285,79 @@ def test_a_case_from_referral_to_the_end_review(person, lang):
     statement = text_of(page.locator("section[aria-labelledby=statement-heading]"))
     assert ui(lang, "Reviewed with the client.") in statement and "Asiakas työllistyi." in statement
     official.shot(f"case-{lang}")
+    print_view(official, run, lang)
+    found_by_search(official, run, lang)
+
+    # --- The manager: the notice of the silent week, acknowledged; the case's access log --------
+    manager = person("fi-FI")
+    log_in(manager, "esihenkilo", lang, switch=True)
+    acknowledge_notice(manager, client, lang)
+    access_log(manager, client, lang)
     # Every event of the timeline in words (last, so that the checks above run anyway).
     assert not raw, "timeline events shown as bare action codes, not in words:\n" + "\n".join(raw)
+
+
+def print_view(user, run: dict, lang: str) -> None:
+    """From the case page: the print view carries the provider, the goals with their verification and results."""
+    case_url = user.page.url
+    user.page.click('main a[href$="/statement"]')
+    user.page.wait_for_url(re.compile(r"/cases/\d+/statement$"))
+    assert text_of(user.page.locator("h1")) == ui(lang, "Job coaching: final statement and notifications")
+    main = text_of(user.page.locator("main"))
+    assert run["client"] in main and PROVIDER in main and "Asiakas työllistyi." in main
+    goals = text_of(user.page.locator("section[aria-labelledby=goals-heading]"))
+    for _category, description, verification in GOALS:
+        assert description in goals and verification in goals, goals
+    assert "Näyttö 1: asiakirjat tarkistettu" in goals and ui(lang, "Reached") in goals
+    user.page.goto(case_url)
+
+
+def found_by_search(user, run: dict, lang: str) -> None:
+    """The case list finds the client by the beginning of the surname without its accents and case,
+    and by the identity code written in lower case; a name nobody has finds nothing."""
+    surname = run["client"].split()[-1]
+    plain = surname[:5].lower().replace("ä", "a").replace("ö", "o")
+    for query in (plain, run["hetu"].lower(), "Zyxwv"):
+        user.page.click('nav a[href="/cases"]')
+        user.page.wait_for_url("**/cases*")
+        user.page.fill("#q", query)
+        user.page.click("#case-search button[type=submit]")
+        user.page.wait_for_url(re.compile(r"/cases\?"))
+        rows = user.page.locator("#case-table tbody tr")
+        if query == "Zyxwv":
+            assert rows.count() == 0
+            assert text_of(user.page.locator("#empty-state")) == ui(lang, "No case matches this search.")
+        else:
+            assert rows.count() == 1, (query, text_of(user.page.locator("main")))
+            assert run["client"] in text_of(rows.first) and PROVIDER in text_of(rows.first)
+
+
+def acknowledge_notice(user, client: str, lang: str) -> None:
+    """The week recorded without a meeting is a notice to the manager: counted in the navigation, listed
+    with the case, acknowledged once."""
+    nav = user.page.locator('nav a[href="/notices"]')
+    assert ui(lang, "open:") in text_of(nav), text_of(nav)
+    nav.click()
+    user.page.wait_for_url("**/notices")
+    item = user.page.locator("li.notice-item").filter(has_text=client)
+    assert item.count() == 1, text_of(user.page.locator("main"))
+    assert ui(lang, "A week without a meeting") in text_of(item)
+    item.locator("button").click()
+    user.page.wait_for_load_state()
+    assert user.page.locator("li.notice-item").filter(has_text=client).count() == 0
+    assert ui(lang, "open:") not in text_of(user.page.locator('nav a[href="/notices"]'))
+
+
+def access_log(user, client: str, lang: str) -> None:
+    """The manager reads the case (its story) and its access log: the official's and the coach's reads."""
+    user.page.click('nav a[href="/cases"]')
+    user.page.wait_for_url("**/cases*")
+    user.page.locator("#case-table tbody tr").filter(has_text=client).locator("th a").click()
+    user.page.wait_for_url(re.compile(r"/cases/\d+$"))
+    story = text_of(user.page.locator("ol.timeline"))
+    assert "Tavoitteet edellyttävät jatkoa" in story  # the decision with its reason
+    user.page.click('main a[href$="/access-log"]')
+    user.page.wait_for_url(re.compile(r"/cases/\d+/access-log$"))
+    assert text_of(user.page.locator("h1")) == f'{ui(lang, "Access log")}: {client}'
+    readers = {text_of(th) for th in user.page.locator("main table tbody th").all()}
+    assert {"Virpi Virkailija", "Valtteri Valmentaja", "Essi Esihenkilö"} <= readers, readers
