@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
-from polku.engine import audit
+from polku.engine import audit, queries
 from polku.engine.access import IN_ORGANISATION, Columns, HasRole, instance_facts
 from polku.engine.errors import NotFound
 from polku.engine.models import (
@@ -166,13 +166,13 @@ def _names(uow, usernames: set[str]) -> dict[str, str]:
 
 
 def works_on_case(uow, user, instance_id: int, referral: dict | None) -> bool:
-    """The case's official and coach: the official who made the referral, and the officials and
+    """The case's official and coach: its responsible official (who made the referral), and the officials and
     coaches who hold or completed one of the case's tasks (a coach becomes the case's coach by
     accepting the referral; an official by taking a task over). Not managers, not colleagues."""
     roles = user.roles & HEALTH_ROLES
     if not roles:
         return False
-    if referral is not None and referral["submitted_by"] == user.username and "official" in roles:
+    if referral is not None and referral["responsible_official"] == user.username and "official" in roles:
         return True
     tasks = uow.session.execute(select(HumanTask.candidate_groups, HumanTask.assignee, HumanTask.completed_by)
                                 .where(HumanTask.instance_id == instance_id)).all()
@@ -223,7 +223,8 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
     refusal = session.scalars(select(EligibilityDecision).where(EligibilityDecision.instance_id == instance_id,
                                                                 EligibilityDecision.eligible.is_(False))
                               .order_by(EligibilityDecision.id.desc()).limit(1)).first()
-    deciders = _names(uow, {d.decided_by for d in decisions})
+    responsible = referral["responsible_official"] if referral else None
+    deciders = _names(uow, {d.decided_by for d in decisions} | {responsible})
     org_ids = {p.provider_organisation_id for p in periods}
     providers = dict(session.execute(select(Organisation.id, Organisation.name)
                                      .where(Organisation.id.in_(org_ids))).all()) if org_ids else {}
@@ -233,6 +234,8 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
                      "started_at": _iso(inst.started_at), "ended_at": _iso(inst.ended_at)},
         "client": client,
         "referral": referral,
+        "responsible_official": deciders.get(responsible, responsible) if responsible else None,
+        "open_tasks": queries.instance_tasks(uow, user.username, instance_id),
         "periods": [_period_dict(p, providers) for p in periods],
         "current_period": _period_dict(periods[-1], providers) if periods else None,
         "goals": [{"period": numbers.get(g.period_id), "position": g.position, "category": g.category,

@@ -40,7 +40,7 @@ READ_ACTIONS = frozenset({"view_case", "view_task", "list_cases", "list_notices"
 # Reads of many cases at once (the case list, the notices list) name the cases in their details.
 LIST_READS = ("list_cases", "list_notices")
 # Audit actions that are acts on the case with no record elsewhere.
-ACTS = ("claim", "unclaim", "assign", "suspend", "resume", "terminate", "retry")
+ACTS = ("claim", "take_over", "unclaim", "assign", "suspend", "resume", "terminate", "retry")
 # The role that records weekly reviews, redirections, closures, statements and goals.
 RECORDER = "coach"
 
@@ -124,14 +124,15 @@ def story(uow, instance_id: int, periods: list[Period], referral: dict | None, n
     elements = {t.id: t.element_id for t in tasks}
     for a in acts:
         add(a.at, "act", a.actor, action=a.action, element_id=elements.get(a.task_id),
-            assignee=(a.details or {}).get("assignee"))
+            assignee=(a.details or {}).get("assignee"), holder=(a.details or {}).get("from"))
 
     events.sort(key=lambda e: e["at"] or "")  # stable: records of one instant keep their causal order
-    shown = names({e["username"] for e in events} | {e.get("assignee") for e in events})
+    shown = names({e["username"] for e in events} | {e.get(k) for e in events for k in ("assignee", "holder")})
     for e in events:
         e["actor"] = shown.get(e["username"], e["username"]) if e["username"] else None
-        if e.get("assignee"):
-            e["assignee"] = shown.get(e["assignee"], e["assignee"])
+        for key in ("assignee", "holder"):  # who was given the task, who held it before a take-over
+            if e.get(key):
+                e[key] = shown.get(e[key], e[key])
     return events
 
 

@@ -118,7 +118,8 @@ def _referral(call: ServiceCall, outcome: str, client: Client | None, provider: 
         provider_organisation_id=provider.id if provider else None, outcome=outcome,
         refusal_reason=data.get("refusal_reason") if outcome == "refused" else None,
         figures={k: data.get(k) for k in REFERRAL_FIGURES if k in data},
-        submitted_by=call.actor, submitted_at=call.now))
+        submitted_by=call.actor, submitted_at=call.now,
+        responsible_official=data.get("responsible_official") or call.actor))
     call.session.flush()  # visible to reads later in the same unit of work (autoflush is off)
 
 

@@ -268,6 +268,9 @@ class Referral(Base):
     figures: Mapped[dict] = mapped_column(JSON, default=dict)
     submitted_by: Mapped[str] = mapped_column(String(100))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The case's responsible official: the official who made the referral (the process's
+    # `responsible_official`, its camunda:initiator). "My cases" of an official are these.
+    responsible_official: Mapped[str] = mapped_column(String(100), index=True)
 
     @validates("name")
     def _fill_name_search(self, key: str, value: str) -> str:

@@ -1,4 +1,4 @@
-"""Commands on human tasks: claim, unclaim, assign, complete."""
+"""Commands on human tasks: claim, take over, unclaim, assign, complete."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import CursorResult, Table, bindparam, exists, select, update
 
 from . import audit
-from .access import CANDIDATE, MAY_SEE_TASK, MAY_WORK, Facts, instance_org_ids, require, require_instance_manager
+from .access import (
+    CANDIDATE,
+    MAY_SEE_TASK,
+    MAY_TAKE_OVER,
+    MAY_WORK,
+    Facts,
+    instance_org_ids,
+    require,
+    require_instance_manager,
+)
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .formcheck import check_form_rule, check_rule, validated
 from .models import HumanTask, Instance, InstanceOrganisation
@@ -100,6 +109,22 @@ def claim(uow: UnitOfWork, actor: str, task_id: str) -> None:
     require(MAY_WORK, user, facts, "you may not act on this task")
     _set_assignee(uow, task, user.username, None)
     audit.record(uow, user.username, "claim", instance_id=task.instance_id, task_id=task.id)
+
+
+def take_over(uow: UnitOfWork, actor: str, task_id: str) -> None:
+    """A claim of a task a colleague holds (or the process assigned to them): allowed to whoever
+    could work on it were it free, and said so explicitly, so that of two racing plain claims the
+    second still fails instead of silently taking the task from the first."""
+    user, task, inst, facts = _context(uow, actor, task_id)
+    _check_open(task, inst)
+    if task.assignee == user.username:
+        raise Conflict(f"task {task.id} is already yours", "already_yours")
+    if task.assignee is None:
+        raise Conflict(f"task {task.id} is not claimed: claim it instead", "not_claimed")
+    require(MAY_TAKE_OVER, user, facts, "you may not take this task over")
+    _set_assignee(uow, task, user.username, task.assignee)
+    audit.record(uow, user.username, "take_over", instance_id=task.instance_id, task_id=task.id,
+                 details={"from": task.assignee, "to": user.username})
 
 
 def unclaim(uow: UnitOfWork, actor: str, task_id: str) -> None:

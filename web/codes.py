@@ -81,6 +81,9 @@ TARGET_SERVICES = {
     "health": lazy_gettext("Health services"), "social": lazy_gettext("Social services"),
     "rehabilitation": lazy_gettext("Rehabilitation"), "other": lazy_gettext("Another service"),
 }
+# Whose turn a case is (domain.caselist.TURNS).
+TURNS = {"coach": lazy_gettext("Coach"), "official": lazy_gettext("Official"), "manager": lazy_gettext("Manager"),
+         "nobody": lazy_gettext("Nobody")}
 LANGUAGES = {"fi": lazy_gettext("Finnish"), "sv": lazy_gettext("Swedish")}
 NOTIFICATION_KINDS = {"start": lazy_gettext("Start notification"), "end": lazy_gettext("End notification")}
 # Codes of the referral_eligibility decision. The process catalog has the sv/en texts the
@@ -129,6 +132,10 @@ def notice_kind(code: str | None) -> str:
 
 def recipient(code: str | None) -> str:
     return _word(RECIPIENTS, code)
+
+
+def turn(code: str | None) -> str:
+    return _word(TURNS, code)
 
 
 def decision_kind(code: str | None) -> str:

@@ -143,11 +143,11 @@ def test_an_official_who_takes_a_task_over_becomes_the_cases_official(browser, r
     case.do("record_redirection", "coach1", target_service="health", description="Check")
     off2 = browser("off2")
     assert HEALTH not in off2.get(f"/cases/{case.id}").get_data(as_text=True)
-    task = case.task("decide_redirection", "off2")
-    assert off2.post(f"/tasks/{task['id']}/claim").status_code in (302, 303)
+    task = case.task("decide_redirection", "off1")  # the responsible official's
+    assert off2.post(f"/tasks/{task['id']}/take-over").status_code in (302, 303)
     page = english(off2).get(f"/cases/{case.id}")
     assert HEALTH in page.get_data(as_text=True)
-    assert "off2 took “Decide how the coaching continues” to handle" in _story(text(page))
+    assert "off2 took “Decide how the coaching continues” over from off1" in _story(text(page))
 
 
 # --- the access log -------------------------------------------------------------------------
