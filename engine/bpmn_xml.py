@@ -98,6 +98,7 @@ def read_extensions(tree: Tree) -> dict[str, dict[str, Any]]:
             "name": proc.get("name"),
             "start_form": form_fields(starts[0]) if starts else [],
             "start_properties": _properties(starts[0]) if starts else {},
+            "properties": _properties(proc),  # what the process as a whole tells the service's code
         }
     for el in tree.xpath("//bpmn:userTask | //bpmn:manualTask", namespaces=NS):
         out[el.get("id")] = {
