@@ -54,10 +54,22 @@ class Limits:
     escalation: int  # business days overdue
 
 
-def watch_deadlines(uow, runtime) -> int:
+class DeadlineWatch:
+    """The worker's periodic job (polku/wiring.py registers one per worker). It keeps each deployed
+    version's limits: a version never changes, and re-reading which versions have running cases
+    would cost a round more than everything else it does."""
+
+    def __init__(self) -> None:
+        self._limits: dict[int, Limits | None] = {}
+
+    def __call__(self, uow, runtime) -> int:
+        return watch_deadlines(uow, runtime, self._limits)
+
+
+def watch_deadlines(uow, runtime, known: dict[int, Limits | None] | None = None) -> int:
     """Raises the reminders and escalations that are due now; returns how many notices it raised.
-    The worker runs it every round (polku/wiring.py registers it), in a unit of work of its own."""
-    limits = deadline_limits(uow, runtime)
+    `known` keeps the limits of the versions seen before ({definition id: Limits or None})."""
+    limits = deadline_limits(uow, runtime, {} if known is None else known)
     if not limits:
         return 0
     today = _day(uow.now)
@@ -73,25 +85,22 @@ def watch_deadlines(uow, runtime) -> int:
     return raised
 
 
-def deadline_limits(uow, runtime) -> dict[int, Limits]:
-    """{definition id: Limits} for the deployed versions of the case process that have running
-    instances and whose process names a limits decision giving both numbers."""
-    running = select(Instance.definition_id).where(Instance.status == "running").distinct()
-    rows = uow.session.execute(select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.extensions)
-                               .where(ProcessDefinition.key == CASE_PROCESS, ProcessDefinition.id.in_(running)))
-    found: dict[int, Limits] = {}
-    for row in rows:
-        decision = ((row.extensions or {}).get(row.key) or {}).get("properties", {}).get(LIMITS_PROPERTY)
-        if decision:
-            limits = _evaluate(uow, runtime, row.id, decision)
-            if limits is not None:
-                found[row.id] = limits
-    return found
+def deadline_limits(uow, runtime, known: dict[int, Limits | None]) -> dict[int, Limits]:
+    """{definition id: Limits} for the deployed versions of the case process whose process names a
+    limits decision giving both numbers. New versions are read and evaluated once, into `known`."""
+    versions = uow.session.scalars(select(ProcessDefinition.id).where(ProcessDefinition.key == CASE_PROCESS)).all()
+    for definition_id in versions:
+        if definition_id not in known:
+            known[definition_id] = _version_limits(uow, runtime, definition_id)
+    return {d: lim for d in versions if (lim := known[d]) is not None}
 
 
-def _evaluate(uow, runtime, definition_id: int, decision: str) -> Limits | None:
-    defn = runtime.cached_definition(definition_id) \
-        or runtime.definition(uow.session.get(ProcessDefinition, definition_id))
+def _version_limits(uow, runtime, definition_id: int) -> Limits | None:
+    row = uow.session.get(ProcessDefinition, definition_id)
+    decision = ((row.extensions or {}).get(row.key) or {}).get("properties", {}).get(LIMITS_PROPERTY)
+    if not decision:
+        return None
+    defn = runtime.definition(row)
     # A decision runs against a task; a fresh workflow's start task has no data, which is all a
     # table of constants needs (and all the watch can give without loading instances).
     task = runtime.start_task(runtime.new_workflow(defn, {}))
@@ -108,18 +117,21 @@ def _candidates(limits: dict[int, Limits], today: date, now: datetime):
     late is at least M calendar days late); the caller checks both exactly."""
     reminded = exists().where(Notice.task_id == HumanTask.id, Notice.kind == DUE_SOON)
     escalated = exists().where(Notice.task_id == HumanTask.id, Notice.kind == OVERDUE)
-    per_version = [
-        and_(Instance.definition_id == definition_id, or_(
+    versions: dict[Limits, list[int]] = {}
+    for definition_id, lim in limits.items():
+        versions.setdefault(lim, []).append(definition_id)
+    per_limits = [
+        and_(Instance.definition_id.in_(ids), or_(
             and_(HumanTask.due_at < _start_of(add_business_days(today, lim.reminder) + timedelta(days=1)),
                  ~reminded),
             and_(HumanTask.due_at < min(now, _start_of(today - timedelta(days=lim.escalation - 1))), ~escalated)))
-        for definition_id, lim in limits.items()]
+        for lim, ids in versions.items()]
     return (select(HumanTask.id, HumanTask.instance_id, HumanTask.element_id, HumanTask.name,
                    HumanTask.candidate_groups, HumanTask.due_at, Instance.definition_id, Instance.process_key,
                    reminded.label("reminded"), escalated.label("escalated"))
             .join(Instance, Instance.id == HumanTask.instance_id)
             .where(HumanTask.state == "ready", HumanTask.due_at.is_not(None), Instance.status == "running",
-                   or_(false(), *per_version))
+                   or_(false(), *per_limits))
             .order_by(HumanTask.due_at, HumanTask.id))
 
 

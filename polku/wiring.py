@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from polku.domain.clientname import register_form_rules
-from polku.domain.deadline_watch import watch_deadlines
+from polku.domain.deadline_watch import DeadlineWatch
 from polku.domain.deadlines import deadline_functions
 from polku.domain.fieldtypes import register_field_types
 from polku.domain.handlers import register_handlers
@@ -49,7 +49,7 @@ def script_functions() -> dict[str, Callable[..., Any]]:
 def periodic_jobs() -> dict[str, PeriodicJob]:
     """What the worker does every round after the timers (engine.worker.worker_round): the
     deadline watch's reminders and escalations (domain.deadline_watch)."""
-    return {"deadline_watch": watch_deadlines}
+    return {"deadline_watch": DeadlineWatch()}
 
 
 def build_runtime() -> Runtime:
