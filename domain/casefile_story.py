@@ -106,7 +106,8 @@ def story(uow, instance_id: int, periods: list[Period], referral: dict | None, n
         details = n.details or {}
         add(n.created_at, "notice", None, n.period_id, by_task=False, notice_kind=n.kind,
             recipient=n.recipient_role, week=details.get("week"),
-            absence_streak=details.get("absence_streak"), reason=details.get("reason"))
+            absence_streak=details.get("absence_streak"), reason=details.get("reason"),
+            task=details.get("element_id"), due_on=details.get("due_on"))  # a deadline notice's task
     for c in session.scalars(select(Closure).where(Closure.instance_id == instance_id)
                              .order_by(Closure.id)):
         goals = session.scalars(select(Goal.reached).where(Goal.period_id == c.period_id)).all()

@@ -146,16 +146,20 @@ class WeeklyReview(Base):
 
 
 class Notice(Base):
-    """A notice raised to the official (R8) or the manager (R2, R7 escalations)."""
+    """A notice raised to the official (R8) or the manager (R2, R7 escalations), or about a human
+    task's deadline (domain.deadline_watch: a reminder to the task's role, an escalation to the manager)."""
 
     __tablename__ = "notices"
+    # A deadline notice names its task; one of each kind per task, even with two workers at once.
+    __table_args__ = (UniqueConstraint("task_id", "kind", name="uq_notices_task_id_kind"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(Integer, index=True)
     period_id: Mapped[int | None] = mapped_column(ForeignKey("periods.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    recipient_role: Mapped[str] = mapped_column(String(20))  # official | manager
+    recipient_role: Mapped[str] = mapped_column(String(20))  # coach | official | manager
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    task_id: Mapped[str | None] = mapped_column(String(36))  # the human task a deadline notice is about
     # Who acknowledged the notice and when (domain.notices): until then it is in their list.
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))

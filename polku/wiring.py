@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from polku.domain.clientname import register_form_rules
+from polku.domain.deadline_watch import DeadlineWatch
 from polku.domain.deadlines import deadline_functions
 from polku.domain.fieldtypes import register_field_types
 from polku.domain.handlers import register_handlers
@@ -20,6 +21,7 @@ from polku.engine.runtime import Runtime
 from polku.engine.sandbox import SandboxedScriptEngine
 from polku.engine.script_functions import standard_functions
 from polku.engine.services import ServiceRegistry, outbox_handler
+from polku.engine.worker import PeriodicJob
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/polku.db"
 
@@ -42,6 +44,12 @@ def script_functions() -> dict[str, Callable[..., Any]]:
     """What scripts, conditions, due dates and DMN cells may call: the engine's clock-bound
     functions and the service's calendar (Finnish business days, deadlines at the end of a day)."""
     return {**standard_functions(), **deadline_functions()}
+
+
+def periodic_jobs() -> dict[str, PeriodicJob]:
+    """What the worker does every round after the timers (engine.worker.worker_round): the
+    deadline watch's reminders and escalations (domain.deadline_watch)."""
+    return {"deadline_watch": DeadlineWatch()}
 
 
 def build_runtime() -> Runtime:

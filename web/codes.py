@@ -68,8 +68,12 @@ NOTICE_KINDS = {
     "goals_unrealistic": lazy_gettext("The goals do not seem realistic"),
     "second_period_forbidden": lazy_gettext("A second period is not possible under the service rules"),
     "start_notice_overdue": lazy_gettext("Start notification overdue"),
+    # The deadline watch (domain.deadline_watch): a reminder to the task's role, an escalation to the manager.
+    "task_due_soon": lazy_gettext("Reminder: a task is due soon"),
+    "task_overdue": lazy_gettext("A task is overdue"),
 }
-RECIPIENTS = {"official": lazy_gettext("Responsible official"), "manager": lazy_gettext("Manager")}
+RECIPIENTS = {"official": lazy_gettext("Responsible official"), "manager": lazy_gettext("Manager"),
+              "coach": lazy_gettext("Coach")}
 DECISION_KINDS = {
     "second_period": lazy_gettext("Second period"), "redirection": lazy_gettext("Redirection to another service"),
     "goals": lazy_gettext("Unrealistic goals"), "interruption": lazy_gettext("Interruption"),

@@ -155,6 +155,7 @@ def test_coach_pages(module_person, module_cli, cases, lang):
     c.user.go("/tasks?scope=mine")
     assert c.user.page.locator("#empty-state").is_visible()
     c.check("inbox, filtered to nothing")
+    c.visit("/notices", "notices list, a coach's (deadline reminders)", h1=ui(lang, "Notices"))
 
     tasks = {key: module_cli.task(cases[key], key, COACH)
              for key in ("accept_referral", "set_goals", "weekly_review", "propose_second_period", "closure",

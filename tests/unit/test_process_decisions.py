@@ -46,6 +46,8 @@ DEADLINES = {
     "goals_due_business_days": 5, "coach_due_business_days": 5, "decision_due_business_days": 5,
     "escalation_due_business_days": 3, "pause_review_days": 30, "closure_due_days": 14, "statement_due_days": 14,
     "end_review_due_business_days": 10, "feedback_due_days": 30,
+    # The deadline watch's reminder before a due day and escalation to the manager after it.
+    "reminder_business_days": 2, "escalation_business_days": 3,
 }
 
 
