@@ -33,6 +33,7 @@ from .models import (
     WeeklyReview,
 )
 from .provider_handlers import PROVIDER_HANDLERS
+from .weeks import WEEK_HANDLERS, period_start, period_week
 
 LIMIT_KEYS = ("min_period_days", "max_period_months", "max_periods", "window_months", "window_limit_months")
 CIS_TOPIC = "customer_information_system"
@@ -217,8 +218,9 @@ def record_week(call: ServiceCall) -> dict:
                                   absence_streak=result["absence_streak"], notes=data.get("notes"), **flags))
     for m in meetings:
         call.session.add(Meeting(period_id=period.id, held_on=_day(m["date"]), kind=m["kind"], week_number=number))
-    if result["week_without_meeting"]:
-        _notice(call, "week_without_meeting", "manager", period.id, week=number)  # R2
+    if result["week_without_meeting"]:  # R2; the notice names the calendar week
+        _notice(call, "week_without_meeting", "manager", period.id,
+                **period_week(period_start(period), number).details())
     if result["notice_kind"]:  # R8, R9
         kind = "absence" if result["notice_kind"] == "interruption" and not flags["interruption_justified"] \
             else result["notice_kind"]
@@ -370,7 +372,7 @@ HANDLERS = {
     "record_decision": record_decision, "record_interruption": record_interruption,
     "record_hard_end": record_hard_end, "record_closure": record_closure, "send_statement": send_statement,
     "send_end_notification": send_end_notification, "record_feedback": record_feedback,
-    **PROVIDER_HANDLERS,
+    **PROVIDER_HANDLERS, **WEEK_HANDLERS,
 }
 
 

@@ -153,7 +153,7 @@ class Notice(Base):
     instance_id: Mapped[int] = mapped_column(Integer, index=True)
     period_id: Mapped[int | None] = mapped_column(ForeignKey("periods.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    recipient_role: Mapped[str] = mapped_column(String(20))  # official | manager
+    recipient_role: Mapped[str] = mapped_column(String(20))  # official | manager | coach
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
     # Who acknowledged the notice and when (domain.notices): until then it is in their list.

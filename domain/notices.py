@@ -33,7 +33,7 @@ from polku.engine.users import Actor, load_actor
 from .casefile import CASE_PROCESS, CASE_READERS, _iso
 from .models import Client, Notice, Referral
 
-RECIPIENT_ROLES = frozenset({"official", "manager"})
+RECIPIENT_ROLES = frozenset({"official", "manager", "coach"})  # a coach: reminders (domain.weeks)
 _NOTICES = Columns(instance_id=Notice.__table__.c.instance_id)  # the access rule's SQL twin over notices
 
 

@@ -30,6 +30,7 @@ from ..codes import (
     recipient,
     refusal_reason,
     second_period_decision,
+    week_label,
 )
 from ..context import unit_of_work
 from ..i18n import gettext as _
@@ -56,6 +57,7 @@ class Words:
             second_period_decision, goal_category, goal_status
         self.notice_kind, self.recipient, self.decision_kind = notice_kind, recipient, decision_kind
         self.language, self.notification_kind, self.meeting_kind = language_name, notification_kind, meeting_kind
+        self.week = week_label
 
     def label(self, key: str, code: str | None = None) -> str:
         """A BPMN label (element, field or option) in the user's language."""
