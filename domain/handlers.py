@@ -218,13 +218,13 @@ def record_week(call: ServiceCall) -> dict:
                                   absence_streak=result["absence_streak"], notes=data.get("notes"), **flags))
     for m in meetings:
         call.session.add(Meeting(period_id=period.id, held_on=_day(m["date"]), kind=m["kind"], week_number=number))
-    if result["week_without_meeting"]:  # R2; the notice names the calendar week
-        _notice(call, "week_without_meeting", "manager", period.id,
-                **period_week(period_start(period), number).details())
+    week = period_week(period_start(period), number).details()  # notices name the calendar week
+    if result["week_without_meeting"]:
+        _notice(call, "week_without_meeting", "manager", period.id, **week)  # R2
     if result["notice_kind"]:  # R8, R9
         kind = "absence" if result["notice_kind"] == "interruption" and not flags["interruption_justified"] \
             else result["notice_kind"]
-        _notice(call, kind, "official", period.id, week=number, absence_streak=result["absence_streak"])
+        _notice(call, kind, "official", period.id, **week, absence_streak=result["absence_streak"])
     due = (period.number == 1 and not data.get("reassessment_done")
            and call.now.date() >= _day(data["reassessment_at"]))
     return {**result, "review_count": number, "reassessment_due": bool(due)}
