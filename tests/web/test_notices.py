@@ -183,3 +183,22 @@ def test_the_list_is_a_logged_read_naming_the_cases_and_an_empty_one_is_not(brow
     # The read is in the case's access log, for its manager.
     log = english(browser("boss")).get(f"/cases/{official_notice.id}/access-log").get_data(as_text=True)
     assert "Saw the case in the list of notices" in log
+
+
+def test_a_silent_week_reaches_the_manager_and_its_coach_in_their_lists(browser, refer):
+    """The silent-week timer (domain.weeks) notifies the manager and reminds the case's coach; the
+    coach of another provider never sees it, and the coach's acknowledgement is their own."""
+    case = started(refer)
+    case.polku("worker", "--once", now=at("2026-01-19", "08:00"))  # week 3 (12-18 January) ended unrecorded
+    for username in ("boss", "coach1"):
+        b = english(browser(username))
+        page = b.get("/notices").get_data(as_text=True)
+        assert "A week ended with no weekly review" in page and "week 3 (Jan 12, 2026 – Jan 18, 2026)" in page
+        assert nav_count(b) == 1
+    coach2 = browser("coach2")
+    assert listed(coach2) == [] and nav_count(coach2) is None
+    coach1 = browser("coach1")
+    [mine] = listed(coach1)
+    assert coach1.post(f"/notices/{mine}/acknowledge").status_code == 302
+    assert listed(coach1) == [] and len(listed(browser("boss"))) == 1
+    assert coach2.post(f"/notices/{mine}/acknowledge").status_code == 404
