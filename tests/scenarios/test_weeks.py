@@ -21,7 +21,8 @@ def started(refer):
 
 
 def silent_weeks(db_engine, case) -> list[tuple[str, dict]]:
-    return [(n.recipient_role, n.details) for n in rows(db_engine, Notice, instance_id=case.id, kind="week_not_recorded")]
+    notices = rows(db_engine, Notice, instance_id=case.id, kind="week_not_recorded")
+    return [(n.recipient_role, n.details) for n in notices]
 
 
 def worker(case, now: str) -> str:
