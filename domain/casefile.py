@@ -58,6 +58,7 @@ from .models import (
     WeeklyReview,
 )
 from .referrals import referral_record
+from .weeks import period_start, period_week, week_fields
 
 CASE_PROCESS = "tyohonvalmennus"
 
@@ -130,15 +131,17 @@ def goal_status(reached: bool | None) -> str:
     return "open" if reached is None else ("reached" if reached else "not_reached")
 
 
-def _weeks(uow, period_ids: list[int], numbers: dict[int, int]) -> list[dict]:
-    """One row per (period, week): meetings from Meeting, absence days from WeeklyReview."""
+def _weeks(uow, periods: list[Period], numbers: dict[int, int]) -> list[dict]:
+    """One row per (period, week): meetings from Meeting, absence days from WeeklyReview; each
+    names its calendar week (domain.weeks)."""
     weeks: dict[tuple[int, int], dict] = {}
+    period_ids, starts = list(numbers), {p.id: period_start(p) for p in periods}
 
     def row(period_id: int, week: int) -> dict:
         key = (numbers[period_id], week)
         if key not in weeks:
-            weeks[key] = {"period": key[0], "week": week, "meetings": 0, "dates": [], "kinds": [],
-                          "absence_days": 0, "reviewed_at": None}
+            weeks[key] = {"period": key[0], **period_week(starts[period_id], week).details(), "meetings": 0,
+                          "dates": [], "kinds": [], "absence_days": 0, "reviewed_at": None}
         return weeks[key]
 
     if period_ids:
@@ -241,9 +244,9 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
         "goals": [{"period": numbers.get(g.period_id), "position": g.position, "category": g.category,
                    "description": g.description, "verification": g.verification, "reached": g.reached,
                    "status": goal_status(g.reached), "evidence": g.evidence, "revised": g.revised} for g in goals],
-        "weeks": _weeks(uow, period_ids, numbers),
+        "weeks": _weeks(uow, list(periods), numbers),
         "notices": [{"kind": n.kind, "recipient": n.recipient_role, "at": _iso(n.created_at),
-                     "period": numbers.get(n.period_id), "week": (n.details or {}).get("week")} for n in notices],
+                     "period": numbers.get(n.period_id), **week_fields(n.details)} for n in notices],
         "decisions": [{"kind": d.kind, "decision": d.decision, "reason": d.reason,
                        "by": deciders.get(d.decided_by, d.decided_by), "at": _iso(d.decided_at),
                        "period": numbers.get(d.period_id)} for d in decisions],

@@ -12,8 +12,9 @@ from polku.engine.models import Organisation
 
 from . import rules
 from .models import Client, Decision, Notice, Period, Redirection, Referral, WeeklyReview
+from .weeks import open_week_of, period_start, period_week
 
-MATERIALS = ("second_period", "interruption", "redirection", "goals", "referral")
+MATERIALS = ("second_period", "interruption", "redirection", "goals", "referral", "week")
 PROPOSAL = "second_period_proposal"  # the Decision kind of the coach's proposal
 # The limits the second-period figures need; the referral record keeps the instance's limits
 # (coaching_limits is evaluated once per instance, at its start).
@@ -71,15 +72,17 @@ def _latest_review(session, period: Period | None) -> WeeklyReview | None:
                            .order_by(WeeklyReview.id.desc()).limit(1)).first()
 
 
-def _review(review: WeeklyReview | None) -> dict | None:
+def _review(review: WeeklyReview | None, period: Period | None = None) -> dict | None:
     return None if review is None else {
+        **(period_week(period_start(period), review.week_number).details() if period is not None else {}),
         "week": review.week_number, "reviewed_at": _iso(review.reviewed_at), "absence_days": review.absence_days,
         "absence_streak": review.absence_streak, "notes": review.notes,
         "interruption_justified": review.interruption_justified}
 
 
 def _interruption(session, instance_id: int) -> dict:
-    return {"review": _review(_latest_review(session, _current_period(session, instance_id)))}
+    period = _current_period(session, instance_id)
+    return {"review": _review(_latest_review(session, period), period)}
 
 
 def _redirection(session, instance_id: int) -> dict | None:
@@ -94,9 +97,16 @@ def _goals(session, instance_id: int) -> dict:
     goals are in the case summary beside it)."""
     notice = session.scalars(select(Notice).where(Notice.instance_id == instance_id, Notice.kind == "goals_unrealistic")
                              .order_by(Notice.id.desc()).limit(1)).first()
+    period = _current_period(session, instance_id)
     return {"notice": None if notice is None else {"kind": notice.kind, "created_at": _iso(notice.created_at),
                                                    "week": (notice.details or {}).get("week")},
-            "review": _review(_latest_review(session, _current_period(session, instance_id)))}
+            "review": _review(_latest_review(session, period), period)}
+
+
+def _week(session, instance_id: int) -> dict | None:
+    """The calendar week the open weekly review is for (domain.weeks), for the coach's form."""
+    period = _current_period(session, instance_id)
+    return None if period is None else {"period": period.number, **open_week_of(session, period).details()}
 
 
 def _referral(session, instance_id: int) -> dict | None:
@@ -114,7 +124,7 @@ def _referral(session, instance_id: int) -> dict | None:
 
 
 _READERS = {"second_period": _second_period, "interruption": _interruption, "redirection": _redirection,
-            "goals": _goals, "referral": _referral}
+            "goals": _goals, "referral": _referral, "week": _week}
 
 
 def decision_material(uow, instance_id: int, material: str | None) -> dict | None:

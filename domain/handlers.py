@@ -33,6 +33,7 @@ from .models import (
     WeeklyReview,
 )
 from .provider_handlers import PROVIDER_HANDLERS
+from .weeks import WEEK_HANDLERS, period_start, period_week
 
 LIMIT_KEYS = ("min_period_days", "max_period_months", "max_periods", "window_months", "window_limit_months")
 CIS_TOPIC = "customer_information_system"
@@ -218,12 +219,13 @@ def record_week(call: ServiceCall) -> dict:
                                   absence_streak=result["absence_streak"], notes=data.get("notes"), **flags))
     for m in meetings:
         call.session.add(Meeting(period_id=period.id, held_on=_day(m["date"]), kind=m["kind"], week_number=number))
+    week = period_week(period_start(period), number).details()  # notices name the calendar week
     if result["week_without_meeting"]:
-        _notice(call, "week_without_meeting", "manager", period.id, week=number)  # R2
+        _notice(call, "week_without_meeting", "manager", period.id, **week)  # R2
     if result["notice_kind"]:  # R8, R9
         kind = "absence" if result["notice_kind"] == "interruption" and not flags["interruption_justified"] \
             else result["notice_kind"]
-        _notice(call, kind, "official", period.id, week=number, absence_streak=result["absence_streak"])
+        _notice(call, kind, "official", period.id, **week, absence_streak=result["absence_streak"])
     due = (period.number == 1 and not data.get("reassessment_done")
            and call.now.date() >= _day(data["reassessment_at"]))
     return {**result, "review_count": number, "reassessment_due": bool(due)}
@@ -371,7 +373,7 @@ HANDLERS = {
     "record_decision": record_decision, "record_interruption": record_interruption,
     "record_hard_end": record_hard_end, "record_closure": record_closure, "send_statement": send_statement,
     "send_end_notification": send_end_notification, "record_feedback": record_feedback,
-    **PROVIDER_HANDLERS,
+    **PROVIDER_HANDLERS, **WEEK_HANDLERS,
 }
 
 

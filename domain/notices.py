@@ -33,8 +33,9 @@ from polku.engine.users import Actor, load_actor
 from .casefile import CASE_PROCESS, CASE_READERS, _iso
 from .models import Client, Notice, Referral
 
-# A coach is told of their own tasks' deadlines (domain.deadline_watch); CASE_READERS keeps a
-# coach to their provider's cases, so another provider's coach never sees the notice.
+# A coach is told of their own tasks' deadlines (domain.deadline_watch) and of silent weeks
+# (domain.weeks); CASE_READERS keeps a coach to their provider's cases, so another provider's coach
+# never sees the notice.
 RECIPIENT_ROLES = frozenset({"official", "manager", "coach"})
 _NOTICES = Columns(instance_id=Notice.__table__.c.instance_id)  # the access rule's SQL twin over notices
 

@@ -12,7 +12,7 @@ from typing import Any
 from polku.domain.codes import MEETING_KINDS, OUTCOME_CATEGORY_NAMES
 from polku.engine.fieldtypes import Msg
 
-from .i18n import gettext, lazy_gettext, process_label
+from .i18n import format_day, gettext, lazy_gettext, process_label
 
 # --- translating messages -----------------------------------------------------------------
 
@@ -71,6 +71,7 @@ NOTICE_KINDS = {
     # The deadline watch (domain.deadline_watch): a reminder to the task's role, an escalation to the manager.
     "task_due_soon": lazy_gettext("Reminder: a task is due soon"),
     "task_overdue": lazy_gettext("A task is overdue"),
+    "week_not_recorded": lazy_gettext("A week ended with no weekly review"),
 }
 RECIPIENTS = {"official": lazy_gettext("Responsible official"), "manager": lazy_gettext("Manager"),
               "coach": lazy_gettext("Coach")}
@@ -132,6 +133,17 @@ def goal_status(code: str | None) -> str:
 
 def notice_kind(code: str | None) -> str:
     return _word(NOTICE_KINDS, code)
+
+
+def week_label(item: Mapping[str, Any] | None) -> str:
+    """A week as the calendar names it, "week 3 (12 Jan 2026 – 18 Jan 2026)" (domain.weeks); a
+    notice raised before weeks were calendar weeks names only its number in the period."""
+    if not item or not item.get("week"):
+        return ""
+    if item.get("iso_week") and item.get("week_monday") and item.get("week_sunday"):
+        return gettext("week %(number)s (%(monday)s – %(sunday)s)", number=item["iso_week"],
+                       monday=format_day(item["week_monday"]), sunday=format_day(item["week_sunday"]))
+    return gettext("week %(number)s of the period", number=item["week"])
 
 
 def recipient(code: str | None) -> str:

@@ -20,6 +20,8 @@ GOALS = [
 ]
 WEEK = {"meetings": [{"date": "2026-01-05", "kind": "individual"}], "absence_days": 0}
 SHORT = {"start": "2026-01-05", "end": "2026-01-19"}  # the second period's assessment is due at once
+NEXT_WEEK = {"meetings": [{"date": "2026-01-12", "kind": "individual"}], "absence_days": 0}
+LATER = "2026-01-13T09:00:00+00:00"  # a CLI step in the period's second week (the server stays at NOW)
 
 
 def hetu(n: int) -> str:
@@ -61,10 +63,14 @@ def cases(module_server, module_cli):
             cli.do(iid, "weekly_review", COACH, **WEEK)
             cli.do(iid, "propose_second_period", COACH, second_period_needed=True, justification="Jatko tarpeen")
             cli.do(iid, "decide_second_period", OFFICIAL, decision="approve", reason="Perusteltu")
-            cli.do(iid, "weekly_review", COACH, **WEEK, end_period=True, notes="Ensimmäinen jakso päättyy")
-        # A second period begins on the 6th, after the frozen clock's today: its week has no meeting.
-        week = {**WEEK, "meetings": []} if dates else WEEK
-        cli.do(iid, "weekly_review", COACH, **week, end_period=True, notes="Valmennus päättyy")
+            # The period's second calendar week (12-18 January) is recorded once it has begun; the
+            # second period then begins on the 13th, in the same week, with no meeting yet.
+            cli.do(iid, "weekly_review", COACH, now=LATER, **NEXT_WEEK, end_period=True,
+                   notes="Ensimmäinen jakso päättyy")
+            cli.do(iid, "weekly_review", COACH, now=LATER, **{**WEEK, "meetings": []}, end_period=True,
+                   notes="Valmennus päättyy")
+            return iid
+        cli.do(iid, "weekly_review", COACH, **WEEK, end_period=True, notes="Valmennus päättyy")
         return iid
 
     closing("closure")

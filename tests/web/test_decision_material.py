@@ -116,11 +116,11 @@ def test_interruption_decision_shows_the_absences_and_the_coachs_notes(browser, 
     heading, fi = material(in_language(browser("off1"), "fi"), case, "decide_interruption", "off1")
     assert heading == "Valmentajan viimeisin viikkokatsaus"
     assert (fi["Viikko"], fi["Luvattomia poissaolopäiviä tällä viikolla"], fi["Luvattomia poissaolopäiviä peräkkäin"]) \
-        == ("2", "2", "5")
+        == ("viikko 4 (19.1.2026–25.1.2026)", "2", "5")  # the period's second week, by the calendar
     assert fi["Valmentajan muistiinpanot"] == "Not reachable by phone or e-mail"
     _, sv = material(in_language(browser("off1"), "sv"), case, "decide_interruption", "off1")
     assert (sv["Vecka"], sv["Olovlig frånvaro denna vecka (dagar)"], sv["Olovlig frånvaro i följd (dagar)"]) \
-        == ("2", "2", "5")
+        == ("vecka 4 (19 jan. 2026–25 jan. 2026)", "2", "5")
     assert sv["Coachens anteckningar"] == "Not reachable by phone or e-mail"
 
 
@@ -153,7 +153,8 @@ def test_goals_decision_shows_the_notice_the_notes_and_the_current_goals(browser
 
 
 def test_a_task_without_material_shows_none(browser, refer):
-    case = started(refer)
-    task = case.task("weekly_review", "coach1")
+    case = refer()
+    case.accept()
+    task = case.task("set_goals", "coach1")
     page = browser("coach1").get(f"/tasks/{task['id']}").get_data(as_text=True)
     assert "decision-material" not in page

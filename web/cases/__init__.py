@@ -31,6 +31,7 @@ from ..codes import (
     refusal_reason,
     second_period_decision,
     turn,
+    week_label,
 )
 from ..context import unit_of_work
 from ..i18n import gettext as _
@@ -58,6 +59,7 @@ class Words:
         self.notice_kind, self.recipient, self.decision_kind = notice_kind, recipient, decision_kind
         self.language, self.notification_kind, self.meeting_kind = language_name, notification_kind, meeting_kind
         self.turn = turn
+        self.week = week_label
 
     def label(self, key: str, code: str | None = None) -> str:
         """A BPMN label (element, field or option) in the user's language."""

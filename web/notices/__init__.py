@@ -1,4 +1,4 @@
-"""Notices to an official or a manager (domain.notices): the list, linked from the inbox and the
+"""Notices to an official, a manager or a coach (domain.notices): the list, linked from the inbox and the
 navigation (with the count of open ones), and their acknowledgement.
 
 The list shows client names, so it runs in a write unit of work that commits its audit row (R12).
@@ -12,7 +12,7 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 
 from polku.domain.notices import RECIPIENT_ROLES, acknowledge, count_for, open_notices
 
-from ..codes import notice_kind
+from ..codes import notice_kind, week_label
 from ..context import unit_of_work
 from ..i18n import gettext as _
 from ..i18n import process_label
@@ -40,7 +40,7 @@ def index():
         uow.commit()  # the list shows client names: its audit row (R12)
     for notice in notices:  # the day it was raised, in Finland
         notice["day"] = datetime.fromisoformat(notice["created_at"]).astimezone(LOCAL_TZ).date()
-    return render_template("notices/index.html", notices=notices, kind=notice_kind, step=_step)
+    return render_template("notices/index.html", notices=notices, kind=notice_kind, step=_step, week=week_label)
 
 
 def _step(details: dict) -> str:
