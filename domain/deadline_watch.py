@@ -6,8 +6,9 @@ decision that gives two numbers (``processes/tyohonvalmennus.bpmn`` names ``coac
 
 - ``reminder_business_days`` N: from the N-th business day before the due day (0: on the due day)
   the task's role (its candidate group: coach, official or manager) gets one ``task_due_soon``
-  notice. A reminder that comes late (the worker was down, the task was made already due) is still
-  sent: it names the due day either way.
+  notice, up to and including the due day. A task already past its due day gets no "due soon"
+  reminder (the worker was down, or the first round came later): it is overdue, which the inbox
+  shows, the escalation below covers, and for a weekly review the silent-week flag has said.
 - ``escalation_business_days`` M: once the task is overdue by M business days, counted as the inbox
   counts them (business days after the due day up to today), the manager gets one ``task_overdue``
   notice. A manager's own task is not escalated to the managers: the reminder already told them.
@@ -77,7 +78,7 @@ def watch_deadlines(uow, runtime, known: dict[int, Limits | None] | None = None)
     for row in uow.session.execute(_candidates(limits, today, uow.now)).all():
         due_day, lim = _day(row.due_at), limits[row.definition_id]
         role = next((r for r in TASK_ROLES if r in (row.candidate_groups or [])), None)
-        if not row.reminded and role and add_business_days(due_day, -lim.reminder) <= today:
+        if not row.reminded and role and add_business_days(due_day, -lim.reminder) <= today <= due_day:
             raised += _raise(uow, row, DUE_SOON, role, due_day)
         late = business_days_between(due_day, today) if row.due_at < uow.now else -1
         if not row.escalated and role != ESCALATE_TO and late >= lim.escalation:
@@ -122,7 +123,8 @@ def _candidates(limits: dict[int, Limits], today: date, now: datetime):
         versions.setdefault(lim, []).append(definition_id)
     per_limits = [
         and_(Instance.definition_id.in_(ids), or_(
-            and_(HumanTask.due_at < _start_of(add_business_days(today, lim.reminder) + timedelta(days=1)),
+            and_(HumanTask.due_at >= _start_of(today),
+                 HumanTask.due_at < _start_of(add_business_days(today, lim.reminder) + timedelta(days=1)),
                  ~reminded),
             and_(HumanTask.due_at < min(now, _start_of(today - timedelta(days=lim.escalation - 1))), ~escalated)))
         for lim, ids in versions.items()]
