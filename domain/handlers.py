@@ -268,19 +268,19 @@ def load_period_state(call: ServiceCall) -> dict:
 
 
 def start_second_period(call: ServiceCall) -> dict:
-    """The approved second period starts the day after the first one ends and ends on the
-    approved end date: exactly the proposal when the first period ran to its planned end.
-    When the coach ended the first period early, the second follows at once (the card: the
-    periods are consecutive) and keeps the approved end, but never beyond max_period_months
-    from its own start (R1); R4 is unaffected, the two periods cover the same days."""
+    """The approved second period starts the day after the first one ends and ends on the approved
+    end date: exactly the proposal when the first period ran to its planned end. When the coach ended
+    the first early, the second follows at once (consecutive periods) and keeps the approved end, but
+    never beyond max_period_months from its own start (R1); R4 is unaffected (the same days)."""
     first, data = _period(call), call.data
     # The first period ends when it ended: at its hard end, or the day the coach closed it.
     first.actual_end = first.actual_end or min(call.now.date(), first.planned_end)
     first.status, first.end_reason = "ended", "second_period"
     start = first.actual_end + timedelta(days=1)
     end = period_end_limit(start, int(data["max_period_months"]))
-    if data.get("sp_end"):  # an instance proposed before proposals had dates gets the full length
-        end = min(end, _day(data["sp_end"]))
+    # The approved end from the record: the data of a period its hard-end timer cut off stays inside it.
+    approved = second_period.approved_end(call.session, first)  # None: decided before proposals had dates
+    end = min(end, approved) if approved is not None else end
     second = Period(client_id=first.client_id, provider_organisation_id=first.provider_organisation_id,
                     instance_id=call.instance_id, number=2, planned_start=start, planned_end=end, actual_start=start,
                     status="active", coaching_mode=first.coaching_mode, coaching_format=first.coaching_format,

@@ -30,7 +30,7 @@ from polku.engine.fieldtypes import N_
 from polku.engine.formrules import FormRules, RuleRefused
 
 from . import rules
-from .models import Client, Period
+from .models import Client, Decision, Period
 
 RULE = "lawful_second_period_end"
 END_FIELD = "second_period_end"
@@ -60,6 +60,13 @@ def bounds(session, period: Period, limits: dict[str, int]) -> dict[str, Any]:
 def check(session, period: Period, proposed_end: date, limits: dict[str, int]) -> dict[str, Any]:
     """The R3/R4 figures of exactly the proposed second period (second_period_eligibility's inputs)."""
     return rules.check_second_period(_history(session, period), first_end(period), proposed_end, limits)
+
+
+def approved_end(session, period: Period) -> date | None:
+    """The end date of the second period the official approved after `period`, if any."""
+    return session.scalar(select(Decision.period_end).where(
+        Decision.period_id == period.id, Decision.kind == "second_period", Decision.decision == "approved")
+        .order_by(Decision.id.desc()).limit(1))
 
 
 def lawful_second_period_end(uow, values: dict[str, Any]) -> None:
