@@ -348,13 +348,13 @@ def record_closure(call: ServiceCall) -> dict:
 
 
 def send_statement(call: ServiceCall) -> dict:
-    data = call.data
-    call.session.add(Statement(instance_id=call.instance_id, period_id=int(data["period_id"]),
+    data, reviewed = call.data, call.data.get("reviewed_with_client") is True
+    reason = None if reviewed else (data.get("not_reviewed_reason") or "").strip() or None  # why not (client gone)
+    call.session.add(Statement(instance_id=call.instance_id, period_id=int(data["period_id"]), sent_at=call.now,
                                kind=data["statement_kind"], text=data["statement_text"],
-                               reviewed_with_client=bool(data.get("reviewed_with_client")), sent_at=call.now))
-    for recipient in ("client", "official"):
-        _outbox(call, "final_statement",
-                {"to": recipient, "kind": data["statement_kind"], "period_id": data["period_id"]})
+                               reviewed_with_client=reviewed, not_reviewed_reason=reason))
+    for to in ("client", "official"):
+        _outbox(call, "final_statement", {"to": to, "kind": data["statement_kind"], "period_id": data["period_id"]})
     return {}
 
 
