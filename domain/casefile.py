@@ -258,6 +258,7 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
                           "at": _iso(r.created_at), "period": numbers.get(r.period_id)} for r in redirections],
         "statement": None if statement is None else {
             "kind": statement.kind, "text": statement.text, "reviewed": statement.reviewed_with_client,
+            "not_reviewed_reason": statement.not_reviewed_reason,
             "sent_at": _iso(statement.sent_at), "period": numbers.get(statement.period_id)},
         "closure": None if closure is None else {
             "employment_status": closure.employment_status, "outcome_areas": list(closure.outcome_areas or []),

@@ -10,15 +10,15 @@ from sqlalchemy import select
 
 from polku.engine.models import Organisation
 
-from . import rules
+from . import rules, second_period
 from .models import Client, Decision, Notice, Period, Redirection, Referral, WeeklyReview
 from .weeks import open_week_of, period_start, period_week
 
-MATERIALS = ("second_period", "interruption", "redirection", "goals", "referral", "week")
+MATERIALS = ("second_period", "second_period_proposal", "interruption", "redirection", "goals", "referral", "week")
 PROPOSAL = "second_period_proposal"  # the Decision kind of the coach's proposal
 # The limits the second-period figures need; the referral record keeps the instance's limits
 # (coaching_limits is evaluated once per instance, at its start).
-SECOND_PERIOD_LIMITS = ("max_period_months", "window_months", "window_limit_months")
+SECOND_PERIOD_LIMITS = ("min_period_days", "max_period_months", "window_months", "window_limit_months")
 
 
 def _iso(value) -> str | None:
@@ -30,38 +30,56 @@ def _current_period(session, instance_id: int) -> Period | None:
                            .order_by(Period.number.desc()).limit(1)).first()
 
 
-def second_period_check(session, period: Period, limits: dict) -> dict:
-    """R1/R4 figures of a second period following `period` (the client's other periods
-    from the Period table): what the second_period_history handler gives the DMN, and what
-    the official's page shows."""
-    client = session.get(Client, period.client_id)
-    others = session.scalars(select(Period).join(Client, Client.id == Period.client_id)
-                             .where(Client.identity_code == client.identity_code, Period.id != period.id))
-    periods = [(p.actual_start or p.planned_start, p.actual_end or p.planned_end) for p in others]
-    periods.append((period.actual_start or period.planned_start, period.planned_end))
-    return rules.check_second_period(periods, period.planned_end, limits)
+def _limits(session, instance_id: int) -> tuple[dict, dict | None]:
+    """(the referral's figures, the second-period limits among them or None when missing)."""
+    referral = session.scalar(select(Referral).where(Referral.instance_id == instance_id))
+    figures = dict(referral.figures or {}) if referral is not None else {}
+    if not all(figures.get(k) is not None for k in SECOND_PERIOD_LIMITS):
+        return figures, None
+    return figures, {k: int(figures[k]) for k in SECOND_PERIOD_LIMITS}
 
 
 def _second_period(session, instance_id: int) -> dict | None:
+    """For the official: the coach's proposal (justification, dates) and the 8-in-12 figures of
+    exactly that proposal."""
     period = _current_period(session, instance_id)
     if period is None:
         return None
     proposal = session.scalars(select(Decision).where(Decision.period_id == period.id, Decision.kind == PROPOSAL)
                                .order_by(Decision.id.desc()).limit(1)).first()
-    referral = session.scalar(select(Referral).where(Referral.instance_id == instance_id))
-    figures = dict(referral.figures or {}) if referral is not None else {}
+    figures, limits = _limits(session, instance_id)
     check = None
-    if all(figures.get(k) is not None for k in SECOND_PERIOD_LIMITS):
-        check = second_period_check(session, period, {k: int(figures[k]) for k in SECOND_PERIOD_LIMITS})
+    if limits is not None and proposal is not None and proposal.period_end is not None:
+        check = second_period.check(session, period, proposal.period_end, limits)
     return {
         "justification": proposal.reason if proposal else None,
         "proposed_by": proposal.decided_by if proposal else None,
-        "first_start": _iso(period.actual_start or period.planned_start), "first_end": _iso(period.planned_end),
+        "first_start": _iso(period.actual_start or period.planned_start),
+        "first_end": _iso(second_period.first_end(period)),
         "proposed_start": check["sp_start"] if check else None, "proposed_end": check["sp_end"] if check else None,
+        "proposed_days": check["sp_days"] if check else None,
         "window_days": check["sp_window_days_max"] if check else None,
         "window_limit_days": check["sp_window_limit_days"] if check else None,
         "days_left": (check["sp_window_limit_days"] - check["sp_window_days_max"]) if check else None,
         "window_months": figures.get("window_months"), "window_limit_months": figures.get("window_limit_months"),
+    }
+
+
+def _second_period_proposal(session, instance_id: int) -> dict | None:
+    """For the coach, before proposing: the first period, the second's start, and the range of
+    lawful end dates (R1, and R4 with the client's history)."""
+    period = _current_period(session, instance_id)
+    figures, limits = _limits(session, instance_id)
+    if period is None or limits is None:
+        return None
+    found = second_period.bounds(session, period, limits)
+    return {
+        "first_start": _iso(period.actual_start or period.planned_start),
+        "first_end": _iso(second_period.first_end(period)),
+        "proposed_start": found["sp_start"], "earliest_end": found["sp_earliest_end"],
+        "end_limit": found["sp_end_limit"], "latest_end": found["sp_latest_end"],
+        "window_months": figures.get("window_months"), "window_limit_months": figures.get("window_limit_months"),
+        "max_period_months": figures.get("max_period_months"),
     }
 
 
@@ -123,7 +141,8 @@ def _referral(session, instance_id: int) -> dict | None:
             "planned_start": _iso(referral.planned_start), "planned_end": _iso(referral.planned_end)}
 
 
-_READERS = {"second_period": _second_period, "interruption": _interruption, "redirection": _redirection,
+_READERS = {"second_period": _second_period, "second_period_proposal": _second_period_proposal,
+            "interruption": _interruption, "redirection": _redirection,
             "goals": _goals, "referral": _referral, "week": _week}
 
 

@@ -175,6 +175,9 @@ class Decision(Base):
     kind: Mapped[str] = mapped_column(String(40))
     decision: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(Text)
+    # The dates a second-period proposal or decision is about (None for other kinds).
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
     decided_by: Mapped[str] = mapped_column(String(100))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -201,6 +204,8 @@ class Statement(Base):
     kind: Mapped[str] = mapped_column(String(10))  # arvi | written
     text: Mapped[str] = mapped_column(Text)
     reviewed_with_client: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why it could not be reviewed with the client (say the client has gone): given instead of the tick.
+    not_reviewed_reason: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -170,8 +170,8 @@ def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: 
     properties = defn.extensions.get(task.element_id, {}).get("properties") or {}
     if properties.get("validation_decision"):
         check_rule(uow, runtime, defn, spiff_task, values, properties["validation_decision"])
-    if properties.get("form_rule"):
-        check_form_rule(uow, runtime.form_rules, properties["form_rule"], values)
+    if properties.get("form_rule"):  # like a validation decision, it sees the task's data under the values
+        check_form_rule(uow, runtime.form_rules, properties["form_rule"], {**spiff_task.data, **values})
     # Compare-and-set on the task row first: of two racing completions only one gets past here.
     if _FINISH.run(uow, {"b_id": task.id, "now": uow.now, "user": user.username}) != 1:
         raise Conflict(f"task {task.id} was already handled")

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from polku.domain.clientname import register_form_rules
+from polku.domain import clientname, second_period
 from polku.domain.deadline_watch import DeadlineWatch
 from polku.domain.deadlines import deadline_functions
 from polku.domain.fieldtypes import register_field_types
@@ -60,7 +60,8 @@ def build_runtime() -> Runtime:
     field_types = default_field_types()
     register_field_types(field_types)  # each type object: converter, widget, form parser, messages
     form_rules = FormRules()
-    register_form_rules(form_rules)  # cross-field checks that read the database (domain.clientname)
+    for module in (clientname, second_period):  # cross-field checks that read the database
+        module.register_form_rules(form_rules)
     return Runtime(
         script_engine=SandboxedScriptEngine(functions=script_functions()),
         handlers=handlers,

@@ -19,14 +19,16 @@ from .i18n import format_day, gettext, lazy_gettext, process_label
 
 def translate(message: Any) -> str:
     """A Msg (or its dict form from a ValidationFailed's details) in the user's language;
-    its parameters that are messages themselves are translated first. Anything else: str()."""
+    its parameters that are messages themselves are translated first, and a parameter named
+    ``date`` (an ISO date) is written the way the user's language writes dates. Anything else: str()."""
     if isinstance(message, Msg):
         msgid, params = message.msgid, message.params
     elif isinstance(message, Mapping) and isinstance(message.get("msgid"), str):
         msgid, params = message["msgid"], message.get("params") or {}
     else:
         return "" if message is None else str(message)
-    values = {k: translate(v) if isinstance(v, (Msg, Mapping)) else v for k, v in params.items()}
+    values = {k: translate(v) if isinstance(v, (Msg, Mapping)) else format_day(v) if k == "date" else v
+              for k, v in params.items()}
     return gettext(msgid, **values)
 
 

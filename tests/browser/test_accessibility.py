@@ -55,13 +55,15 @@ def cases(module_server, module_cli):
     cli.do(iid, "weekly_review", COACH, **WEEK)
     iid = accepted("decide_second_period", **SHORT)
     cli.do(iid, "weekly_review", COACH, **WEEK)
-    cli.do(iid, "propose_second_period", COACH, second_period_needed=True, justification="Jatko tarpeen")
+    cli.do(iid, "propose_second_period", COACH, second_period_needed=True, second_period_end="2026-05-19",
+           justification="Jatko tarpeen")
 
     def closing(key: str, **dates) -> int:
         iid = accepted(key, **dates)
         if dates:  # with a second period
             cli.do(iid, "weekly_review", COACH, **WEEK)
-            cli.do(iid, "propose_second_period", COACH, second_period_needed=True, justification="Jatko tarpeen")
+            cli.do(iid, "propose_second_period", COACH, second_period_needed=True, second_period_end="2026-05-19",
+                   justification="Jatko tarpeen")
             cli.do(iid, "decide_second_period", OFFICIAL, decision="approve", reason="Perusteltu")
             # The period's second calendar week (12-18 January) is recorded once it has begun; the
             # second period then begins on the 13th, in the same week, with no meeting yet.

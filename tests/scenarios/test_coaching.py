@@ -99,13 +99,13 @@ def test_the_four_month_timer_ends_the_period(refer, db_engine):
     assert (period.status, period.end_reason, period.actual_end.isoformat()) == ("ended", "max_duration", "2026-04-30")
 
 
-def _reassess(case, needed=True):
+def _reassess(case, needed=True, end="2026-08-31"):
     case.week("2026-04-10")
     assert case.ready() == ["weekly_review"]  # before the reassessment date (30 Apr − 14 days)
     case.week("2026-04-17")
     assert case.ready() == ["propose_second_period"]
     case.do("propose_second_period", "coach1", now=at("2026-04-17", "16:00"), second_period_needed=needed,
-            justification="Employment contract in negotiation")
+            second_period_end=end if needed else None, justification="Employment contract in negotiation")
 
 
 def test_second_period_approved_then_closure_and_never_a_third(refer, db_engine):

@@ -36,7 +36,7 @@ TOPICS = {
 }
 CUSTOM_TYPES = {"hetu", "provider", "goal_list", "meeting_list", "goal_results", "category_list"}
 VALIDATION_DECISIONS = {"referral_form_rules", "start_notice_rules", "weekly_review_rules", "closure_rules",
-                        "statement_rules"}
+                        "statement_rules", "second_period_proposal_rules"}
 
 
 def local(el) -> str:

@@ -195,14 +195,19 @@ def test_closure_rules(decide, results, next_steps, field, code):
             "Vähintään kahden tavoitteen on toteuduttava, tai kirjaa konkreettinen jatkosuunnitelma")
 
 
-@pytest.mark.parametrize("reviewed, valid", [(True, True), (False, False), (None, False)])
-def test_statement_rules(decide, reviewed, valid):
-    result = decide("statement_rules", statement_kind="arvi", statement_text="x", reviewed_with_client=reviewed)
-    if valid:
+@pytest.mark.parametrize("reviewed, reason, error", [
+    (True, None, None), (True, "  ", None), (False, None, "not_reviewed"), (None, None, "not_reviewed"),
+    (False, "   ", "not_reviewed"), (False, "The client cannot be reached", None),
+    (True, "The client cannot be reached", "reviewed_and_reason"),
+])
+def test_statement_rules(decide, reviewed, reason, error):
+    result = decide("statement_rules", statement_kind="arvi", statement_text="x", reviewed_with_client=reviewed,
+                    not_reviewed_reason=reason)
+    if error is None:
         assert result == VALID
     else:
-        assert (result["valid"], result["error_field"], result["error_code"]) == (
-            False, "reviewed_with_client", "not_reviewed")
+        field = "reviewed_with_client" if error == "not_reviewed" else "not_reviewed_reason"
+        assert (result["valid"], result["error_field"], result["error_code"]) == (False, field, error)
 
 
 # --- the paths run (SpiffWorkflow with stub handlers, no database) ------------------------------------

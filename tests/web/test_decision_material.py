@@ -75,7 +75,7 @@ def _proposed(refer):
     case.week("2026-04-10")
     case.week("2026-04-17")
     case.do("propose_second_period", "coach1", now=at("2026-04-17", "16:00"), second_period_needed=True,
-            justification="Employment contract in negotiation")
+            second_period_end="2026-08-31", justification="Employment contract in negotiation")
     assert case.ready() == ["decide_second_period"]
     return case
 
@@ -92,14 +92,14 @@ def test_second_period_decision_shows_the_justification_dates_and_the_8_in_12_fi
     heading, fi = material(in_language(browser("off1"), "fi"), case, "decide_second_period", "off1")
     assert heading == "Ehdotettu jatkojakso"
     assert fi["Valmentajan perustelut"] == "Employment contract in negotiation"
-    assert fi["Ehdotettu jakso"] == f"{day('2026-05-01', 'fi')} – {day('2026-08-31', 'fi')}"
+    assert fi["Ehdotettu jakso"] == f"{day('2026-05-01', 'fi')} – {day('2026-08-31', 'fi')} (123 päivää)"
     assert fi["Ensimmäinen jakso"] == f"{day('2026-01-12', 'fi')} – {day('2026-04-30', 'fi')}"
     assert fi["Valmennuspäiviä kiireisimmän 12 kuukauden aikana ehdotus mukaan lukien"] == str(days)
     assert fi["Enimmäismäärä (8 kuukautta)"] == f"{limit} päivää"
     assert fi["Päiviä jäljellä enimmäismäärään"] == str(limit - days)
     _, sv = material(in_language(browser("off1"), "sv"), case, "decide_second_period", "off1")
     assert sv["Coachens motivering"] == "Employment contract in negotiation"
-    assert sv["Föreslagen period"] == f"{day('2026-05-01', 'sv_FI')} – {day('2026-08-31', 'sv_FI')}"
+    assert sv["Föreslagen period"] == f"{day('2026-05-01', 'sv_FI')} – {day('2026-08-31', 'sv_FI')} (123 dagar)"
     assert sv["Dagar kvar till gränsen"] == str(limit - days)
     assert loaded == []  # read from the domain tables: no workflow deserialised
     # The proposal is a record of its own, by the coach: the case file keeps the justification.
