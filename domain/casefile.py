@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from sqlalchemy import bindparam, select
 
-from polku.engine import audit
+from polku.engine import audit, queries
 from polku.engine.access import IN_ORGANISATION, Columns, HasRole, instance_facts
 from polku.engine.errors import NotFound
 from polku.engine.models import (
@@ -58,6 +58,7 @@ from .models import (
     WeeklyReview,
 )
 from .referrals import referral_record
+from .weeks import period_start, period_week, week_fields
 
 CASE_PROCESS = "tyohonvalmennus"
 
@@ -130,15 +131,17 @@ def goal_status(reached: bool | None) -> str:
     return "open" if reached is None else ("reached" if reached else "not_reached")
 
 
-def _weeks(uow, period_ids: list[int], numbers: dict[int, int]) -> list[dict]:
-    """One row per (period, week): meetings from Meeting, absence days from WeeklyReview."""
+def _weeks(uow, periods: list[Period], numbers: dict[int, int]) -> list[dict]:
+    """One row per (period, week): meetings from Meeting, absence days from WeeklyReview; each
+    names its calendar week (domain.weeks)."""
     weeks: dict[tuple[int, int], dict] = {}
+    period_ids, starts = list(numbers), {p.id: period_start(p) for p in periods}
 
     def row(period_id: int, week: int) -> dict:
         key = (numbers[period_id], week)
         if key not in weeks:
-            weeks[key] = {"period": key[0], "week": week, "meetings": 0, "dates": [], "kinds": [],
-                          "absence_days": 0, "reviewed_at": None}
+            weeks[key] = {"period": key[0], **period_week(starts[period_id], week).details(), "meetings": 0,
+                          "dates": [], "kinds": [], "absence_days": 0, "reviewed_at": None}
         return weeks[key]
 
     if period_ids:
@@ -166,13 +169,13 @@ def _names(uow, usernames: set[str]) -> dict[str, str]:
 
 
 def works_on_case(uow, user, instance_id: int, referral: dict | None) -> bool:
-    """The case's official and coach: the official who made the referral, and the officials and
+    """The case's official and coach: its responsible official (who made the referral), and the officials and
     coaches who hold or completed one of the case's tasks (a coach becomes the case's coach by
     accepting the referral; an official by taking a task over). Not managers, not colleagues."""
     roles = user.roles & HEALTH_ROLES
     if not roles:
         return False
-    if referral is not None and referral["submitted_by"] == user.username and "official" in roles:
+    if referral is not None and referral["responsible_official"] == user.username and "official" in roles:
         return True
     tasks = uow.session.execute(select(HumanTask.candidate_groups, HumanTask.assignee, HumanTask.completed_by)
                                 .where(HumanTask.instance_id == instance_id)).all()
@@ -223,7 +226,8 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
     refusal = session.scalars(select(EligibilityDecision).where(EligibilityDecision.instance_id == instance_id,
                                                                 EligibilityDecision.eligible.is_(False))
                               .order_by(EligibilityDecision.id.desc()).limit(1)).first()
-    deciders = _names(uow, {d.decided_by for d in decisions})
+    responsible = referral["responsible_official"] if referral else None
+    deciders = _names(uow, {d.decided_by for d in decisions} | {responsible})
     org_ids = {p.provider_organisation_id for p in periods}
     providers = dict(session.execute(select(Organisation.id, Organisation.name)
                                      .where(Organisation.id.in_(org_ids))).all()) if org_ids else {}
@@ -233,14 +237,16 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
                      "started_at": _iso(inst.started_at), "ended_at": _iso(inst.ended_at)},
         "client": client,
         "referral": referral,
+        "responsible_official": deciders.get(responsible, responsible) if responsible else None,
+        "open_tasks": queries.instance_tasks(uow, user.username, instance_id),
         "periods": [_period_dict(p, providers) for p in periods],
         "current_period": _period_dict(periods[-1], providers) if periods else None,
         "goals": [{"period": numbers.get(g.period_id), "position": g.position, "category": g.category,
                    "description": g.description, "verification": g.verification, "reached": g.reached,
                    "status": goal_status(g.reached), "evidence": g.evidence, "revised": g.revised} for g in goals],
-        "weeks": _weeks(uow, period_ids, numbers),
+        "weeks": _weeks(uow, list(periods), numbers),
         "notices": [{"kind": n.kind, "recipient": n.recipient_role, "at": _iso(n.created_at),
-                     "period": numbers.get(n.period_id), "week": (n.details or {}).get("week")} for n in notices],
+                     "period": numbers.get(n.period_id), **week_fields(n.details)} for n in notices],
         "decisions": [{"kind": d.kind, "decision": d.decision, "reason": d.reason,
                        "by": deciders.get(d.decided_by, d.decided_by), "at": _iso(d.decided_at),
                        "period": numbers.get(d.period_id)} for d in decisions],
@@ -252,6 +258,7 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
                           "at": _iso(r.created_at), "period": numbers.get(r.period_id)} for r in redirections],
         "statement": None if statement is None else {
             "kind": statement.kind, "text": statement.text, "reviewed": statement.reviewed_with_client,
+            "not_reviewed_reason": statement.not_reviewed_reason,
             "sent_at": _iso(statement.sent_at), "period": numbers.get(statement.period_id)},
         "closure": None if closure is None else {
             "employment_status": closure.employment_status, "outcome_areas": list(closure.outcome_areas or []),

@@ -34,13 +34,14 @@ from .models import (
     Statement,
     WeeklyReview,
 )
+from .weeks import period_start, period_week, week_fields
 
 # Audit actions that are uses of the case's data (R12): the access log, not the story.
 READ_ACTIONS = frozenset({"view_case", "view_task", "list_cases", "list_notices"})
 # Reads of many cases at once (the case list, the notices list) name the cases in their details.
 LIST_READS = ("list_cases", "list_notices")
 # Audit actions that are acts on the case with no record elsewhere.
-ACTS = ("claim", "unclaim", "assign", "suspend", "resume", "terminate", "retry")
+ACTS = ("claim", "take_over", "unclaim", "assign", "suspend", "resume", "terminate", "retry")
 # The role that records weekly reviews, redirections, closures, statements and goals.
 RECORDER = "coach"
 
@@ -92,7 +93,7 @@ def story(uow, instance_id: int, periods: list[Period], referral: dict | None, n
     for i, t in enumerate(goal_steps):
         add(t.completed_at, "goals", t.completed_by, revised=i > 0)
     if period_ids:
-        _weeks(session, add, period_ids)
+        _weeks(session, add, periods)
     for r in session.scalars(select(Redirection).where(Redirection.instance_id == instance_id)
                              .order_by(Redirection.id)):
         add(r.created_at, "redirection", None, r.period_id, target_service=r.target_service,
@@ -105,8 +106,9 @@ def story(uow, instance_id: int, periods: list[Period], referral: dict | None, n
                              .order_by(Notice.id)):
         details = n.details or {}
         add(n.created_at, "notice", None, n.period_id, by_task=False, notice_kind=n.kind,
-            recipient=n.recipient_role, week=details.get("week"),
-            absence_streak=details.get("absence_streak"), reason=details.get("reason"))
+            recipient=n.recipient_role, **week_fields(details),
+            absence_streak=details.get("absence_streak"), reason=details.get("reason"),
+            task=details.get("element_id"), due_on=details.get("due_on"))  # a deadline notice's task
     for c in session.scalars(select(Closure).where(Closure.instance_id == instance_id)
                              .order_by(Closure.id)):
         goals = session.scalars(select(Goal.reached).where(Goal.period_id == c.period_id)).all()
@@ -124,19 +126,21 @@ def story(uow, instance_id: int, periods: list[Period], referral: dict | None, n
     elements = {t.id: t.element_id for t in tasks}
     for a in acts:
         add(a.at, "act", a.actor, action=a.action, element_id=elements.get(a.task_id),
-            assignee=(a.details or {}).get("assignee"))
+            assignee=(a.details or {}).get("assignee"), holder=(a.details or {}).get("from"))
 
     events.sort(key=lambda e: e["at"] or "")  # stable: records of one instant keep their causal order
-    shown = names({e["username"] for e in events} | {e.get("assignee") for e in events})
+    shown = names({e["username"] for e in events} | {e.get(k) for e in events for k in ("assignee", "holder")})
     for e in events:
         e["actor"] = shown.get(e["username"], e["username"]) if e["username"] else None
-        if e.get("assignee"):
-            e["assignee"] = shown.get(e["assignee"], e["assignee"])
+        for key in ("assignee", "holder"):  # who was given the task, who held it before a take-over
+            if e.get(key):
+                e[key] = shown.get(e[key], e[key])
     return events
 
 
-def _weeks(session, add, period_ids: list[int]) -> None:
-    """One event per weekly review: its meetings, absences, flags and the coach's notes."""
+def _weeks(session, add, periods: list[Period]) -> None:
+    """One event per weekly review: its calendar week, meetings, absences, flags and the coach's notes."""
+    period_ids, starts = [p.id for p in periods], {p.id: period_start(p) for p in periods}
     meetings: dict[tuple[int, int], list[dict]] = {}
     for m in session.scalars(select(Meeting).where(Meeting.period_id.in_(period_ids))
                              .order_by(Meeting.held_on, Meeting.id)):
@@ -145,7 +149,8 @@ def _weeks(session, add, period_ids: list[int]) -> None:
                              .order_by(WeeklyReview.reviewed_at, WeeklyReview.id)):
         held = meetings.get((w.period_id, w.week_number), [])
         flags = [f for f in ("other_service_need", "goals_unrealistic", "interruption_justified") if getattr(w, f)]
-        add(w.reviewed_at, "week", None, w.period_id, week=w.week_number, meetings=held,
+        add(w.reviewed_at, "week", None, w.period_id, **period_week(starts[w.period_id], w.week_number).details(),
+            meetings=held,
             absence_days=w.absence_days or 0, absence_streak=w.absence_streak or 0, flags=flags, notes=w.notes)
 
 

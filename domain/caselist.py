@@ -27,6 +27,10 @@ Case statuses, as officials speak of cases: ``refused`` (the referral was refuse
 period), ``interrupted`` (a period was interrupted, whether or not the closure is done),
 ``closed`` (the process ended otherwise, terminated included) and ``running`` (everything else:
 in progress, suspended, stopped by an error).
+
+Whose turn: the roles among the candidate groups of the case's open (ready) tasks, ``nobody``
+when it has none; the current step filter names an open task's element. "My cases" of an
+official (``scope="mine"``) are those whose referral names them the responsible official.
 """
 from __future__ import annotations
 
@@ -38,7 +42,7 @@ from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from polku.engine import audit
-from polku.engine.models import HumanTask, Instance, Organisation, ProcessDefinition
+from polku.engine.models import HumanTask, Instance, Organisation, ProcessDefinition, TaskCandidateGroup, User
 from polku.engine.users import load_actor
 
 from .casefile import _CASES, CASE_PROCESS, CASE_READERS, _iso
@@ -48,6 +52,9 @@ from .names import name_parts
 
 STATUSES = ("running", "refused", "closed", "interrupted")
 SORTS = ("newest", "name", "deadline")
+SCOPES = ("mine", "area")  # the official's own cases (their default), all cases they may see
+TURNS = ("coach", "official", "manager", "nobody")
+MAX_STEP = 200  # the length of human_tasks.element_id
 PAGE_SIZE = 25
 MAX_PAGE = 100_000  # keeps OFFSET within what every database accepts
 MAX_SEARCH = 200
@@ -67,21 +74,31 @@ class CaseSearch:
     sort: str = "newest"
     page: int = 1
     per_page: int = PAGE_SIZE
+    scope: str = ""  # "mine", "area" or "" (no choice: everything the user may see)
+    step: str = ""
+    turn: str = ""
 
     @classmethod
-    def parse(cls, source) -> CaseSearch:
-        """From request arguments; anything unknown falls back to the default."""
+    def parse(cls, source, scope: str = "") -> CaseSearch:
+        """From request arguments; anything unknown falls back to the default (`scope`: the
+        user's default scope, when they have a choice)."""
         status, sort = str(source.get("status") or ""), str(source.get("sort") or "")
+        chosen, turn = str(source.get("scope") or ""), str(source.get("turn") or "")
         return cls(text=" ".join(str(source.get("q") or "").split())[:MAX_SEARCH],
                    status=status if status in STATUSES else "",
                    provider=_int(source.get("provider")),
                    overdue=str(source.get("overdue") or "") in ("1", "true", "on"),
+                   scope=(chosen if chosen in SCOPES else scope) if scope else "",
+                   step=str(source.get("step") or "").strip()[:MAX_STEP],
+                   turn=turn if turn in TURNS else "",
                    sort=sort if sort in SORTS else "newest",
                    page=min(_int(source.get("page")) or 1, MAX_PAGE))
 
     def args(self) -> dict:
         """URL arguments, defaults left out (the page's links)."""
         values: dict[str, Any] = {}
+        if self.scope == "area":  # "mine" is the default wherever there is a choice
+            values["scope"] = self.scope
         if self.text:
             values["q"] = self.text
         if self.status:
@@ -90,13 +107,17 @@ class CaseSearch:
             values["provider"] = self.provider
         if self.overdue:
             values["overdue"] = "1"
+        if self.step:
+            values["step"] = self.step
+        if self.turn:
+            values["turn"] = self.turn
         if self.sort != "newest":
             values["sort"] = self.sort
         return values
 
     @property
     def narrowed(self) -> bool:
-        return bool(self.text or self.status or self.provider is not None or self.overdue)
+        return bool(self.text or self.status or self.provider is not None or self.overdue or self.step or self.turn)
 
 
 def _int(value) -> int | None:
@@ -161,6 +182,16 @@ def _filtered(user, search: CaseSearch, cols: dict, provider):
         query = query.where(Referral.provider_organisation_id == search.provider)
     if search.overdue:
         query = query.where(cols["overdue"])
+    if search.scope == "mine":
+        query = query.where(Referral.responsible_official == user.username)
+    open_task = exists().where(HumanTask.instance_id == Instance.id, HumanTask.state == "ready")
+    if search.step:
+        query = query.where(open_task.where(HumanTask.element_id == search.step))
+    if search.turn == "nobody":
+        query = query.where(~open_task)
+    elif search.turn:
+        query = query.where(open_task.where(TaskCandidateGroup.task_id == HumanTask.id,
+                                            TaskCandidateGroup.group_name == search.turn))
     return query
 
 
@@ -179,16 +210,43 @@ def _steps(uow, ids: list[int]) -> dict[int, list[dict]]:
         return found
     rows = uow.session.execute(
         select(HumanTask.instance_id, HumanTask.element_id, HumanTask.name, HumanTask.due_at, Instance.process_key,
-               ProcessDefinition.labels)
+               ProcessDefinition.labels, HumanTask.candidate_groups, HumanTask.assignee, User.display_name)
         .join(Instance, Instance.id == HumanTask.instance_id)
         .join(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
+        .outerjoin(User, User.username == HumanTask.assignee)
         .where(HumanTask.instance_id.in_(ids), HumanTask.state == "ready")
         .order_by(HumanTask.instance_id, HumanTask.created_at, HumanTask.id))
     for r in rows:
         found[r.instance_id].append({"element_id": r.element_id, "process_key": r.process_key,
                                      "name": (r.labels or {}).get(r.element_id) or r.name or r.element_id,
-                                     "due_at": _iso(r.due_at)})
+                                     "due_at": _iso(r.due_at), "turn": turn_of(r.candidate_groups),
+                                     "assignee_name": r.display_name or r.assignee})
     return found
+
+
+def turn_of(groups) -> str:
+    """Whose turn an open task is: the first of its candidate groups that is a turn."""
+    return next((g for g in groups or () if g in TURNS), "nobody")
+
+
+def turns(steps: list[dict]) -> list[str]:
+    """Whose turn a case is, from its open tasks: each role once, "nobody" when none."""
+    return list(dict.fromkeys(step["turn"] for step in steps)) or ["nobody"]
+
+
+def case_steps(uow) -> list[dict]:
+    """The user tasks of the job-coaching process (the current step filter's choices): those of
+    the newest version first, in the order of its file, then any that only older versions have;
+    each with the Finnish label of the newest version that has it. No client data."""
+    found: dict[str, dict] = {}
+    for extensions, labels in uow.session.execute(
+            select(ProcessDefinition.extensions, ProcessDefinition.labels)
+            .where(ProcessDefinition.key == CASE_PROCESS).order_by(ProcessDefinition.version.desc())):
+        for element_id, entry in (extensions or {}).items():
+            if "candidate_groups" in (entry or {}) and element_id not in found:
+                found[element_id] = {"element_id": element_id, "process_key": CASE_PROCESS,
+                                     "name": (labels or {}).get(element_id) or element_id}
+    return list(found.values())
 
 
 def case_providers(uow, actor: str) -> list[dict]:
@@ -229,7 +287,8 @@ def case_list(uow, actor: str, search: CaseSearch | None = None) -> CasePage:
         "ended_at": _iso(r.ended_at), "process_key": r.process_key, "name": r.name,
         "identity_code": (r.code or "") if whole else mask(r.code), "identity_code_masked": not whole,
         "case_status": r.case_status, "refusal_reason": r.refusal_reason if r.case_status == "refused" else None,
-        "provider": r.provider, "steps": steps[r.id], "next_due": _iso(r.next_due), "overdue": bool(r.overdue),
+        "provider": r.provider, "steps": steps[r.id], "turns": turns(steps[r.id]),
+        "next_due": _iso(r.next_due), "overdue": bool(r.overdue),
     } for r in rows]
     if cases:
         details: dict[str, Any] = {"instances": [c["id"] for c in cases]}

@@ -39,5 +39,12 @@ def week_end(day: Any) -> str:
     return (d + timedelta(days=6 - d.weekday())).isoformat()
 
 
+def period_end_limit(start: Any, months: Any) -> str:
+    """The last day of a period of ``months`` calendar months starting on ``start`` (ISO date;
+    domain.calendar.period_end_limit): what a form rule needs to check R1 on a proposed end."""
+    return calendar.period_end_limit(to_date(start), int(months)).isoformat()
+
+
 def deadline_functions() -> dict[str, Callable[..., Any]]:
-    return {"end_of_day": end_of_day, "add_business_days": add_business_days, "week_end": week_end}
+    return {"end_of_day": end_of_day, "add_business_days": add_business_days, "week_end": week_end,
+            "period_end_limit": period_end_limit}

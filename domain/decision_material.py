@@ -10,14 +10,15 @@ from sqlalchemy import select
 
 from polku.engine.models import Organisation
 
-from . import rules
+from . import rules, second_period
 from .models import Client, Decision, Notice, Period, Redirection, Referral, WeeklyReview
+from .weeks import open_week_of, period_start, period_week
 
-MATERIALS = ("second_period", "interruption", "redirection", "goals", "referral")
+MATERIALS = ("second_period", "second_period_proposal", "interruption", "redirection", "goals", "referral", "week")
 PROPOSAL = "second_period_proposal"  # the Decision kind of the coach's proposal
 # The limits the second-period figures need; the referral record keeps the instance's limits
 # (coaching_limits is evaluated once per instance, at its start).
-SECOND_PERIOD_LIMITS = ("max_period_months", "window_months", "window_limit_months")
+SECOND_PERIOD_LIMITS = ("min_period_days", "max_period_months", "window_months", "window_limit_months")
 
 
 def _iso(value) -> str | None:
@@ -29,38 +30,56 @@ def _current_period(session, instance_id: int) -> Period | None:
                            .order_by(Period.number.desc()).limit(1)).first()
 
 
-def second_period_check(session, period: Period, limits: dict) -> dict:
-    """R1/R4 figures of a second period following `period` (the client's other periods
-    from the Period table): what the second_period_history handler gives the DMN, and what
-    the official's page shows."""
-    client = session.get(Client, period.client_id)
-    others = session.scalars(select(Period).join(Client, Client.id == Period.client_id)
-                             .where(Client.identity_code == client.identity_code, Period.id != period.id))
-    periods = [(p.actual_start or p.planned_start, p.actual_end or p.planned_end) for p in others]
-    periods.append((period.actual_start or period.planned_start, period.planned_end))
-    return rules.check_second_period(periods, period.planned_end, limits)
+def _limits(session, instance_id: int) -> tuple[dict, dict | None]:
+    """(the referral's figures, the second-period limits among them or None when missing)."""
+    referral = session.scalar(select(Referral).where(Referral.instance_id == instance_id))
+    figures = dict(referral.figures or {}) if referral is not None else {}
+    if not all(figures.get(k) is not None for k in SECOND_PERIOD_LIMITS):
+        return figures, None
+    return figures, {k: int(figures[k]) for k in SECOND_PERIOD_LIMITS}
 
 
 def _second_period(session, instance_id: int) -> dict | None:
+    """For the official: the coach's proposal (justification, dates) and the 8-in-12 figures of
+    exactly that proposal."""
     period = _current_period(session, instance_id)
     if period is None:
         return None
     proposal = session.scalars(select(Decision).where(Decision.period_id == period.id, Decision.kind == PROPOSAL)
                                .order_by(Decision.id.desc()).limit(1)).first()
-    referral = session.scalar(select(Referral).where(Referral.instance_id == instance_id))
-    figures = dict(referral.figures or {}) if referral is not None else {}
+    figures, limits = _limits(session, instance_id)
     check = None
-    if all(figures.get(k) is not None for k in SECOND_PERIOD_LIMITS):
-        check = second_period_check(session, period, {k: int(figures[k]) for k in SECOND_PERIOD_LIMITS})
+    if limits is not None and proposal is not None and proposal.period_end is not None:
+        check = second_period.check(session, period, proposal.period_end, limits)
     return {
         "justification": proposal.reason if proposal else None,
         "proposed_by": proposal.decided_by if proposal else None,
-        "first_start": _iso(period.actual_start or period.planned_start), "first_end": _iso(period.planned_end),
+        "first_start": _iso(period.actual_start or period.planned_start),
+        "first_end": _iso(second_period.first_end(period)),
         "proposed_start": check["sp_start"] if check else None, "proposed_end": check["sp_end"] if check else None,
+        "proposed_days": check["sp_days"] if check else None,
         "window_days": check["sp_window_days_max"] if check else None,
         "window_limit_days": check["sp_window_limit_days"] if check else None,
         "days_left": (check["sp_window_limit_days"] - check["sp_window_days_max"]) if check else None,
         "window_months": figures.get("window_months"), "window_limit_months": figures.get("window_limit_months"),
+    }
+
+
+def _second_period_proposal(session, instance_id: int) -> dict | None:
+    """For the coach, before proposing: the first period, the second's start, and the range of
+    lawful end dates (R1, and R4 with the client's history)."""
+    period = _current_period(session, instance_id)
+    figures, limits = _limits(session, instance_id)
+    if period is None or limits is None:
+        return None
+    found = second_period.bounds(session, period, limits)
+    return {
+        "first_start": _iso(period.actual_start or period.planned_start),
+        "first_end": _iso(second_period.first_end(period)),
+        "proposed_start": found["sp_start"], "earliest_end": found["sp_earliest_end"],
+        "end_limit": found["sp_end_limit"], "latest_end": found["sp_latest_end"],
+        "window_months": figures.get("window_months"), "window_limit_months": figures.get("window_limit_months"),
+        "max_period_months": figures.get("max_period_months"),
     }
 
 
@@ -71,15 +90,17 @@ def _latest_review(session, period: Period | None) -> WeeklyReview | None:
                            .order_by(WeeklyReview.id.desc()).limit(1)).first()
 
 
-def _review(review: WeeklyReview | None) -> dict | None:
+def _review(review: WeeklyReview | None, period: Period | None = None) -> dict | None:
     return None if review is None else {
+        **(period_week(period_start(period), review.week_number).details() if period is not None else {}),
         "week": review.week_number, "reviewed_at": _iso(review.reviewed_at), "absence_days": review.absence_days,
         "absence_streak": review.absence_streak, "notes": review.notes,
         "interruption_justified": review.interruption_justified}
 
 
 def _interruption(session, instance_id: int) -> dict:
-    return {"review": _review(_latest_review(session, _current_period(session, instance_id)))}
+    period = _current_period(session, instance_id)
+    return {"review": _review(_latest_review(session, period), period)}
 
 
 def _redirection(session, instance_id: int) -> dict | None:
@@ -94,9 +115,16 @@ def _goals(session, instance_id: int) -> dict:
     goals are in the case summary beside it)."""
     notice = session.scalars(select(Notice).where(Notice.instance_id == instance_id, Notice.kind == "goals_unrealistic")
                              .order_by(Notice.id.desc()).limit(1)).first()
+    period = _current_period(session, instance_id)
     return {"notice": None if notice is None else {"kind": notice.kind, "created_at": _iso(notice.created_at),
                                                    "week": (notice.details or {}).get("week")},
-            "review": _review(_latest_review(session, _current_period(session, instance_id)))}
+            "review": _review(_latest_review(session, period), period)}
+
+
+def _week(session, instance_id: int) -> dict | None:
+    """The calendar week the open weekly review is for (domain.weeks), for the coach's form."""
+    period = _current_period(session, instance_id)
+    return None if period is None else {"period": period.number, **open_week_of(session, period).details()}
 
 
 def _referral(session, instance_id: int) -> dict | None:
@@ -113,8 +141,9 @@ def _referral(session, instance_id: int) -> dict | None:
             "planned_start": _iso(referral.planned_start), "planned_end": _iso(referral.planned_end)}
 
 
-_READERS = {"second_period": _second_period, "interruption": _interruption, "redirection": _redirection,
-            "goals": _goals, "referral": _referral}
+_READERS = {"second_period": _second_period, "second_period_proposal": _second_period_proposal,
+            "interruption": _interruption, "redirection": _redirection,
+            "goals": _goals, "referral": _referral, "week": _week}
 
 
 def decision_material(uow, instance_id: int, material: str | None) -> dict | None:

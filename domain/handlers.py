@@ -12,10 +12,10 @@ from sqlalchemy import select
 from polku.engine.models import AuditEvent, Organisation, OutboxMessage
 from polku.engine.services import ServiceCall, ServiceRegistry
 
-from . import rules
+from . import rules, second_period
 from .calendar import add_business_days, period_end_limit
 from .clientname import CONFIRM_FIELD, RENAME_ACTION, same_name
-from .decision_material import PROPOSAL, second_period_check
+from .decision_material import PROPOSAL
 from .identity import validate as validate_identity
 from .models import (
     Client,
@@ -33,6 +33,7 @@ from .models import (
     WeeklyReview,
 )
 from .provider_handlers import PROVIDER_HANDLERS
+from .weeks import WEEK_HANDLERS, period_start, period_week
 
 LIMIT_KEYS = ("min_period_days", "max_period_months", "max_periods", "window_months", "window_limit_months")
 CIS_TOPIC = "customer_information_system"
@@ -118,7 +119,8 @@ def _referral(call: ServiceCall, outcome: str, client: Client | None, provider: 
         provider_organisation_id=provider.id if provider else None, outcome=outcome,
         refusal_reason=data.get("refusal_reason") if outcome == "refused" else None,
         figures={k: data.get(k) for k in REFERRAL_FIGURES if k in data},
-        submitted_by=call.actor, submitted_at=call.now))
+        submitted_by=call.actor, submitted_at=call.now,
+        responsible_official=data.get("responsible_official") or call.actor))
     call.session.flush()  # visible to reads later in the same unit of work (autoflush is off)
 
 
@@ -217,12 +219,13 @@ def record_week(call: ServiceCall) -> dict:
                                   absence_streak=result["absence_streak"], notes=data.get("notes"), **flags))
     for m in meetings:
         call.session.add(Meeting(period_id=period.id, held_on=_day(m["date"]), kind=m["kind"], week_number=number))
+    week = period_week(period_start(period), number).details()  # notices name the calendar week
     if result["week_without_meeting"]:
-        _notice(call, "week_without_meeting", "manager", period.id, week=number)  # R2
+        _notice(call, "week_without_meeting", "manager", period.id, **week)  # R2
     if result["notice_kind"]:  # R8, R9
         kind = "absence" if result["notice_kind"] == "interruption" and not flags["interruption_justified"] \
             else result["notice_kind"]
-        _notice(call, kind, "official", period.id, week=number, absence_streak=result["absence_streak"])
+        _notice(call, kind, "official", period.id, **week, absence_streak=result["absence_streak"])
     due = (period.number == 1 and not data.get("reassessment_done")
            and call.now.date() >= _day(data["reassessment_at"]))
     return {**result, "review_count": number, "reassessment_due": bool(due)}
@@ -230,19 +233,22 @@ def record_week(call: ServiceCall) -> dict:
 
 # --- second period ---------------------------------------------------------------------
 def second_period_history(call: ServiceCall) -> dict:
-    """The coach proposed a second period: the proposal and its justification are recorded
-    (the official's decision page and the case file show them), and R1/R4 are checked."""
+    """The coach proposed a second period: the proposal (its dates and justification) is
+    recorded for the official's decision page and the case file, and R3/R4 are checked for
+    exactly that proposal."""
     period = _period(call)
+    result = second_period.check(call.session, period, _day(call.data["second_period_end"]), _limits(call.data))
     call.session.add(Decision(instance_id=call.instance_id, period_id=period.id, kind=PROPOSAL, decision="proposed",
                               reason=call.data.get("justification") or None, decided_by=call.actor,
-                              decided_at=call.now))
-    result = second_period_check(call.session, period, _limits(call.data))
+                              decided_at=call.now, period_start=_day(result["sp_start"]),
+                              period_end=_day(result["sp_end"])))
     return {**result, "window_limit_days": result["sp_window_limit_days"]}
 
 
 def record_second_period(call: ServiceCall) -> dict:
     period, data = _period(call), call.data
     source = call.properties["decision"]  # which branch of the process this task records
+    dates: dict = {}
     if source == "not_needed":
         decision, reason = "not_needed", data.get("justification")
     elif source == "forbidden":
@@ -251,9 +257,11 @@ def record_second_period(call: ServiceCall) -> dict:
     else:
         decision = "approved" if data.get("decision") == "approve" else "refused"
         reason = data.get("reason")
+        # The official decides on the proposal: its dates are part of the decision.
+        dates = {"period_start": _day(data["sp_start"]), "period_end": _day(data["sp_end"])}
     period.second_period_decision, period.second_period_reason = decision, reason
     call.session.add(Decision(instance_id=call.instance_id, period_id=period.id, kind="second_period",
-                              decision=decision, reason=reason, decided_by=call.actor, decided_at=call.now))
+                              decision=decision, reason=reason, decided_by=call.actor, decided_at=call.now, **dates))
     return {"reassessment_done": True, "reassessment_due": False}
 
 
@@ -263,12 +271,19 @@ def load_period_state(call: ServiceCall) -> dict:
 
 
 def start_second_period(call: ServiceCall) -> dict:
+    """The approved second period starts the day after the first one ends and ends on the approved
+    end date: exactly the proposal when the first period ran to its planned end. When the coach ended
+    the first early, the second follows at once (consecutive periods) and keeps the approved end, but
+    never beyond max_period_months from its own start (R1); R4 is unaffected (the same days)."""
     first, data = _period(call), call.data
     # The first period ends when it ended: at its hard end, or the day the coach closed it.
     first.actual_end = first.actual_end or min(call.now.date(), first.planned_end)
     first.status, first.end_reason = "ended", "second_period"
     start = first.actual_end + timedelta(days=1)
     end = period_end_limit(start, int(data["max_period_months"]))
+    # The approved end from the record: the data of a period its hard-end timer cut off stays inside it.
+    approved = second_period.approved_end(call.session, first)  # None: decided before proposals had dates
+    end = min(end, approved) if approved is not None else end
     second = Period(client_id=first.client_id, provider_organisation_id=first.provider_organisation_id,
                     instance_id=call.instance_id, number=2, planned_start=start, planned_end=end, actual_start=start,
                     status="active", coaching_mode=first.coaching_mode, coaching_format=first.coaching_format,
@@ -336,13 +351,13 @@ def record_closure(call: ServiceCall) -> dict:
 
 
 def send_statement(call: ServiceCall) -> dict:
-    data = call.data
-    call.session.add(Statement(instance_id=call.instance_id, period_id=int(data["period_id"]),
+    data, reviewed = call.data, call.data.get("reviewed_with_client") is True
+    reason = None if reviewed else (data.get("not_reviewed_reason") or "").strip() or None  # why not (client gone)
+    call.session.add(Statement(instance_id=call.instance_id, period_id=int(data["period_id"]), sent_at=call.now,
                                kind=data["statement_kind"], text=data["statement_text"],
-                               reviewed_with_client=bool(data.get("reviewed_with_client")), sent_at=call.now))
-    for recipient in ("client", "official"):
-        _outbox(call, "final_statement",
-                {"to": recipient, "kind": data["statement_kind"], "period_id": data["period_id"]})
+                               reviewed_with_client=reviewed, not_reviewed_reason=reason))
+    for to in ("client", "official"):
+        _outbox(call, "final_statement", {"to": to, "kind": data["statement_kind"], "period_id": data["period_id"]})
     return {}
 
 
@@ -370,7 +385,7 @@ HANDLERS = {
     "record_decision": record_decision, "record_interruption": record_interruption,
     "record_hard_end": record_hard_end, "record_closure": record_closure, "send_statement": send_statement,
     "send_end_notification": send_end_notification, "record_feedback": record_feedback,
-    **PROVIDER_HANDLERS,
+    **PROVIDER_HANDLERS, **WEEK_HANDLERS,
 }
 
 

@@ -146,16 +146,20 @@ class WeeklyReview(Base):
 
 
 class Notice(Base):
-    """A notice raised to the official (R8) or the manager (R2, R7 escalations)."""
+    """A notice raised to the official (R8) or the manager (R2, R7 escalations), or about a human
+    task's deadline (domain.deadline_watch: a reminder to the task's role, an escalation to the manager)."""
 
     __tablename__ = "notices"
+    # A deadline notice names its task; one of each kind per task, even with two workers at once.
+    __table_args__ = (UniqueConstraint("task_id", "kind", name="uq_notices_task_id_kind"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(Integer, index=True)
     period_id: Mapped[int | None] = mapped_column(ForeignKey("periods.id"), index=True)
     kind: Mapped[str] = mapped_column(String(40))
-    recipient_role: Mapped[str] = mapped_column(String(20))  # official | manager
+    recipient_role: Mapped[str] = mapped_column(String(20))  # coach | official | manager
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     details: Mapped[dict] = mapped_column(JSON, default=dict)
+    task_id: Mapped[str | None] = mapped_column(String(36))  # the human task a deadline notice is about
     # Who acknowledged the notice and when (domain.notices): until then it is in their list.
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     acknowledged_by: Mapped[str | None] = mapped_column(String(100))
@@ -171,6 +175,9 @@ class Decision(Base):
     kind: Mapped[str] = mapped_column(String(40))
     decision: Mapped[str] = mapped_column(String(40))
     reason: Mapped[str | None] = mapped_column(Text)
+    # The dates a second-period proposal or decision is about (None for other kinds).
+    period_start: Mapped[date | None] = mapped_column(Date)
+    period_end: Mapped[date | None] = mapped_column(Date)
     decided_by: Mapped[str] = mapped_column(String(100))
     decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
@@ -197,6 +204,8 @@ class Statement(Base):
     kind: Mapped[str] = mapped_column(String(10))  # arvi | written
     text: Mapped[str] = mapped_column(Text)
     reviewed_with_client: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why it could not be reviewed with the client (say the client has gone): given instead of the tick.
+    not_reviewed_reason: Mapped[str | None] = mapped_column(Text)
     sent_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -268,6 +277,9 @@ class Referral(Base):
     figures: Mapped[dict] = mapped_column(JSON, default=dict)
     submitted_by: Mapped[str] = mapped_column(String(100))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The case's responsible official: the official who made the referral (the process's
+    # `responsible_official`, its camunda:initiator). "My cases" of an official are these.
+    responsible_official: Mapped[str] = mapped_column(String(100), index=True)
 
     @validates("name")
     def _fill_name_search(self, key: str, value: str) -> str:

@@ -1,5 +1,5 @@
-"""Notices as inbox items: what an official or a manager has been told about a case and has not
-yet acknowledged.
+"""Notices as inbox items: what an official, a manager or a coach has been told about a case and
+has not yet acknowledged.
 
 A notice (``models.Notice``, raised by the process's service tasks: R2, R7, R8) is addressed to a
 role. A user sees the open notices addressed to one of their roles on the cases they may read
@@ -33,7 +33,10 @@ from polku.engine.users import Actor, load_actor
 from .casefile import CASE_PROCESS, CASE_READERS, _iso
 from .models import Client, Notice, Referral
 
-RECIPIENT_ROLES = frozenset({"official", "manager"})
+# A coach is told of their own tasks' deadlines (domain.deadline_watch) and of silent weeks
+# (domain.weeks); CASE_READERS keeps a coach to their provider's cases, so another provider's coach
+# never sees the notice.
+RECIPIENT_ROLES = frozenset({"official", "manager", "coach"})
 _NOTICES = Columns(instance_id=Notice.__table__.c.instance_id)  # the access rule's SQL twin over notices
 
 

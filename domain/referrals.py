@@ -28,7 +28,8 @@ def referral_record(uow, instance_id: int) -> dict | None:
     if row is None:
         return None
     r, provider = row
-    return {"submitted_by": r.submitted_by, "submitted_at": _iso(r.submitted_at), "provider": provider,
+    return {"submitted_by": r.submitted_by, "responsible_official": r.responsible_official,
+            "submitted_at": _iso(r.submitted_at), "provider": provider,
             "service_need": r.service_need, "other_services": r.other_services, "municipality": r.municipality,
             "language": r.language, "planned_start": _iso(r.planned_start), "planned_end": _iso(r.planned_end),
             "outcome": r.outcome, "refusal_reason": r.refusal_reason, "health_consent": r.health_consent,

@@ -160,25 +160,73 @@ def check_referral(periods: Iterable[Period], planned_start: date, planned_end: 
     }
 
 
-def check_second_period(periods: Iterable[Period], first_end: date, limits: Mapping[str, int]) -> dict:
-    """The inputs of the ``second_period_eligibility`` DMN. ``periods`` must include the
-    current (first) period, ending on ``first_end``; the proposed second period follows
-    it without a gap and is as long as allowed. sp_consecutive counts the chain the
-    second period would extend (the first period included, the second not).
-    sp_window_limit_days is the R4 limit of the same window as sp_window_days_max."""
+def _lawful(periods: list[Period], new_period: Period, limits: Mapping[str, int]) -> bool:
+    days, limit, _ = worst_window(periods, new_period, int(limits["window_months"]),
+                                  int(limits["window_limit_months"]))
+    return days <= limit
+
+
+def latest_lawful_end(periods: Iterable[Period], start: date, limits: Mapping[str, int]) -> date | None:
+    """R1 and R4 together: the latest end of a period starting on ``start`` that lasts at
+    least min_period_days, at most max_period_months, and keeps every window within its R4
+    limit; None when not even the shortest period does. A later end only adds coaching days
+    to windows (never removes any), so lawfulness is monotone in the end and a binary
+    search over the R1 range finds the answer in a handful of window checks."""
+    periods = list(periods)
+    shortest = start + (int(limits["min_period_days"]) - 1) * ONE_DAY
+    longest = period_end_limit(start, int(limits["max_period_months"]))
+    if not _lawful(periods, (start, shortest), limits):
+        return None
+    low, high = 0, (longest - shortest).days  # shortest + low days is lawful
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _lawful(periods, (start, shortest + middle * ONE_DAY), limits):
+            low = middle
+        else:
+            high = middle - 1
+    return shortest + low * ONE_DAY
+
+
+def second_period_bounds(periods: Iterable[Period], first_end: date, limits: Mapping[str, int]) -> dict:
+    """What the coach needs before proposing a second period: its start (the day after the
+    first period ends), the R1 range of its end, the latest end R4 allows as well
+    (sp_latest_end, None when no second period fits), and the R3 chain it would extend.
+    ``periods`` must include the first period, ending on ``first_end``."""
     periods = list(periods)
     sp_start = first_end + ONE_DAY
-    sp_end = period_end_limit(sp_start, int(limits["max_period_months"]))
-    days, window_limit, _ = worst_window(periods, (sp_start, sp_end),
+    return {
+        "sp_start": sp_start.isoformat(),
+        "sp_earliest_end": (sp_start + (int(limits["min_period_days"]) - 1) * ONE_DAY).isoformat(),
+        "sp_end_limit": period_end_limit(sp_start, int(limits["max_period_months"])).isoformat(),
+        "sp_latest_end": _iso(latest_lawful_end(periods, sp_start, limits)),
+        "sp_consecutive": consecutive_chain(periods, sp_start),
+    }
+
+
+def check_second_period(periods: Iterable[Period], first_end: date, proposed_end: date,
+                        limits: Mapping[str, int]) -> dict:
+    """The inputs of the ``second_period_eligibility`` DMN for exactly the proposed second
+    period: from the day after ``first_end`` to ``proposed_end``. ``periods`` must include
+    the current (first) period. sp_consecutive counts the chain the second period would
+    extend (the first period included, the second not). sp_window_limit_days is the R4
+    limit of the same window as sp_window_days_max."""
+    periods = list(periods)
+    sp_start = first_end + ONE_DAY
+    days, window_limit, _ = worst_window(periods, (sp_start, proposed_end),
                                          int(limits["window_months"]),
                                          int(limits["window_limit_months"]))
     return {
         "sp_start": sp_start.isoformat(),
-        "sp_end": sp_end.isoformat(),
+        "sp_end": proposed_end.isoformat(),
+        "sp_days": days_inclusive(sp_start, proposed_end),
         "sp_consecutive": consecutive_chain(periods, sp_start),
         "sp_window_days_max": days,
         "sp_window_limit_days": window_limit,
     }
+
+
+def _iso(value: date | None) -> str | None:
+    return None if value is None else value.isoformat()
 
 
 def week_review(previous_streak: int, meetings, absence_days: int, absence_limit: int,

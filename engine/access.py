@@ -9,6 +9,8 @@ checks that the twins agree over a matrix of actors and tasks on a real database
 The rules:
 - `MAY_WORK`: the task's assignee, or, while it is unclaimed, a user who holds one of its
   candidate groups (role names) and belongs to one of the instance's organisations.
+- `MAY_TAKE_OVER`: a user who could work on a task were it free (a candidate in one of the
+  instance's organisations) may take it over from the colleague who holds it (`tasks.take_over`).
 - `MAY_SEE_TASK`: those, a candidate even while a colleague holds the task, managers of the
   instance's organisations, and admins.
 - `SEES_INSTANCE`: admins and users of one of the instance's organisations.
@@ -145,6 +147,7 @@ ASSIGNEE = IsAssignee()
 IN_ORGANISATION = InOrganisation()
 CANDIDATE = InCandidateGroup() & IN_ORGANISATION  # could work on it, were it free (assign's target)
 OPEN_TO_CANDIDATE = Unclaimed() & CANDIDATE
+MAY_TAKE_OVER = CANDIDATE
 MAY_WORK = ASSIGNEE | OPEN_TO_CANDIDATE
 ORG_MANAGER = HasRole("manager") & IN_ORGANISATION
 MAY_SEE_TASK = Any(ASSIGNEE, CANDIDATE, ORG_MANAGER, ADMIN)

@@ -98,6 +98,9 @@ def read_extensions(tree: Tree) -> dict[str, dict[str, Any]]:
             "name": proc.get("name"),
             "start_form": form_fields(starts[0]) if starts else [],
             "start_properties": _properties(starts[0]) if starts else {},
+            # camunda:initiator: the variable that will name the user who started the instance.
+            "initiator": _camunda(starts[0], "initiator") if starts else None,
+            "properties": _properties(proc),  # what the process as a whole tells the service's code
         }
     for el in tree.xpath("//bpmn:userTask | //bpmn:manualTask", namespaces=NS):
         out[el.get("id")] = {

@@ -2,7 +2,9 @@
 record under another name"), which a DMN table cannot do. The composition root registers each
 by name on ``FormRules``; a form names its rule in its `form_rule` property, and the engine runs
 it after the fields are converted and before anything is written (instances.start,
-tasks.complete), so every entry point (web, CLI, API) gets the same refusal.
+tasks.complete), so every entry point (web, CLI, API) gets the same refusal. Like a validation
+decision, a rule of a task's form sees the task's data with the submitted values over it (say
+the record the task is about, ``period_id``); a start form's rule sees the values only.
 """
 from __future__ import annotations
 

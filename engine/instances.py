@@ -41,6 +41,8 @@ def start(uow: UnitOfWork, runtime: Runtime, actor: str, key: str, data: object 
     start_form = process.get("start_form") or []
     if start_form:
         data = validated(uow, runtime.field_types, start_form, data or {})
+    if process.get("initiator"):  # set after validation: never taken from what the caller sent
+        data = {**(data or {}), process["initiator"]: user.username}
     wf = runtime.new_workflow(defn, data or {})
     properties = process.get("start_properties") or {}
     if properties.get("validation_decision"):

@@ -7,7 +7,15 @@ from typing import Any
 
 from sqlalchemy import SQLColumnExpression, func, select
 
-from .access import ASSIGNEE, MAY_WORK, OPEN_TO_CANDIDATE, can_view_instance, instance_org_ids
+from .access import (
+    ASSIGNEE,
+    MAY_TAKE_OVER,
+    MAY_WORK,
+    OPEN_TO_CANDIDATE,
+    Facts,
+    can_view_instance,
+    instance_org_ids,
+)
 from .db import UnitOfWork
 from .errors import NotFound
 from .models import AuditEvent, HumanTask, Instance, ProcessDefinition, TaskCandidateGroup, Timer, User
@@ -201,3 +209,29 @@ def task_fate(uow: UnitOfWork, actor: str, task_id: str) -> dict[str, Any] | Non
     return {"state": row.state, "completed_by": row.completed_by, "completed_by_name": row.display_name,
             "completed_at": _iso(row.completed_at), "instance_id": row.instance_id, "instance_status": row.status,
             "process_key": row.process_key, "element_id": row.element_id, "name": row.name}
+
+
+def instance_tasks(uow: UnitOfWork, actor: str, instance_id: int) -> list[dict[str, Any]]:
+    """The ready tasks of one instance (whose turn it is), each with who holds it and what
+    `actor` may do with it now: open it (`may_work`) or take it over from the colleague who
+    holds it (`may_take_over`); both false while the instance is not running. No access check
+    on the instance: callers have checked that `actor` may see it."""
+    user = load_actor(uow, actor)
+    orgs = instance_org_ids(uow.session, instance_id)
+    rows = uow.session.execute(
+        select(HumanTask, User.display_name, Instance.status)
+        .join(Instance, Instance.id == HumanTask.instance_id)
+        .outerjoin(User, User.username == HumanTask.assignee)
+        .where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
+        .order_by(HumanTask.created_at, HumanTask.id)).all()
+    found = []
+    for task, holder, status in rows:
+        facts = Facts(task.assignee, frozenset(task.candidate_groups or ()), orgs)
+        live = status == "running"
+        found.append({
+            "id": task.id, "element_id": task.element_id, "name": task.name, "due_at": _iso(task.due_at),
+            "candidate_groups": sorted(set(task.candidate_groups or ())), "assignee": task.assignee,
+            "assignee_name": holder or task.assignee, "may_work": live and MAY_WORK.allows(user, facts),
+            "may_take_over": live and task.assignee not in (None, user.username) and MAY_TAKE_OVER.allows(user, facts),
+        })
+    return found

@@ -1,4 +1,4 @@
-"""Commands on human tasks: claim, unclaim, assign, complete."""
+"""Commands on human tasks: claim, take over, unclaim, assign, complete."""
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING, Any, cast
 from sqlalchemy import CursorResult, Table, bindparam, exists, select, update
 
 from . import audit
-from .access import CANDIDATE, MAY_SEE_TASK, MAY_WORK, Facts, instance_org_ids, require, require_instance_manager
+from .access import (
+    CANDIDATE,
+    MAY_SEE_TASK,
+    MAY_TAKE_OVER,
+    MAY_WORK,
+    Facts,
+    instance_org_ids,
+    require,
+    require_instance_manager,
+)
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .formcheck import check_form_rule, check_rule, validated
 from .models import HumanTask, Instance, InstanceOrganisation
@@ -102,6 +111,22 @@ def claim(uow: UnitOfWork, actor: str, task_id: str) -> None:
     audit.record(uow, user.username, "claim", instance_id=task.instance_id, task_id=task.id)
 
 
+def take_over(uow: UnitOfWork, actor: str, task_id: str) -> None:
+    """A claim of a task a colleague holds (or the process assigned to them): allowed to whoever
+    could work on it were it free, and said so explicitly, so that of two racing plain claims the
+    second still fails instead of silently taking the task from the first."""
+    user, task, inst, facts = _context(uow, actor, task_id)
+    _check_open(task, inst)
+    if task.assignee == user.username:
+        raise Conflict(f"task {task.id} is already yours", "already_yours")
+    if task.assignee is None:
+        raise Conflict(f"task {task.id} is not claimed: claim it instead", "not_claimed")
+    require(MAY_TAKE_OVER, user, facts, "you may not take this task over")
+    _set_assignee(uow, task, user.username, task.assignee)
+    audit.record(uow, user.username, "take_over", instance_id=task.instance_id, task_id=task.id,
+                 details={"from": task.assignee, "to": user.username})
+
+
 def unclaim(uow: UnitOfWork, actor: str, task_id: str) -> None:
     user, task, inst, facts = _context(uow, actor, task_id)
     _check_open(task, inst)
@@ -145,8 +170,8 @@ def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: 
     properties = defn.extensions.get(task.element_id, {}).get("properties") or {}
     if properties.get("validation_decision"):
         check_rule(uow, runtime, defn, spiff_task, values, properties["validation_decision"])
-    if properties.get("form_rule"):
-        check_form_rule(uow, runtime.form_rules, properties["form_rule"], values)
+    if properties.get("form_rule"):  # like a validation decision, it sees the task's data under the values
+        check_form_rule(uow, runtime.form_rules, properties["form_rule"], {**spiff_task.data, **values})
     # Compare-and-set on the task row first: of two racing completions only one gets past here.
     if _FINISH.run(uow, {"b_id": task.id, "now": uow.now, "user": user.username}) != 1:
         raise Conflict(f"task {task.id} was already handled")

@@ -1,11 +1,21 @@
-"""The timer worker: fires due timers, one instance per transaction.
+"""The timer worker: fires due timers, one instance per transaction, then runs the periodic
+jobs the composition root gives it.
 
 On PostgreSQL due rows are claimed with FOR UPDATE SKIP LOCKED, so several workers share the
 work without ever firing one timer twice; the instance's optimistic lock backs that up (and
 is all SQLite needs, where writers queue anyway).
+
+A periodic job is what a service needs done every round besides its timers (the job-coaching
+domain's deadline watch): a function of a unit of work and the runtime that returns how many
+things it did. The engine knows jobs only by name, so it stays free of any domain; each job
+runs in a transaction of its own, after the timers, and one that fails is logged under its
+name and rolled back without keeping the others (or the next round) from running.
 """
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from sqlalchemy import Row, select
@@ -20,6 +30,30 @@ from .persist import advance, load_instance, load_workflow
 
 if TYPE_CHECKING:
     from .runtime import Runtime
+
+PeriodicJob = Callable[[UnitOfWork, "Runtime"], int]
+_log = logging.getLogger("polku.worker")
+
+
+@dataclass(frozen=True)
+class RoundResult:
+    fired: int  # instances advanced by their timers
+    jobs: dict[str, int] = field(default_factory=dict)  # job name -> what it did (failed jobs are absent)
+
+
+def worker_round(engine: Engine, runtime: Runtime, clock: Clock,
+                 jobs: Mapping[str, PeriodicJob] | None = None) -> RoundResult:
+    """One round of the worker: the due timers, then each periodic job once."""
+    fired = fire_due_timers(engine, runtime, clock)
+    done: dict[str, int] = {}
+    for name, job in (jobs or {}).items():
+        try:
+            with UnitOfWork(engine, clock) as uow:
+                done[name] = job(uow, runtime)
+                uow.commit()
+        except Exception:  # noqa: BLE001  (logged with its traceback; the other jobs still run)
+            _log.exception("periodic job %s failed; it runs again next round", name)
+    return RoundResult(fired, done)
 
 
 def fire_due_timers(engine: Engine, runtime: Runtime, clock: Clock, limit: int = 1000) -> int:

@@ -261,7 +261,7 @@ def list_tasks(env, actor, instance_id, as_json):
         for r in rows))
 
 
-def _task_command(name, fn, help_text):
+def _task_command(name, fn, help_text, done=None):
     @main.command(name, help=help_text)
     @click.argument("task_id")
     @as_option
@@ -272,13 +272,14 @@ def _task_command(name, fn, help_text):
         with env.uow() as uow:
             fn(uow, actor, task_id)
             uow.commit()
-        _emit(as_json, {"id": task_id, "ok": True}, f"{name}ed {task_id}")
+        _emit(as_json, {"id": task_id, "ok": True}, f"{done or name + 'ed'} {task_id}")
 
     return _cmd
 
 
 _task_command("claim", tasks.claim, "Claim a task for yourself.")
 _task_command("unclaim", tasks.unclaim, "Give a claimed task back to its groups.")
+_task_command("take-over", tasks.take_over, "Take over a task a colleague holds.", done="took over")
 
 
 @main.command()

@@ -12,11 +12,11 @@ from polku.engine import deploy as deploy_mod
 from polku.engine.bundle import read_bundle
 from polku.engine.heartbeat import default_worker_name, record_round
 from polku.engine.models import User
-from polku.engine.worker import fire_due_timers
+from polku.engine.worker import worker_round
 
 from .cli import command, main
 from .schema import upgrade
-from .wiring import processes_dir
+from .wiring import periodic_jobs, processes_dir
 
 DEMO_USERS = [
     # username, display name, roles, organisation, kind
@@ -37,27 +37,31 @@ DEMO_USERS = [
 @click.pass_obj
 @command
 def worker(env, once, interval, worker_name):
-    """Fire due timers (once, or in a loop)."""
+    """Fire due timers and run the periodic jobs, such as the deadline watch (once, or in a loop)."""
     worker_name = worker_name or default_worker_name()
     if once:
-        fired = fire_due_timers(env.engine, env.runtime, env.clock)
-        record_round(env.engine, env.clock, worker_name, fired)
-        click.echo(f"fired {fired} timer(s)")
+        result = worker_round(env.engine, env.runtime, env.clock, periodic_jobs())
+        record_round(env.engine, env.clock, worker_name, result.fired)
+        click.echo(f"fired {result.fired} timer(s)")
+        for name, count in result.jobs.items():
+            if count:
+                click.echo(f"{name}: {count}")
         return
     run_worker_loop(env, interval, threading.Event(), worker_name)
 
 
 def run_worker_loop(env, interval: float, stop: threading.Event, worker_name: str | None = None) -> None:
-    """Poll for due timers until stopped. A failing round is logged and the next one tried:
+    """Poll for due timers (and run the periodic jobs) until stopped. A failing round is logged and the next one tried:
     a database that is briefly away must not end the worker for good. Only a finished round is
     recorded, so /healthz shows a worker that keeps failing by the age of its last good round."""
     from polku.engine.clock import clock_from_env
 
     worker_name = worker_name or default_worker_name()
+    jobs = periodic_jobs()
     while not stop.is_set():
         try:
             clock = clock_from_env()
-            fired = fire_due_timers(env.engine, env.runtime, clock)
+            fired = worker_round(env.engine, env.runtime, clock, jobs).fired
             record_round(env.engine, clock, worker_name, fired)
         except Exception:  # noqa: BLE001  (logged with its traceback; the loop goes on)
             logging.getLogger("polku.worker").exception("timer round failed; trying again in %s s", interval)

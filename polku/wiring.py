@@ -10,7 +10,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from polku.domain.clientname import register_form_rules
+from polku.domain import clientname, second_period
+from polku.domain.deadline_watch import DeadlineWatch
 from polku.domain.deadlines import deadline_functions
 from polku.domain.fieldtypes import register_field_types
 from polku.domain.handlers import register_handlers
@@ -20,6 +21,7 @@ from polku.engine.runtime import Runtime
 from polku.engine.sandbox import SandboxedScriptEngine
 from polku.engine.script_functions import standard_functions
 from polku.engine.services import ServiceRegistry, outbox_handler
+from polku.engine.worker import PeriodicJob
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/polku.db"
 
@@ -44,6 +46,12 @@ def script_functions() -> dict[str, Callable[..., Any]]:
     return {**standard_functions(), **deadline_functions()}
 
 
+def periodic_jobs() -> dict[str, PeriodicJob]:
+    """What the worker does every round after the timers (engine.worker.worker_round): the
+    deadline watch's reminders and escalations (domain.deadline_watch)."""
+    return {"deadline_watch": DeadlineWatch()}
+
+
 def build_runtime() -> Runtime:
     handlers = ServiceRegistry()
     # The customer information system is an integration point: the step writes an outbox row.
@@ -52,7 +60,8 @@ def build_runtime() -> Runtime:
     field_types = default_field_types()
     register_field_types(field_types)  # each type object: converter, widget, form parser, messages
     form_rules = FormRules()
-    register_form_rules(form_rules)  # cross-field checks that read the database (domain.clientname)
+    for module in (clientname, second_period):  # cross-field checks that read the database
+        module.register_form_rules(form_rules)
     return Runtime(
         script_engine=SandboxedScriptEngine(functions=script_functions()),
         handlers=handlers,

@@ -12,21 +12,23 @@ from typing import Any
 from polku.domain.codes import MEETING_KINDS, OUTCOME_CATEGORY_NAMES
 from polku.engine.fieldtypes import Msg
 
-from .i18n import gettext, lazy_gettext, process_label
+from .i18n import format_day, gettext, lazy_gettext, process_label
 
 # --- translating messages -----------------------------------------------------------------
 
 
 def translate(message: Any) -> str:
     """A Msg (or its dict form from a ValidationFailed's details) in the user's language;
-    its parameters that are messages themselves are translated first. Anything else: str()."""
+    its parameters that are messages themselves are translated first, and a parameter named
+    ``date`` (an ISO date) is written the way the user's language writes dates. Anything else: str()."""
     if isinstance(message, Msg):
         msgid, params = message.msgid, message.params
     elif isinstance(message, Mapping) and isinstance(message.get("msgid"), str):
         msgid, params = message["msgid"], message.get("params") or {}
     else:
         return "" if message is None else str(message)
-    values = {k: translate(v) if isinstance(v, (Msg, Mapping)) else v for k, v in params.items()}
+    values = {k: translate(v) if isinstance(v, (Msg, Mapping)) else format_day(v) if k == "date" else v
+              for k, v in params.items()}
     return gettext(msgid, **values)
 
 
@@ -68,8 +70,13 @@ NOTICE_KINDS = {
     "goals_unrealistic": lazy_gettext("The goals do not seem realistic"),
     "second_period_forbidden": lazy_gettext("A second period is not possible under the service rules"),
     "start_notice_overdue": lazy_gettext("Start notification overdue"),
+    # The deadline watch (domain.deadline_watch): a reminder to the task's role, an escalation to the manager.
+    "task_due_soon": lazy_gettext("Reminder: a task is due soon"),
+    "task_overdue": lazy_gettext("A task is overdue"),
+    "week_not_recorded": lazy_gettext("A week ended with no weekly review"),
 }
-RECIPIENTS = {"official": lazy_gettext("Responsible official"), "manager": lazy_gettext("Manager")}
+RECIPIENTS = {"official": lazy_gettext("Responsible official"), "manager": lazy_gettext("Manager"),
+              "coach": lazy_gettext("Coach")}
 DECISION_KINDS = {
     "second_period": lazy_gettext("Second period"), "redirection": lazy_gettext("Redirection to another service"),
     "goals": lazy_gettext("Unrealistic goals"), "interruption": lazy_gettext("Interruption"),
@@ -81,6 +88,9 @@ TARGET_SERVICES = {
     "health": lazy_gettext("Health services"), "social": lazy_gettext("Social services"),
     "rehabilitation": lazy_gettext("Rehabilitation"), "other": lazy_gettext("Another service"),
 }
+# Whose turn a case is (domain.caselist.TURNS).
+TURNS = {"coach": lazy_gettext("Coach"), "official": lazy_gettext("Official"), "manager": lazy_gettext("Manager"),
+         "nobody": lazy_gettext("Nobody")}
 LANGUAGES = {"fi": lazy_gettext("Finnish"), "sv": lazy_gettext("Swedish")}
 NOTIFICATION_KINDS = {"start": lazy_gettext("Start notification"), "end": lazy_gettext("End notification")}
 # Codes of the referral_eligibility decision. The process catalog has the sv/en texts the
@@ -127,8 +137,23 @@ def notice_kind(code: str | None) -> str:
     return _word(NOTICE_KINDS, code)
 
 
+def week_label(item: Mapping[str, Any] | None) -> str:
+    """A week as the calendar names it, "week 3 (12 Jan 2026 – 18 Jan 2026)" (domain.weeks); a
+    notice raised before weeks were calendar weeks names only its number in the period."""
+    if not item or not item.get("week"):
+        return ""
+    if item.get("iso_week") and item.get("week_monday") and item.get("week_sunday"):
+        return gettext("week %(number)s (%(monday)s – %(sunday)s)", number=item["iso_week"],
+                       monday=format_day(item["week_monday"]), sunday=format_day(item["week_sunday"]))
+    return gettext("week %(number)s of the period", number=item["week"])
+
+
 def recipient(code: str | None) -> str:
     return _word(RECIPIENTS, code)
+
+
+def turn(code: str | None) -> str:
+    return _word(TURNS, code)
 
 
 def decision_kind(code: str | None) -> str:

@@ -87,8 +87,8 @@ class Cli:
     def __init__(self, database_url: str):
         self.database_url = database_url
 
-    def __call__(self, *args) -> str:
-        env = {"POLKU_DATABASE_URL": self.database_url, "POLKU_NOW": NOW}
+    def __call__(self, *args, now: str = NOW) -> str:
+        env = {"POLKU_DATABASE_URL": self.database_url, "POLKU_NOW": now}
         result = CliRunner().invoke(polku_main, [str(a) for a in args], env=env, catch_exceptions=False)
         assert result.exit_code == 0, f"polku {' '.join(map(str, args))}: {result.stderr}{result.stdout}"
         return result.stdout
@@ -112,9 +112,10 @@ class Cli:
         assert rows, f"{actor} has no {element_id} task in case {instance_id}; ready: {self.ready(instance_id)}"
         return rows[0]["id"]
 
-    def do(self, instance_id: int, element_id: str, actor: str, **values) -> None:
+    def do(self, instance_id: int, element_id: str, actor: str, now: str = NOW, **values) -> None:
+        """Completes the task at `now` (the server's time unless a later week must have begun)."""
         task_id = self.task(instance_id, element_id, actor)
-        self("complete", task_id, "--as", actor, "--data", json.dumps(values))
+        self("complete", task_id, "--as", actor, "--data", json.dumps(values), now=now)
 
 
 @pytest.fixture

@@ -20,6 +20,8 @@ GOALS = [
 ]
 WEEK = {"meetings": [{"date": "2026-01-05", "kind": "individual"}], "absence_days": 0}
 SHORT = {"start": "2026-01-05", "end": "2026-01-19"}  # the second period's assessment is due at once
+NEXT_WEEK = {"meetings": [{"date": "2026-01-12", "kind": "individual"}], "absence_days": 0}
+LATER = "2026-01-13T09:00:00+00:00"  # a CLI step in the period's second week (the server stays at NOW)
 
 
 def hetu(n: int) -> str:
@@ -53,18 +55,24 @@ def cases(module_server, module_cli):
     cli.do(iid, "weekly_review", COACH, **WEEK)
     iid = accepted("decide_second_period", **SHORT)
     cli.do(iid, "weekly_review", COACH, **WEEK)
-    cli.do(iid, "propose_second_period", COACH, second_period_needed=True, justification="Jatko tarpeen")
+    cli.do(iid, "propose_second_period", COACH, second_period_needed=True, second_period_end="2026-05-19",
+           justification="Jatko tarpeen")
 
     def closing(key: str, **dates) -> int:
         iid = accepted(key, **dates)
         if dates:  # with a second period
             cli.do(iid, "weekly_review", COACH, **WEEK)
-            cli.do(iid, "propose_second_period", COACH, second_period_needed=True, justification="Jatko tarpeen")
+            cli.do(iid, "propose_second_period", COACH, second_period_needed=True, second_period_end="2026-05-19",
+                   justification="Jatko tarpeen")
             cli.do(iid, "decide_second_period", OFFICIAL, decision="approve", reason="Perusteltu")
-            cli.do(iid, "weekly_review", COACH, **WEEK, end_period=True, notes="Ensimmäinen jakso päättyy")
-        # A second period begins on the 6th, after the frozen clock's today: its week has no meeting.
-        week = {**WEEK, "meetings": []} if dates else WEEK
-        cli.do(iid, "weekly_review", COACH, **week, end_period=True, notes="Valmennus päättyy")
+            # The period's second calendar week (12-18 January) is recorded once it has begun; the
+            # second period then begins on the 13th, in the same week, with no meeting yet.
+            cli.do(iid, "weekly_review", COACH, now=LATER, **NEXT_WEEK, end_period=True,
+                   notes="Ensimmäinen jakso päättyy")
+            cli.do(iid, "weekly_review", COACH, now=LATER, **{**WEEK, "meetings": []}, end_period=True,
+                   notes="Valmennus päättyy")
+            return iid
+        cli.do(iid, "weekly_review", COACH, **WEEK, end_period=True, notes="Valmennus päättyy")
         return iid
 
     closing("closure")
@@ -155,6 +163,7 @@ def test_coach_pages(module_person, module_cli, cases, lang):
     c.user.go("/tasks?scope=mine")
     assert c.user.page.locator("#empty-state").is_visible()
     c.check("inbox, filtered to nothing")
+    c.visit("/notices", "notices list, a coach's (deadline reminders)", h1=ui(lang, "Notices"))
 
     tasks = {key: module_cli.task(cases[key], key, COACH)
              for key in ("accept_referral", "set_goals", "weekly_review", "propose_second_period", "closure",

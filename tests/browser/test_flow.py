@@ -189,6 +189,7 @@ def test_a_case_from_referral_to_the_end_review(person, lang):
     # --- The coach proposes a second period ------------------------------------------------
     open_from_inbox(coach, client, "propose_second_period", lang)
     coach.page.check("#field-second_period_needed")
+    coach.page.fill("#field-second_period_end", "2026-03-31")  # shorter than the full four months
     coach.page.fill("#field-justification", "Työnhaku on vasta alussa")
     submit(coach)
     completed(coach, lang)

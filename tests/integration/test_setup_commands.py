@@ -87,14 +87,14 @@ def test_the_serve_worker_survives_a_failing_round(monkeypatch, caplog):
 
     stop, calls = threading.Event(), []
 
-    def flaky(engine, runtime, clock):
+    def flaky(engine, runtime, clock, jobs):
         calls.append(clock)
         if len(calls) == 1:
             raise ConnectionError("database went away")
         stop.set()
-        return 0
+        return SimpleNamespace(fired=0, jobs={})
 
-    monkeypatch.setattr(serve_cli, "fire_due_timers", flaky)
+    monkeypatch.setattr(serve_cli, "worker_round", flaky)
     serve_cli.run_worker_loop(SimpleNamespace(engine=None, runtime=None), 0.01, stop)
     assert len(calls) == 2  # the second round ran after the first failed
     assert "timer round failed" in caplog.text

@@ -77,8 +77,16 @@ class Case:
         self.do("set_goals", "coach1", now=now, goals=goals, meetings_per_week=per_week)
 
     def week(self, day: str, meetings=1, now=None, **flags):
-        values = {"meetings": [{"date": day, "kind": "individual"}] * meetings, "absence_days": 0, **flags}
+        """The open week's review, recorded on `day`. Its meetings are held on `day` when that is in
+        the week (and the period); a review recorded late has them on the week's last day in it."""
+        values = {"meetings": [{"date": self.meeting_day(day), "kind": "individual"}] * meetings, "absence_days": 0,
+                  **flags}
         self.do("weekly_review", "coach1", now=now or at(day, "15:00"), **values)
+
+    def meeting_day(self, day: str) -> str:
+        data = self.data
+        start = data["actual_start"] if data["period_number"] == 1 else data["period_start"]
+        return max(min(day, data["week_sunday"], data["period_end"]), data["week_monday"], start)
 
     def close(self, reached=2, next_steps="", now=None, **extra):
         goals = self.data.get("goals", GOALS)

@@ -87,7 +87,7 @@ def _reassess(case, needed=True):
     case.week("2026-04-10")
     case.week("2026-04-17")
     case.do("propose_second_period", "coach1", now=at("2026-04-17", "16:00"), second_period_needed=needed,
-            justification="Employment contract in negotiation")
+            second_period_end="2026-08-31" if needed else None, justification="Employment contract in negotiation")
 
 
 def test_a_second_period_not_needed(refer, db_engine):

@@ -95,3 +95,27 @@ def test_provider_follow_up_meetings_on_their_cycle(coaching, db_engine):
     # In due order: the meeting is due within a month, the contract's follow-up after a year.
     assert [t["element_id"] for t in coaching.json("show", iid)["ready_tasks"]] == \
         ["record_follow_up_meeting", "contract_active"]
+
+
+def test_after_an_interruption_for_absence_the_statement_records_why_it_was_not_reviewed(refer, db_engine):
+    """The client stopped coming: the official interrupts (R9), and the coach cannot review the
+    statement with a client who has gone. A missing tick needs the reason instead, never a false tick."""
+    case = refer()
+    case.accept()
+    case.set_goals()
+    case.week("2026-01-16", meetings=0, absence_days=3)
+    case.week("2026-01-23", meetings=0, absence_days=2)
+    case.do("decide_interruption", "off1", decision="interrupt", ground="absence", reason="Five days absent")
+    case.close(reached=0, next_steps="Contact the employment office when able")
+    refused = case.refused("final_statement", "coach1", statement_kind="written", statement_text="Feedback",
+                           reviewed_with_client=False, not_reviewed_reason="  ")
+    assert list(refused["fields"]) == ["reviewed_with_client"]
+    refused = case.refused("final_statement", "coach1", statement_kind="written", statement_text="Feedback",
+                           reviewed_with_client=True, not_reviewed_reason="Not reachable")
+    assert list(refused["fields"]) == ["not_reviewed_reason"]
+    case.statement(statement_kind="written", reviewed_with_client=False,
+                   not_reviewed_reason="The client has not answered calls or letters since 12 January")
+    assert case.ready() == ["review_end"]
+    [statement] = rows(db_engine, Statement, instance_id=case.id)
+    assert (statement.reviewed_with_client, statement.not_reviewed_reason) == (
+        False, "The client has not answered calls or letters since 12 January")

@@ -60,7 +60,7 @@ def test_every_user_task_of_both_processes_gets_its_due_date(refer, history, coa
     case.week("2026-04-17")  # past the reassessment date
     step()
     case.do("propose_second_period", "coach1", now=at("2026-04-17", "16:00"), second_period_needed=True,
-            justification="Employment contract in negotiation")
+            second_period_end="2026-08-31", justification="Employment contract in negotiation")
     step()
     case.do("decide_second_period", "off1", now=at("2026-04-17", "17:00"), decision="approve", reason="Agreed")
     case.week("2026-04-24", end_period=True)  # the second period starts on Saturday 25 April
@@ -106,6 +106,7 @@ def test_every_user_task_of_both_processes_gets_its_due_date(refer, history, coa
     case.week("2026-04-10")
     case.week("2026-04-17")
     case.do("propose_second_period", "coach1", now=at("2026-04-17", "16:00"), second_period_needed=True,
+            second_period_end="2026-08-31",
             justification="More time needed")
     step()
 

@@ -32,10 +32,11 @@ TOPICS = {
     "record_hard_end", "record_week", "record_second_period", "second_period_history", "record_redirection",
     "record_decision", "record_interruption", "load_period_state", "start_second_period", "record_closure",
     "send_statement", "send_end_notification", "record_feedback", "register_provider", "record_follow_up",
+    "open_week", "flag_silent_weeks",
 }
 CUSTOM_TYPES = {"hetu", "provider", "goal_list", "meeting_list", "goal_results", "category_list"}
 VALIDATION_DECISIONS = {"referral_form_rules", "start_notice_rules", "weekly_review_rules", "closure_rules",
-                        "statement_rules"}
+                        "statement_rules", "second_period_proposal_rules"}
 
 
 def local(el) -> str:

@@ -8,7 +8,9 @@ from polku.domain.decision_material import MATERIALS, decision_material
 from tests.unit.process_package import BPMN_FILES, NS, tree
 
 EXPECTED = {"accept_referral": "referral", "decide_second_period": "second_period",
-            "decide_interruption": "interruption", "decide_redirection": "redirection", "decide_goals": "goals"}
+            "decide_interruption": "interruption", "decide_redirection": "redirection", "decide_goals": "goals",
+            "weekly_review": "week",  # the calendar week the review is for (domain.weeks)
+            "propose_second_period": "second_period_proposal"}
 
 
 def _materials() -> dict[str, str]:

@@ -1,6 +1,7 @@
 """The service card's rules (R1-R4, R2/R8/R9 weekly review) and the calendar they count
 with, at their edges: month ends, leap days, window boundaries, Finnish holidays."""
 from datetime import date as d
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import create_engine, inspect
@@ -22,7 +23,9 @@ from polku.domain.rules import (
     check_second_period,
     consecutive_chain,
     days_in_window,
+    latest_lawful_end,
     max_days_in_any_window,
+    second_period_bounds,
     week_review,
     window_limit_days,
     worst_window,
@@ -205,15 +208,41 @@ def test_check_referral_limits_and_history():
 
 def test_check_second_period():
     first = [(d(2026, 1, 15), d(2026, 5, 14))]
-    assert check_second_period(first, d(2026, 5, 14), LIMITS) == {
-        "sp_start": "2026-05-15", "sp_end": "2026-09-14", "sp_consecutive": 1,
+    assert check_second_period(first, d(2026, 5, 14), d(2026, 9, 14), LIMITS) == {
+        "sp_start": "2026-05-15", "sp_end": "2026-09-14", "sp_days": 123, "sp_consecutive": 1,
         "sp_window_days_max": 243, "sp_window_limit_days": 243,
     }
     # A first period preceded by another one: the chain is already two long.
     chained = [(d(2025, 9, 15), d(2026, 1, 14)), *first]
-    result = check_second_period(chained, d(2026, 5, 14), LIMITS)
+    result = check_second_period(chained, d(2026, 5, 14), d(2026, 9, 14), LIMITS)
     assert result["sp_consecutive"] == 2
     assert result["sp_window_days_max"] > result["sp_window_limit_days"]
+    # Exactly the proposal is checked: a shorter one uses fewer days.
+    shorter = check_second_period(first, d(2026, 5, 14), d(2026, 6, 14), LIMITS)
+    assert (shorter["sp_end"], shorter["sp_days"], shorter["sp_window_days_max"]) == ("2026-06-14", 31, 151)
+
+
+def test_latest_lawful_end_is_the_last_day_r1_and_r4_both_allow():
+    first = [(d(2026, 1, 12), d(2026, 4, 30))]
+    # No earlier coaching: R1 alone limits the second period (4 months from 1 May).
+    assert latest_lawful_end(first, d(2026, 5, 1), LIMITS) == d(2026, 8, 31)
+    # Two months of coaching last autumn: R4 ends it on 11 July; one day more breaks R4.
+    history = [(d(2025, 9, 1), d(2025, 10, 31)), *first]
+    latest = latest_lawful_end(history, d(2026, 5, 1), LIMITS)
+    assert latest == d(2026, 7, 11)
+    assert worst_window(history, (d(2026, 5, 1), latest), 12, 8)[:2] == (242, 242)
+    days, limit, _ = worst_window(history, (d(2026, 5, 1), latest + timedelta(days=1)), 12, 8)
+    assert days > limit
+    # Not even two weeks fit: no lawful second period at all.
+    full = [(d(2025, 9, 1), d(2025, 12, 31)), first[0]]
+    assert latest_lawful_end(full, d(2026, 5, 1), LIMITS) is None
+
+
+def test_second_period_bounds_tell_the_coach_the_range_up_front():
+    first = [(d(2026, 1, 12), d(2026, 4, 30))]
+    assert second_period_bounds(first, d(2026, 4, 30), LIMITS) == {
+        "sp_start": "2026-05-01", "sp_earliest_end": "2026-05-14", "sp_end_limit": "2026-08-31",
+        "sp_latest_end": "2026-08-31", "sp_consecutive": 1}
 
 
 # --- weekly review (R2, R8, R9) ------------------------------------------------

@@ -26,11 +26,11 @@ def decide(script_engine):
         parser.add_dmn_xml(tree(path).getroot(), filename=path.name)
     engines = {}
 
-    def run(decision_id: str, **data) -> dict:
+    def run(decision_id: str, _at: datetime = DECISION_DAY, **data) -> dict:
         if decision_id not in engines:
             engines[decision_id] = parser.get_engine(decision_id, None)
         task = SimpleNamespace(data=data, workflow=SimpleNamespace(script_engine=script_engine))
-        with bound_clock(FixedClock(DECISION_DAY)):  # today() in a cell is this day
+        with bound_clock(FixedClock(_at)):  # today() in a cell is this day
             return dict(engines[decision_id].result(task))
 
     return run
@@ -46,6 +46,8 @@ DEADLINES = {
     "goals_due_business_days": 5, "coach_due_business_days": 5, "decision_due_business_days": 5,
     "escalation_due_business_days": 3, "pause_review_days": 30, "closure_due_days": 14, "statement_due_days": 14,
     "end_review_due_business_days": 10, "feedback_due_days": 30,
+    # The deadline watch's reminder before a due day and escalation to the manager after it.
+    "reminder_business_days": 2, "escalation_business_days": 3,
 }
 
 
@@ -123,6 +125,10 @@ def test_start_notice_rules(decide, actual_start, valid):
 
 
 PERIOD = {"actual_start": "2026-01-12", "period_start": "2026-01-10", "period_end": "2026-04-30", "period_number": 1}
+# The week under review is open_week's (domain.weeks): the period's third week, Monday 26 January
+# to Sunday 1 February; the review is sent on Wednesday 4 February.
+REVIEWED_WEEK = {"week_monday": "2026-01-26", "week_sunday": "2026-02-01"}
+REVIEW_DAY = datetime(2026, 2, 4, 9, tzinfo=UTC)
 
 
 def _meetings(*days):
@@ -130,23 +136,31 @@ def _meetings(*days):
 
 
 @pytest.mark.parametrize("change, code", [
-    ({"meetings": _meetings("2026-01-12", "2026-04-30")}, None),
+    ({"meetings": _meetings("2026-01-26", "2026-02-01")}, None),  # Monday to Sunday
     ({"meetings": []}, None),
     ({"meetings": None}, None),
-    ({"meetings": _meetings("2026-01-11", "2026-01-13")}, "meeting_before_start"),  # before the actual start
-    ({"meetings": _meetings("2026-01-13", "2026-05-01")}, "meeting_after_end"),
+    ({"meetings": _meetings("2026-01-25", "2026-01-27")}, "meeting_outside_week"),
+    ({"meetings": _meetings("2026-01-27", "2026-02-02")}, "meeting_outside_week"),
+    # The period's own rules come first: the first week, begun before the actual start.
+    ({"week_monday": "2026-01-05", "week_sunday": "2026-01-11", "meetings": _meetings("2026-01-11")},
+     "meeting_before_start"),
+    ({"period_end": "2026-01-28", "meetings": _meetings("2026-01-29")}, "meeting_after_end"),
     # In the second period its own start counts, not the first period's actual start.
-    ({"period_number": 2, "period_start": "2026-05-01", "period_end": "2026-08-31",
-      "meetings": _meetings("2026-04-30")}, "meeting_before_start"),
-    ({"period_number": 2, "period_start": "2026-05-01", "period_end": "2026-08-31",
-      "meetings": _meetings("2026-05-01")}, None),
+    ({"period_number": 2, "period_start": "2026-01-28", "period_end": "2026-05-27",
+      "meetings": _meetings("2026-01-27")}, "meeting_before_start"),
+    ({"period_number": 2, "period_start": "2026-01-28", "period_end": "2026-05-27",
+      "meetings": _meetings("2026-01-28")}, None),
+    # A week is recorded once it has begun (on its Monday at the earliest), never in advance.
+    ({"week_monday": "2026-02-02", "week_sunday": "2026-02-08", "meetings": []}, None),
+    ({"week_monday": "2026-02-09", "week_sunday": "2026-02-15", "meetings": []}, "future_week"),
 ])
 def test_weekly_review_rules(decide, change, code):
-    result = decide("weekly_review_rules", **{**PERIOD, "absence_days": 0, **change})
+    result = decide("weekly_review_rules", _at=REVIEW_DAY, **{**PERIOD, **REVIEWED_WEEK, "absence_days": 0, **change})
     if code is None:
         assert result == VALID
     else:
-        assert (result["valid"], result["error_field"], result["error_code"]) == (False, "meetings", code)
+        field = "form" if code == "future_week" else "meetings"
+        assert (result["valid"], result["error_field"], result["error_code"]) == (False, field, code)
 
 
 GOALS = [{"category": "job_search", "description": "CV", "verification": "CV sent"},
@@ -181,14 +195,19 @@ def test_closure_rules(decide, results, next_steps, field, code):
             "Vähintään kahden tavoitteen on toteuduttava, tai kirjaa konkreettinen jatkosuunnitelma")
 
 
-@pytest.mark.parametrize("reviewed, valid", [(True, True), (False, False), (None, False)])
-def test_statement_rules(decide, reviewed, valid):
-    result = decide("statement_rules", statement_kind="arvi", statement_text="x", reviewed_with_client=reviewed)
-    if valid:
+@pytest.mark.parametrize("reviewed, reason, error", [
+    (True, None, None), (True, "  ", None), (False, None, "not_reviewed"), (None, None, "not_reviewed"),
+    (False, "   ", "not_reviewed"), (False, "The client cannot be reached", None),
+    (True, "The client cannot be reached", "reviewed_and_reason"),
+])
+def test_statement_rules(decide, reviewed, reason, error):
+    result = decide("statement_rules", statement_kind="arvi", statement_text="x", reviewed_with_client=reviewed,
+                    not_reviewed_reason=reason)
+    if error is None:
         assert result == VALID
     else:
-        assert (result["valid"], result["error_field"], result["error_code"]) == (
-            False, "reviewed_with_client", "not_reviewed")
+        field = "reviewed_with_client" if error == "not_reviewed" else "not_reviewed_reason"
+        assert (result["valid"], result["error_field"], result["error_code"]) == (False, field, error)
 
 
 # --- the paths run (SpiffWorkflow with stub handlers, no database) ------------------------------------
@@ -264,7 +283,11 @@ def _answers(**over):
                 "reassessment_due": weeks["n"] == over.get("reassess_week"), "week_without_meeting": False}
 
     period = {"approved": False, "number": 1}
+    # The first week, 12-18 January; the silent-week timer beats an hour into each Monday, twice.
+    week = {"week": 1, "week_monday": "2026-01-12", "week_sunday": "2026-01-18",
+            "week_flag_cycle": "R2/2026-01-18T23:00:00+00:00/P7D"}
     answers = {
+        "open_week": week,
         "coaching_history": {**HISTORY_OK, "planned_end_limit": "2026-05-11"},
         "record_referral": {"client_id": 1, "period_id": 1, "period_number": 1, "period_start": "2026-01-12",
                             "period_end": "2026-05-11", "period_end_at": "2026-05-12T00:00:00+00:00",
@@ -307,13 +330,14 @@ def test_the_full_path_with_a_second_period_and_feedback(script_engine, compiled
     assert walk.open() == ["accept_referral", "follow_up_start_notice"]
     walk.complete("follow_up_start_notice", note="soitettu")
     _into_period(walk)
-    assert walk.timers() == {"period_hard_end"}
+    assert walk.timers() == {"period_hard_end", "week_silent"}
     walk.complete("weekly_review")
     walk.complete("weekly_review")  # week 2: reassessment due
     walk.complete("propose_second_period", second_period_needed=True, justification="tarvitaan")
     walk.complete("decide_second_period", decision="approve", reason="ok")
     walk.complete("weekly_review", end_period=True)
-    assert walk.calls[-3:] == ["record_week", "next_period_check", "start_second_period"]
+    steps = [c for c in walk.calls if c not in ("open_week", "flag_silent_week")]  # the weeks' own steps
+    assert steps[-3:] == ["record_week", "next_period_check", "start_second_period"]
     walk.complete("weekly_review", end_period=True)  # the second period ends
     assert walk.open() == ["closure"]
     walk.complete("closure", goal_results=[], employment_status="employed", next_steps="koulutus")
@@ -364,6 +388,22 @@ def test_a_forbidden_second_period_is_noted_and_the_weeks_go_on(script_engine, c
     assert walk.open() == ["note_second_period_refused"]
     walk.complete("note_second_period_refused")
     assert walk.open() == ["weekly_review"]
+
+
+def test_a_silent_week_is_flagged_by_its_timer_and_the_review_stays_open(script_engine, compiled):
+    walk = _start(script_engine, compiled)
+    _into_period(walk)
+    walk.at(datetime(2026, 1, 18, 22, 59, tzinfo=UTC))  # Monday 00:59 in Finland: not yet
+    assert "flag_silent_week" not in walk.calls
+    walk.at(datetime(2026, 1, 19, 8, tzinfo=UTC))
+    assert walk.calls[-1] == "flag_silent_week" and walk.open() == ["weekly_review"]
+    walk.at(datetime(2026, 1, 26, 8, tzinfo=UTC))  # the next week, still unrecorded: the second beat
+    assert walk.calls.count("flag_silent_week") == 2 and walk.open() == ["weekly_review"]
+    walk.at(datetime(2026, 2, 2, 8, tzinfo=UTC))  # two beats were asked for
+    assert walk.calls.count("flag_silent_week") == 2 and walk.timers() == {"period_hard_end"}
+    walk.complete("weekly_review")  # recorded late
+    recorded = walk.calls.index("record_week")
+    assert walk.calls[recorded:recorded + 2] == ["record_week", "open_week"] and walk.open() == ["weekly_review"]
 
 
 def test_the_period_ends_at_its_hard_limit(script_engine, compiled):

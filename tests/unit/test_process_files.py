@@ -192,7 +192,7 @@ def test_the_job_coaching_design_details():
         "health_consent": "boolean", "health_information": "string", "other_services": "string",
     }
     assert ext["accept_referral"]["properties"] == {"validation_decision": "start_notice_rules", "material": "referral"}
-    assert ext["weekly_review"]["properties"] == {"validation_decision": "weekly_review_rules"}
+    assert ext["weekly_review"]["properties"] == {"validation_decision": "weekly_review_rules", "material": "week"}
     assert ext["closure"]["properties"] == {"validation_decision": "closure_rules"}
     assert ext["final_statement"]["properties"] == {"validation_decision": "statement_rules"}
     assert {k: v["properties"].get("kind") for k, v in ext.items() if v.get("handler") == "record_decision"} == {
@@ -212,7 +212,8 @@ def test_the_job_coaching_design_details():
     boundary = {b.get("id"): (b.get("attachedToRef"), b.get("cancelActivity"))
                 for b in t.iterfind(".//bpmn:boundaryEvent", NS)}
     assert boundary == {"start_notice_overdue": ("accept_referral", "false"),
-                        "period_hard_end": ("coaching_period", "true")}
+                        "period_hard_end": ("coaching_period", "true"),
+                        "week_silent": ("weekly_review", "false")}  # a silent week is flagged; the review stays open
 
 
 # --- (d) the bundle deploys ------------------------------------------------------------------------

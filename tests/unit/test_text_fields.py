@@ -9,7 +9,7 @@ from polku.engine.forms import default_field_types
 from tests.unit.process_package import BPMN_FILES, NS, tree
 
 LONG_TEXTS = {"statement_text", "reason", "justification", "notes", "note", "next_steps", "description",
-              "service_need", "other_services", "health_information", "methods", "actions",
+              "service_need", "other_services", "health_information", "methods", "actions", "not_reviewed_reason",
               "municipalities", "target_group"}  # a provider's lists of municipalities and target groups
 
 

@@ -29,6 +29,11 @@ def _story(page: str) -> str:
     return page[page.index("Timeline"):page.index("Periods")]
 
 
+# The period starts on Monday 12 January 2026: its weeks are ISO weeks 3, 4 and 5 (domain.weeks).
+W3 = "week 3 (Jan 12, 2026 – Jan 18, 2026)"
+W4, W5 = "week 4 (Jan 19, 2026 – Jan 25, 2026)", "week 5 (Jan 26, 2026 – Feb 1, 2026)"
+
+
 def test_the_timeline_tells_what_was_recorded_and_no_reads(browser, refer):
     case = refer()
     case.accept()
@@ -48,17 +53,18 @@ def test_the_timeline_tells_what_was_recorded_and_no_reads(browser, refer):
         "Referral made by off1 to Valmennus Oy for Jan 12, 2026 – Apr 30, 2026",
         "Start notification sent by coach1: coaching started Jan 12, 2026",
         "coach1 set the goals",
-        "coach1 recorded week 1 of period 1: 2 meetings (Jan 16, 2026 individual meeting, "
+        f"coach1 recorded the review of {W3}, period 1: 2 meetings (Jan 16, 2026 individual meeting, "
         "Jan 16, 2026 individual meeting); 0 days of unexcused absence. Notes: Worked on the CV together",
-        "coach1 recorded week 2 of period 1: 0 meetings no meeting ; 2 days of unexcused absence (2 weeks in a row).",
-        "Notice to manager: A week without a meeting (period 1, week 2)",
-        "coach1 recorded week 3 of period 1: 1 meeting", "The client needs another service",
-        "Notice to responsible official: The client needs another service (period 1, week 3)",
+        f"coach1 recorded the review of {W4}, period 1: 0 meetings no meeting ; 2 days of unexcused absence "
+        "(2 weeks in a row).",
+        f"Notice to manager: A week without a meeting (period 1, {W4})",
+        f"coach1 recorded the review of {W5}, period 1: 1 meeting", "The client needs another service",
+        f"Notice to responsible official: The client needs another service (period 1, {W5})",
         "coach1 recorded a redirection to Health services: Occupational health check",
         "off1 decided on redirection to another service: Continue the coaching. Justification: Alongside coaching",
     ):
         assert expected in story, expected
-    assert story.index("recorded week 2") < story.index("A week without a meeting") < story.index("recorded week 3")
+    assert story.index(f"review of {W4}") < story.index("A week without a meeting") < story.index(f"review of {W5}")
     for read in ("viewed", "opened", "Opened", "boss", "off2", "completed “"):
         assert read not in story, read
 
@@ -85,11 +91,13 @@ def test_the_story_is_in_finnish_and_swedish(browser, refer):
     case.week("2026-01-16", meetings=0)
     coach = browser("coach1")
     finnish = text(coach.get(f"/cases/{case.id}"))
-    assert "coach1 kirjasi jakson 1 viikon 1: 0 tapaamista" in finnish and "coach1 asetti tavoitteet" in finnish
+    assert "coach1 kirjasi viikkokatsauksen: viikko 3 (12.1.2026–18.1.2026), jakso 1: 0 tapaamista" in finnish
+    assert "coach1 asetti tavoitteet" in finnish
     assert "Ilmoitus (esihenkilö): Viikko ilman tapaamista" in finnish
     assert coach.post("/language", {"locale": "sv", "next": "/tasks"}).status_code == 302
     swedish = text(coach.get(f"/cases/{case.id}"))
-    assert "coach1 registrerade vecka 1 i period 1: 0 möten" in swedish and "coach1 satte upp målen" in swedish
+    assert "coach1 registrerade veckoöversikten: vecka 3 (12 jan. 2026–18 jan. 2026), period 1: 0 möten" in swedish
+    assert "coach1 satte upp målen" in swedish
 
 
 def test_the_referral_is_on_the_case_page(browser, refer):
@@ -143,11 +151,11 @@ def test_an_official_who_takes_a_task_over_becomes_the_cases_official(browser, r
     case.do("record_redirection", "coach1", target_service="health", description="Check")
     off2 = browser("off2")
     assert HEALTH not in off2.get(f"/cases/{case.id}").get_data(as_text=True)
-    task = case.task("decide_redirection", "off2")
-    assert off2.post(f"/tasks/{task['id']}/claim").status_code in (302, 303)
+    task = case.task("decide_redirection", "off1")  # the responsible official's
+    assert off2.post(f"/tasks/{task['id']}/take-over").status_code in (302, 303)
     page = english(off2).get(f"/cases/{case.id}")
     assert HEALTH in page.get_data(as_text=True)
-    assert "off2 took “Decide how the coaching continues” to handle" in _story(text(page))
+    assert "off2 took “Decide how the coaching continues” over from off1" in _story(text(page))
 
 
 # --- the access log -------------------------------------------------------------------------

@@ -135,15 +135,17 @@ def test_periods_goals_weeks_notices_as_the_case_goes_on(browser, refer):
     case.week("2026-01-16", meetings=2)
     body = off1.get(f"/cases/{case.id}").get_data(as_text=True)
     weeks = body[body.index('id="weeks-heading"'):body.index('id="notices-heading"')]
-    assert '<th scope="col">' in weeks and '<th scope="row">Period 1, week 1</th>' in weeks
+    assert '<th scope="col">' in weeks
+    assert '<th scope="row">Period 1, week 3 (Jan 12, 2026 – Jan 18, 2026)</th>' in weeks
     assert "<td>2</td>" in weeks and "Jan 16, 2026, Jan 16, 2026" in weeks
 
     case.week("2026-01-23", meetings=0, absence_days=2)
     case.week("2026-01-30", other_service_need=True)
     page = text(off1.get(f"/cases/{case.id}"))
-    assert "A week without a meeting (period 1, week 2) Manager" in page
-    assert "The client needs another service (period 1, week 3) Responsible official" in page
-    assert "Period 1, week 2 0 no meeting – 2" in page
+    assert "A week without a meeting (period 1, week 4 (Jan 19, 2026 – Jan 25, 2026)) Manager" in page
+    assert "The client needs another service (period 1, week 5 (Jan 26, 2026 – Feb 1, 2026)) Responsible official" \
+        in page
+    assert "Period 1, week 4 (Jan 19, 2026 – Jan 25, 2026) 0 no meeting – 2" in page
 
     case.do("record_redirection", "coach1", target_service="health", description="Occupational health check")
     case.do("decide_redirection", "off1", decision="continue", reason="Alongside coaching")

@@ -89,7 +89,7 @@ def test_the_officials_notice_is_listed_with_the_case_the_kind_and_the_date(brow
 def test_the_managers_notice_of_a_week_without_meetings(browser, manager_notice):
     boss = english(browser("boss"))
     page = boss.get("/notices").get_data(as_text=True)
-    assert "A week without a meeting" in page and "week 1" in page
+    assert "A week without a meeting" in page and "week 3 (Jan 12, 2026 – Jan 18, 2026)" in page  # the calendar week
     assert f'href="/cases/{manager_notice.id}"' in page
     # Addressed to the manager: not in an official's list, nor counted for them.
     off1 = browser("off1")
@@ -102,9 +102,9 @@ def test_the_count_is_in_the_navigation_and_the_inbox_links_to_the_list(browser,
     assert nav_count(off1) == 1
     assert 'href="/notices"' in page and "1 notice to acknowledge" in page
     assert nav_count(browser("boss")) == 1
-    # A coach is addressed no notices: no link, no count.
+    # A coach has a list too (deadline reminders, unrecorded weeks), but none of these notices is theirs.
     coach_page = browser("coach1").get("/tasks").get_data(as_text=True)
-    assert 'href="/notices"' not in coach_page and "nav-count" not in coach_page
+    assert 'href="/notices"' in coach_page and "nav-count" not in coach_page
 
 
 def test_acknowledging_records_who_and_when_writes_an_audit_row_and_the_notice_leaves_the_list(
@@ -183,3 +183,22 @@ def test_the_list_is_a_logged_read_naming_the_cases_and_an_empty_one_is_not(brow
     # The read is in the case's access log, for its manager.
     log = english(browser("boss")).get(f"/cases/{official_notice.id}/access-log").get_data(as_text=True)
     assert "Saw the case in the list of notices" in log
+
+
+def test_a_silent_week_reaches_the_manager_and_its_coach_in_their_lists(browser, refer):
+    """The silent-week timer (domain.weeks) notifies the manager and reminds the case's coach; the
+    coach of another provider never sees it, and the coach's acknowledgement is their own."""
+    case = started(refer)
+    case.polku("worker", "--once", now=at("2026-01-19", "08:00"))  # week 3 (12-18 January) ended unrecorded
+    for username in ("boss", "coach1"):
+        b = english(browser(username))
+        page = b.get("/notices").get_data(as_text=True)
+        assert "A week ended with no weekly review" in page and "week 3 (Jan 12, 2026 – Jan 18, 2026)" in page
+        assert nav_count(b) == 1
+    coach2 = browser("coach2")
+    assert listed(coach2) == [] and nav_count(coach2) is None
+    coach1 = browser("coach1")
+    [mine] = listed(coach1)
+    assert coach1.post(f"/notices/{mine}/acknowledge").status_code == 302
+    assert listed(coach1) == [] and len(listed(browser("boss"))) == 1
+    assert coach2.post(f"/notices/{mine}/acknowledge").status_code == 404

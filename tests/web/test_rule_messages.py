@@ -45,6 +45,7 @@ def test_the_package_has_rule_messages_to_translate():
     assert {("referral_form_rules", "end_before_start"), ("referral_form_rules", "start_too_far_in_past"),
             ("referral_form_rules", "R10_consent"), ("start_notice_rules", "start_in_future"),
             ("weekly_review_rules", "meeting_before_start"), ("weekly_review_rules", "meeting_after_end"),
+            ("weekly_review_rules", "future_week"), ("weekly_review_rules", "meeting_outside_week"),
             ("closure_rules", "R5"), ("statement_rules", "not_reviewed")} <= codes
 
 

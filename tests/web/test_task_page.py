@@ -179,10 +179,11 @@ def test_add_more_rows_re_renders_without_submitting(user, refer):
     assert case.data["goals"] == GOALS
 
 
-def test_weekly_review_meetings_and_flags(user, refer):
+def test_weekly_review_meetings_and_flags(user, refer, monkeypatch):
     case = refer()
     case.accept()
     case.set_goals()
+    monkeypatch.setenv("POLKU_NOW", "2026-01-16T15:00:00+00:00")  # Friday of the first week (12-18 January)
     b = user("coach1")
     task_id, response = open_task(b, case, "weekly_review")
     page = doc(response)

@@ -13,7 +13,7 @@ from flask import Blueprint, g, render_template, request
 
 from polku.domain.calendar import business_days_between
 from polku.domain.casefile import case_access_log, case_file
-from polku.domain.caselist import SORTS, STATUSES, CaseSearch, case_list, case_providers
+from polku.domain.caselist import SORTS, STATUSES, TURNS, CaseSearch, case_list, case_providers, case_steps
 
 from ..codes import (
     decision_kind,
@@ -30,6 +30,8 @@ from ..codes import (
     recipient,
     refusal_reason,
     second_period_decision,
+    turn,
+    week_label,
 )
 from ..context import unit_of_work
 from ..i18n import gettext as _
@@ -56,6 +58,8 @@ class Words:
             second_period_decision, goal_category, goal_status
         self.notice_kind, self.recipient, self.decision_kind = notice_kind, recipient, decision_kind
         self.language, self.notification_kind, self.meeting_kind = language_name, notification_kind, meeting_kind
+        self.turn = turn
+        self.week = week_label
 
     def label(self, key: str, code: str | None = None) -> str:
         """A BPMN label (element, field or option) in the user's language."""
@@ -90,6 +94,9 @@ class Words:
         name, step, action = event["actor"], self.step(event.get("element_id")), event["action"]
         if action == "claim":
             return _("%(name)s took “%(step)s” to handle", name=name, step=step)
+        if action == "take_over":
+            return _("%(name)s took “%(step)s” over from %(holder)s", name=name, step=step,
+                     holder=event.get("holder") or "")
         if action == "unclaim":
             return _("%(name)s released “%(step)s”", name=name, step=step)
         if action == "assign":
@@ -133,24 +140,33 @@ def _deadline(row: dict, now: datetime) -> dict | None:
     return {"day": day, "overdue": late, "days": max(business_days_between(day, today), 0) if late else 0}
 
 
+# Officials have cases of their own (they are the responsible official): those are their default
+# list, all the cases of their area one click away.
+OWN_CASES_ROLES = frozenset({"official"})
+
+
 @bp.get("/cases")
 def index():
-    search = CaseSearch.parse(request.args)
+    search = CaseSearch.parse(request.args, scope="mine" if g.user.roles & OWN_CASES_ROLES else "")
     with unit_of_work() as uow:
         cases = case_list(uow, g.user.username, search)
         providers = case_providers(uow, g.user.username)
+        steps = case_steps(uow)
         now = uow.now
         uow.commit()  # the list shows client names: its audit row (R12)
     for row in cases:
         row["deadline"] = _deadline(row, now)
-    return render_template("cases/index.html", cases=cases, search=search, providers=providers,
-                           statuses=STATUSES, sorts=SORTS, case_status=lambda code: CASE_STATUS_WORDS[code](),
+    return render_template("cases/index.html", cases=cases, search=search, providers=providers, steps=steps,
+                           statuses=STATUSES, sorts=SORTS, turns=TURNS, turn=turn,
+                           case_status=lambda code: CASE_STATUS_WORDS[code](),
                            status=instance_status, refusal=refusal_reason)
 
 
 @bp.get("/cases/<int:instance_id>")
 def show(instance_id: int):
     case = _open(instance_id, "case")
+    for task in case["open_tasks"]:  # due on a local day, as the inbox shows it
+        task["due_day"] = datetime.fromisoformat(task["due_at"]).astimezone(LOCAL_TZ).date() if task["due_at"] else None
     return render_template("cases/show.html", case=case, w=Words(case), may_see_log="manager" in g.user.roles)
 
 

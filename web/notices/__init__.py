@@ -1,4 +1,4 @@
-"""Notices to an official or a manager (domain.notices): the list, linked from the inbox and the
+"""Notices to an official, a manager or a coach (domain.notices): the list, linked from the inbox and the
 navigation (with the count of open ones), and their acknowledgement.
 
 The list shows client names, so it runs in a write unit of work that commits its audit row (R12).
@@ -10,11 +10,12 @@ from datetime import datetime
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
-from polku.domain.notices import acknowledge, count_for, open_notices
+from polku.domain.notices import RECIPIENT_ROLES, acknowledge, count_for, open_notices
 
-from ..codes import notice_kind
+from ..codes import notice_kind, week_label
 from ..context import unit_of_work
 from ..i18n import gettext as _
+from ..i18n import process_label
 from ..tasks.inbox import LOCAL_TZ
 
 bp = Blueprint("notices", __name__, template_folder="templates")
@@ -22,7 +23,8 @@ bp = Blueprint("notices", __name__, template_folder="templates")
 
 def init_app(app) -> None:
     app.extensions["polku"]["user_loaded"].append(_count_open)
-    app.context_processor(lambda: {"open_notice_count": lambda: g.get("open_notice_count", 0)})
+    app.context_processor(lambda: {"open_notice_count": lambda: g.get("open_notice_count", 0),
+                                   "notice_roles": sorted(RECIPIENT_ROLES)})  # who has a notices list
 
 
 def _count_open(uow, user) -> None:
@@ -38,7 +40,12 @@ def index():
         uow.commit()  # the list shows client names: its audit row (R12)
     for notice in notices:  # the day it was raised, in Finland
         notice["day"] = datetime.fromisoformat(notice["created_at"]).astimezone(LOCAL_TZ).date()
-    return render_template("notices/index.html", notices=notices, kind=notice_kind)
+    return render_template("notices/index.html", notices=notices, kind=notice_kind, step=_step, week=week_label)
+
+
+def _step(details: dict) -> str:
+    """The task a deadline notice is about, in the user's language (its Finnish name as raised)."""
+    return process_label(details.get("process") or "", details.get("element_id") or "", details.get("task"))
 
 
 @bp.post("/notices/<int:notice_id>/acknowledge")

@@ -192,6 +192,23 @@ def claim(task_id):
                         _("The task could not be claimed: someone else claimed or handled it first."))
 
 
+@bp.post("/tasks/<task_id>/take-over")
+def take_over(task_id):
+    """A task a colleague holds becomes the user's (audited); then its page opens. A task that is
+    free or already the user's opens as it is; a task the user may not take over is 404."""
+    try:
+        with unit_of_work() as uow:
+            task_commands.take_over(uow, g.user.username, task_id)
+            uow.commit()
+    except Conflict as exc:
+        if exc.reason not in ("already_yours", "not_claimed"):
+            flash(_("The task could not be taken over: it was handled meanwhile."), "warning")
+            return _back()
+    else:
+        flash(_("You took the task over. It is now assigned to you."), "success")
+    return redirect(url_for("tasks.task", task_id=task_id))
+
+
 @bp.post("/tasks/<task_id>/unclaim")
 def unclaim(task_id):
     return _change_task(task_id, task_commands.unclaim,

@@ -65,6 +65,10 @@ def _material_view(page: TaskPage) -> dict | None:
     material = page.material
     if material is None:
         return None
+    if material["kind"] == "week":  # the calendar week a weekly review is for
+        return dict(material, label=codes.week_label(material))
+    if material.get("review"):
+        material = dict(material, review=dict(material["review"], label=codes.week_label(material["review"])))
     if material["kind"] == "redirection":
         return dict(material, target_label=codes.target_service(material["target_service"]))
     if material["kind"] == "referral":
