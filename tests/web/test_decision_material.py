@@ -121,11 +121,7 @@ def test_second_period_decision_shows_the_justification_dates_and_the_8_in_12_fi
     assert fi["Päiviä jäljellä enimmäismäärään"] == str(limit - days)
     _, sv = material(in_language(browser("off1"), "sv"), case, "decide_second_period", "off1")
     assert sv["Coachens motivering"] == "Employment contract in negotiation"
-<<<<<<< HEAD
-    assert sv["Föreslagen period"] == f"{day('2026-05-01', 'sv')} – {day('2026-08-31', 'sv')}"
-=======
-    assert sv["Föreslagen period"] == f"{day('2026-05-01', 'sv_FI')} – {day('2026-08-31', 'sv_FI')} (123 dagar)"
->>>>>>> main
+    assert sv["Föreslagen period"] == f"{day('2026-05-01', 'sv')} – {day('2026-08-31', 'sv')} (123 dagar)"
     assert sv["Dagar kvar till gränsen"] == str(limit - days)
     assert loaded == []  # read from the domain tables: no workflow deserialised
     # The proposal is a record of its own, by the coach: the case file keeps the justification.
