@@ -39,8 +39,8 @@ def material(b: Browser, case, element_id: str, actor: str) -> tuple[str, dict[s
 
 
 def day(iso: str, locale: str) -> str:
-    """A day as the page writes it: d.M.yyyy in Finnish and in Finland-Swedish (sv_FI)."""
-    assert locale in ("fi", "sv")
+    """A day as the page writes it: d.M.yyyy in Finnish and in Finland-Swedish (sv, sv_FI)."""
+    assert locale in ("fi", "sv", "sv_FI")
     d = date.fromisoformat(iso)
     return f"{d.day}.{d.month}.{d.year}"
 
@@ -142,7 +142,7 @@ def test_interruption_decision_shows_the_absences_and_the_coachs_notes(browser, 
     assert fi["Valmentajan muistiinpanot"] == "Not reachable by phone or e-mail"
     _, sv = material(in_language(browser("off1"), "sv"), case, "decide_interruption", "off1")
     assert (sv["Vecka"], sv["Olovlig frånvaro denna vecka (dagar)"], sv["Olovlig frånvaro i följd (dagar)"]) \
-        == ("vecka 4 (19 jan. 2026–25 jan. 2026)", "2", "5")
+        == ("vecka 4 (19.1.2026–25.1.2026)", "2", "5")
     assert sv["Coachens anteckningar"] == "Not reachable by phone or e-mail"
 
 
