@@ -10,8 +10,8 @@ from sqlalchemy import select
 
 from polku.engine.models import Organisation
 
-from . import rules, second_period
-from .models import Client, Decision, Notice, Period, Redirection, Referral, WeeklyReview
+from . import second_period
+from .models import Decision, Notice, Period, Redirection, Referral, WeeklyReview
 from .weeks import open_week_of, period_start, period_week
 
 MATERIALS = ("second_period", "second_period_proposal", "interruption", "redirection", "goals", "referral", "week")
