@@ -5,17 +5,17 @@ returns the values to merge into the process data.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date
 
 from sqlalchemy import select
 
 from polku.engine.models import AuditEvent, Organisation, OutboxMessage
 from polku.engine.services import ServiceCall, ServiceRegistry
 
-from . import rules, second_period
-from .calendar import add_business_days, period_end_limit
+from . import rules
+from .calendar import add_business_days
 from .clientname import CONFIRM_FIELD, RENAME_ACTION, same_name
-from .decision_material import PROPOSAL
+from .handler_support import as_day, current_period, limits_of, midnight_after, period_dates, raise_notice
 from .identity import validate as validate_identity
 from .models import (
     Client,
@@ -24,7 +24,6 @@ from .models import (
     EligibilityDecision,
     Goal,
     Meeting,
-    Notice,
     Notification,
     Period,
     Redirection,
@@ -33,23 +32,10 @@ from .models import (
     WeeklyReview,
 )
 from .provider_handlers import PROVIDER_HANDLERS
+from .second_period_handlers import record_second_period, second_period_history, start_second_period
 from .weeks import WEEK_HANDLERS, period_start, period_week
 
-LIMIT_KEYS = ("min_period_days", "max_period_months", "max_periods", "window_months", "window_limit_months")
 CIS_TOPIC = "customer_information_system"
-
-
-def _day(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _midnight_after(day: date) -> str:
-    """Timers fire when a day is over: at the start of the next one (UTC)."""
-    return datetime.combine(day + timedelta(days=1), time(), timezone.utc).isoformat()
-
-
-def _limits(data: dict) -> dict:
-    return {k: int(data[k]) for k in LIMIT_KEYS}
 
 
 def _client_periods(session, identity_code: str) -> list[tuple[date, date]]:
@@ -58,17 +44,8 @@ def _client_periods(session, identity_code: str) -> list[tuple[date, date]]:
     return [(p.actual_start or p.planned_start, p.actual_end or p.planned_end) for p in rows]
 
 
-def _period(call: ServiceCall) -> Period:
-    return call.session.get(Period, int(call.data["period_id"]))
-
-
 def _outbox(call: ServiceCall, topic: str, payload: dict) -> None:
     call.session.add(OutboxMessage(instance_id=call.instance_id, topic=topic, payload=payload, created_at=call.now))
-
-
-def _notice(call: ServiceCall, kind: str, recipient: str, period_id=None, **details) -> None:
-    call.session.add(Notice(instance_id=call.instance_id, period_id=period_id, kind=kind, recipient_role=recipient,
-                            created_at=call.now, details=details))
 
 
 def _rename(call: ServiceCall, client: Client, name: str) -> None:
@@ -90,7 +67,7 @@ def _rename(call: ServiceCall, client: Client, name: str) -> None:
 def coaching_history(call: ServiceCall) -> dict:
     data = call.data
     periods = _client_periods(call.session, data["client_hetu"])
-    return rules.check_referral(periods, _day(data["planned_start"]), _day(data["planned_end"]), _limits(data))
+    return rules.check_referral(periods, as_day(data["planned_start"]), as_day(data["planned_end"]), limits_of(data))
 
 
 # What the eligibility decision was based on: kept with the referral (the refusal page and
@@ -115,7 +92,7 @@ def _referral(call: ServiceCall, outcome: str, client: Client | None, provider: 
         municipality=data.get("municipality"), service_need=data.get("service_need"),
         other_services=data.get("other_services") or None, health_consent=consent,
         health_information=(data.get("health_information") or None) if consent else None,  # R10
-        planned_start=_day(data["planned_start"]), planned_end=_day(data["planned_end"]),
+        planned_start=as_day(data["planned_start"]), planned_end=as_day(data["planned_end"]),
         provider_organisation_id=provider.id if provider else None, outcome=outcome,
         refusal_reason=data.get("refusal_reason") if outcome == "refused" else None,
         figures={k: data.get(k) for k in REFERRAL_FIGURES if k in data},
@@ -146,7 +123,7 @@ def record_referral(call: ServiceCall) -> dict:
     _rename(call, client, data["client_name"])
     client.language, client.municipality = data["client_language"], data["municipality"]
     provider = session.scalar(select(Organisation).where(Organisation.name == data["provider"]))
-    start, end = _day(data["planned_start"]), _day(data["planned_end"])
+    start, end = as_day(data["planned_start"]), as_day(data["planned_end"])
     session.flush()
     period = Period(client_id=client.id, provider_organisation_id=provider.id, instance_id=call.instance_id, number=1,
                     planned_start=start, planned_end=end, status="referred", created_at=call.now)
@@ -160,25 +137,18 @@ def record_referral(call: ServiceCall) -> dict:
     due = add_business_days(call.now.date(), int(data["start_notice_business_days"]))
     return {
         "client_id": client.id, "client_temporary_code": code.temporary, "period_id": period.id, "period_number": 1,
-        **_period_dates(start, end, data),
-        "start_notice_due": _midnight_after(due),
+        **period_dates(start, end, data),
+        "start_notice_due": midnight_after(due),
         "case_organisations": [provider.name],
         "case_title": client.name,
         "review_count": 0, "absence_streak": 0, "notice_kind": None, "reassessment_done": False,
     }
 
 
-def _period_dates(start: date, end: date, data: dict) -> dict:
-    return {
-        "period_start": start.isoformat(), "period_end": end.isoformat(), "period_end_at": _midnight_after(end),
-        "reassessment_at": (end - timedelta(days=int(data["reassessment_lead_days"]))).isoformat(),
-    }
-
-
 # --- start, goals, weeks ---------------------------------------------------------------
 def record_start(call: ServiceCall) -> dict:
-    period = _period(call)
-    period.actual_start = _day(call.data["actual_start"])
+    period = current_period(call)
+    period.actual_start = as_day(call.data["actual_start"])
     period.coaching_mode, period.coaching_format = call.data.get("coaching_mode"), call.data.get("coaching_format")
     period.status = "active"
     call.session.add(Notification(instance_id=call.instance_id, period_id=period.id, kind="start", sent_at=call.now,
@@ -189,13 +159,13 @@ def record_start(call: ServiceCall) -> dict:
 
 def escalate_start_notice(call: ServiceCall) -> dict:
     for recipient in ("official", "manager"):
-        _notice(call, "start_notice_overdue", recipient, call.data.get("period_id"),
+        raise_notice(call, "start_notice_overdue", recipient, call.data.get("period_id"),
                 due=call.data.get("start_notice_due"))
     return {}
 
 
 def record_goals(call: ServiceCall) -> dict:
-    period = _period(call)
+    period = current_period(call)
     revised = call.properties["revised"] == "true"  # the first goals, or a revision (BPMN property)
     for old in call.session.scalars(select(Goal).where(Goal.period_id == period.id)):
         call.session.delete(old)
@@ -208,7 +178,7 @@ def record_goals(call: ServiceCall) -> dict:
 
 
 def record_week(call: ServiceCall) -> dict:
-    data, period = call.data, _period(call)
+    data, period = call.data, current_period(call)
     number = int(data.get("review_count") or 0) + 1
     meetings = data.get("meetings") or []
     flags = {k: bool(data.get(k)) for k in ("other_service_need", "goals_unrealistic", "interruption_justified")}
@@ -218,83 +188,24 @@ def record_week(call: ServiceCall) -> dict:
                                   absence_days=int(data.get("absence_days") or 0),
                                   absence_streak=result["absence_streak"], notes=data.get("notes"), **flags))
     for m in meetings:
-        call.session.add(Meeting(period_id=period.id, held_on=_day(m["date"]), kind=m["kind"], week_number=number))
+        call.session.add(Meeting(period_id=period.id, held_on=as_day(m["date"]), kind=m["kind"], week_number=number))
     week = period_week(period_start(period), number).details()  # notices name the calendar week
     if result["week_without_meeting"]:
-        _notice(call, "week_without_meeting", "manager", period.id, **week)  # R2
+        raise_notice(call, "week_without_meeting", "manager", period.id, **week)  # R2
     if result["notice_kind"]:  # R8, R9
         kind = "absence" if result["notice_kind"] == "interruption" and not flags["interruption_justified"] \
             else result["notice_kind"]
-        _notice(call, kind, "official", period.id, **week, absence_streak=result["absence_streak"])
+        raise_notice(call, kind, "official", period.id, **week, absence_streak=result["absence_streak"])
     due = (period.number == 1 and not data.get("reassessment_done")
-           and call.now.date() >= _day(data["reassessment_at"]))
+           and call.now.date() >= as_day(data["reassessment_at"]))
     return {**result, "review_count": number, "reassessment_due": bool(due)}
 
 
-# --- second period ---------------------------------------------------------------------
-def second_period_history(call: ServiceCall) -> dict:
-    """The coach proposed a second period: the proposal (its dates and justification) is
-    recorded for the official's decision page and the case file, and R3/R4 are checked for
-    exactly that proposal."""
-    period = _period(call)
-    result = second_period.check(call.session, period, _day(call.data["second_period_end"]), _limits(call.data))
-    call.session.add(Decision(instance_id=call.instance_id, period_id=period.id, kind=PROPOSAL, decision="proposed",
-                              reason=call.data.get("justification") or None, decided_by=call.actor,
-                              decided_at=call.now, period_start=_day(result["sp_start"]),
-                              period_end=_day(result["sp_end"])))
-    return {**result, "window_limit_days": result["sp_window_limit_days"]}
-
-
-def record_second_period(call: ServiceCall) -> dict:
-    period, data = _period(call), call.data
-    source = call.properties["decision"]  # which branch of the process this task records
-    dates: dict = {}
-    if source == "not_needed":
-        decision, reason = "not_needed", data.get("justification")
-    elif source == "forbidden":
-        decision, reason = "forbidden", data.get("second_period_reason")
-        _notice(call, "second_period_forbidden", "official", period.id, reason=reason)
-    else:
-        decision = "approved" if data.get("decision") == "approve" else "refused"
-        reason = data.get("reason")
-        # The official decides on the proposal: its dates are part of the decision.
-        dates = {"period_start": _day(data["sp_start"]), "period_end": _day(data["sp_end"])}
-    period.second_period_decision, period.second_period_reason = decision, reason
-    call.session.add(Decision(instance_id=call.instance_id, period_id=period.id, kind="second_period",
-                              decision=decision, reason=reason, decided_by=call.actor, decided_at=call.now, **dates))
-    return {"reassessment_done": True, "reassessment_due": False}
 
 
 def load_period_state(call: ServiceCall) -> dict:
-    period = _period(call)
+    period = current_period(call)
     return {"period_number": period.number, "second_period_approved": period.second_period_decision == "approved"}
-
-
-def start_second_period(call: ServiceCall) -> dict:
-    """The approved second period starts the day after the first one ends and ends on the approved
-    end date: exactly the proposal when the first period ran to its planned end. When the coach ended
-    the first early, the second follows at once (consecutive periods) and keeps the approved end, but
-    never beyond max_period_months from its own start (R1); R4 is unaffected (the same days)."""
-    first, data = _period(call), call.data
-    # The first period ends when it ended: at its hard end, or the day the coach closed it.
-    first.actual_end = first.actual_end or min(call.now.date(), first.planned_end)
-    first.status, first.end_reason = "ended", "second_period"
-    start = first.actual_end + timedelta(days=1)
-    end = period_end_limit(start, int(data["max_period_months"]))
-    # The approved end from the record: the data of a period its hard-end timer cut off stays inside it.
-    approved = second_period.approved_end(call.session, first)  # None: decided before proposals had dates
-    end = min(end, approved) if approved is not None else end
-    second = Period(client_id=first.client_id, provider_organisation_id=first.provider_organisation_id,
-                    instance_id=call.instance_id, number=2, planned_start=start, planned_end=end, actual_start=start,
-                    status="active", coaching_mode=first.coaching_mode, coaching_format=first.coaching_format,
-                    meetings_per_week=first.meetings_per_week, created_at=call.now)
-    call.session.add(second)
-    call.session.flush()
-    for goal in call.session.scalars(select(Goal).where(Goal.period_id == first.id)):
-        goal.period_id = second.id  # the goals carry on into the second period
-    return {"period_id": second.id, "period_number": 2, **_period_dates(start, end, data),
-            "review_count": 0, "absence_streak": 0, "notice_kind": None, "end_period": False,
-            "second_period_approved": False}
 
 
 # --- notices and decisions -------------------------------------------------------------
@@ -321,21 +232,21 @@ def _end_day(period: Period, today: date) -> date:
 
 
 def record_interruption(call: ServiceCall) -> dict:
-    period = _period(call)
+    period = current_period(call)
     period.status, period.actual_end = "interrupted", _end_day(period, call.now.date())
     period.end_reason = call.data.get("ground") or call.data.get("reason") or "interrupted"
     return {"interrupted": True}
 
 
 def record_hard_end(call: ServiceCall) -> dict:
-    period = _period(call)
+    period = current_period(call)
     period.status, period.actual_end, period.end_reason = "ended", period.planned_end, "max_duration"
     return {"notice_kind": None}
 
 
 # --- closure ---------------------------------------------------------------------------
 def record_closure(call: ServiceCall) -> dict:
-    period, data = _period(call), call.data
+    period, data = current_period(call), call.data
     goals = {g.position: g for g in call.session.scalars(select(Goal).where(Goal.period_id == period.id))}
     for result in data.get("goal_results") or []:
         goal = goals.get(int(result["goal"]))
@@ -362,7 +273,7 @@ def send_statement(call: ServiceCall) -> dict:
 
 
 def send_end_notification(call: ServiceCall) -> dict:
-    period = _period(call)
+    period = current_period(call)
     call.session.add(Notification(instance_id=call.instance_id, period_id=period.id, kind="end", sent_at=call.now,
                                   details={"status": period.status, "end_reason": period.end_reason}))
     _outbox(call, "end_notification", {"period_id": period.id, "status": period.status})

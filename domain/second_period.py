@@ -30,11 +30,11 @@ from polku.engine.fieldtypes import N_
 from polku.engine.formrules import FormRules, RuleRefused
 
 from . import rules
+from .handler_support import limits_of
 from .models import Client, Decision, Period
 
 RULE = "lawful_second_period_end"
 END_FIELD = "second_period_end"
-LIMIT_KEYS = ("min_period_days", "max_period_months", "max_periods", "window_months", "window_limit_months")
 
 
 def first_end(period: Period) -> date:
@@ -76,7 +76,7 @@ def lawful_second_period_end(uow, values: dict[str, Any]) -> None:
     if values.get("second_period_needed") is not True or not isinstance(end, str) or not values.get("period_id"):
         return  # no proposal, or the field checks and the validation decision have spoken
     period = uow.session.get(Period, int(values["period_id"]))
-    limits = {k: int(values[k]) for k in LIMIT_KEYS}
+    limits = limits_of(values)
     found = bounds(uow.session, period, limits)
     latest = found["sp_latest_end"]
     if latest is None or found["sp_consecutive"] >= limits["max_periods"]:
