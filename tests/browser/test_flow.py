@@ -2,9 +2,10 @@
 only, as the official and the coach see it: once in Finnish (the default) and once in Swedish
 (chosen after login, remembered for the user's next login).
 
-Time stands still at POLKU_NOW (Monday 5.1.2026). The period is planned for exactly 15 days
-(5.1.–19.1.), so the need for a second period (assessed 14 days before the planned end) is due at
-the very first weekly review.
+Time starts at POLKU_NOW (Monday 5.1.2026) and moves once, to Monday 12.1., when the second week
+has begun and can be recorded (the server is restarted at the new time). The period is planned for
+exactly 15 days (5.1.–19.1.), so the need for a second period (assessed 14 days before the planned
+end) is due at the very first weekly review.
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def submit(user) -> None:
 
 def completed(user, lang: str) -> None:
     """Back in the inbox with the confirmation."""
-    assert re.search(r"/tasks/?$", user.page.url), user.page.url
+    assert re.search(r"/tasks/?$", user.page.url), f"{user.page.url}: {text_of(user.page.locator('main'))[:600]}"
     assert ui(lang, "Task completed.") in user.flash(), user.flash()
 
 
@@ -120,7 +121,8 @@ def keeps_typed_values_over_language_switches(user, lang: str) -> None:
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])
-def test_a_case_from_referral_to_the_end_review(person, lang):
+def test_a_case_from_referral_to_the_end_review(clocked_person, clocked_server, lang):
+    person = clocked_person
     run = RUNS[lang]
     client = run["client"]
 
@@ -206,10 +208,11 @@ def test_a_case_from_referral_to_the_end_review(person, lang):
     completed(official, lang)
     assert inbox_row(official, client, "decide_second_period", lang).count() == 0
 
-    # --- The first period ends: the second one starts ---------------------------------------
+    # --- A week later the first period ends: the second one starts -------------------------
+    clocked_server.move_to("2026-01-12T09:00:00+00:00")  # a week can be recorded once it has begun
     expect_in_inbox(coach, client, "weekly_review", lang)
     open_from_inbox(coach, client, "weekly_review", lang)
-    weekly_review(coach, "2026-01-05", end_period=True, notes="Ensimmäinen jakso päättyy")
+    weekly_review(coach, "2026-01-12", end_period=True, notes="Ensimmäinen jakso päättyy")
     completed(coach, lang)
     open_from_inbox(coach, client, "weekly_review", lang)
     period_2 = ui(lang, "Period %(number)s (planned)", number=2)
@@ -217,8 +220,8 @@ def test_a_case_from_referral_to_the_end_review(person, lang):
         text_of(coach.page.locator("aside.case-summary"))
 
     # --- The second period ends: closure -------------------------------------------------------
-    # The second period began the day after the first ended (6 January, after the frozen clock's
-    # today): a meeting on the 5th would be before it, so this week records none.
+    # The second period began the day after the first ended (13 January, after the clock's today,
+    # the 12th): a meeting on the 12th would be before it, so its week records none.
     weekly_review(coach, None, end_period=True, notes="Valmennus päättyy")
     completed(coach, lang)
 
