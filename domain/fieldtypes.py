@@ -38,7 +38,8 @@ MIN_GOALS = 2           # R5 needs two outcomes, so fewer goals can never close 
 MEETING_KINDS = tuple(MEETING_KIND_NAMES)
 _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 
-# Item keys named in messages, so that "item 2: verification ..." reads in the user's language.
+# Item keys named in messages, so that "item 2: verification ..." reads in the user's language
+# (an item's message is raised with ``item=n``: the web shows it at the item's row, named by the row).
 KEY_NAMES = {"category": N_("category"), "description": N_("description"),
              "verification": N_("verification"), "subitem": N_("sub-item"), "date": N_("date"),
              "kind": N_("kind"), "goal": N_("goal"), "reached": N_("reached"), "evidence": N_("evidence")}
@@ -71,21 +72,21 @@ def _as_list(raw: Any) -> list:
 def _item(raw: Any, n: int, required: set[str], optional: set[str] = frozenset()) -> dict:
     """Item ``n`` (1-based in messages, as people count) as a dict with known keys."""
     if not isinstance(raw, dict):
-        raise Invalid(N_("item %(item)s: must be an object"), item=n)
+        raise Invalid(N_("must be an object"), item=n)
     unknown = sorted(set(map(str, raw)) - required - optional)
     if unknown:
-        raise Invalid(N_("item %(item)s: unknown key %(key)s"), item=n, key=repr(unknown[0]))
+        raise Invalid(N_("unknown key %(key)s"), item=n, key=repr(unknown[0]))
     missing = sorted(required - set(raw))
     if missing:
-        raise Invalid(N_("item %(item)s: %(key)s is required"), item=n, key=_key(missing[0]))
+        raise Invalid(N_("%(key)s is required"), item=n, key=_key(missing[0]))
     return raw
 
 
 def _text(value: Any, n: int, key: str) -> str:
     if not isinstance(value, str) or not value.strip():
-        raise Invalid(N_("item %(item)s: %(key)s must be non-empty text"), item=n, key=_key(key))
+        raise Invalid(N_("%(key)s must be non-empty text"), item=n, key=_key(key))
     if len(value) > MAX_TEXT:
-        raise Invalid(N_("item %(item)s: %(key)s must be at most %(max)s characters"),
+        raise Invalid(N_("%(key)s must be at most %(max)s characters"),
                       item=n, key=_key(key), max=MAX_TEXT)
     return value.strip()
 
@@ -95,12 +96,12 @@ def _bool(value: Any, n: int, key: str) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in ("true", "false"):
         return value.strip().lower() == "true"
-    raise Invalid(N_("item %(item)s: %(key)s must be true or false"), item=n, key=_key(key))
+    raise Invalid(N_("%(key)s must be true or false"), item=n, key=_key(key))
 
 
 def _category(value: Any, n: int) -> str:
     if not isinstance(value, str) or value not in OUTCOME_CATEGORIES:
-        raise Invalid(N_("item %(item)s: unknown category %(value)s"), item=n, value=repr(value))
+        raise Invalid(N_("unknown category %(value)s"), item=n, value=repr(value))
     return value
 
 
@@ -117,9 +118,9 @@ def goal_list(raw: Any) -> list[dict]:
         sub = item.get("subitem")
         if sub not in (None, ""):
             if goal["category"] != "job_search_skills":
-                raise Invalid(N_("item %(item)s: only job_search_skills goals have a subitem"), item=n)
+                raise Invalid(N_("only job_search_skills goals have a subitem"), item=n)
             if not isinstance(sub, str) or sub not in JOB_SEARCH_SUBITEMS:
-                raise Invalid(N_("item %(item)s: unknown subitem %(value)s"), item=n, value=repr(sub))
+                raise Invalid(N_("unknown subitem %(value)s"), item=n, value=repr(sub))
             goal["subitem"] = sub
         goals.append(goal)
     if len(goals) < MIN_GOALS:
@@ -135,7 +136,7 @@ def _iso_date(value: Any, n: int) -> str:
             return date.fromisoformat(value.strip()).isoformat()
         except ValueError:
             pass
-    raise Invalid(N_("item %(item)s: date must be a valid date (YYYY-MM-DD)"), item=n)
+    raise Invalid(N_("date must be a valid date (YYYY-MM-DD)"), item=n)
 
 
 def meeting_list(raw: Any) -> list[dict]:
@@ -145,7 +146,7 @@ def meeting_list(raw: Any) -> list[dict]:
     for n, item in enumerate(_as_list(raw), 1):
         item = _item(item, n, {"date", "kind"})
         if item["kind"] not in MEETING_KINDS:
-            raise Invalid(N_("item %(item)s: kind must be individual or group"), item=n)
+            raise Invalid(N_("kind must be individual or group"), item=n)
         meetings.append({"date": _iso_date(item["date"], n), "kind": item["kind"]})
     return sorted(meetings, key=lambda m: m["date"])
 
@@ -161,9 +162,9 @@ def goal_results(raw: Any) -> list[dict]:
         if isinstance(index, str) and index.strip().isdigit():
             index = int(index.strip())
         if isinstance(index, bool) or not isinstance(index, int) or not 0 <= index < MAX_ITEMS:
-            raise Invalid(N_("item %(item)s: goal must be a goal index (0, 1, ...)"), item=n)
+            raise Invalid(N_("goal must be a goal index (0, 1, ...)"), item=n)
         if index in seen:
-            raise Invalid(N_("item %(item)s: goal %(goal)s has more than one result"), item=n, goal=index)
+            raise Invalid(N_("goal %(goal)s has more than one result"), item=n, goal=index)
         seen.add(index)
         results.append({"goal": index, "reached": _bool(item["reached"], n, "reached"),
                         "evidence": _text(item["evidence"], n, "evidence")})
@@ -176,7 +177,7 @@ def category_list(raw: Any) -> list[str]:
     for n, item in enumerate(_as_list(raw), 1):
         category = _category(item, n)
         if category in categories:
-            raise Invalid(N_("item %(item)s: %(value)s is listed twice"), item=n, value=category)
+            raise Invalid(N_("%(value)s is listed twice"), item=n, value=category)
         categories.append(category)
     return categories
 

@@ -52,12 +52,18 @@ class Msg:
                 "params": {k: v.as_dict() if isinstance(v, Msg) else v for k, v in self.params.items()}}
 
 
-class Invalid(ValueError):
-    """A conversion error with its own message: ``raise Invalid(N_("item %(item)s: ..."), item=2)``.
-    str() is the English text; the web shows ``msg`` in the user's language."""
+ITEM_MESSAGE = N_("item %(item)s: %(message)s")
 
-    def __init__(self, msgid: str, **params: Any):
-        self.msg = Msg(msgid, params)
+
+class Invalid(ValueError):
+    """A conversion error with its own message: ``raise Invalid(N_("must be a list"))``. An error in
+    one item of a list names it: ``Invalid(N_("%(key)s is required"), item=2, key=...)`` is the
+    message ``ITEM_MESSAGE`` around the item's own, so that the web can show the item's message
+    at its row. str() is the English text ("item 2: ..."); the web shows ``msg`` in the user's language."""
+
+    def __init__(self, msgid: str, *, item: int | None = None, **params: Any):
+        own = Msg(msgid, params)
+        self.msg = own if item is None else Msg(ITEM_MESSAGE, {"item": item, "message": own})
         super().__init__(str(self.msg))
 
 

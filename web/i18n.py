@@ -7,15 +7,21 @@ The chosen language is kept on the user (and in the session before login).
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from pathlib import Path
 
-from babel.dates import format_date, format_datetime
+from babel.dates import format_date, format_time, get_datetime_format, get_timezone
+from babel.numbers import format_decimal
 from flask import Blueprint, current_app, g, redirect, request, session, url_for
 from flask_babel import Babel, get_locale, lazy_gettext, ngettext  # noqa: F401  (re-exported for blueprints)
 from flask_babel import gettext as _gettext
 
 LOCALES = ("fi", "sv", "en")
+# Whose conventions dates and numbers follow in each UI language, and the date width: Swedish here is
+# Finland-Swedish (sv_FI: 1.12.2026 and 11.05, not Sweden's 2026-12-01 and 11:05); sv_FI's "medium"
+# date spells the month ("1 dec. 2026"), so Swedish takes the numeric "short" one, as Finnish has.
+CONVENTIONS = {"fi": ("fi_FI", "medium"), "sv": ("sv_FI", "short"), "en": ("en", "medium")}
+TIMEZONE = "Europe/Helsinki"
 
 bp = Blueprint("i18n", __name__)
 
@@ -32,11 +38,11 @@ def select_locale() -> str:
 
 
 def init_app(app) -> None:
-    Babel(app, locale_selector=select_locale, default_locale="fi", default_timezone="Europe/Helsinki")
+    Babel(app, locale_selector=select_locale, default_locale="fi", default_timezone=TIMEZONE)
     folder = app.config.get("PROCESS_CATALOG_DIR")  # given by the composition root
     app.extensions["polku_process_catalog"] = _load_process_catalog(Path(folder)) if folder else {}
     app.jinja_env.globals.update(locale=lambda: str(get_locale()), LOCALES=LOCALES, plabel=process_label)
-    app.jinja_env.filters.update(date=format_day, datetime=format_instant)
+    app.jinja_env.filters.update(date=format_day, datetime=format_instant, number=format_number)
 
 
 def _load_process_catalog(folder: Path) -> dict:
@@ -56,20 +62,39 @@ def process_label(process_key: str, key: str, finnish: str | None) -> str:
     return catalog.get(process_key, {}).get(key) or finnish or ""
 
 
+def conventions() -> tuple[str, str]:
+    """(formatting locale, date width) of the user's language."""
+    return CONVENTIONS.get(str(get_locale()), CONVENTIONS["fi"])
+
+
 def format_day(value) -> str:
     if not value:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])
-    return format_date(value, format="medium", locale=str(get_locale()))
+    locale, width = conventions()
+    return format_date(value, format=width, locale=locale)
 
 
 def format_instant(value) -> str:
+    """A moment in Finnish time (a naive one is UTC, as stored): the day as format_day writes it,
+    then the time with seconds, joined as the locale joins them."""
     if not value:
         return ""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
-    return format_datetime(value, format="medium", tzinfo="Europe/Helsinki", locale=str(get_locale()))
+    local = (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).astimezone(get_timezone(TIMEZONE))
+    locale, width = conventions()
+    pattern = get_datetime_format("medium", locale=locale)
+    return pattern.replace("{1}", format_date(local, format=width, locale=locale)).replace(
+        "{0}", format_time(local, format="medium", locale=locale))
+
+
+def format_number(value) -> str:
+    """A number as the language writes it (fi, sv_FI: 12 345,5; en: 12,345.5)."""
+    if value is None or value == "":
+        return ""
+    return format_decimal(value, locale=conventions()[0])
 
 
 @bp.post("/language")

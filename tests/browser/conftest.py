@@ -33,30 +33,59 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@contextmanager
-def serving(database_url: str):
-    """`polku demo` data and `polku serve` in its own process on `database_url`; yields the base URL."""
-    env = {"POLKU_DATABASE_URL": database_url, "POLKU_NOW": NOW}
-    result = CliRunner().invoke(polku_main, ["demo"], env=env, catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "polku", "serve", "--port", str(port)],
-                            env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
+class Server:
+    """`polku serve` in its own process on a database and a port, at a fixed time (POLKU_NOW)."""
+
+    def __init__(self, database_url: str, now: str = NOW):
+        self.database_url, self.now, self.port, self.proc = database_url, now, _free_port(), None
+        self.base = f"http://127.0.0.1:{self.port}"
+
+    def start(self) -> None:
+        env = {"POLKU_DATABASE_URL": self.database_url, "POLKU_NOW": self.now}
+        self.proc = subprocess.Popen([sys.executable, "-m", "polku", "serve", "--port", str(self.port)],
+                                     env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30
         while True:
             try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).close()
-                break
+                urllib.request.urlopen(self.base + "/healthz", timeout=1).close()
+                return
             except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
                     raise RuntimeError("polku serve did not start") from None
                 time.sleep(0.2)
-        yield base
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+            self.proc = None
+
+    def move_to(self, now: str) -> None:
+        """Time moves on: the same server (database, port, so the browsers' sessions) at `now`."""
+        self.stop()
+        self.now = now
+        self.start()
+
+
+@contextmanager
+def serving(database_url: str):
+    """`polku demo` data and `polku serve` in its own process on `database_url`; yields the base URL."""
+    with served(database_url) as server:
+        yield server.base
+
+
+@contextmanager
+def served(database_url: str):
+    """`polku demo` data and a Server on it, started; yields the Server (its clock can be moved)."""
+    result = CliRunner().invoke(polku_main, ["demo"], env={"POLKU_DATABASE_URL": database_url, "POLKU_NOW": NOW},
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    server = Server(database_url)
+    try:
+        server.start()
+        yield server
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        server.stop()
 
 
 @pytest.fixture
@@ -207,6 +236,22 @@ def _people(chromium, base: str):
 @pytest.fixture
 def person(chromium, live_server):
     make, contexts = _people(chromium, live_server)
+    yield make
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def clocked_server(database_url):
+    """Like `live_server`, as a Server whose clock the test moves (`move_to`)."""
+    with served(database_url) as server:
+        yield server
+
+
+@pytest.fixture
+def clocked_person(chromium, clocked_server):
+    """Like `person`, on `clocked_server`."""
+    make, contexts = _people(chromium, clocked_server.base)
     yield make
     for context in contexts:
         context.close()

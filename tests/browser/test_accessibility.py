@@ -12,7 +12,7 @@ import pytest
 from tests.browser.conftest import process_label, step, ui
 
 LANGS = ["fi", "sv", "en"]
-COACH, OTHER_COACH, OFFICIAL = "valmentaja1", "valmentaja2", "virkailija1"
+COACH, OTHER_COACH, OFFICIAL, MANAGER = "valmentaja1", "valmentaja2", "virkailija1", "esihenkilo"
 CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 GOALS = [
     {"category": "job_search_skills", "description": "Ansioluettelo päivitetty", "verification": "Hakemusloki"},
@@ -255,6 +255,10 @@ def test_official_pages(module_person, module_cli, cases, lang):
     c.visit("/cases", "cases list", h1=ui(lang, "Cases"))
     assert page.locator("main table tbody tr").count() >= len(cases)
     c.visit("/notices", "notices list", h1=ui(lang, "Notices"))
+    c.visit("/cases?q=asiakas", "case search results", h1=ui(lang, "Cases"))
+    assert page.locator("#case-table tbody tr").count() >= len(cases)
+    c.visit("/cases?q=zyxwv", "case search, no match", h1=ui(lang, "Cases"))
+    assert page.locator("#empty-state").is_visible()
     c.visit(f"/cases/{cases['done']}", "case view, completed", h1="Asiakas")
     assert ui(lang, "Period %(number)s", number=2) in page.locator("main").inner_text()
     c.visit(f"/cases/{cases['weekly_review']}", "case view, in progress", h1="Asiakas")
@@ -268,4 +272,20 @@ def test_official_pages(module_person, module_cli, cases, lang):
     response = page.goto(c.user.base + "/no/such/page")
     assert response.status == 404
     c.check("404 (no such page)", h1=ui(lang, "Not found"))
+    c.assert_clean()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_manager_pages(module_person, cases, lang):
+    """The manager's notices (a week recorded without a meeting), a case's story and its access log."""
+    c = logged_in(module_person, MANAGER, lang)
+    page = c.user.page
+    c.visit("/notices", "notices list with notices", h1=ui(lang, "Notices"))
+    assert page.locator("li.notice-item").count() >= 1
+    c.visit(f"/cases/{cases['done']}", "case view for a manager", h1="Asiakas")
+    assert page.locator('main a[href$="/access-log"]').count() == 1
+    c.visit(f"/cases/{cases['done']}/access-log", "access log", h1=ui(lang, "Access log"))
+    assert page.locator("main table tbody tr").count() >= 1
+    c.visit(f"/cases/{cases['done']}/statement", "statement print page for a manager",
+            h1=ui(lang, "Job coaching: final statement and notifications"))
     c.assert_clean()

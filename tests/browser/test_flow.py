@@ -2,9 +2,10 @@
 only, as the official and the coach see it: once in Finnish (the default) and once in Swedish
 (chosen after login, remembered for the user's next login).
 
-Time stands still at POLKU_NOW (Monday 5.1.2026). The period is planned for exactly 15 days
-(5.1.–19.1.), so the need for a second period (assessed 14 days before the planned end) is due at
-the very first weekly review.
+Time starts at POLKU_NOW (Monday 5.1.2026) and moves once, to Monday 12.1., when the second week
+has begun and can be recorded (the server is restarted at the new time). The period is planned for
+exactly 15 days (5.1.–19.1.), so the need for a second period (assessed 14 days before the planned
+end) is due at the very first weekly review.
 """
 from __future__ import annotations
 
@@ -66,7 +67,7 @@ def submit(user) -> None:
 
 def completed(user, lang: str) -> None:
     """Back in the inbox with the confirmation."""
-    assert re.search(r"/tasks/?$", user.page.url), user.page.url
+    assert re.search(r"/tasks/?$", user.page.url), f"{user.page.url}: {text_of(user.page.locator('main'))[:600]}"
     assert ui(lang, "Task completed.") in user.flash(), user.flash()
 
 
@@ -93,8 +94,35 @@ def weekly_review(user, day: str | None, *, end_period: bool, notes: str) -> Non
     submit(user)
 
 
+def typed_goals(user) -> list[tuple[str, str, str]]:
+    page = user.page
+    return [(page.input_value(f'[name="goals-{i}-category"]'), page.input_value(f'[name="goals-{i}-description"]'),
+             page.input_value(f'[name="goals-{i}-verification"]')) for i in (0, 6)]
+
+
+def keeps_typed_values_over_language_switches(user, lang: str) -> None:
+    """Switching the language reloads the task page in the other language with what was typed, the
+    added rows too; where the values cannot be kept (no sessionStorage), the user is asked first."""
+    page, url, other = user.page, user.page.url, "sv" if lang == "fi" else "fi"
+    for now in (other, lang):
+        user.language(now)
+        assert lang_of(user) == now and page.url.split("?")[0] == url
+        assert page.locator('select[name="goals-7-category"]').count() == 1  # the rows added before
+        assert typed_goals(user) == GOALS, f"typed goals lost switching to {now}"
+        assert page.input_value("#field-meetings_per_week") == "1"
+        assert not page.locator("#typed-values-lost").count()
+    page.evaluate("() => { Storage.prototype.setItem = () => { throw new Error('no storage'); }; }")
+    asked = []
+    page.once("dialog", lambda dialog: (asked.append(dialog.message), dialog.dismiss()))
+    page.click(f"form.language button[value={other}]")  # dismissed: the page stays as it is
+    assert asked == [ui(lang, "Changing the language reloads the page, and what you have typed in the form "
+                             "will be lost. Change the language anyway?")]
+    assert lang_of(user) == lang and typed_goals(user) == GOALS
+
+
 @pytest.mark.parametrize("lang", ["fi", "sv"])
-def test_a_case_from_referral_to_the_end_review(person, lang):
+def test_a_case_from_referral_to_the_end_review(clocked_person, clocked_server, lang):
+    person = clocked_person
     run = RUNS[lang]
     client = run["client"]
 
@@ -138,13 +166,16 @@ def test_a_case_from_referral_to_the_end_review(person, lang):
     submit(coach)
     completed(coach, lang)
 
-    # --- Two goals ----------------------------------------------------------------------------
+    # --- Two goals, typed before the language is switched and back --------------------------
     open_from_inbox(coach, client, "set_goals", lang)
-    for i, (category, description, verification) in enumerate(GOALS):
+    coach.page.click('button[name="_more_rows"][value="goals"]')  # a page shown after a POST, 8 rows
+    coach.page.wait_for_load_state()
+    for i, (category, description, verification) in zip((0, 6), GOALS):
         coach.page.select_option(f'[name="goals-{i}-category"]', category)
         coach.page.fill(f'[name="goals-{i}-description"]', description)
         coach.page.fill(f'[name="goals-{i}-verification"]', verification)
     coach.page.fill("#field-meetings_per_week", "1")
+    keeps_typed_values_over_language_switches(coach, lang)
     submit(coach)
     completed(coach, lang)
 
@@ -177,10 +208,11 @@ def test_a_case_from_referral_to_the_end_review(person, lang):
     completed(official, lang)
     assert inbox_row(official, client, "decide_second_period", lang).count() == 0
 
-    # --- The first period ends: the second one starts ---------------------------------------
+    # --- A week later the first period ends: the second one starts -------------------------
+    clocked_server.move_to("2026-01-12T09:00:00+00:00")  # a week can be recorded once it has begun
     expect_in_inbox(coach, client, "weekly_review", lang)
     open_from_inbox(coach, client, "weekly_review", lang)
-    weekly_review(coach, "2026-01-05", end_period=True, notes="Ensimmäinen jakso päättyy")
+    weekly_review(coach, "2026-01-12", end_period=True, notes="Ensimmäinen jakso päättyy")
     completed(coach, lang)
     open_from_inbox(coach, client, "weekly_review", lang)
     period_2 = ui(lang, "Period %(number)s (planned)", number=2)
@@ -188,8 +220,8 @@ def test_a_case_from_referral_to_the_end_review(person, lang):
         text_of(coach.page.locator("aside.case-summary"))
 
     # --- The second period ends: closure -------------------------------------------------------
-    # The second period began the day after the first ended (6 January, after the frozen clock's
-    # today): a meeting on the 5th would be before it, so this week records none.
+    # The second period began the day after the first ended (13 January, after the clock's today,
+    # the 12th): a meeting on the 12th would be before it, so its week records none.
     weekly_review(coach, None, end_period=True, notes="Valmennus päättyy")
     completed(coach, lang)
 
@@ -257,5 +289,79 @@ def test_a_case_from_referral_to_the_end_review(person, lang):
     statement = text_of(page.locator("section[aria-labelledby=statement-heading]"))
     assert ui(lang, "Reviewed with the client.") in statement and "Asiakas työllistyi." in statement
     official.shot(f"case-{lang}")
+    print_view(official, run, lang)
+    found_by_search(official, run, lang)
+
+    # --- The manager: the notice of the silent week, acknowledged; the case's access log --------
+    manager = person("fi-FI")
+    log_in(manager, "esihenkilo", lang, switch=True)
+    acknowledge_notice(manager, client, lang)
+    access_log(manager, client, lang)
     # Every event of the timeline in words (last, so that the checks above run anyway).
     assert not raw, "timeline events shown as bare action codes, not in words:\n" + "\n".join(raw)
+
+
+def print_view(user, run: dict, lang: str) -> None:
+    """From the case page: the print view carries the provider, the goals with their verification and results."""
+    case_url = user.page.url
+    user.page.click('main a[href$="/statement"]')
+    user.page.wait_for_url(re.compile(r"/cases/\d+/statement$"))
+    assert text_of(user.page.locator("h1")) == ui(lang, "Job coaching: final statement and notifications")
+    main = text_of(user.page.locator("main"))
+    assert run["client"] in main and PROVIDER in main and "Asiakas työllistyi." in main
+    goals = text_of(user.page.locator("section[aria-labelledby=goals-heading]"))
+    for _category, description, verification in GOALS:
+        assert description in goals and verification in goals, goals
+    assert "Näyttö 1: asiakirjat tarkistettu" in goals and ui(lang, "Reached") in goals
+    user.page.goto(case_url)
+
+
+def found_by_search(user, run: dict, lang: str) -> None:
+    """The case list finds the client by the beginning of the surname without its accents and case,
+    and by the identity code written in lower case; a name nobody has finds nothing."""
+    surname = run["client"].split()[-1]
+    plain = surname[:5].lower().replace("ä", "a").replace("ö", "o")
+    for query in (plain, run["hetu"].lower(), "Zyxwv"):
+        user.page.click('nav a[href="/cases"]')
+        user.page.wait_for_url("**/cases*")
+        user.page.fill("#q", query)
+        user.page.click("#case-search button[type=submit]")
+        user.page.wait_for_url(re.compile(r"/cases\?"))
+        rows = user.page.locator("#case-table tbody tr")
+        if query == "Zyxwv":
+            assert rows.count() == 0
+            assert text_of(user.page.locator("#empty-state")) == ui(lang, "No case matches this search.")
+        else:
+            assert rows.count() == 1, (query, text_of(user.page.locator("main")))
+            assert run["client"] in text_of(rows.first) and PROVIDER in text_of(rows.first)
+
+
+def acknowledge_notice(user, client: str, lang: str) -> None:
+    """The week recorded without a meeting is a notice to the manager: counted in the navigation, listed
+    with the case, acknowledged once."""
+    nav = user.page.locator('nav a[href="/notices"]')
+    assert ui(lang, "open:") in text_of(nav), text_of(nav)
+    nav.click()
+    user.page.wait_for_url("**/notices")
+    item = user.page.locator("li.notice-item").filter(has_text=client)
+    assert item.count() == 1, text_of(user.page.locator("main"))
+    assert ui(lang, "A week without a meeting") in text_of(item)
+    item.locator("button").click()
+    user.page.wait_for_load_state()
+    assert user.page.locator("li.notice-item").filter(has_text=client).count() == 0
+    assert ui(lang, "open:") not in text_of(user.page.locator('nav a[href="/notices"]'))
+
+
+def access_log(user, client: str, lang: str) -> None:
+    """The manager reads the case (its story) and its access log: the official's and the coach's reads."""
+    user.page.click('nav a[href="/cases"]')
+    user.page.wait_for_url("**/cases*")
+    user.page.locator("#case-table tbody tr").filter(has_text=client).locator("th a").click()
+    user.page.wait_for_url(re.compile(r"/cases/\d+$"))
+    story = text_of(user.page.locator("ol.timeline"))
+    assert "Tavoitteet edellyttävät jatkoa" in story  # the decision with its reason
+    user.page.click('main a[href$="/access-log"]')
+    user.page.wait_for_url(re.compile(r"/cases/\d+/access-log$"))
+    assert text_of(user.page.locator("h1")) == f'{ui(lang, "Access log")}: {client}'
+    readers = {text_of(th) for th in user.page.locator("main table tbody th").all()}
+    assert {"Virpi Virkailija", "Valtteri Valmentaja", "Essi Esihenkilö"} <= readers, readers

@@ -50,9 +50,10 @@ def test_an_invalid_value_carries_its_message_to_the_field_error(domain_types):
     with pytest.raises(FormValidationError) as info:
         validate_submission([fld("goals", "goal_list")], {"goals": [{"category": "x"}]}, domain_types)
     error = info.value.errors["goals"]
+    # The item's own message inside the item wrapper: the web shows the inner one at the item's row.
     assert error == FieldError("type", "item 1: description is required", {"message": {
-        "msgid": "item %(item)s: %(key)s is required",
-        "params": {"item": 1, "key": {"msgid": "description", "params": {}}}}})
+        "msgid": "item %(item)s: %(message)s", "params": {"item": 1, "message": {
+            "msgid": "%(key)s is required", "params": {"key": {"msgid": "description", "params": {}}}}}}})
     assert isinstance(Invalid("x"), ValueError)
 
 

@@ -1,6 +1,8 @@
 """Login, lockout, sessions, CSRF, security headers and production settings."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
@@ -98,7 +100,12 @@ def test_security_headers_on_every_page(web_app):
     assert "script-src 'self'" in csp and "frame-ancestors 'none'" in csp and "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
     html = response.get_data(as_text=True)
-    assert "<script" not in html and "style=" not in html
+    # Scripts only as files served by the app itself (the CSP forbids inline ones), no inline styles.
+    scripts = re.findall(r"<script[^>]*>", html)
+    assert scripts == ['<script src="/static/keep-form.js" defer>'] and "style=" not in html
+    script = Browser(web_app).get("/static/keep-form.js")
+    assert script.status_code == 200 and script.mimetype in ("text/javascript", "application/javascript")
+    script.close()
 
 
 def test_production_refuses_the_default_secret(database_url, monkeypatch):

@@ -96,7 +96,7 @@ def test_the_story_is_in_finnish_and_swedish(browser, refer):
     assert "Ilmoitus (esihenkilö): Viikko ilman tapaamista" in finnish
     assert coach.post("/language", {"locale": "sv", "next": "/tasks"}).status_code == 302
     swedish = text(coach.get(f"/cases/{case.id}"))
-    assert "coach1 registrerade veckoöversikten: vecka 3 (12 jan. 2026–18 jan. 2026), period 1: 0 möten" in swedish
+    assert "coach1 registrerade veckoöversikten: vecka 3 (12.1.2026–18.1.2026), period 1: 0 möten" in swedish
     assert "coach1 satte upp målen" in swedish
 
 

@@ -21,7 +21,7 @@ def reminded(refer):
     ("fi", ["Muistutus: tehtävän määräpäivä lähestyy",
             "Vastaanota ohjaus ja tee aloitusilmoitus, määräpäivä 13.1.2026"]),
     ("sv", ["Påminnelse: en uppgift ska snart vara klar",
-            "Ta emot hänvisningen och gör startanmälan, senast 13 jan."]),
+            "Ta emot hänvisningen och gör startanmälan, senast 13.1.2026"]),
 ])
 def test_the_coach_sees_the_reminder_with_the_task_and_its_due_day(browser, reminded, lang, texts):
     coach = in_language(browser("coach1"), lang)
@@ -49,7 +49,7 @@ def test_another_providers_coach_and_the_officials_never_see_the_coachs_reminder
 
 @pytest.mark.parametrize(("lang", "texts"), [
     ("fi", ["Tehtävä on myöhässä", "määräpäivä 13.1.2026", "3 arkipäivää myöhässä"]),
-    ("sv", ["En uppgift är försenad", "senast 13 jan.", "Försenad med 3 arbetsdagar"]),
+    ("sv", ["En uppgift är försenad", "senast 13.1.2026", "Försenad med 3 arbetsdagar"]),
 ])
 def test_the_manager_sees_the_escalation_with_how_late_the_task_is(browser, reminded, lang, texts):
     reminded.polku("worker", "--once", now=at("2026-01-16"))  # three business days after the due day

@@ -7,7 +7,6 @@ from datetime import date
 
 import lxml.html
 import pytest
-from babel.dates import format_date
 
 from polku.domain.models import Decision
 from tests.conftest import T0
@@ -40,7 +39,10 @@ def material(b: Browser, case, element_id: str, actor: str) -> tuple[str, dict[s
 
 
 def day(iso: str, locale: str) -> str:
-    return format_date(date.fromisoformat(iso), format="medium", locale=locale)
+    """A day as the page writes it: d.M.yyyy in Finnish and in Finland-Swedish (sv, sv_FI)."""
+    assert locale in ("fi", "sv", "sv_FI")
+    d = date.fromisoformat(iso)
+    return f"{d.day}.{d.month}.{d.year}"
 
 
 def started(refer, **overrides):
@@ -67,6 +69,26 @@ def test_accept_page_shows_the_referral_but_never_health_information(browser, re
     assert (sv["Serviceproducent"], sv["Hemkommun"], sv["Kundens språk"]) == (PROVIDER, "Espoo", "svenska")
     task = case.task("accept_referral", "coach1")
     assert "Back injury" not in browser("coach1").get(f"/tasks/{task['id']}").get_data(as_text=True)
+
+
+def test_the_accept_page_aside_shows_each_fact_once(browser, refer):
+    """Provider, municipality and planned period are in the referral material, not again below it."""
+    case = refer(municipality="Espoo")
+    task = case.task("accept_referral", "coach1")
+    page = lxml.html.fromstring(browser("coach1").get(f"/tasks/{task['id']}").get_data(as_text=True))
+    [aside] = page.xpath('//aside[@class="case-summary"]')
+    terms = [" ".join(x.text_content().split()) for x in aside.xpath(".//dt")]
+    assert len(terms) == len(set(terms)), terms
+    text = " ".join(aside.text_content().split())
+    assert text.count(PROVIDER) == 1 and text.count("Espoo") == 1
+    assert text.count(f"{day('2026-01-12', 'fi')} – {day('2026-04-30', 'fi')}") == 1
+    assert "Matti Meikäläinen" in text  # the case summary still names the client
+    # Other task pages keep the whole case summary.
+    case.accept()
+    task = case.task("set_goals", "coach1")
+    page = lxml.html.fromstring(browser("coach1").get(f"/tasks/{task['id']}").get_data(as_text=True))
+    text = " ".join(page.xpath('//aside[@class="case-summary"]')[0].text_content().split())
+    assert PROVIDER in text and "Espoo" in text
 
 
 # --- the official's decisions -------------------------------------------------------------
@@ -99,7 +121,7 @@ def test_second_period_decision_shows_the_justification_dates_and_the_8_in_12_fi
     assert fi["Päiviä jäljellä enimmäismäärään"] == str(limit - days)
     _, sv = material(in_language(browser("off1"), "sv"), case, "decide_second_period", "off1")
     assert sv["Coachens motivering"] == "Employment contract in negotiation"
-    assert sv["Föreslagen period"] == f"{day('2026-05-01', 'sv_FI')} – {day('2026-08-31', 'sv_FI')} (123 dagar)"
+    assert sv["Föreslagen period"] == f"{day('2026-05-01', 'sv')} – {day('2026-08-31', 'sv')} (123 dagar)"
     assert sv["Dagar kvar till gränsen"] == str(limit - days)
     assert loaded == []  # read from the domain tables: no workflow deserialised
     # The proposal is a record of its own, by the coach: the case file keeps the justification.
@@ -120,7 +142,7 @@ def test_interruption_decision_shows_the_absences_and_the_coachs_notes(browser, 
     assert fi["Valmentajan muistiinpanot"] == "Not reachable by phone or e-mail"
     _, sv = material(in_language(browser("off1"), "sv"), case, "decide_interruption", "off1")
     assert (sv["Vecka"], sv["Olovlig frånvaro denna vecka (dagar)"], sv["Olovlig frånvaro i följd (dagar)"]) \
-        == ("vecka 4 (19 jan. 2026–25 jan. 2026)", "2", "5")
+        == ("vecka 4 (19.1.2026–25.1.2026)", "2", "5")
     assert sv["Coachens anteckningar"] == "Not reachable by phone or e-mail"
 
 

@@ -8,7 +8,10 @@ from the process catalog (``plabel``), UI words and the types' msgids from Babel
 """
 from __future__ import annotations
 
-from polku.engine.fieldtypes import Msg, Option, Widget
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from polku.engine.fieldtypes import ITEM_MESSAGE, Msg, Option, Widget
 
 from ..codes import translate
 from ..i18n import format_day, ngettext, process_label
@@ -16,6 +19,17 @@ from ..i18n import gettext as _
 from .parsing import MAX_ROWS, MORE_ROWS, ROWS_SUFFIX, field_type, row_counts, row_name
 
 RADIO_LIMIT = 4           # up to this many options: radio buttons; more: a select
+
+
+@dataclass(frozen=True)
+class RowError:
+    """An error in one item of a repeatable field: shown at that row only, named by the row's legend.
+    item: the item's 1-based place among the rows sent filled in; message: its own words, translated."""
+    item: int
+    message: str
+
+    def __str__(self) -> str:  # where no row can show it
+        return _("item %(item)s: %(message)s", item=self.item, message=self.message)
 
 
 def _html_id(field_id: str) -> str:
@@ -70,6 +84,9 @@ class _Builder:
             "error": self.errors.get(fid),
             "attrs": {}, "options": [], "rows": [], "group": False,
         }
+        row_error = view["error"] if isinstance(view["error"], RowError) else None
+        if row_error is not None:  # marked at its row (_rows), not on the whole field
+            view["error"] = None
         view["hint_id"] = f"{view['html_id']}-hint" if view["hint"] else None
         view["error_id"] = f"{view['html_id']}-error" if view["error"] else None
         view["describedby"] = " ".join(i for i in (view["hint_id"], view["error_id"]) if i) or None
@@ -79,7 +96,7 @@ class _Builder:
         elif widget.kind == "checkboxes":
             self._checkboxes(f, view, widget)
         elif widget.kind == "rows":
-            self._rows(f, view, widget)
+            self._rows(f, view, widget, row_error)
         else:  # one input: text, textarea, number, date, checkbox
             self._single(f, view, widget)
         return view
@@ -157,7 +174,7 @@ class _Builder:
                           **({"checked": "checked"} if option.value in chosen else {})},
             })
 
-    def _rows(self, f, view, widget: Widget) -> None:
+    def _rows(self, f, view, widget: Widget, row_error: RowError | None = None) -> None:
         view["widget"] = "rows"
         self._group(view)
         posted = self._posted_rows(f, widget)
@@ -172,6 +189,7 @@ class _Builder:
             view["can_add"] = count < MAX_ROWS
         view["rows_name"], view["row_count"] = view["id"] + ROWS_SUFFIX, count
         view["more_name"], view["more_value"] = MORE_ROWS, view["id"]
+        erring = self._erring_row(f, widget, row_error)
         for i, row in enumerate(rows):
             item = posted.get(i, {})
             hint = translate(row.hint) if row is not None and row.hint is not None else None
@@ -179,9 +197,35 @@ class _Builder:
             legend = translate(row.legend) if row is not None else translate(
                 Msg(widget.row_legend.msgid, {**widget.row_legend.params, "number": i + 1}) if widget.row_legend
                 else str(i + 1))
-            view["rows"].append({"legend": legend, "hint": hint, "hint_id": hint_id, "inputs": [
-                self._row_input(f, view, i, spec, item, first=n == 0, describedby=hint_id)
-                for n, spec in enumerate(widget.inputs)]})
+            error = _("%(row)s: %(message)s", row=legend, message=row_error.message) if erring == i else None
+            error_id = f"{view['html_id']}-{i}-error" if error else None
+            describedby = " ".join(x for x in (hint_id, error_id) if x) or None
+            inputs = [self._row_input(f, view, i, spec, item, first=n == 0, describedby=describedby)
+                      for n, spec in enumerate(widget.inputs)]
+            if error:
+                for one in inputs:
+                    one["invalid"] = True
+                view["row_error"], view["error_href"] = error, "#" + inputs[0]["id"]
+            view["rows"].append({"legend": legend, "hint": hint, "hint_id": hint_id, "error": error,
+                                 "error_id": error_id, "inputs": inputs})
+        if row_error is not None and erring is None:  # no row to show it at: on the field, as before
+            view["error"] = str(row_error)
+            view["error_id"] = f"{view['html_id']}-error"
+            view["describedby"] = " ".join(x for x in (view["hint_id"], view["error_id"]) if x)
+            self._group(view)
+
+    def _erring_row(self, f, widget: Widget, row_error: RowError | None) -> int | None:
+        """The row (0-based, as shown) of the item an error names: the n-th row sent filled in is
+        shown as row n-1 again, unless the items carry their row (``index_key``)."""
+        if row_error is None:
+            return None
+        value = self.value(f)
+        items = [r for r in value if isinstance(r, dict)] if isinstance(value, list) else []
+        if not 1 <= row_error.item <= len(items):
+            return None
+        if widget.index_key is None:
+            return row_error.item - 1
+        return _int(items[row_error.item - 1].get(widget.index_key))
 
     def _posted_rows(self, f, widget: Widget) -> dict[int, dict]:
         """The rows to show filled in, by row index."""
@@ -233,18 +277,27 @@ def _bound(value, ftype):
     return format_day(value) if ftype == "date" and isinstance(value, str) else value
 
 
-def _type_message(ftype, params: dict, message: str) -> str:
-    """A conversion error: the type's own message if it raised one, else its general one."""
-    if params.get("message"):
-        return translate(params["message"])
+def _type_message(ftype, params: dict, message: str, field: dict) -> str | RowError:
+    """A conversion error: the type's own message if it raised one (a RowError when it names an
+    item of a field shown as rows), else its general one."""
+    own = params.get("message")
+    if isinstance(own, Mapping) and own.get("msgid") == ITEM_MESSAGE and ftype is not None:
+        inner = own.get("params") or {}
+        item = _int(inner.get("item"))
+        if item is not None and ftype.widget(field, data={}, loaded=None).kind == "rows":
+            return RowError(item, translate(inner.get("message")))
+    if own:
+        return translate(own)
     return translate(Msg(ftype.invalid)) if ftype is not None and ftype.invalid else message
 
 
-def error_messages(exc, fields: list[dict], process_key: str, types=None) -> dict[str, str]:
-    """{field id (or another key the engine named): message in the user's language} from a
-    ValidationFailed. Messages of a validation decision come from the process catalog
-    (`<decision>.<error code>`); the engine's own checks have UI translations."""
+def error_messages(exc, fields: list[dict], process_key: str, types=None) -> dict[str, str | RowError]:
+    """{field id (or another key the engine named): message in the user's language, or a RowError
+    for the one row of a repeatable field it is about} from a ValidationFailed. Messages of a
+    validation decision come from the process catalog (`<decision>.<error code>`); the engine's
+    own checks have UI translations."""
     type_names = {f["id"]: f["type"] for f in fields}
+    by_id = {f["id"]: f for f in fields}
     out = {}
     for key, message in (exc.fields or {}).items():
         detail = (exc.details or {}).get(key) or {}
@@ -277,7 +330,7 @@ def error_messages(exc, fields: list[dict], process_key: str, types=None) -> dic
         elif code == "rule":  # a form rule's own message (engine.formrules)
             out[key] = translate(params.get("message")) or message
         elif code == "type":
-            out[key] = _type_message(field_type(types, ftype) if ftype else None, params, message)
+            out[key] = _type_message(field_type(types, ftype) if ftype else None, params, message, by_id.get(key, {}))
         else:
             out[key] = message
     return out
@@ -288,9 +341,10 @@ def error_summary(views: list[dict], errors: dict[str, str]) -> list[dict]:
     items, shown = [], set()
     for view in views:
         if view["id"] in errors:
-            items.append({"href": "#" + view["html_id"], "text": f"{view['label']}: {errors[view['id']]}"})
+            text = view["error"] or view.get("row_error") or str(errors[view["id"]])
+            items.append({"href": view.get("error_href") or "#" + view["html_id"], "text": f"{view['label']}: {text}"})
             shown.add(view["id"])
     for key, message in errors.items():
         if key not in shown:
-            items.append({"href": None, "text": message})
+            items.append({"href": None, "text": str(message)})
     return items

@@ -49,7 +49,7 @@ def new():
     if request.method == "GET":
         with reading() as uow:
             form, loaded = _start_form(uow)
-        return _render(form, loaded)
+        return _render(form, loaded, rows=forms.row_counts(form["fields"], request.args))  # as many as asked
 
     try:
         # One unit of work: the form, the start, and what the process recorded of the referral.

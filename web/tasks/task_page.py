@@ -143,7 +143,8 @@ def task(task_id):
                     abort(404)
                 return _done(fate)
             uow.commit()
-        return _render(page)
+        # Rows as many as asked (`<field>-rows`): the language switch comes back with the rows it had.
+        return _render(page, rows=forms.row_counts(page.task["fields"], request.args))
 
     # One unit of work: load the task, complete it, commit; a re-render reads in the same one.
     with unit_of_work() as uow:
