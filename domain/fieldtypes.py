@@ -210,13 +210,23 @@ class GoalListType(FieldType):
                                    maxlength=MAX_TEXT)))
 
 
+def _agreed_meetings(data) -> int:
+    try:
+        return min(max(int((data or {}).get("meetings_per_week") or 2), 1), 7)
+    except (TypeError, ValueError):
+        return 2
+
+
 class MeetingListType(FieldType):
     def convert(self, raw: Any) -> list[dict]:
         return meeting_list(raw)
 
     def widget(self, field, *, data, loaded) -> Widget:
         kinds = tuple(Option(code, Msg(name)) for code, name in MEETING_KIND_NAMES.items())
-        return Widget("rows", row_legend=Msg(N_("Meeting %(number)s")), initial_rows=7, filled_by=("date",),
+        # As many rows as meetings a week were agreed with the client (set_goals), not a page of seven
+        # empty ones: "Add more rows" is there for a week with more.
+        return Widget("rows", row_legend=Msg(N_("Meeting %(number)s")), initial_rows=_agreed_meetings(data),
+                      filled_by=("date",),
                       empty_list_ok=True, inputs=(
                           RowInput("date", "date", Msg(N_("Date"))),
                           RowInput("kind", "select", Msg(N_("Kind of meeting")), kinds, blank=False,

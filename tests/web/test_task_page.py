@@ -187,7 +187,8 @@ def test_weekly_review_meetings_and_flags(user, refer, monkeypatch):
     b = user("coach1")
     task_id, response = open_task(b, case, "weekly_review")
     page = doc(response)
-    assert len(page.xpath('//input[@type="date"][contains(@name, "meetings-")]')) == 7
+    # As many meeting rows as agreed a week (two, in set_goals); more can be added.
+    assert len(page.xpath('//input[@type="date"][contains(@name, "meetings-")]')) == 2
     assert page.xpath('//input[@name="end_period"]/@type') == ["checkbox"]
     form = {"meetings-rows": "7", "absence_days": "0", "notes": "Good week",
             "meetings-0-date": "2026-01-13", "meetings-0-kind": "group",
