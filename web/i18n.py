@@ -78,7 +78,7 @@ def format_day(value) -> str:
 
 def format_instant(value) -> str:
     """A moment in Finnish time (a naive one is UTC, as stored): the day as format_day writes it,
-    then the time with seconds, joined as the locale joins them."""
+    then the time to the minute (seconds are noise to a reader of a case), joined as the locale joins them."""
     if not value:
         return ""
     if isinstance(value, str):
@@ -87,7 +87,7 @@ def format_instant(value) -> str:
     locale, width = conventions()
     pattern = get_datetime_format("medium", locale=locale)
     return pattern.replace("{1}", format_date(local, format=width, locale=locale)).replace(
-        "{0}", format_time(local, format="medium", locale=locale))
+        "{0}", format_time(local, format="short", locale=locale))
 
 
 def format_number(value) -> str:
