@@ -100,3 +100,13 @@ def test_the_list_shows_whose_turn_it_is_with_who_holds_the_task(user, refer):
     case = _decision_pending(refer)
     [row] = listing(user("off1"))
     assert row["href"] == f"/cases/{case.id}" and row["Whose turn"] == "Official (off1)"
+
+
+def test_the_case_page_says_how_late_an_open_task_is_as_the_inbox_does(user, refer, monkeypatch):
+    case = refer(now=at("2026-01-05"))  # due in five business days: Tuesday 13 January (6 January is Epiphany)
+    monkeypatch.setenv("POLKU_NOW", at("2026-01-15"))
+    coach = user("coach1")
+    tasks = " ".join(lxml.html.fromstring(coach.get(f"/cases/{case.id}").get_data(as_text=True))
+                     .get_element_by_id("open-tasks").text_content().split())
+    inbox = " ".join(lxml.html.fromstring(coach.get("/tasks").get_data(as_text=True)).text_content().split())
+    assert "Jan 13, 2026 Overdue by 2 business days" in tasks and "Overdue by 2 business days" in inbox

@@ -11,7 +11,6 @@ from datetime import datetime
 
 from flask import Blueprint, g, render_template, request
 
-from polku.domain.calendar import business_days_between
 from polku.domain.casefile import case_access_log, case_file
 from polku.domain.caselist import SORTS, STATUSES, TURNS, CaseSearch, case_list, case_providers, case_steps
 
@@ -34,9 +33,9 @@ from ..codes import (
     week_label,
 )
 from ..context import unit_of_work
+from ..deadline import deadline
 from ..i18n import gettext as _
 from ..i18n import process_label
-from ..tasks.inbox import LOCAL_TZ
 
 bp = Blueprint("cases", __name__, template_folder="templates")
 
@@ -118,26 +117,18 @@ class Words:
 
 
 # --- routes ----------------------------------------------------------------------------
-def _open(instance_id: int, view: str) -> dict:
+def _open(instance_id: int, view: str) -> tuple[dict, datetime]:
+    """The case file and the command's clock reading (its deadlines are read against it)."""
     with unit_of_work() as uow:  # a case the user may not see is NotFound: the 404 page (web.errors)
         case = case_file(uow, g.user.username, instance_id, view=view)
+        now = uow.now
         uow.commit()  # the audit row of this read (R12)
-    return case
+    return case, now
 
 
 # What the list's status column and filter call each case status (domain.caselist).
 CASE_STATUS_WORDS = {"running": lambda: _("In progress"), "refused": lambda: _("Referral refused"),
                      "closed": lambda: _("Closed"), "interrupted": lambda: _("Interrupted")}
-
-
-def _deadline(row: dict, now: datetime) -> dict | None:
-    """The next deadline as the inbox shows it: a local day, and how many business days late."""
-    if not row["next_due"]:
-        return None
-    due = datetime.fromisoformat(row["next_due"])
-    day, today = due.astimezone(LOCAL_TZ).date(), now.astimezone(LOCAL_TZ).date()
-    late = due < now
-    return {"day": day, "overdue": late, "days": max(business_days_between(day, today), 0) if late else 0}
 
 
 # Officials have cases of their own (they are the responsible official): those are their default
@@ -155,7 +146,7 @@ def index():
         now = uow.now
         uow.commit()  # the list shows client names: its audit row (R12)
     for row in cases:
-        row["deadline"] = _deadline(row, now)
+        row["deadline"] = deadline(row["next_due"], now)
     return render_template("cases/index.html", cases=cases, search=search, providers=providers, steps=steps,
                            statuses=STATUSES, sorts=SORTS, turns=TURNS, turn=turn,
                            case_status=lambda code: CASE_STATUS_WORDS[code](),
@@ -164,9 +155,9 @@ def index():
 
 @bp.get("/cases/<int:instance_id>")
 def show(instance_id: int):
-    case = _open(instance_id, "case")
-    for task in case["open_tasks"]:  # due on a local day, as the inbox shows it
-        task["due_day"] = datetime.fromisoformat(task["due_at"]).astimezone(LOCAL_TZ).date() if task["due_at"] else None
+    case, now = _open(instance_id, "case")
+    for task in case["open_tasks"]:  # due on a local day, late by business days, as the inbox shows it
+        task["deadline"] = deadline(task["due_at"], now)
     return render_template("cases/show.html", case=case, w=Words(case), may_see_log="manager" in g.user.roles)
 
 
@@ -181,5 +172,5 @@ def access_log(instance_id: int):
 
 @bp.get("/cases/<int:instance_id>/statement")
 def statement(instance_id: int):
-    case = _open(instance_id, "statement")
+    case, _now = _open(instance_id, "statement")
     return render_template("cases/statement.html", case=case, w=Words(case))

@@ -14,9 +14,9 @@ from polku.domain.notices import RECIPIENT_ROLES, acknowledge, count_for, open_n
 
 from ..codes import notice_kind, week_label
 from ..context import unit_of_work
+from ..deadline import local_day
 from ..i18n import gettext as _
 from ..i18n import process_label
-from ..tasks.inbox import LOCAL_TZ
 
 bp = Blueprint("notices", __name__, template_folder="templates")
 
@@ -39,7 +39,7 @@ def index():
         notices = open_notices(uow, g.user.username)
         uow.commit()  # the list shows client names: its audit row (R12)
     for notice in notices:  # the day it was raised, in Finland
-        notice["day"] = datetime.fromisoformat(notice["created_at"]).astimezone(LOCAL_TZ).date()
+        notice["day"] = local_day(datetime.fromisoformat(notice["created_at"]))
     return render_template("notices/index.html", notices=notices, kind=notice_kind, step=_step, week=week_label)
 
 

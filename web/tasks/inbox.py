@@ -6,21 +6,19 @@ reads run in `reading()`, each POST in one `unit_of_work()` committed once.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
-from polku.domain.calendar import business_days_between
 from polku.engine import accounts, queries
 from polku.engine import tasks as task_commands
 from polku.engine.errors import Conflict, ValidationFailed
 
 from ..context import reading, unit_of_work
+from ..deadline import deadline, local_day
 from ..i18n import gettext as _
 from . import bp
 
-LOCAL_TZ = ZoneInfo("Europe/Helsinki")  # the service's days (the same zone the date filters use)
 SCOPES = ("all", "mine", "groups")
 SORTS = ("due", "priority", "created")
 MAX_PAGE = 100_000  # keeps OFFSET within what every database accepts
@@ -91,19 +89,8 @@ def _back():
     return redirect(url_for("tasks.inbox", **_listing_args()))
 
 
-def _instant(value: str | None) -> datetime | None:
-    return datetime.fromisoformat(value) if value else None
-
-
-def _local_day(value: datetime) -> date:
-    return value.astimezone(LOCAL_TZ).date()
-
-
 def _row(item: dict, now: datetime, username: str) -> dict:
-    today = _local_day(now)
-    due_at = _instant(item["due_at"])
-    created_at = _instant(item["created_at"])
-    overdue = due_at is not None and due_at < now
+    created_at = datetime.fromisoformat(item["created_at"]) if item["created_at"] else None
     return {
         "id": item["id"],
         "url": url_for("tasks.task", task_id=item["id"]),
@@ -111,11 +98,9 @@ def _row(item: dict, now: datetime, username: str) -> dict:
         "process_key": item["process_key"],
         "element_id": item["element_id"],
         "name": item["name"],
-        "due_date": _local_day(due_at) if due_at else None,
-        "overdue": overdue,
-        "overdue_days": max(business_days_between(_local_day(due_at), today), 0) if overdue else 0,
+        "deadline": deadline(item["due_at"], now),
         "priority": item["priority"],
-        "age_days": max((today - _local_day(created_at)).days, 0) if created_at else 0,
+        "age_days": max((local_day(now) - local_day(created_at)).days, 0) if created_at else 0,
         "mine": item["assignee"] == username,
         "assignee": item["assignee"],
     }
