@@ -57,6 +57,7 @@ class _Call:
     memory_bytes: int
     baseline: int | None = None  # resident bytes when the watchdog first saw the call
     reason: str | None = None
+    leaving: bool = False  # set first thing on the way out: the watchdog holds off from then on
 
 
 @dataclass
@@ -94,7 +95,11 @@ class Budget:
 
     @contextmanager
     def scope(self) -> Iterator[None]:
-        """One engine call: the model code run inside shares one time budget."""
+        """One engine call: the model code run inside shares one time budget. An inner scope
+        (a runtime call inside a step that already opened one) shares the outer one's."""
+        if _SCOPE.get() is not None:
+            yield
+            return
         token = _SCOPE.set(_Spent())
         try:
             yield
@@ -115,7 +120,15 @@ class Budget:
             try:
                 return fn(*args)
             finally:
-                self._leave(call)
+                # An interrupt set before `leaving` may still land in here, at the call into
+                # _forget (never in between: plain attribute stores do not check for it).
+                call.leaving = True
+                while True:
+                    try:
+                        self._forget(call)
+                        break
+                    except _Interrupt:
+                        pass
                 if spent is not None:
                     spent.seconds += time.monotonic() - start
         except _Interrupt:
@@ -136,19 +149,12 @@ class Budget:
                 else:
                     self._cond.notify()
 
-    def _leave(self, call: _Call) -> None:
-        # An interrupt may land in here too: retry until the call is off the list and any
-        # interrupt set for it is withdrawn, so none can escape past the sandbox's edge.
-        while True:
-            try:
-                with self._cond:
-                    self._active.pop(threading.get_ident(), None)
-                    if call.reason is not None:
-                        _raise_in(threading.get_ident(), None)
-                self._local.inside = False
-                return
-            except _Interrupt:
-                continue
+    def _forget(self, call: _Call) -> None:
+        with self._cond:
+            self._active.pop(threading.get_ident(), None)
+            if call.reason is not None:  # withdraw an interrupt set but not yet raised
+                _raise_in(threading.get_ident(), None)
+        self._local.inside = False
 
     def _watch(self) -> None:
         idle_since = time.monotonic()
@@ -166,6 +172,8 @@ class Budget:
     def _check(self, now: float) -> None:
         rss = _resident_bytes()
         for thread_id, call in self._active.items():
+            if call.leaving:
+                continue
             if call.baseline is None:
                 call.baseline = rss
             if now >= call.deadline:
