@@ -55,7 +55,7 @@ class BudgetPolicy(RestrictingNodeTransformer):
             node.format_spec = ast.fix_missing_locations(ast.copy_location(spec, node))
         return node
 
-    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> ast.AST:
+    def visit_ExceptHandler(self, node: ast.ExceptHandler) -> Any:
         # A bare `except:` would catch the budget's interrupt and carry on.
         if node.type is None:
             self.error(node, "a bare 'except:' is not allowed; name the exceptions to catch")
@@ -156,8 +156,8 @@ class Limits:
             self._check_size(len(obj) + count * max(len(new) - len(old), 0), "replacing this much")
         elif name == "expandtabs":
             tabsize = args[0] if args else kwargs.get("tabsize", 8)
-            self._check_size(len(obj) + obj.count("\t" if isinstance(obj, str) else b"\t") * max(tabsize, 0),
-                             "expanding tabs this wide")
+            tabs = obj.count("\t") if isinstance(obj, str) else obj.count(b"\t")
+            self._check_size(len(obj) + tabs * max(tabsize, 0), "expanding tabs this wide")
         elif name != "replace" and args and isinstance(args[0], int):
             self._check_size(args[0], "padding this wide")
         return method(*args, **kwargs)
