@@ -87,7 +87,10 @@ class Budget:
 
     def __init__(self, seconds: float = DEFAULT_SECONDS, memory_bytes: int = DEFAULT_MEMORY_BYTES):
         self.seconds, self.memory_bytes = seconds, memory_bytes
-        self._cond = threading.Condition()
+        # A plain Lock (its `with` is C code) and an Event: a Condition's Python-level methods
+        # cost more than the rest of the bookkeeping of a call.
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
         self._active: dict[int, _Call] = {}  # thread id -> the call it runs
         self._awake = False
         self._thread: threading.Thread | None = None
@@ -139,7 +142,7 @@ class Budget:
 
     def _enter(self, call: _Call) -> None:
         self._local.inside = True
-        with self._cond:
+        with self._lock:
             self._active[threading.get_ident()] = call
             if not self._awake:
                 self._awake = True
@@ -147,10 +150,10 @@ class Budget:
                     self._thread = threading.Thread(target=self._watch, name="polku-budget", daemon=True)
                     self._thread.start()
                 else:
-                    self._cond.notify()
+                    self._wake.set()
 
     def _forget(self, call: _Call) -> None:
-        with self._cond:
+        with self._lock:
             self._active.pop(threading.get_ident(), None)
             if call.reason is not None:  # withdraw an interrupt set but not yet raised
                 _raise_in(threading.get_ident(), None)
@@ -158,16 +161,20 @@ class Budget:
 
     def _watch(self) -> None:
         idle_since = time.monotonic()
-        with self._cond:
-            while True:
-                if not self._active and time.monotonic() - idle_since > IDLE_AFTER:
-                    self._awake = False
-                    while not self._awake:
-                        self._cond.wait()
+        while True:
+            time.sleep(TICK)
+            with self._lock:
+                now = time.monotonic()
                 if self._active:
-                    idle_since = time.monotonic()
-                    self._check(idle_since)
-                self._cond.wait(TICK)
+                    idle_since = now
+                    self._check(now)
+                    continue
+                if now - idle_since <= IDLE_AFTER:
+                    continue
+                self._awake = False  # asleep until the next call wakes it (_enter)
+                self._wake.clear()
+            self._wake.wait()
+            idle_since = time.monotonic()
 
     def _check(self, now: float) -> None:
         rss = _resident_bytes()
