@@ -23,9 +23,9 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from RestrictedPython.compile import compile_restricted_eval, compile_restricted_exec  # noqa: E402
+from step_overhead import Polku  # noqa: E402
 
 from polku.engine import sandbox  # noqa: E402
-from step_overhead import Polku  # noqa: E402
 
 EXPRESSION = "count1 + 1 > 2 and note1 == 'a' and amount * 2 < 100"
 SCRIPT = "total = count1 * 2 + 1\nlabel = note1 + '!'\nif total > 2:\n    level = 'high'"

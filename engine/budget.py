@@ -28,6 +28,7 @@ import ctypes
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -95,6 +96,14 @@ class Budget:
         self._awake = False
         self._thread: threading.Thread | None = None
         self._local = threading.local()
+        # A forked child (gunicorn's workers) has no watchdog thread: start a new one there.
+        after_fork = weakref.WeakMethod(self._after_fork)
+        os.register_at_fork(after_in_child=lambda: (method := after_fork()) and method())
+
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._active, self._awake, self._thread = {}, False, None
 
     @contextmanager
     def scope(self) -> Iterator[None]:
