@@ -93,14 +93,15 @@ def advance(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, defn: LoadedDe
     ran before it in this step is saved as done; the failed task waits for a retry."""
     old = before.human_tasks if before else {}
     try:
-        if action is not None:
-            action()
-        runtime.advance(wf, defn, instance_id=inst.id, session=uow.session, now=uow.now, actor=actor)
-        after = runtime.snapshot(wf, defn, uow.now)
-        # Assignee, due date and priority may be expressions: evaluate them while an error
-        # can still become the instance's error state.
-        after.views = {tid: runtime.human_view(t, defn, uow.now)
-                       for tid, t in after.human_tasks.items() if tid not in old}
+        with runtime.budget.scope():  # the whole step's model code shares one time budget
+            if action is not None:
+                action()
+            runtime.advance(wf, defn, instance_id=inst.id, session=uow.session, now=uow.now, actor=actor)
+            after = runtime.snapshot(wf, defn, uow.now)
+            # Assignee, due date and priority may be expressions: evaluate them while an error
+            # can still become the instance's error state.
+            after.views = {tid: runtime.human_view(t, defn, uow.now)
+                           for tid, t in after.human_tasks.items() if tid not in old}
     except StepError as error:
         after = runtime.snapshot(wf, defn, uow.now)
         # Nothing new is materialised from a failed step; retry materialises it.

@@ -108,7 +108,7 @@ class StepError(Exception):
 class Runtime:
     def __init__(self, *, script_engine: SandboxedScriptEngine, handlers: ServiceRegistry, field_types: FieldTypes,
                  form_rules: FormRules | None = None, cache_size: int = 64):
-        self.script_engine = script_engine
+        self.script_engine, self.budget = script_engine, script_engine.budget  # model code's time and memory
         self.handlers = handlers
         self.field_types = field_types
         self.form_rules = form_rules if form_rules is not None else FormRules()
@@ -175,7 +175,7 @@ class Runtime:
         saved = task.data
         task.data = {**saved, **values}
         try:
-            with bound_clock(FixedClock(now)):
+            with bound_clock(FixedClock(now)), self.budget.scope():
                 result: dict[str, Any] = engine.result(task)
                 return result
         except SpiffWorkflowException as exc:
@@ -201,7 +201,8 @@ class Runtime:
         # Replace the dict, never mutate it: SpiffWorkflow 3.2 shares nested values between tasks.
         task.data = {**task.data, **values}
         try:
-            with bound_clock(FixedClock(now)):  # completing may re-check timers (boundary events)
+            # Completing may re-check timers (boundary events).
+            with bound_clock(FixedClock(now)), self.budget.scope():
                 task.run()
         except SpiffWorkflowException as exc:
             raise StepError(element_of(exc) or task.task_spec.bpmn_id, message_of(exc)) from exc
@@ -226,7 +227,7 @@ class Runtime:
         Raises StepError naming the element when a script, expression or handler fails.
         Time stands still at `now` for the whole step, so every due time it computes agrees.
         """
-        with bound_clock(FixedClock(now)):
+        with bound_clock(FixedClock(now)), self.budget.scope():
             try:
                 for _ in range(MAX_SERVICE_ROUNDS):
                     wf.do_engine_steps()
@@ -241,7 +242,7 @@ class Runtime:
         self._check_depth(wf)
 
     def refresh_timers(self, wf: BpmnWorkflow, now: datetime) -> None:
-        with bound_clock(FixedClock(now)):
+        with bound_clock(FixedClock(now)), self.budget.scope():
             try:
                 wf.refresh_timers()
             except SpiffWorkflowException as exc:
@@ -334,7 +335,7 @@ class Runtime:
         ext = defn.extensions.get(spec.bpmn_id, {})
         form = getattr(spec, "form", None)
         # Expressions (a due date from `today()`) see the step's instant, never the wall clock.
-        with bound_clock(FixedClock(now)):
+        with bound_clock(FixedClock(now)), self.budget.scope():
             return HumanTaskView(
                 id=str(task.id),
                 element_id=spec.bpmn_id,

@@ -6,8 +6,9 @@ source string is compiled with RestrictedPython (which rewrites attribute access
 subscripts, iteration and writes into calls to guard functions and rejects names that
 start with "_") and run with a small whitelist of builtins.
 
-This is a guard against escaping to the host (imports, files, introspection), not a
-resource limiter: a script can still loop forever or build a huge number.
+Every call runs under the environment's Budget (engine/budget.py: time and memory, with a
+watchdog) and sandbox_limits.py's guards refuse single operations that would blow the
+budget before they start.
 """
 from __future__ import annotations
 
@@ -35,17 +36,23 @@ from SpiffWorkflow.bpmn.script_engine.python_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 
+from .budget import Budget
+from .sandbox_limits import BudgetPolicy, Limits
+
 
 class SandboxViolation(Exception):
     """Model code tried something the sandbox forbids; `str()` says what."""
 
 
 # RestrictedPython's safe_builtins, minus setattr/delattr/__build_class__ (scripts have no
-# business defining classes or setting attributes), plus harmless helpers model authors use.
+# business defining classes or setting attributes) and the exceptions outside Exception (which
+# would catch the budget's interrupt), plus harmless helpers model authors use.
 # safe_builtins leaves out sorted/tuple/zip/etc. only because they iterate in C past
 # `_getiter_`; our `_getiter_` is plain `iter`, so they lose nothing.
+_WITHHELD = frozenset({"setattr", "delattr", "__build_class__", "BaseException", "GeneratorExit",
+                       "KeyboardInterrupt", "SystemExit"})
 SAFE_BUILTINS: dict[str, Any] = {
-    **{k: v for k, v in safe_builtins.items() if k not in {"setattr", "delattr", "__build_class__"}},
+    **{k: v for k, v in safe_builtins.items() if k not in _WITHHELD},
     "min": min, "max": max, "sum": sum, "sorted": sorted, "reversed": reversed,
     "any": any, "all": all, "map": map, "filter": filter,
     "list": list, "dict": dict, "set": set, "frozenset": frozenset, "tuple": tuple,
@@ -61,6 +68,7 @@ FORBIDDEN_NAMES = frozenset({
     "__import__", "open", "eval", "exec", "compile", "getattr", "setattr", "delattr",
     "hasattr", "type", "vars", "globals", "locals", "dir", "input", "breakpoint", "help",
     "object", "super", "memoryview", "exit", "quit", "classmethod", "staticmethod", "property",
+    "BaseException", "GeneratorExit", "KeyboardInterrupt", "SystemExit",
 })
 
 # `a += b` on a plain name is compiled to `_inplacevar_("+=", a, b)`.
@@ -118,7 +126,7 @@ def compile_sandboxed(source: str, mode: str = "exec") -> types.CodeType:
             raise SandboxViolation(f"forbidden: import statements are not allowed (line {node.lineno})")
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
     # Filename "<string>" lets PythonScriptEngine find the failing line in tracebacks.
-    result = compiler(tree, "<string>")  # type: ignore[arg-type]  # it takes an AST too
+    result = compiler(tree, "<string>", policy=BudgetPolicy)  # type: ignore[arg-type]  # it takes an AST too
     if result.errors or result.code is None:
         raise SandboxViolation("; ".join(dict.fromkeys(_explain(e) for e in result.errors)))
     return result.code
@@ -132,17 +140,14 @@ def _guarded_getattr(obj: object, name: str) -> Any:
     return safer_getattr_raise(obj, name)  # type: ignore[no-untyped-call]
 
 
-def _inplacevar(op: str, target: Any, value: Any) -> Any:
-    return INPLACE_OPERATORS[op](target, value)
-
-
 # Calls with *args / **kwargs go through _apply_.
 def _apply(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     return func(*args, **kwargs)
 
 
 # Guard functions RestrictedPython's rewritten code calls. Applied last when building the
-# globals so task data (which may hold any key) can never replace them.
+# globals so task data (which may hold any key) can never replace them. The environment adds
+# the budget-bound ones (`_inplacevar_`, `_binop_`, `_fmtspec_`, sized `_getattr_`).
 GUARDS = types.MappingProxyType({
     "__builtins__": SAFE_BUILTINS,
     "_getattr_": _guarded_getattr,
@@ -151,7 +156,6 @@ GUARDS = types.MappingProxyType({
     "_iter_unpack_sequence_": guarded_iter_unpack_sequence,
     "_unpack_sequence_": guarded_unpack_sequence,
     "_write_": full_write_guard,  # item writes only to dict/list, e.g. ones the script built
-    "_inplacevar_": _inplacevar,
     "_apply_": _apply,
     "_print_": PrintCollector,  # print() collects output and discards it instead of failing
 })
@@ -165,19 +169,27 @@ def _reraise_forbidden_name(err: NameError) -> None:
 class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
     """Runs expressions and scripts on task data under RestrictedPython."""
 
-    def __init__(self, functions: dict[str, Callable[..., Any]] | None = None):
+    def __init__(self, functions: dict[str, Callable[..., Any]] | None = None, budget: Budget | None = None):
         super().__init__(dict(functions or {}))
+        self.budget = budget or Budget()
+        limits = Limits(self.budget.memory_bytes)
+        self.guards: dict[str, Any] = {
+            **GUARDS, **limits.guards(),
+            "__builtins__": {**SAFE_BUILTINS, "range": limits.range, "pow": limits.pow},
+            "_getattr_": lambda obj, name: limits.sized(obj, name, _guarded_getattr(obj, name)),
+            "_inplacevar_": lambda op, target, value: limits.inplace(op, target, value, INPLACE_OPERATORS[op]),
+        }
 
     def _globals(self, context: dict[str, Any], external_context: dict[str, Any] | None) -> dict[str, Any]:
         # Same precedence as TaskDataEnvironment (functions < external < task data), then guards.
-        return {**self.globals, **(external_context or {}), **context, **GUARDS}
+        return {**self.globals, **(external_context or {}), **context, **self.guards}
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: dict[str, Any] | None = None) -> Any:
         code = compile_sandboxed(expression, "eval")
         # A shallow copy is enough to keep name bindings out of task data; no deep copy
         # here because conditions and DMN cells run often and should not mutate anything.
         try:
-            return eval(code, self._globals(context, external_context))
+            return self.budget.run(eval, code, self._globals(context, external_context))
         except NameError as err:
             _reraise_forbidden_name(err)
             raise
@@ -192,7 +204,7 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
         # `d["k"] = 1` or `items.append(x)` cannot leak into other tasks, then replace values.
         scope = self._globals(copy.deepcopy(context), external_context)
         try:
-            exec(code, scope)
+            self.budget.run(exec, code, scope)
         except NameError as err:
             _reraise_forbidden_name(err)
             raise
@@ -215,8 +227,9 @@ class SandboxedEnvironment(BasePythonScriptEngineEnvironment):
 class SandboxedScriptEngine(PythonScriptEngine):
     """PythonScriptEngine whose environment is the sandbox; `functions` are exposed to models."""
 
-    def __init__(self, functions: dict[str, Callable[..., Any]] | None = None):
-        super().__init__(environment=SandboxedEnvironment(functions))
+    def __init__(self, functions: dict[str, Callable[..., Any]] | None = None, budget: Budget | None = None):
+        super().__init__(environment=SandboxedEnvironment(functions, budget))
+        self.budget = self.environment.budget
 
     def validate(self, expression: str, mode: str = "exec") -> None:
         """Compile without running: raises SyntaxError or SandboxViolation.

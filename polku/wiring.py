@@ -15,6 +15,7 @@ from polku.domain.deadline_watch import DeadlineWatch
 from polku.domain.deadlines import deadline_functions
 from polku.domain.fieldtypes import register_field_types
 from polku.domain.handlers import register_handlers
+from polku.engine.budget import DEFAULT_MEMORY_BYTES, DEFAULT_SECONDS, Budget
 from polku.engine.formrules import FormRules
 from polku.engine.forms import default_field_types
 from polku.engine.runtime import Runtime
@@ -46,6 +47,14 @@ def script_functions() -> dict[str, Callable[..., Any]]:
     return {**standard_functions(), **deadline_functions()}
 
 
+def model_budget() -> Budget:
+    """Time and memory model code may use per engine call (engine/budget.py), from the
+    environment: POLKU_MODEL_SECONDS (default 1) and POLKU_MODEL_MEMORY_MB (default 256)."""
+    seconds = float(os.environ.get("POLKU_MODEL_SECONDS") or DEFAULT_SECONDS)
+    memory_mb = int(os.environ.get("POLKU_MODEL_MEMORY_MB") or DEFAULT_MEMORY_BYTES // (1024 * 1024))
+    return Budget(seconds=seconds, memory_bytes=memory_mb * 1024 * 1024)
+
+
 def periodic_jobs() -> dict[str, PeriodicJob]:
     """What the worker does every round after the timers (engine.worker.worker_round): the
     deadline watch's reminders and escalations (domain.deadline_watch)."""
@@ -63,7 +72,7 @@ def build_runtime() -> Runtime:
     for module in (clientname, second_period):  # cross-field checks that read the database
         module.register_form_rules(form_rules)
     return Runtime(
-        script_engine=SandboxedScriptEngine(functions=script_functions()),
+        script_engine=SandboxedScriptEngine(functions=script_functions(), budget=model_budget()),
         handlers=handlers,
         field_types=field_types,
         form_rules=form_rules,

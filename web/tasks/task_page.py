@@ -157,7 +157,7 @@ def task(task_id):
         if more:  # "Add more rows": show the form again, nothing is submitted
             return _render(page, values, rows=forms.row_counts(fields, request.form, add=more))
         try:
-            task_commands.complete(uow, runtime(), g.user.username, task_id, values)
+            status = task_commands.complete(uow, runtime(), g.user.username, task_id, values)
             uow.commit()
         except ValidationFailed as exc:
             return _render(page, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
@@ -174,5 +174,9 @@ def task(task_id):
         return _render(still_open, values, rows=forms.row_counts(fields, request.form), status=409,
                        notice=_("The case was being changed at the same time, so nothing was saved. "
                                 "Check the form and send it again."))
+    if status == "error":  # saved, but the step after it failed (e.g. model code over its budget)
+        return render_template("error.html", title=_("The task was saved, but the process stopped"),
+                               message=_("The next step of the case failed, so the case now waits for a manager "
+                                         "to look into it. You do not need to send the form again.")), 200
     flash(_("Task completed."), "success")
     return redirect(url_for("tasks.inbox"))
