@@ -129,8 +129,13 @@ def test_retry_with_corrected_data_resumes_the_failed_script(sample):
 # --- loops ----------------------------------------------------------------------------------
 
 @pytest.fixture
-def looping(sample):
+def looping(sample, monkeypatch):
+    # These tests are about the engine's step-count guard: a time budget generous enough that a
+    # loaded machine cannot stop the loop on time first (tests/integration/test_model_budget.py
+    # tests the budget).
+    monkeypatch.setenv("POLKU_MODEL_SECONDS", "120")
     sample("deploy", SCRIPT_LOOP, "--as", "designer1")
+    assert sample._env.runtime.budget.seconds == 120
     return sample
 
 
