@@ -389,7 +389,8 @@ def retry(env, instance_id, actor, reason, data, as_json):
     _emit(as_json, {"id": inst.id, "status": inst.status}, f"instance {inst.id} {inst.status}")
 
 
-from .serve_cli import demo, serve, worker  # noqa: E402  (more commands, registered on import)
+from .audit_cli import audit  # noqa: E402  (more commands, registered on import)
+from .serve_cli import demo, serve, worker  # noqa: E402
 
-__all__ = ["main", "demo", "serve", "worker"]
+__all__ = ["main", "audit", "demo", "serve", "worker"]
 
