@@ -43,7 +43,7 @@ GENESIS = "0" * 64  # the "previous hash" of a chain's first row
 _COLUMNS = ("at", "actor", "role", "organisation", "origin", "action", "instance_id", "task_id", "details",
             "chain", "seq", "prev_hash", "hash")
 # The fields a row's hash covers, in order (the row id is not among them: order is `seq`).
-HASHED = _COLUMNS[:-2]
+HASHED = _COLUMNS[:-1]
 # Declarative classes type `__table__` as any FromClause; a mapped class's is its Table.
 _INSERT = Prepared(insert(cast(Table, AuditEvent.__table__)).values({c: bindparam(c) for c in _COLUMNS}))
 # One statement takes the chain's head row (its lock orders the chain's writers) and returns the
