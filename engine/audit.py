@@ -19,6 +19,8 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from sqlalchemy import Integer, String, Table, bindparam, insert, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
 
 from .jsonvalues import to_json
 from .models import AuditEvent
@@ -87,6 +89,24 @@ def record(uow: UnitOfWork, actor: Who | str, action: str, *, instance_id: int |
     values["hash"] = row_hash(values)
     _INSERT.run(uow, values)
     _SET_HEAD.run(uow, {"hash": values["hash"], "chain": chain})
+
+
+class _SessionWork:
+    """What `record` needs of a unit of work, from code that holds only the command's session."""
+
+    origin = ""
+
+    def __init__(self, session: Session, now: datetime):
+        self.session, self.now = session, now
+
+    def connection(self) -> Connection:
+        return self.session.connection()
+
+
+def record_in_session(session: Session, now: datetime, actor: str, action: str, *, instance_id: int | None = None,
+                      details: dict[str, Any] | None = None) -> None:
+    """`record` for service handlers: they get the command's session (engine.services.ServiceCall)."""
+    record(cast("UnitOfWork", _SessionWork(session, now)), actor, action, instance_id=instance_id, details=details)
 
 
 def changed_fields(data: dict[str, Any] | None) -> list[str]:

@@ -149,7 +149,8 @@ def show(uow: UnitOfWork, runtime: Runtime, instance_id: int, actor: str | None 
     from .jsonvalues import to_json
 
     timers = uow.session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at))
-    history = uow.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+    history = uow.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                           AuditEvent.action != "show")  # changes, not reads
                                   .order_by(AuditEvent.id))
     found = [{"at": _iso(h.at), "actor": h.actor, "action": h.action, "task_id": h.task_id, "details": h.details}
              for h in history]
