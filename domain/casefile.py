@@ -4,8 +4,8 @@ Both are *uses of client data* and so both write the audit trail (R12; 906/2019 
 380/2023 §124: who read whose data, when). They are therefore commands, not plain queries: run
 them in a write unit of work and commit once.
 
-- ``case_file(uow, actor, instance_id)`` writes one ``view_case`` event on the instance, with the
-  client's identity code in the details: ``{"client": "131052-308T", "view": "case"}`` (``view`` says
+- ``case_file(uow, actor, instance_id)`` writes one ``view_case`` event on the instance (the case
+  names its client; no identity code is copied into the trail): ``{"view": "case"}`` (``view`` says
   which page showed it: ``case``, ``statement`` or ``access_log``; ``"health_information": true``
   when the page showed the referral's health information). Its timeline is the story of the case
   (``domain.casefile_story``): what was recorded, never the reads.
@@ -26,6 +26,8 @@ Only the job-coaching process has case files (``CASE_PROCESS``); other instances
 here. Instants are ISO 8601 strings and days ISO dates, as in ``engine.queries``.
 """
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import bindparam, select
 
@@ -194,7 +196,7 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
                                   .order_by(Period.number)).all()
     client = _client(uow, periods, instance_id)
     referral = referral_record(uow, instance_id)
-    details = {"client": client["identity_code"] if client else None, "view": view}
+    details: dict[str, Any] = {"view": view}  # the case names its client: no identity code in the trail
     if referral is not None:
         shown = view == "case" and bool(referral["health_information"]) \
             and works_on_case(uow, user, instance_id, referral)
@@ -202,7 +204,7 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
             details["health_information"] = True
         else:
             referral["health_information"] = None
-    audit.record(uow, user.username, "view_case", instance_id=instance_id, details=details)
+    audit.record(uow, user, "view_case", instance_id=instance_id, details=details)
 
     numbers = {p.id: p.number for p in periods}
     period_ids = list(numbers)
@@ -284,8 +286,7 @@ def case_access_log(uow, actor: str, instance_id: int) -> dict:
                                   .order_by(Period.number)).all()
     client = _client(uow, periods, instance_id)
     entries = access_log(uow, instance_id, inst.started_at)
-    audit.record(uow, user.username, "view_case", instance_id=instance_id,
-                 details={"client": client["identity_code"] if client else None, "view": "access_log"})
+    audit.record(uow, user, "view_case", instance_id=instance_id, details={"view": "access_log"})
     names = _names(uow, {e["username"] for e in entries})
     for e in entries:
         e["actor"] = names.get(e["username"], e["username"])

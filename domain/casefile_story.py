@@ -37,9 +37,10 @@ from .models import (
 from .weeks import period_start, period_week, week_fields
 
 # Audit actions that are uses of the case's data (R12): the access log, not the story.
-READ_ACTIONS = frozenset({"view_case", "view_task", "list_cases", "list_notices"})
-# Reads of many cases at once (the case list, the notices list) name the cases in their details.
-LIST_READS = ("list_cases", "list_notices")
+READ_ACTIONS = frozenset({"view_case", "view_task", "show", "list_cases", "list_notices", "list_tasks"})
+# Reads of many cases at once (the case list, the notices list, the inbox) name the cases in their
+# details, as do refused attempts to open one.
+LIST_READS = ("list_cases", "list_notices", "list_tasks")
 # Audit actions that are acts on the case with no record elsewhere.
 ACTS = ("claim", "take_over", "unclaim", "assign", "suspend", "resume", "terminate", "retry")
 # The role that records weekly reviews, redirections, closures, statements and goals.

@@ -293,6 +293,6 @@ def case_list(uow, actor: str, search: CaseSearch | None = None) -> CasePage:
     if cases:
         details: dict[str, Any] = {"instances": [c["id"] for c in cases]}
         if search.text:
-            details["search"] = search.text
-        audit.record(uow, user.username, "list_cases", details=details)
+            details["search"] = True  # what was typed may be an identity code: not kept
+        audit.record(uow, user, "list_cases", details=details)
     return CasePage(cases, total, page, pages)

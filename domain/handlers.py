@@ -9,7 +9,8 @@ from datetime import date
 
 from sqlalchemy import select
 
-from polku.engine.models import AuditEvent, Organisation, OutboxMessage
+from polku.engine import audit
+from polku.engine.models import Organisation, OutboxMessage
 from polku.engine.services import ServiceCall, ServiceRegistry
 
 from . import rules
@@ -56,10 +57,9 @@ def _rename(call: ServiceCall, client: Client, name: str) -> None:
         client.name = name
     elif not same_name(client.name, name):
         call.session.flush()  # the client's id
-        call.session.add(AuditEvent(at=call.now, actor=call.actor, action=RENAME_ACTION, instance_id=call.instance_id,
-                                    task_id=None, details={"client_id": client.id, "old_name": client.name,
-                                                           "new_name": name,
-                                                           "confirmed": call.data.get(CONFIRM_FIELD) is True}))
+        audit.record_in_session(call.session, call.now, call.actor, RENAME_ACTION, instance_id=call.instance_id,
+                                details={"client_id": client.id, "old_name": client.name, "new_name": name,
+                                         "confirmed": call.data.get(CONFIRM_FIELD) is True})
         client.name = name
 
 

@@ -75,7 +75,7 @@ def open_notices(uow, actor: str) -> list[dict]:
                 "created_at": _iso(r.created_at), "details": dict(r.details or {}), "name": r.name} for r in rows]
     if notices:
         cases = list(dict.fromkeys(n["instance_id"] for n in notices))
-        audit.record(uow, user.username, "list_notices",
+        audit.record(uow, user, "list_notices",
                      details={"instances": cases, "notices": [n["id"] for n in notices]})
     return notices
 
@@ -94,7 +94,7 @@ def acknowledge(uow, actor: str, notice_id: int) -> dict:
         .execution_options(synchronize_session=False))
     if done.rowcount != 1:
         raise Conflict(f"notice {notice_id} was already acknowledged", reason="acknowledged")
-    audit.record(uow, user.username, "acknowledge_notice", instance_id=notice.instance_id,
+    audit.record(uow, user, "acknowledge_notice", instance_id=notice.instance_id,
                  details={"notice": notice_id, "kind": notice.kind})
     return {"id": notice_id, "instance_id": notice.instance_id, "kind": notice.kind,
             "acknowledged_at": _iso(uow.now), "acknowledged_by": user.username}

@@ -70,9 +70,10 @@ def authenticate(uow: UnitOfWork, username: str, password: str) -> Actor:
                                                                     and user.locked_until > now})
         raise LoginFailed()
     user.failed_logins, user.locked_until = 0, None
-    audit.record(uow, user.username, "login")
     uow.session.flush()
-    return load_actor(uow, user.username)
+    actor = load_actor(uow, user.username)
+    audit.record(uow, actor, "login")
+    return actor
 
 
 def set_locale(uow: UnitOfWork, actor: str, locale: str) -> None:

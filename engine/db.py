@@ -53,14 +53,17 @@ class UnitOfWork:
     """A context manager around one Session; rolls back unless `commit()` was called.
 
     Inner code only flushes. `now` is the command's one instant, read from the clock the entry
-    point passes in: every row the command writes carries the same time. Nothing else travels
-    with it; commands that run workflows take the runtime as an argument of their own.
+    point passes in: every row the command writes carries the same time. `origin` (where the
+    command came from) travels with it for the audit trail; nothing else does:
+    commands that run workflows take the runtime as an argument of their own.
     """
 
-    def __init__(self, engine: Engine, clock: Clock, write: bool = True):
+    def __init__(self, engine: Engine, clock: Clock, write: bool = True, origin: str = ""):
         self._engine = engine
         self.clock = clock
         self.write = write
+        # Where the command came from, for its audit rows: the client address, "cli", "worker".
+        self.origin = origin
         # A Session connects only when first used: making it here costs nothing.
         self.session = Session(bind=engine, expire_on_commit=False, autoflush=False)
         self._conn: Connection | None = None

@@ -46,6 +46,6 @@ def deploy(uow: UnitOfWork, runtime: Runtime, actor: str, files: list[BundleFile
         ))
         results.append(DeployResult(proc.key, version, "new"))
     uow.session.flush()  # a concurrent deploy of the same version fails here on the unique key
-    audit.record(uow, user.username, "deploy", details={
+    audit.record(uow, user, "deploy", details={
         "files": [f.name for f in files], "processes": [r.__dict__ for r in results]})
     return results

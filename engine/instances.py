@@ -66,9 +66,9 @@ def start(uow: UnitOfWork, runtime: Runtime, actor: str, key: str, data: object 
     if user.organisation:
         before.organisations = {user.organisation}
     after = advance(uow, runtime, inst, defn, wf, before, actor=user.username)
-    audit.record(uow, user.username, "start", instance_id=inst.id,
+    audit.record(uow, user, "start", instance_id=inst.id,
                  details={"process_key": key, "version": row.version, "business_key": business_key,
-                          "data": data or {}, "status": after.status})
+                          "fields": audit.changed_fields(data), "status": after.status})
     return inst
 
 
@@ -87,7 +87,7 @@ def suspend(uow: UnitOfWork, actor: str, instance_id: int, reason: str | None = 
     if inst.status not in ("running", "error"):
         raise Conflict(f"instance {instance_id} is {inst.status}; only a running instance can be suspended")
     _set_status(uow, inst, "suspended")
-    audit.record(uow, user.username, "suspend", instance_id=inst.id, details={"reason": reason})
+    audit.record(uow, user, "suspend", instance_id=inst.id, details={"reason": reason})
     return inst
 
 
@@ -97,7 +97,7 @@ def resume(uow: UnitOfWork, actor: str, instance_id: int, reason: str | None = N
         raise Conflict(f"instance {instance_id} is {inst.status}, not suspended")
     target = "error" if inst.error_message else "running"
     _set_status(uow, inst, target)
-    audit.record(uow, user.username, "resume", instance_id=inst.id, details={"reason": reason, "status": target})
+    audit.record(uow, user, "resume", instance_id=inst.id, details={"reason": reason, "status": target})
     return inst
 
 
@@ -112,7 +112,7 @@ def terminate(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int,
     wf.cancel()
     after = runtime.snapshot(wf, defn, uow.now)
     save(uow, runtime, inst, wf, defn, before, after, status="terminated")
-    audit.record(uow, user.username, "terminate", instance_id=inst.id, details={"reason": reason})
+    audit.record(uow, user, "terminate", instance_id=inst.id, details={"reason": reason})
     return inst
 
 
@@ -132,9 +132,9 @@ def retry(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int, reaso
     before = materialised(uow, inst.id, names)
     failed = runtime.retry_failed(wf, data)
     after = advance(uow, runtime, inst, defn, wf, before, actor=user.username)
-    audit.record(uow, user.username, "retry", instance_id=inst.id,
-                 details={"reason": reason, "data": data or {}, "rerun": failed, "status": after.status,
-                          "error": after.error_message})
+    audit.record(uow, user, "retry", instance_id=inst.id,
+                 details={"reason": reason, "fields": audit.changed_fields(data), "rerun": failed,
+                          "status": after.status, "error": after.error_message})
     return inst
 
 

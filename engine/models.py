@@ -185,16 +185,34 @@ class Timer(Base):
 
 
 class AuditEvent(Base):
-    """Append-only: nothing updates or deletes these rows."""
+    """Append-only, enforced by the database (triggers refuse UPDATE and DELETE) and provable:
+    each row carries the hash of the previous row of its chain (engine.audit, docs/security.md)."""
 
     __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("chain", "seq", name="uq_audit_events_chain_seq"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
     actor: Mapped[str] = mapped_column(String(100))
+    role: Mapped[str | None] = mapped_column(String(100))  # the actor's roles then, comma-separated
+    organisation: Mapped[str | None] = mapped_column(String(200))  # the actor's organisation then
+    origin: Mapped[str | None] = mapped_column(String(64))  # client address, or "cli"
     action: Mapped[str] = mapped_column(String(40))
     instance_id: Mapped[int | None] = mapped_column(Integer, index=True)
     task_id: Mapped[str | None] = mapped_column(String(36))
     details: Mapped[dict[str, Any]] = mapped_column(JSON)
+    chain: Mapped[str] = mapped_column(String(110))
+    seq: Mapped[int] = mapped_column(Integer)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The newest row of each audit chain: its row lock orders one chain's writers (only)."""
+
+    __tablename__ = "audit_heads"
+    chain: Mapped[str] = mapped_column(String(110), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))
 
 
 class OutboxMessage(Base):

@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import SQLColumnExpression, func, select
 
+from . import audit
 from .access import (
     ASSIGNEE,
     MAY_TAKE_OVER,
@@ -22,6 +23,8 @@ from .models import AuditEvent, HumanTask, Instance, ProcessDefinition, TaskCand
 from .persist import load_instance, load_workflow
 from .runtime import Runtime
 from .users import load_actor
+
+OPERATOR = "operator"  # who reads on the command line without naming themselves (`--as`)
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -105,6 +108,9 @@ def inbox(uow: UnitOfWork, actor: str, *, scope: str = "all", step: str | None =
         item = task_dict(task, set(task.candidate_groups or ()))
         item.update(title=title, process_key=process_key)
         items.append(item)
+    if items:  # the rows name their cases (a title is the client's name): a read of each, logged
+        shown = list(dict.fromkeys(i["instance_id"] for i in items))
+        audit.record(uow, user, "list_tasks", details={"instances": shown})
     return {"items": items, "total": total, "page": max(page, 1), "per_page": per_page,
             "steps": [{"element_id": e, "name": n, "process_key": k} for e, n, k in steps]}
 
@@ -130,16 +136,25 @@ def definitions(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 
 def show(uow: UnitOfWork, runtime: Runtime, instance_id: int, actor: str | None = None) -> dict[str, Any]:
+    """Everything about an instance, its data included: a read of client data, logged (by the
+    named user, or "operator" for the command line's unnamed one) after its history is read."""
     inst = load_instance(uow, instance_id)
-    if actor is not None and not can_view_instance(load_actor(uow, actor), instance_org_ids(uow.session, instance_id)):
-        raise NotFound(f"no instance {instance_id}")
+    reader: audit.Who | str = OPERATOR
+    if actor is not None:
+        reader = user = load_actor(uow, actor)
+        if not can_view_instance(user, instance_org_ids(uow.session, instance_id)):
+            raise NotFound(f"no instance {instance_id}")
     _defn, wf, _snap = load_workflow(uow, runtime, inst)
     data = runtime.current_data(wf)
     from .jsonvalues import to_json
 
     timers = uow.session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at))
-    history = uow.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+    history = uow.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                           AuditEvent.action != "show")  # changes, not reads
                                   .order_by(AuditEvent.id))
+    found = [{"at": _iso(h.at), "actor": h.actor, "action": h.action, "task_id": h.task_id, "details": h.details}
+             for h in history]
+    audit.record(uow, reader, "show", instance_id=inst.id)
     return {
         "id": inst.id, "process_key": inst.process_key, "version": inst.version, "status": inst.status,
         "business_key": inst.business_key, "started_at": _iso(inst.started_at), "ended_at": _iso(inst.ended_at),
@@ -147,8 +162,7 @@ def show(uow: UnitOfWork, runtime: Runtime, instance_id: int, actor: str | None 
         "ready_tasks": tasks_for(uow, None, instance_id, only_running=False),
         "timers": [{"id": t.id, "element_id": t.element_id, "kind": t.kind, "due_at": _iso(t.due_at)} for t in timers],
         "data": to_json(data),
-        "history": [{"at": _iso(h.at), "actor": h.actor, "action": h.action, "task_id": h.task_id, "details": h.details}
-                    for h in history],
+        "history": found,
     }
 
 

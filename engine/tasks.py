@@ -108,7 +108,7 @@ def claim(uow: UnitOfWork, actor: str, task_id: str) -> None:
         raise Conflict(f"task {task.id} is already claimed by {task.assignee}", "claimed_by_other")
     require(MAY_WORK, user, facts, "you may not act on this task")
     _set_assignee(uow, task, user.username, None)
-    audit.record(uow, user.username, "claim", instance_id=task.instance_id, task_id=task.id)
+    audit.record(uow, user, "claim", instance_id=task.instance_id, task_id=task.id)
 
 
 def take_over(uow: UnitOfWork, actor: str, task_id: str) -> None:
@@ -123,7 +123,7 @@ def take_over(uow: UnitOfWork, actor: str, task_id: str) -> None:
         raise Conflict(f"task {task.id} is not claimed: claim it instead", "not_claimed")
     require(MAY_TAKE_OVER, user, facts, "you may not take this task over")
     _set_assignee(uow, task, user.username, task.assignee)
-    audit.record(uow, user.username, "take_over", instance_id=task.instance_id, task_id=task.id,
+    audit.record(uow, user, "take_over", instance_id=task.instance_id, task_id=task.id,
                  details={"from": task.assignee, "to": user.username})
 
 
@@ -135,7 +135,7 @@ def unclaim(uow: UnitOfWork, actor: str, task_id: str) -> None:
     if task.assignee != user.username:
         require_instance_manager(user, facts.org_ids)
     _set_assignee(uow, task, None, task.assignee)
-    audit.record(uow, user.username, "unclaim", instance_id=task.instance_id, task_id=task.id,
+    audit.record(uow, user, "unclaim", instance_id=task.instance_id, task_id=task.id,
                  details={"previous": task.assignee})
 
 
@@ -148,7 +148,7 @@ def assign(uow: UnitOfWork, actor: str, task_id: str, assignee: str) -> None:
     if not CANDIDATE.allows(target, facts):
         raise Forbidden(f"{assignee} is not in the task's candidate groups and organisations")
     _set_assignee(uow, task, target.username, task.assignee)
-    audit.record(uow, user.username, "assign", instance_id=task.instance_id, task_id=task.id,
+    audit.record(uow, user, "assign", instance_id=task.instance_id, task_id=task.id,
                  details={"assignee": target.username, "previous": task.assignee})
 
 
@@ -178,6 +178,7 @@ def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: 
     before.human_tasks.pop(task.id, None)
     after = advance(uow, runtime, inst, defn, wf, before,
                     action=lambda: runtime.complete_human_task(spiff_task, values, uow.now), actor=user.username)
-    audit.record(uow, user.username, "complete", instance_id=inst.id, task_id=task.id,
-                 details={"element_id": task.element_id, "fields": values, "status": after.status})
+    audit.record(uow, user, "complete", instance_id=inst.id, task_id=task.id,
+                 details={"element_id": task.element_id, "fields": audit.changed_fields(values),
+                          "status": after.status})
     return after.status

@@ -48,7 +48,7 @@ def worker_round(engine: Engine, runtime: Runtime, clock: Clock,
     done: dict[str, int] = {}
     for name, job in (jobs or {}).items():
         try:
-            with UnitOfWork(engine, clock) as uow:
+            with UnitOfWork(engine, clock, origin="worker") as uow:
                 done[name] = job(uow, runtime)
                 uow.commit()
         except Exception:  # noqa: BLE001  (logged with its traceback; the other jobs still run)
@@ -60,7 +60,7 @@ def fire_due_timers(engine: Engine, runtime: Runtime, clock: Clock, limit: int =
     """Fire every timer due by `clock`; returns how many instances were advanced."""
     fired, skipped = 0, set[str]()
     for _ in range(limit):
-        with UnitOfWork(engine, clock) as uow:
+        with UnitOfWork(engine, clock, origin="worker") as uow:
             query = (
                 select(Timer.id, Timer.instance_id, Timer.element_id)
                 .join(Instance, Instance.id == Timer.instance_id)

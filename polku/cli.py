@@ -52,7 +52,7 @@ class Env:
             self._engine = None
 
     def uow(self, write: bool = True) -> UnitOfWork:
-        return UnitOfWork(self.engine, self.clock, write=write)
+        return UnitOfWork(self.engine, self.clock, write=write, origin="cli")
 
 
 def _json_arg(ctx, param, value):
@@ -332,8 +332,9 @@ def list_instances(env, status, as_json):
 @command
 def show(env, instance_id, actor, as_json):
     """Status, version, ready tasks, timers, data and history of an instance."""
-    with env.uow(write=False) as uow:
+    with env.uow() as uow:
         info = queries.show(uow, env.runtime, instance_id, actor)
+        uow.commit()  # the read's audit row
     if as_json:
         _emit(True, info)
         return
@@ -388,7 +389,8 @@ def retry(env, instance_id, actor, reason, data, as_json):
     _emit(as_json, {"id": inst.id, "status": inst.status}, f"instance {inst.id} {inst.status}")
 
 
-from .serve_cli import demo, serve, worker  # noqa: E402  (more commands, registered on import)
+from .audit_cli import audit  # noqa: E402  (more commands, registered on import)
+from .serve_cli import demo, serve, worker  # noqa: E402
 
-__all__ = ["main", "demo", "serve", "worker"]
+__all__ = ["main", "audit", "demo", "serve", "worker"]
 

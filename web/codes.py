@@ -185,7 +185,9 @@ CASE_VIEWS = {
     "access_log": lazy_gettext("Opened the access log"),
 }
 READ_ACTIONS = {"list_cases": lazy_gettext("Saw the case in the list of cases"),
-                "list_notices": lazy_gettext("Saw the case in the list of notices")}
+                "list_notices": lazy_gettext("Saw the case in the list of notices"),
+                "list_tasks": lazy_gettext("Saw the case in the task list"),
+                "show": lazy_gettext("Read the case on the command line")}
 
 
 def read_kind(action: str, view: str | None, step: str = "") -> str:

@@ -30,7 +30,7 @@ def runtime():
 
 def unit_of_work(write: bool = True) -> UnitOfWork:
     ext = current_app.extensions["polku"]
-    return UnitOfWork(ext["engine"], clock_from_env(), write=write)
+    return UnitOfWork(ext["engine"], clock_from_env(), write=write, origin=request.remote_addr or "")
 
 
 @contextmanager

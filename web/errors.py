@@ -11,12 +11,22 @@ application/json, or anything under /api/) get the same status with a JSON body.
 """
 from __future__ import annotations
 
-from flask import render_template, request
+import logging
+
+from flask import g, render_template, request
+from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import NotFound as HTTPNotFound
 
+from polku.engine import audit
 from polku.engine.errors import Conflict, Forbidden, NotFound
 
+from .context import unit_of_work
 from .i18n import gettext as _
+
+_log = logging.getLogger(__name__)
+# The pages of client data: a refusal there is an attempt to reach someone's data, kept as evidence.
+CLIENT_DATA_PAGES = frozenset({"cases", "tasks", "notices", "referrals"})
+MAX_ID = 2**31 - 1
 
 
 def init_app(app) -> None:
@@ -31,7 +41,28 @@ def wants_json() -> bool:
     return request.path.startswith("/api/") or best == "application/json"
 
 
+def _record_refusal() -> None:
+    """A refused request for a page of client data, by a logged-in user: who, which page, and the
+    case it named (in `instances`, as lists name them, so the client's access log shows it)."""
+    user = g.get("user")
+    if user is None or request.blueprint not in CLIENT_DATA_PAGES:
+        return
+    details: dict = {"method": request.method, "endpoint": request.endpoint, "status": 404}
+    case = (request.view_args or {}).get("instance_id")
+    if isinstance(case, int) and 0 < case <= MAX_ID:
+        details["instances"] = [case]
+    task = (request.view_args or {}).get("task_id")
+    task = task if isinstance(task, str) and len(task) <= 36 else None
+    try:
+        with unit_of_work() as uow:
+            audit.record(uow, user, "refused", task_id=task, details=details)
+            uow.commit()
+    except SQLAlchemyError:  # the refusal is answered even when its row cannot be written
+        _log.exception("could not record a refused request")
+
+
 def not_found(_error):
+    _record_refusal()
     message = _("The page was not found.")
     if wants_json():
         return {"error": message, "code": "not_found"}, 404

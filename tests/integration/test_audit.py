@@ -1,5 +1,6 @@
 """The audit trail through the CLI: exactly one row per successful command (the timer worker
-included), none for refused commands or reads, and the details a reviewer needs."""
+included), none for refused commands or for reads that show no client data, and the details a
+reviewer needs: which fields changed, never their values (issue 9)."""
 from __future__ import annotations
 
 import json
@@ -79,7 +80,7 @@ def test_start_writes_one_row(sample, trail):
                     "--data", '{"client": "A"}', action="start", actor="off1")
     assert row.instance_id is not None
     assert row.details["process_key"] == "sample_case" and row.details["business_key"] == "k-1"
-    assert row.details["data"] == {"client": "A"} and row.details["status"] == "running"
+    assert row.details["fields"] == ["client"] and row.details["status"] == "running"
 
 
 def test_a_start_that_fails_in_a_script_still_writes_one_row(sample, trail):
@@ -97,15 +98,14 @@ def test_claim_unclaim_and_assign_each_write_one_row(case, trail):
     assert row.task_id == tid and row.details == {"assignee": "off2", "previous": None}
 
 
-def test_complete_writes_one_row_holding_the_submitted_fields(case, trail):
+def test_complete_writes_one_row_naming_the_submitted_fields(case, trail):
     polku, iid, tid = case
     data = {"decision": "approve", "amount": "42", "start_date": "2026-02-03", "urgent": "yes", "note": "ok then"}
     row = trail.one(polku, "complete", tid, "--as", "off1", "--data", json.dumps(data),
                     action="complete", actor="off1")
     assert (row.instance_id, row.task_id) == (iid, tid)
     assert row.details["element_id"] == "review" and row.details["status"] == "running"
-    assert row.details["fields"] == {"decision": "approve", "amount": 42, "start_date": "2026-02-03",
-                                     "urgent": True, "note": "ok then"}
+    assert row.details["fields"] == ["amount", "decision", "note", "start_date", "urgent"]
 
 
 def test_completing_the_last_task_writes_one_row(case, trail):
@@ -114,7 +114,7 @@ def test_completing_the_last_task_writes_one_row(case, trail):
     work = task_of(polku, "coach1", "coach_work", iid)["id"]
     row = trail.one(polku, "complete", work, "--as", "coach1", "--data", '{"summary": "done"}',
                     action="complete", actor="coach1")
-    assert row.details["fields"] == {"summary": "done"} and row.details["status"] == "completed"
+    assert row.details["fields"] == ["summary"] and row.details["status"] == "completed"
 
 
 def test_suspend_resume_and_terminate_each_write_one_row(case, trail):
@@ -133,7 +133,7 @@ def test_each_retry_writes_one_row(sample, trail):
     assert row.details["status"] == "error" and "divisor" in row.details["error"]
     row = trail.one(sample, "retry", iid, "--as", "boss", "--reason", "fixed", "--data", '{"divisor": 2}',
                     action="retry", actor="boss")
-    assert row.details["status"] == "running" and row.details["data"] == {"divisor": 2}
+    assert row.details["status"] == "running" and row.details["fields"] == ["divisor"]
     assert row.details["reason"] == "fixed" and row.instance_id == iid
 
 
@@ -164,14 +164,20 @@ def test_the_worker_writes_a_row_for_each_instance_it_advances(sample, trail):
     assert len({r.instance_id for r in rows}) == 2
 
 
-def test_reads_write_no_rows(case, trail):
-    polku, iid, _tid = case
+def test_reads_without_client_data_write_no_rows(case, trail):
+    polku, _iid, _tid = case
     before = trail.count()
-    for args in (["tasks", "--as", "off1"], ["tasks"], ["show", iid], ["show", iid, "--as", "off2"],
-                 ["instances"], ["definitions"]):
+    for args in (["tasks", "--as", "off1"], ["tasks"], ["instances"], ["definitions"]):
         polku(*args)
         polku(*args, "--json")
     assert trail.count() == before
+
+
+def test_show_gives_the_instances_data_and_writes_one_read_row(case, trail):
+    polku, iid, _tid = case
+    row = trail.one(polku, "show", iid, "--as", "off2", action="show", actor="off2")
+    assert row.instance_id == iid
+    trail.one(polku, "show", iid, action="show", actor="operator")
 
 
 REFUSED = [
@@ -233,3 +239,4 @@ def test_the_history_in_show_is_the_instances_audit_rows_in_order(case):
     assert [(h["actor"], h["action"]) for h in history] == [
         ("off1", "start"), ("off1", "claim"), ("off1", "complete"), ("boss", "suspend"), ("boss", "resume"),
         ("system", "timer")]
+    assert polku.json("show", iid)["history"][-1]["action"] == "timer"  # show's own reads are not changes

@@ -31,14 +31,16 @@ def _refused_json(polku, task_id, data):
 
 
 def _state(polku, db_engine, iid):
-    """Everything a rejected submission must leave untouched."""
+    """Everything a rejected submission must leave untouched (the reads of `show`, themselves
+    audit rows, aside)."""
     with db_engine.connect() as conn:
         lock = conn.execute(select(Instance.lock_version).where(Instance.id == iid)).scalar_one()
-        audits = conn.execute(select(func.count()).select_from(AuditEvent)).scalar_one()
+        audits = conn.execute(select(func.count()).select_from(AuditEvent)
+                              .where(AuditEvent.action != "show")).scalar_one()
     shown = polku.json("show", iid)
     ready = {t["id"]: t["assignee"] for t in shown["ready_tasks"]}
-    return {"lock": lock, "audits": audits, "data": shown["data"], "status": shown["status"],
-            "ready": ready, "history": len(shown["history"]), "timers": shown["timers"]}
+    return {"lock": lock, "audits": audits, "data": shown["data"], "status": shown["status"], "ready": ready,
+            "history": len([h for h in shown["history"] if h["action"] != "show"]), "timers": shown["timers"]}
 
 
 BAD_VALUES = [

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from polku.domain.casefile import case_file
@@ -44,6 +44,10 @@ def test_an_accepted_referral_links_the_client_and_keeps_health_information_give
 def test_the_case_file_of_a_refused_referral_reads_the_referral_not_the_audit_trail(refer, db_engine, uow_factory):
     case = refer(planned_end="2026-01-20", client_hetu="010594Y9021", client_name="Maija Toinen")
     with db_engine.begin() as conn:  # what the audit trail says must not matter to the case file
+        if db_engine.dialect.name == "sqlite":  # the trail refuses updates (migration 0009d): undo that here
+            conn.execute(text("DROP TRIGGER audit_events_no_update"))
+        else:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
         conn.execute(update(AuditEvent).where(AuditEvent.action == "start").values(details={}))
     with uow_factory() as uow:
         client = case_file(uow, "off1", case.id)["client"]
@@ -73,7 +77,7 @@ def test_labels_and_the_start_event_are_stored_with_the_version(refer, db_engine
 
 def test_no_code_reads_state_back_from_the_audit_trail():
     """AuditEvent is selected only where history is displayed (engine.queries.show, the case's
-    acts on its timeline and its access log); everything else only writes it."""
+    acts on its timeline and its access log, a person's access log); everything else only writes it."""
     readers = {}
     for folder in ("engine", "domain", "web", "polku"):
         for path in (ROOT / folder).rglob("*.py"):
@@ -83,4 +87,4 @@ def test_no_code_reads_state_back_from_the_audit_trail():
             count = text.count("select(AuditEvent")
             if count:
                 readers[str(path.relative_to(ROOT))] = count
-    assert readers == {"engine/queries.py": 1, "domain/casefile_story.py": 2}
+    assert readers == {"engine/queries.py": 1, "domain/casefile_story.py": 2, "domain/access_export.py": 1}

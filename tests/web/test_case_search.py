@@ -90,7 +90,7 @@ def test_a_search_is_logged_with_the_cases_it_showed(user, two_providers, db_eng
     with db_engine.connect() as conn:
         details = conn.scalars(select(AuditEvent.details).where(AuditEvent.action == "list_cases")
                                .order_by(AuditEvent.id.desc()).limit(1)).one()
-    assert details == {"instances": [matti.id], "search": "mei"}
+    assert details == {"instances": [matti.id], "search": True}  # what was typed may be an identity code
 
 
 def test_the_identity_code_is_whole_for_officials_and_masked_for_coaches_and_managers(user, two_providers):
