@@ -389,6 +389,7 @@ def retry(env, instance_id, actor, reason, data, as_json):
 
 
 from .serve_cli import demo, serve, worker  # noqa: E402  (more commands, registered on import)
+from .user_cli import user_end_sessions, user_set_password  # noqa: E402
 
-__all__ = ["main", "demo", "serve", "worker"]
+__all__ = ["main", "demo", "serve", "worker", "user_end_sessions", "user_set_password"]
 
