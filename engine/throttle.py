@@ -9,9 +9,13 @@ without locking out anyone else: the delay belongs to the address, never to the 
 """
 from __future__ import annotations
 
+import ipaddress
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import select
+from sqlalchemy import Table, case, delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from .db import UnitOfWork
 from .errors import Forbidden
@@ -29,7 +33,15 @@ class Throttled(Forbidden):
 
 
 def _key(address: str | None) -> str:
-    return (address or "unknown")[:64]
+    """The address an attempt is counted against: an IPv6 client's whole /64, which one machine
+    usually has to itself and could otherwise hop through for fresh addresses."""
+    try:
+        parsed = ipaddress.ip_address(address or "")
+    except ValueError:
+        return (address or "unknown")[:64]
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False))
+    return str(parsed)
 
 
 def delay(failures: int) -> timedelta:
@@ -57,9 +69,12 @@ def check(uow: UnitOfWork, address: str | None) -> None:
 
 
 def failed(uow: UnitOfWork, address: str | None) -> None:
-    row = _row(uow, address)
-    if row is None:
-        uow.session.add(LoginThrottle(address=_key(address), failures=1, last_failure_at=uow.now))
-    else:
-        row.failures, row.last_failure_at = _live(row, uow.now) + 1, uow.now
-    uow.session.flush()
+    """Counts a failure: one upsert, so two failures at once from a new address cannot collide."""
+    table = cast(Table, LoginThrottle.__table__)  # a mapped class's is its Table
+    insert = (pg_insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+    forgotten = table.c.last_failure_at <= uow.now - FORGET_AFTER
+    uow.session.execute(insert.values(address=_key(address), failures=1, last_failure_at=uow.now).on_conflict_do_update(
+        index_elements=[table.c.address],
+        set_={"failures": case((forgotten, 1), else_=table.c.failures + 1), "last_failure_at": uow.now}))
+    # Addresses quiet for long are forgotten anyway: their rows go, so the table stays small.
+    uow.session.execute(delete(LoginThrottle).where(LoginThrottle.last_failure_at <= uow.now - FORGET_AFTER))

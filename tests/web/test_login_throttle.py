@@ -146,3 +146,11 @@ def test_unknown_existing_and_locked_users_cost_the_same(web_app, costly_hashing
     medians = {name: statistics.median(t) for name, t in timings.items()}
     # A loose band (a shared, noisy machine): before, unknown took two hashes and locked none.
     assert max(medians.values()) < 1.6 * min(medians.values()), medians
+
+
+def test_an_ipv6_client_cannot_hop_through_its_own_64(web_app, passwords, monkeypatch):
+    _at(monkeypatch, 0)
+    for i in range(10):
+        assert _try(web_app, "nobody", "wrong", f"2001:db8:1:2::{i + 1:x}").status_code == 401
+    assert _try(web_app, "off1", PASSWORD, "2001:db8:1:2:ffff::1").status_code == 429
+    assert _try(web_app, "off1", PASSWORD, "2001:db8:1:3::1").status_code == 302  # the next /64 is someone else
