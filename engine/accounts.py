@@ -5,13 +5,15 @@ database, never in a web process, so any number of processes agree on lockouts a
 """
 from __future__ import annotations
 
+import secrets
 from datetime import timedelta
+from functools import lru_cache
 from typing import Any, cast
 
 from sqlalchemy import CursorResult, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from . import audit
+from . import audit, sessions, throttle
 from .db import UnitOfWork
 from .errors import Forbidden, NotFound, ValidationFailed
 from .models import SavedFilter, User
@@ -48,31 +50,60 @@ def set_password(uow: UnitOfWork, actor: str, username: str, password: str) -> N
     user.password_hash = hash_password(password)
     user.failed_logins, user.locked_until = 0, None
     audit.record(uow, actor, "set_password", details={"username": username})
+    # Whoever knew the old password may hold a session: a new password ends them all.
+    sessions.end_all(uow, actor, username, reason="password_changed")
 
 
-def authenticate(uow: UnitOfWork, username: str, password: str) -> Actor:
-    """The Actor for a correct password; LoginFailed otherwise (and the failure counted)."""
-    user = uow.session.scalar(select(User).where(User.username == (username or "").strip()))
+@lru_cache(maxsize=4)
+def _stand_in_hash(method: str) -> str:
+    """A hash no password matches, made as real ones are: checked in place of a missing one."""
+    return generate_password_hash(secrets.token_hex(16), method=method)
+
+
+def authenticate(uow: UnitOfWork, username: str, password: str, *, address: str | None = None,
+                 known_device: bool = False) -> Actor:
+    """The Actor for a correct password; LoginFailed otherwise (and the failure counted).
+
+    Every answer costs one password check, whether the user is unknown, locked or real: the time
+    taken must not tell which. The lock after MAX_FAILURES applies only to browsers not known to
+    the user (`known_device`: one that has logged in as this user before), so guessing from
+    elsewhere cannot keep the user out; the address throttle (engine.throttle) slows the guesser.
+    """
+    name = (username or "").strip()[:100]
+    where = {"address": address} if address else {}
+    try:
+        if not known_device:  # a browser this user logged in from before is never kept waiting
+            throttle.check(uow, address)  # before the password is looked at: the address's own wait
+    except throttle.Throttled:
+        audit.record(uow, "anonymous", "login_throttled", details={"username": name, **where})
+        raise
+    user = uow.session.scalar(select(User).where(User.username == name))
+    stored = user.password_hash if user is not None and user.password_hash else None
+    correct = check_password_hash(stored or _stand_in_hash(PASSWORD_METHOD), password or "")
     now = uow.now
-    if user is None or not user.password_hash:
-        # Same work either way.
-        check_password_hash(generate_password_hash("x", method=PASSWORD_METHOD), password or "")
-        audit.record(uow, "anonymous", "login_failed", details={"username": (username or "")[:100]})
+    if user is None or stored is None:
+        throttle.failed(uow, address)
+        audit.record(uow, "anonymous", "login_failed", details={"username": name, **where})
         raise LoginFailed()
-    if user.locked_until is not None and user.locked_until > now:
-        audit.record(uow, user.username, "login_locked")
+    locked = user.locked_until is not None and user.locked_until > now
+    if locked and not known_device:
+        throttle.failed(uow, address)
+        audit.record(uow, user.username, "login_locked", details=where)
         raise LoginFailed()
-    if not check_password_hash(user.password_hash, password or ""):
+    if not correct:
+        throttle.failed(uow, address)
         user.failed_logins = (user.failed_logins or 0) + 1
         if user.failed_logins >= MAX_FAILURES:
             user.locked_until, user.failed_logins = now + LOCKOUT, 0
-        audit.record(uow, user.username, "login_failed", details={"locked": user.locked_until is not None
-                                                                    and user.locked_until > now})
+        audit.record(uow, user.username, "login_failed",
+                     details={"locked": user.locked_until is not None and user.locked_until > now, **where})
         raise LoginFailed()
-    user.failed_logins, user.locked_until = 0, None
+    # A known browser's success does not lift the lock for other browsers: the guessing goes on.
+    if not locked:
+        user.failed_logins, user.locked_until = 0, None
     uow.session.flush()
     actor = load_actor(uow, user.username)
-    audit.record(uow, actor, "login")
+    audit.record(uow, actor, "login", details={"known_device": known_device, **where})
     return actor
 
 

@@ -77,6 +77,36 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class LoginSession(Base):
+    """A logged-in browser (server-side session). The cookie carries a random token; only its
+    SHA-256 is stored, so a copy of this table opens no sessions. Deleting the row ends the session."""
+
+    __tablename__ = "login_sessions"
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    address: Mapped[str | None] = mapped_column(String(64))
+
+
+class LoginThrottle(Base):
+    """Failed logins per client address (progressive delay; see engine/throttle.py)."""
+
+    __tablename__ = "login_throttle"
+    address: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer)
+    last_failure_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AppSecret(Base):
+    """Secrets the installation makes for itself (the development server's session key)."""
+
+    __tablename__ = "app_secrets"
+    name: Mapped[str] = mapped_column(String(50), primary_key=True)
+    value: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class SavedFilter(Base):
     """An inbox filter a user saved under a name (server-side, per user)."""
 

@@ -391,6 +391,7 @@ def retry(env, instance_id, actor, reason, data, as_json):
 
 from .audit_cli import audit  # noqa: E402  (more commands, registered on import)
 from .serve_cli import demo, serve, worker  # noqa: E402
+from .user_cli import user_end_sessions, user_set_password  # noqa: E402
 
-__all__ = ["main", "audit", "demo", "serve", "worker"]
+__all__ = ["main", "audit", "demo", "serve", "worker", "user_end_sessions", "user_set_password"]
 

@@ -75,13 +75,13 @@ def run_worker_loop(env, interval: float, stop: threading.Event, worker_name: st
 @command
 def serve(env, host, port):
     """Run the web app with a timer worker thread."""
-    from polku.web import DEV_SECRET
-
     from .app import build_app
 
     app = build_app({"DATABASE_URL": env.url})
-    if app.config["SECRET_KEY"] == DEV_SECRET:
-        click.echo("warning: using the development secret key; set POLKU_SECRET_KEY in production", err=True)
+    if app.config.get("SECRET_KEY_SOURCE"):
+        click.echo("warning: no POLKU_SECRET_KEY: sessions are signed with a random key kept in the "
+                   f"{'database' if app.config['SECRET_KEY_SOURCE'] == 'database' else 'process'}; "
+                   "set POLKU_SECRET_KEY in production", err=True)
     stop = threading.Event()
     thread = threading.Thread(target=run_worker_loop, args=(env, 5.0, stop), daemon=True, name="polku-worker")
     thread.start()

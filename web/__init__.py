@@ -11,19 +11,23 @@ import os
 
 from flask import Flask
 
-DEV_SECRET = "polku-development-only-secret"  # noqa: S105  refused in production below
-
 
 def create_app(config: dict | None = None, *, runtime) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(
-        SECRET_KEY=os.environ.get("POLKU_SECRET_KEY", DEV_SECRET),
+        SECRET_KEY=os.environ.get("POLKU_SECRET_KEY") or None,
         DATABASE_URL=os.environ.get("POLKU_DATABASE_URL", "sqlite:///instance/polku.db"),
         PRODUCTION=os.environ.get("POLKU_ENV", "development") == "production",
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_COOKIE_NAME="polku_session",
         PERMANENT_SESSION_LIFETIME=8 * 3600,
+        # Server-side session limits (engine.sessions), in seconds: idle, and since login.
+        SESSION_IDLE_TIMEOUT=int(os.environ.get("POLKU_SESSION_IDLE_SECONDS", 30 * 60)),
+        SESSION_ABSOLUTE_TIMEOUT=int(os.environ.get("POLKU_SESSION_MAX_SECONDS", 8 * 3600)),
+        # Reverse proxies in front of the app whose X-Forwarded-For is trusted (the login throttle
+        # counts per client address; behind a proxy every client would otherwise share its address).
+        PROXIES=int(os.environ.get("POLKU_PROXIES", 0)),
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead of a clock
         INBOX_PAGE_SIZE=20,
     )
@@ -32,8 +36,13 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
     # Secure cookies everywhere except a developer's debug server.
     if "SESSION_COOKIE_SECURE" not in (config or {}):
         app.config["SESSION_COOKIE_SECURE"] = not app.debug
-    if app.config["PRODUCTION"] and app.config["SECRET_KEY"] == DEV_SECRET:
-        raise RuntimeError("refusing to start in production with the development secret key: set POLKU_SECRET_KEY")
+    if app.config["PRODUCTION"] and not app.config["SECRET_KEY"]:
+        raise RuntimeError("refusing to start in production without a secret key: set POLKU_SECRET_KEY")
+    app.config["PERMANENT_SESSION_LIFETIME"] = app.config["SESSION_ABSOLUTE_TIMEOUT"]
+    if app.config["PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"], x_proto=app.config["PROXIES"])  # type: ignore[method-assign]
 
     from . import context, errors, i18n, security
     from .auth import bp as auth_bp
@@ -45,6 +54,8 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
     from .tasks import bp as tasks_bp
 
     context.init_app(app, runtime)
+    if not app.config["SECRET_KEY"]:
+        _development_secret(app)
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)  # NotFound/Forbidden → 404, Conflict → 409, for every route
@@ -56,3 +67,24 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
 
     app.add_url_rule("/healthz", "healthz", healthz)
     return app
+
+
+def _development_secret(app: Flask) -> None:
+    """No POLKU_SECRET_KEY outside production: a random key made for this database and kept there
+    (engine.app_secrets), never one printed in the source. A database without the table yet (not
+    migrated) gets a random key for this process only."""
+    import logging
+    import secrets
+
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from polku.engine.app_secrets import database_secret
+    from polku.engine.clock import clock_from_env
+
+    try:
+        app.config["SECRET_KEY"] = database_secret(app.extensions["polku"]["engine"], clock_from_env())
+        app.config["SECRET_KEY_SOURCE"] = "database"
+    except SQLAlchemyError:
+        logging.getLogger("polku.web").warning("no secret key table in the database: a key for this process only")
+        app.config["SECRET_KEY"] = secrets.token_hex(32)
+        app.config["SECRET_KEY_SOURCE"] = "process"

@@ -3,15 +3,18 @@ per command, the logged-in user loaded fresh for every request (no state in proc
 from __future__ import annotations
 
 from contextlib import contextmanager
+from datetime import timedelta
 
 from flask import current_app, g, redirect, request, session, url_for
 
+from polku.engine import sessions
 from polku.engine.clock import clock_from_env
 from polku.engine.db import UnitOfWork, make_engine
 from polku.engine.errors import NotFound
 from polku.engine.users import load_actor
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "healthz", "i18n.set_language"}
+SESSION_TOKEN = "sid"  # the key in the signed cookie that holds the server-side session's token
 
 
 def init_app(app, runtime) -> None:
@@ -40,17 +43,38 @@ def reading():
         yield uow
 
 
+def timeouts() -> sessions.Timeouts:
+    return sessions.Timeouts(idle=timedelta(seconds=current_app.config["SESSION_IDLE_TIMEOUT"]),
+                             absolute=timedelta(seconds=current_app.config["SESSION_ABSOLUTE_TIMEOUT"]))
+
+
+def client_address() -> str | None:
+    """The client's address as the WSGI server saw it (behind a proxy: see POLKU_PROXIES)."""
+    return request.remote_addr
+
+
 def _load_user():
     g.user = None
-    username = session.get("user")
-    if username:
+    token = session.get(SESSION_TOKEN)
+    if token:
         with reading() as uow:
+            found = sessions.find(uow, token, timeouts())
             try:
-                g.user = load_actor(uow, username)
-                for loaded in current_app.extensions["polku"]["user_loaded"]:
-                    loaded(uow, g.user)
+                if found is not None:
+                    g.user = load_actor(uow, found.username)
+                    for loaded in current_app.extensions["polku"]["user_loaded"]:
+                        loaded(uow, g.user)
             except NotFound:
-                session.clear()
+                g.user = None
+        if g.user is None:  # ended, run out, or never was: log out this browser for good
+            with unit_of_work() as uow:
+                sessions.end_session(uow, token, reason="expired")
+                uow.commit()
+            session.clear()
+        elif found is not None and found.stale:
+            with unit_of_work() as uow:
+                sessions.touch(uow, token)
+                uow.commit()
     if g.user is None and request.endpoint not in PUBLIC_ENDPOINTS:
         return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
     return None

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from babel.dates import format_date, format_time, get_datetime_format, get_timezone
 from babel.numbers import format_decimal
-from flask import Blueprint, current_app, g, redirect, request, session, url_for
+from flask import Blueprint, current_app, g, redirect, request, session
 from flask_babel import Babel, get_locale, lazy_gettext, ngettext  # noqa: F401  (re-exported for blueprints)
 from flask_babel import gettext as _gettext
 
@@ -110,5 +110,6 @@ def set_language():
             with unit_of_work() as uow:
                 set_locale(uow, g.user.username, locale)
                 uow.commit()
-    target = request.form.get("next") or url_for("tasks.inbox")
-    return redirect(target if target.startswith("/") and not target.startswith("//") else url_for("tasks.inbox"))
+    from .redirects import safe_next
+
+    return redirect(safe_next(request.form.get("next"), login_page=True))

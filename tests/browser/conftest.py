@@ -41,7 +41,10 @@ class Server:
         self.base = f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        env = {"POLKU_DATABASE_URL": self.database_url, "POLKU_NOW": self.now}
+        # Sessions are server-side rows that run out after 30 idle minutes (engine.sessions); `move_to`
+        # jumps days ahead between two clicks, which a real browser never does, so the limits are a month.
+        env = {"POLKU_DATABASE_URL": self.database_url, "POLKU_NOW": self.now,
+               "POLKU_SESSION_IDLE_SECONDS": str(31 * 86400), "POLKU_SESSION_MAX_SECONDS": str(31 * 86400)}
         self.proc = subprocess.Popen([sys.executable, "-m", "polku", "serve", "--port", str(self.port)],
                                      env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 30

@@ -10,7 +10,6 @@ from sqlalchemy import select
 from polku.app import build_app as create_app
 from polku.cli import main
 from polku.engine.models import AuditEvent, User
-from polku.web import DEV_SECRET
 from tests.web.conftest import PASSWORD, Browser
 
 PROTECTED = [
@@ -115,7 +114,8 @@ def test_production_refuses_the_default_secret(database_url, monkeypatch):
         create_app({"DATABASE_URL": database_url})
     monkeypatch.setenv("POLKU_SECRET_KEY", "a-real-secret-from-the-environment")
     app = create_app({"DATABASE_URL": database_url})
-    assert app.config["SECRET_KEY"] != DEV_SECRET and app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SECRET_KEY"] == "a-real-secret-from-the-environment"
+    assert app.config["SESSION_COOKIE_SECURE"] is True
     app.extensions["polku"]["engine"].dispose()
 
 
