@@ -200,7 +200,7 @@ def test_field_definitions_from_parsed_bpmn(parsed_fields):
 def test_parsed_definitions_validate_submissions(parsed_fields, types):
     assert check_form_definition(parsed_fields, types) == []
     stored = json.loads(json.dumps(parsed_fields))
-    assert validate_submission(stored, {"full_name": "Aino", "consent": "on"}, types) == {
+    assert validate_submission(stored, {"full_name": "Aino", "consent": "true"}, types) == {
         "full_name": "Aino", "hours": 20, "track": "work", "consent": True, "client_id": "C-1"}
     with pytest.raises(FormValidationError) as info:
         validate_submission(stored, {"hours": "41", "track": "leisure", "client_id": "C-2"}, types)
