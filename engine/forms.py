@@ -356,6 +356,10 @@ def check_form_definition(fields: list[dict[str, Any]], types: FieldTypes) -> li
         if tname is None or tname not in types:  # None is never registered: the same message
             problems.append(f"{label}: unknown type {tname!r}")
             continue
+        if tname == "string" and "maxlength" not in (fdef.get("constraints") or {}):
+            # Unbounded text would be copied into state, audit and every read (issue 9, finding 7).
+            problems.append(f"{label}: a string field needs a maxlength constraint"
+                            " (<camunda:constraint name=\"maxlength\" config=\"...\"/>)")
         if tname == "enum" and not fdef.get("options"):
             problems.append(f"{label}: enum has no options")
         bounds: dict[str, Any] = {}
