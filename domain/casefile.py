@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import bindparam, select
 
-from polku.engine import audit, queries
+from polku.engine import audit, ids, queries
 from polku.engine.access import IN_ORGANISATION, Columns, HasRole, instance_facts
 from polku.engine.errors import NotFound
 from polku.engine.models import (
@@ -94,7 +94,7 @@ _CASES = Columns(instance_id=Instance.__table__.c.id)  # the rule's SQL twin ove
 
 
 def _load_case(uow, user, instance_id: int):
-    row = uow.session.execute(_INSTANCE, {"id": instance_id}).first()
+    row = uow.session.execute(_INSTANCE, {"id": ids.instance_id(instance_id)}).first()
     if row is None or row.process_key != CASE_PROCESS \
             or not CASE_READERS.allows(user, instance_facts(uow.session, instance_id)):
         raise NotFound(f"no case {instance_id}")

@@ -85,7 +85,7 @@ def _referral(call: ServiceCall, outcome: str, client: Client | None, provider: 
         identity_code, temporary = code.code, code.temporary
     except ValueError:  # the start form validates it; a process started otherwise may not have
         identity_code, temporary = str(data["client_hetu"]), False
-    consent = bool(data.get("health_consent"))
+    consent = data.get("health_consent") is True  # a converted boolean; a stray text is not consent
     call.session.add(Referral(
         instance_id=call.instance_id, client_id=client.id if client else None, identity_code=identity_code,
         temporary_code=temporary, name=data.get("client_name") or "", language=data.get("client_language"),
@@ -181,7 +181,7 @@ def record_week(call: ServiceCall) -> dict:
     data, period = call.data, current_period(call)
     number = int(data.get("review_count") or 0) + 1
     meetings = data.get("meetings") or []
-    flags = {k: bool(data.get(k)) for k in ("other_service_need", "goals_unrealistic", "interruption_justified")}
+    flags = {k: data.get(k) is True for k in ("other_service_need", "goals_unrealistic", "interruption_justified")}
     result = rules.week_review(int(data.get("absence_streak") or 0), meetings, int(data.get("absence_days") or 0),
                                int(data["absence_limit_days"]), flags)
     call.session.add(WeeklyReview(period_id=period.id, week_number=number, reviewed_at=call.now,
@@ -251,7 +251,7 @@ def record_closure(call: ServiceCall) -> dict:
     for result in data.get("goal_results") or []:
         goal = goals.get(int(result["goal"]))
         if goal is not None:
-            goal.reached, goal.evidence = bool(result["reached"]), result.get("evidence")
+            goal.reached, goal.evidence = result["reached"] is True, result.get("evidence")
     if period.status in ("referred", "active"):
         period.status, period.actual_end = "ended", _end_day(period, call.now.date())
         period.end_reason = period.end_reason or "closed"

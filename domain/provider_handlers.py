@@ -22,7 +22,7 @@ def register_provider(call: ServiceCall) -> dict:
     for key in ("methods", "municipalities", "start_dates", "non_stop", "places_at_once", "places_per_year",
                 "target_group"):
         setattr(provider, key, data.get(key))
-    provider.non_stop = bool(data.get("non_stop"))
+    provider.non_stop = data.get("non_stop") is True
     provider.updated_at = call.now
     call.session.flush()
     return {"provider_id": provider.id, "case_organisations": [org.name], "case_title": org.name}

@@ -138,13 +138,18 @@ def _text(form: PostedForm, name: str) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _checkbox(posted: str) -> bool | str:
+    """A row's checkbox: "true" (checked) or nothing/"false"; any other text is left for the type to refuse."""
+    return {"true": True, "": False, "false": False}.get(posted.strip().lower(), posted)
+
+
 def _rows(widget: Widget, form: PostedForm, field_id: str) -> list[dict[str, Any]]:
     rows: list[dict[str, Any]] = []
     for i in range(posted_row_count(form, field_id, widget.initial_rows)):
         row: dict[str, Any] = {}
         for item in widget.inputs:
             name = row_name(field_id, i, item.key)
-            row[item.key] = name in form if item.widget == "checkbox" else _text(form, name)
+            row[item.key] = _checkbox(_text(form, name)) if item.widget == "checkbox" else _text(form, name)
         if any(row[k] is True or (isinstance(row[k], str) and row[k].strip()) for k in widget.filled_by):
             rows.append({widget.index_key: i, **row} if widget.index_key else row)
     return rows
@@ -155,8 +160,9 @@ def parse_posted(widget: Widget, field: Mapping[str, Any], form: PostedForm) -> 
     MultiDict), or MISSING. Text stays text: converting it is ``convert``'s job. An empty list
     is left out unless it is an answer and the field is optional, so the engine says "is required"."""
     fid = field["id"]
-    if widget.kind == "checkbox":
-        return True if form.get(fid) else MISSING
+    if widget.kind == "checkbox":  # what was posted, for the type to convert: "false" is not consent
+        value = form.get(fid)
+        return value if isinstance(value, str) and value.strip() else MISSING
     if widget.kind in ("rows", "checkboxes"):
         if widget.kind == "rows":
             items: list[Any] = _rows(widget, form, fid)

@@ -20,7 +20,10 @@ BUILTIN_TYPES = ("string", "long", "boolean", "date", "enum")
 _LONG_RE = re.compile(r"[+-]?[0-9]{1,19}")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1  # Camunda "long" is a Java long
-_TRUE, _FALSE = frozenset({"true", "on", "1", "yes"}), frozenset({"false", "off", "0", "no"})
+# Strict booleans: only JSON true or "true" (what a checked box posts) is true. Spellings that
+# can only mean "no" are false; anything else ("yes", "1", "on", "maybe") is refused, never guessed.
+_TRUE, _FALSE = frozenset({"true"}), frozenset({"false", "off", "0", "no"})
+_MULTILINE = frozenset({"true", "on", "1", "yes"})  # a designer's property, not a submitted value
 
 
 def _flag(config: Any) -> bool:
@@ -124,7 +127,7 @@ class StringType(FieldType):
     def widget(self, field: Mapping[str, Any], *, data: Mapping[str, Any], loaded: Any) -> Widget:
         constraints, props = field.get("constraints") or {}, field.get("properties") or {}
         maxlength, minlength = _int(constraints.get("maxlength")), _int(constraints.get("minlength"))
-        multiline = str(props.get("multiline", "")).strip().lower() in _TRUE or (
+        multiline = str(props.get("multiline", "")).strip().lower() in _MULTILINE or (
             maxlength is not None and maxlength > TEXTAREA_OVER)
         return Widget("textarea" if multiline else "text", field_attrs(
             field, maxlength=maxlength, minlength=minlength, rows="5" if multiline else None))
@@ -353,6 +356,10 @@ def check_form_definition(fields: list[dict[str, Any]], types: FieldTypes) -> li
         if tname is None or tname not in types:  # None is never registered: the same message
             problems.append(f"{label}: unknown type {tname!r}")
             continue
+        if tname == "string" and "maxlength" not in (fdef.get("constraints") or {}):
+            # Unbounded text would be copied into state, audit and every read (issue 9, finding 7).
+            problems.append(f"{label}: a string field needs a maxlength constraint"
+                            " (<camunda:constraint name=\"maxlength\" config=\"...\"/>)")
         if tname == "enum" and not fdef.get("options"):
             problems.append(f"{label}: enum has no options")
         bounds: dict[str, Any] = {}

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, insert, select, update
 
-from . import audit
+from . import audit, retrydata
 from .access import can_view_instance, instance_org_ids, require_instance_manager, require_starter
 from .errors import Conflict, NotFound, ValidationFailed
 from .formcheck import check_form_rule, check_rule, validated
@@ -119,13 +119,16 @@ def terminate(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int,
 def retry(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int, reason: str | None = None,
           data: object = None) -> InstanceRow:
     """Re-run what failed, optionally with corrected data merged into the failed tasks (`data`,
-    whatever the caller sent, must be a JSON object)."""
+    whatever the caller sent, must be a JSON object of variables the failed step reads, checked
+    like a form by engine/retrydata.py)."""
     user, inst = _managed_instance(uow, actor, instance_id)
     if inst.status != "error":
         raise Conflict(f"instance {instance_id} is {inst.status}, not in error")
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed("data must be a JSON object", {"data": "must be a JSON object"})
     defn, wf, loaded = load_workflow(uow, runtime, inst)
+    if data:
+        data = retrydata.checked(uow, runtime, defn, wf, data)
     names = set(uow.session.scalars(
         select(Organisation.name).join(InstanceOrganisation, InstanceOrganisation.organisation_id == Organisation.id)
         .where(InstanceOrganisation.instance_id == inst.id)))

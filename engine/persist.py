@@ -10,6 +10,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import String, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from . import ids
 from .errors import Conflict, NotFound
 from .models import (
     HumanTask,
@@ -63,7 +64,7 @@ _INSERT_TIMER = Prepared(insert(_TIMERS))
 def load_instance(uow: UnitOfWork, instance_id: int) -> InstanceRow:
     """The instance row as a plain, untracked object: commands write it with explicit
     statements under the optimistic lock, never through ORM change tracking."""
-    row = uow.execute(_LOAD, {"id": instance_id}).first()
+    row = uow.execute(_LOAD, {"id": ids.instance_id(instance_id)}).first()
     if row is None:
         raise NotFound(f"no instance {instance_id}")
     return InstanceRow.from_mapping(row._mapping)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import SQLColumnExpression, func, select
 
-from . import audit
+from . import audit, ids
 from .access import (
     ASSIGNEE,
     MAY_TAKE_OVER,
@@ -48,7 +48,10 @@ def task_dict(row: HumanTask, groups: Iterable[str]) -> dict[str, Any]:
 def tasks_for(uow: UnitOfWork, actor: str | None, instance_id: int | None = None, only_running: bool = True,
               task_id: str | None = None) -> list[dict[str, Any]]:
     """Ready tasks `actor` may act on: assigned to them, or unclaimed in their groups and organisation.
-    Without an actor (an operator's view), every ready task."""
+    Without an actor (an operator's view), every ready task. A malformed id matches nothing."""
+    if (instance_id is not None and not ids.is_row_id(instance_id)) or (task_id is not None
+                                                                        and not ids.is_task_id(task_id)):
+        return []
     query = (
         select(HumanTask)
         .join(Instance, Instance.id == HumanTask.instance_id)
@@ -212,6 +215,8 @@ def task_fate(uow: UnitOfWork, actor: str, task_id: str) -> dict[str, Any] | Non
     """What became of a task: its state, who completed it and when (with their display name),
     its instance and the instance's status, for a user who may see the instance (None
     otherwise, or when there is no such task)."""
+    if not ids.is_task_id(task_id):
+        return None
     row = uow.session.execute(
         select(HumanTask.state, HumanTask.completed_by, HumanTask.completed_at, HumanTask.instance_id,
                HumanTask.element_id, HumanTask.name, Instance.status, Instance.process_key,

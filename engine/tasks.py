@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, exists, select, update
 
-from . import audit
+from . import audit, ids
 from .access import (
     CANDIDATE,
     MAY_SEE_TASK,
@@ -68,7 +68,7 @@ def _context(uow: UnitOfWork, actor: str, task_id: str, all_orgs: bool = False
     The facts' `org_ids` are the instance's organisations when `all_orgs`; otherwise only the
     actor's own organisation, if it is among them (all that checks about the actor need)."""
     user = load_actor(uow, actor)
-    values = _CONTEXT.first(uow, {"id": str(task_id), "org": user.organisation_id})
+    values = _CONTEXT.first(uow, {"id": ids.task_id(task_id), "org": user.organisation_id})
     if values is None:
         raise NotFound(f"no task {task_id}")
     task = TaskRow.from_mapping(values)

@@ -89,7 +89,8 @@ def command(fn):
         except PolkuError as exc:
             if as_json:
                 _emit(True, exc.to_dict())
-            click.echo(f"error: {exc}", err=True)
+            # One line, whatever the message quotes of the input (a submitted key may hold a newline).
+            click.echo("error: " + "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(exc)), err=True)
             ctx.exit(1)
         except DBAPIError as exc:
             first = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

@@ -14,6 +14,9 @@ from flask import Flask
 
 def create_app(config: dict | None = None, *, runtime) -> Flask:
     app = Flask(__name__)
+    from .ids import init_app as ids_init
+
+    ids_init(app)  # before any blueprint's rules are built
     app.config.from_mapping(
         SECRET_KEY=os.environ.get("POLKU_SECRET_KEY") or None,
         DATABASE_URL=os.environ.get("POLKU_DATABASE_URL", "sqlite:///instance/polku.db"),
@@ -30,6 +33,10 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
         PROXIES=int(os.environ.get("POLKU_PROXIES", 0)),
         WTF_CSRF_TIME_LIMIT=None,  # tied to the session instead of a clock
         INBOX_PAGE_SIZE=20,
+        # Whole request body and any one form field. The largest real form (50 goals of 2 × 2000
+        # characters) is about 200 kB of UTF-8; more is refused with 413 before it is parsed.
+        MAX_CONTENT_LENGTH=int(os.environ.get("POLKU_MAX_CONTENT_LENGTH", 1024 * 1024)),
+        MAX_FORM_MEMORY_SIZE=int(os.environ.get("POLKU_MAX_CONTENT_LENGTH", 1024 * 1024)),
     )
     if config:
         app.config.update(config)

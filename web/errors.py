@@ -2,6 +2,7 @@
 
 - NotFound and Forbidden → 404 with the same page: whether something exists is not revealed to
   a user who may not see it. A plain `abort(404)` and an unknown URL give that page too.
+- A request body over MAX_CONTENT_LENGTH → 413 with its own page, nothing read or saved.
 - Conflict → 409, worded by its `reason` code in the user's language (the engine's own message
   is English and may name other users).
 
@@ -16,6 +17,7 @@ import logging
 from flask import g, render_template, request
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import NotFound as HTTPNotFound
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from polku.engine import audit
 from polku.engine.errors import Conflict, Forbidden, NotFound
@@ -33,6 +35,7 @@ def init_app(app) -> None:
     for error in (NotFound, Forbidden, HTTPNotFound):
         app.register_error_handler(error, not_found)
     app.register_error_handler(Conflict, conflict)
+    app.register_error_handler(RequestEntityTooLarge, too_large)
 
 
 def wants_json() -> bool:
@@ -67,6 +70,14 @@ def not_found(_error):
     if wants_json():
         return {"error": message, "code": "not_found"}, 404
     return render_template("error.html", title=_("Not found"), message=message), 404
+
+
+def too_large(_error):
+    """A request over MAX_CONTENT_LENGTH (or a field over MAX_FORM_MEMORY_SIZE): refused unread."""
+    message = _("The form was too large to be saved. Shorten the longest texts and try again.")
+    if wants_json():
+        return {"error": message, "code": "too_large"}, 413
+    return render_template("error.html", title=_("Too much text"), message=message), 413
 
 
 def conflict_message(reason: str) -> str:

@@ -100,7 +100,7 @@ def test_claim_unclaim_and_assign_each_write_one_row(case, trail):
 
 def test_complete_writes_one_row_naming_the_submitted_fields(case, trail):
     polku, iid, tid = case
-    data = {"decision": "approve", "amount": "42", "start_date": "2026-02-03", "urgent": "yes", "note": "ok then"}
+    data = {"decision": "approve", "amount": "42", "start_date": "2026-02-03", "urgent": "true", "note": "ok then"}
     row = trail.one(polku, "complete", tid, "--as", "off1", "--data", json.dumps(data),
                     action="complete", actor="off1")
     assert (row.instance_id, row.task_id) == (iid, tid)

@@ -293,3 +293,10 @@ def test_each_successful_deploy_writes_exactly_one_audit_row(polku, db_engine):
 def test_refused_deploy_writes_no_audit_row(polku, db_engine, paths):
     polku.refused("deploy", *paths)
     assert deploy_audit_count(db_engine) == 0
+
+
+def test_a_string_field_without_maxlength_is_refused(polku):
+    """Issue 9, finding 7: every text field is bounded; deploy names the element and its line."""
+    body = assert_refused_at(polku, [DEPLOY / "text_without_maxlength.bpmn"], "text_without_maxlength.bpmn",
+                             "set_goals", 7, "field 'summary': a string field needs a maxlength constraint")
+    assert len(body["problems"]) == 1

@@ -152,7 +152,7 @@ def test_note_length_bounds_are_inclusive(sample_review, note):
 
 def test_converted_values_reach_the_process_data(sample_review):
     polku, (iid, task) = sample_review
-    data = {"decision": "approve", "amount": "42", "start_date": "2026-02-03", "urgent": "yes", "note": "hello"}
+    data = {"decision": "approve", "amount": "42", "start_date": "2026-02-03", "urgent": "true", "note": "hello"}
     out = polku.json("complete", task["id"], "--as", "off1", "--data", json.dumps(data))
     assert out == {"id": task["id"], "instance_status": "running"}
     shown = polku.json("show", iid)["data"]
@@ -163,11 +163,21 @@ def test_converted_values_reach_the_process_data(sample_review):
     assert shown["category"] == "small"  # the DMN compared the int, not the text "42"
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("false", False), ("on", True), (True, True), ("0", False)])
+@pytest.mark.parametrize(("raw", "expected"), [("false", False), ("true", True), (True, True), ("0", False)])
 def test_boolean_text_is_converted(sample_review, raw, expected):
     polku, (iid, task) = sample_review
     _complete(polku, task["id"], {**REVIEW_OK, "urgent": raw})
     assert polku.json("show", iid)["data"]["urgent"] is expected
+
+
+@pytest.mark.parametrize("raw", ["yes", "on", "1", 1])
+def test_boolean_text_that_is_not_true_or_a_no_is_refused(sample_review, raw):
+    """Issue 9, finding 8: only JSON true or "true" is true; nothing is guessed."""
+    polku, (iid, task) = sample_review
+    refused = polku.refused("complete", task["id"], "--as", "off1", "--json", "--data",
+                            json.dumps({**REVIEW_OK, "urgent": raw}))
+    assert refused.json["fields"] == {"urgent": "must be true or false"}
+    assert polku.json("show", iid)["ready_tasks"][0]["id"] == task["id"]
 
 
 def test_omitted_optional_fields_get_defaults(sample_review):

@@ -92,7 +92,9 @@ def test_checkboxes_single_inputs_and_checkbox():
     assert parse_posted(Widget("checkboxes"), fld("c", "x"), form) == ["a", "b"]
     assert parse_posted(Widget("text"), fld("t"), form) is MISSING
     assert parse_posted(Widget("number"), fld("n", "long"), form) == " 5 "  # converting is the engine's job
-    assert parse_posted(Widget("checkbox"), fld("b", "boolean"), form) is True
+    # What the box posted, for the type to convert: "true" is true, "false" is not (issue 9, finding 8).
+    assert parse_posted(Widget("checkbox"), fld("b", "boolean"), form) == "true"
+    assert parse_posted(Widget("checkbox"), fld("b", "boolean"), MultiDict([("b", "false")])) == "false"
     assert parse_posted(Widget("checkbox"), fld("z", "boolean"), form) is MISSING
 
 

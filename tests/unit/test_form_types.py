@@ -89,7 +89,7 @@ def test_check_form_definition_accepts_good_definition(goal_types):
               fld("d", "date", min="2024-01-01", readonly=None),
               fld("s", minlength="0", maxlength="200", required=True),
               fld("e", "enum", options=["a"], default="a"), fld("g", "goal_list"),
-              fld("x", pattern="anything")]  # unknown names are the deploy step's call
+              fld("x", pattern="anything", maxlength="9")]  # unknown names are the deploy step's call
     assert check_form_definition(fields, goal_types) == []
 
 
@@ -102,10 +102,11 @@ def test_check_form_definition_accepts_good_definition(goal_types):
     (fld("n", "long", min=None), "min None"),
     (fld("d", "date", min="01.01.2024"), "min '01.01.2024'"),
     (fld("d", "date", max="2024-02-30"), "max '2024-02-30'"),
-    (fld("s", minlength="-1"), "minlength '-1'"),
+    (fld("s", minlength="-1", maxlength="9"), "minlength '-1'"),
     (fld("s", maxlength="abc"), "maxlength 'abc'"),
     (fld("s", maxlength="2.5"), "maxlength '2.5'"),
-    (fld("s", min="1"), "constraint 'min' does not apply to type 'string'"),
+    (fld("s", min="1", maxlength="9"), "constraint 'min' does not apply to type 'string'"),
+    (fld("s"), "a string field needs a maxlength constraint"),
     (fld("n", "long", maxlength="3"), "constraint 'maxlength' does not apply"),
     (fld("n", "long", min="10", max="1"), "min is greater than max"),
     (fld("n", "long", default="many"), "default 'many'"),
@@ -119,7 +120,7 @@ def test_check_form_definition_findings(types, field, fragment):
 
 
 def test_check_form_definition_duplicate_id(types):
-    problems = check_form_definition([fld("a"), fld("a", "long")], types)
+    problems = check_form_definition([fld("a", maxlength="9"), fld("a", "long")], types)
     assert problems == ["field 'a': duplicate id"]
 
 
@@ -155,7 +156,9 @@ BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
           </camunda:formField>
           <camunda:formField id="consent" label="Consent" type="boolean" />
           <camunda:formField id="client_id" label="Client" type="string" defaultValue="C-1">
-            <camunda:validation><camunda:constraint name="readonly" /></camunda:validation>
+            <camunda:validation>
+              <camunda:constraint name="readonly" /><camunda:constraint name="maxlength" config="10" />
+            </camunda:validation>
           </camunda:formField>
         </camunda:formData>
       </bpmn:extensionElements>
@@ -193,14 +196,14 @@ def test_field_definitions_from_parsed_bpmn(parsed_fields):
     assert track["options"] == [{"id": "work", "label": "Work"}, {"id": "study", "label": "Study"}]
     assert track["default"] == "work"
     assert consent["type"] == "boolean" and consent["options"] == []
-    assert client_id["constraints"] == {"readonly": None}
+    assert client_id["constraints"] == {"readonly": None, "maxlength": "10"}
     assert json.loads(json.dumps(parsed_fields)) == parsed_fields  # stored as JSON
 
 
 def test_parsed_definitions_validate_submissions(parsed_fields, types):
     assert check_form_definition(parsed_fields, types) == []
     stored = json.loads(json.dumps(parsed_fields))
-    assert validate_submission(stored, {"full_name": "Aino", "consent": "on"}, types) == {
+    assert validate_submission(stored, {"full_name": "Aino", "consent": "true"}, types) == {
         "full_name": "Aino", "hours": 20, "track": "work", "consent": True, "client_id": "C-1"}
     with pytest.raises(FormValidationError) as info:
         validate_submission(stored, {"hours": "41", "track": "leisure", "client_id": "C-2"}, types)

@@ -46,16 +46,15 @@ def test_long_rejects_non_integers(types, raw):
 
 
 @pytest.mark.parametrize("raw, expected", [
-    (True, True), (False, False), ("true", True), ("TRUE", True), ("on", True),
-    ("1", True), ("yes", True), ("Yes", True), ("false", False), ("False", False),
-    ("0", False), ("no", False), ("NO", False),
+    (True, True), (False, False), ("true", True), ("TRUE", True), ("false", False), ("False", False),
+    ("0", False), ("no", False), ("NO", False), ("off", False),
 ])
 def test_boolean_accepts_known_spellings(types, raw, expected):
     value = ok([fld("b", "boolean")], {"b": raw}, types)["b"]
     assert value is expected
 
 
-@pytest.mark.parametrize("raw", ["maybe", "2", "y", 1, 0, ["true"]])
+@pytest.mark.parametrize("raw", ["maybe", "2", "y", 1, 0, ["true"], "on", "1", "yes", "Yes"])  # never guessed as true
 def test_boolean_rejects_other_values(types, raw):
     error = error_of([fld("b", "boolean")], {"b": raw}, types, "b")
     assert error == FieldError("type", "must be true or false")
@@ -93,7 +92,7 @@ def test_enum_rejects_non_string(types):
 
 def test_values_have_python_types_usable_in_conditions_and_are_json(types):
     fields = [fld("n", "long"), fld("b", "boolean"), fld("d", "date"), fld("s")]
-    result = ok(fields, {"n": "3", "b": "on", "d": "2024-05-01", "s": "x"}, types)
+    result = ok(fields, {"n": "3", "b": "true", "d": "2024-05-01", "s": "x"}, types)
     assert result == {"n": 3, "b": True, "d": "2024-05-01", "s": "x"}
     assert eval("n > 2 and b", {}, result) is True  # noqa: S307 - what a gateway does
     assert json.loads(json.dumps(result)) == result

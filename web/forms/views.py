@@ -54,7 +54,7 @@ def _text_value(value) -> str:
 def _truthy(value) -> bool:
     if isinstance(value, bool):
         return value
-    return isinstance(value, str) and value.strip().lower() in ("true", "on", "1", "yes")
+    return isinstance(value, str) and value.strip().lower() == "true"  # as strict as the engine
 
 
 class _Builder:

@@ -172,13 +172,13 @@ def _change_task(task_id: str, command, done: str, refused):
     return _back()
 
 
-@bp.post("/tasks/<task_id>/claim")
+@bp.post("/tasks/<task:task_id>/claim")
 def claim(task_id):
     return _change_task(task_id, task_commands.claim, _("You claimed the task. It is now assigned to you."),
                         _("The task could not be claimed: someone else claimed or handled it first."))
 
 
-@bp.post("/tasks/<task_id>/take-over")
+@bp.post("/tasks/<task:task_id>/take-over")
 def take_over(task_id):
     """A task a colleague holds becomes the user's (audited); then its page opens. A task that is
     free or already the user's opens as it is; a task the user may not take over is 404."""
@@ -195,7 +195,7 @@ def take_over(task_id):
     return redirect(url_for("tasks.task", task_id=task_id))
 
 
-@bp.post("/tasks/<task_id>/unclaim")
+@bp.post("/tasks/<task:task_id>/unclaim")
 def unclaim(task_id):
     return _change_task(task_id, task_commands.unclaim,
                         _("You released the task. It is back in the group's queue."),

@@ -132,7 +132,7 @@ def _gone(uow, task_id: str):
     return render_template("error.html", title=_("The task was already handled"), message=message), 409
 
 
-@bp.route("/tasks/<task_id>", methods=["GET", "POST"])
+@bp.route("/tasks/<task:task_id>", methods=["GET", "POST"])
 def task(task_id):
     if request.method == "GET":  # showing the case summary is a read of client data: logged (R12)
         with unit_of_work() as uow:
