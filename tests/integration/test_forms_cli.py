@@ -185,3 +185,4 @@ def test_omitted_optional_fields_get_defaults(sample_review):
     _complete(polku, task["id"], {"decision": "reject", "start_date": "2026-01-10"})
     data = polku.json("show", iid)["data"]
     assert data["urgent"] is False and data["note"] is None and data["amount"] is None
+
