@@ -30,7 +30,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, select
 
 from polku.engine import audit, queries
-from polku.engine.access import IN_ORGANISATION, Columns, HasRole, instance_facts
+from polku.engine.access import DATA_READER, IN_ORGANISATION, Columns, HasRole, instance_facts
 from polku.engine.errors import NotFound
 from polku.engine.models import (
     HumanTask,
@@ -83,7 +83,7 @@ def _definition_labels(uow, definition_id: int) -> dict[str, str]:
 # --- the case file ---------------------------------------------------------------------
 # Client data is for the people who work on cases (380/2023 §124, 906/2019 §16): not for
 # designers or administrators, even of the same organisation.
-CASE_READERS = HasRole("official", "coach", "manager") & IN_ORGANISATION
+CASE_READERS = DATA_READER
 # The access log (who read the case) is for the managers of the case's organisations.
 LOG_READERS = HasRole("manager") & IN_ORGANISATION
 # Health information (R10, given with the client's consent) is for the people who work on the case.

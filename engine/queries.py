@@ -7,13 +7,15 @@ from typing import Any
 
 from sqlalchemy import SQLColumnExpression, func, select
 
+from . import audit
 from .access import (
     ASSIGNEE,
+    DATA_READER,
     MAY_TAKE_OVER,
     MAY_WORK,
     OPEN_TO_CANDIDATE,
+    READS_DATA,
     Facts,
-    can_view_instance,
     instance_org_ids,
 )
 from .db import UnitOfWork
@@ -130,15 +132,23 @@ def definitions(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 
 def show(uow: UnitOfWork, runtime: Runtime, instance_id: int, actor: str | None = None) -> dict[str, Any]:
+    """Everything about one instance, its data included: a read of client data, so a command
+    (write unit of work, commit once) that writes a `view_instance` audit row. The same rule as a
+    case page (`READS_DATA`): designers and admins, and users of other organisations, get "not
+    found" (nothing written). Without an actor the CLI operator (`system`) reads, and is logged."""
     inst = load_instance(uow, instance_id)
-    if actor is not None and not can_view_instance(load_actor(uow, actor), instance_org_ids(uow.session, instance_id)):
+    user = load_actor(uow, actor or "system")
+    if not READS_DATA.allows(user, Facts(org_ids=instance_org_ids(uow.session, instance_id))):
         raise NotFound(f"no instance {instance_id}")
+    audit.record(uow, user.username, "view_instance", instance_id=instance_id, details={"via": "show"})
     _defn, wf, _snap = load_workflow(uow, runtime, inst)
     data = runtime.current_data(wf)
     from .jsonvalues import to_json
 
     timers = uow.session.scalars(select(Timer).where(Timer.instance_id == instance_id).order_by(Timer.due_at))
-    history = uow.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id)
+    # The history is what was done, not who looked (reads are `view_...` rows).
+    history = uow.session.scalars(select(AuditEvent).where(AuditEvent.instance_id == instance_id,
+                                                           AuditEvent.action.notlike("view_%"))
                                   .order_by(AuditEvent.id))
     return {
         "id": inst.id, "process_key": inst.process_key, "version": inst.version, "status": inst.status,
@@ -196,15 +206,17 @@ def open_task(uow: UnitOfWork, actor: str, task_id: str) -> dict[str, Any] | Non
 
 def task_fate(uow: UnitOfWork, actor: str, task_id: str) -> dict[str, Any] | None:
     """What became of a task: its state, who completed it and when (with their display name),
-    its instance and the instance's status, for a user who may see the instance (None
-    otherwise, or when there is no such task)."""
+    its instance and the instance's status, for a user who may read the case's data (`DATA_READER`;
+    None otherwise, or when there is no such task)."""
     row = uow.session.execute(
         select(HumanTask.state, HumanTask.completed_by, HumanTask.completed_at, HumanTask.instance_id,
                HumanTask.element_id, HumanTask.name, Instance.status, Instance.process_key,
                User.display_name)
         .join(Instance, Instance.id == HumanTask.instance_id)
         .outerjoin(User, User.username == HumanTask.completed_by).where(HumanTask.id == task_id)).first()
-    if row is None or not can_view_instance(load_actor(uow, actor), instance_org_ids(uow.session, row.instance_id)):
+    if row is None:
+        return None
+    if not DATA_READER.allows(load_actor(uow, actor), Facts(org_ids=instance_org_ids(uow.session, row.instance_id))):
         return None
     return {"state": row.state, "completed_by": row.completed_by, "completed_by_name": row.display_name,
             "completed_at": _iso(row.completed_at), "instance_id": row.instance_id, "instance_status": row.status,

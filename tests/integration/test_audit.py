@@ -164,14 +164,22 @@ def test_the_worker_writes_a_row_for_each_instance_it_advances(sample, trail):
     assert len({r.instance_id for r in rows}) == 2
 
 
-def test_reads_write_no_rows(case, trail):
+def test_reads_without_client_data_write_no_rows(case, trail):
     polku, iid, _tid = case
     before = trail.count()
-    for args in (["tasks", "--as", "off1"], ["tasks"], ["show", iid], ["show", iid, "--as", "off2"],
-                 ["instances"], ["definitions"]):
+    for args in (["tasks", "--as", "off1"], ["tasks"], ["instances"], ["definitions"]):
         polku(*args)
         polku(*args, "--json")
     assert trail.count() == before
+
+
+def test_show_gives_client_data_so_each_read_is_a_row(case, trail):
+    polku, iid, _tid = case
+    mark = trail.last_id()
+    polku("show", iid)
+    polku("show", iid, "--as", "off2", "--json")
+    assert [(r.action, r.actor, r.instance_id) for r in trail.rows_after(mark)] == [
+        ("view_instance", "system", iid), ("view_instance", "off2", iid)]
 
 
 REFUSED = [

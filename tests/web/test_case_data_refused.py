@@ -1,0 +1,43 @@
+"""Issue 9 (6, 10): client data only for the roles that work on cases, the same on the web and
+the CLI, and every read of it logged; a task outside one's reach reads as "not found"."""
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from polku.engine.models import AuditEvent
+from tests.conftest import add_user
+from tests.scenarios.conftest import AREA
+
+
+def _views(db_engine) -> list[tuple]:
+    with db_engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(select(AuditEvent.actor, AuditEvent.action, AuditEvent.instance_id)
+                                               .where(AuditEvent.action.like("view_%")).order_by(AuditEvent.id))]
+
+
+def test_cli_show_is_refused_to_designers_and_admins_and_logged_for_the_others(refer, coaching, db_engine):
+    add_user(coaching, "admin1", "admin", org=AREA)
+    case = refer()
+    before = _views(db_engine)
+    for user in ("designer1", "admin1", "coach2"):
+        result = coaching.refused("show", case.id, "--as", user, "--json")
+        assert result.json["code"] == "not_found" and "131052" not in result.stdout, user
+    assert _views(db_engine) == before  # a refusal shows nothing, so no read is logged
+    assert coaching.json("show", case.id, "--as", "boss")["data"]["client_hetu"] == "131052-308T"
+    assert _views(db_engine)[len(before):] == [("boss", "view_instance", case.id)]
+
+
+def _rows_of(db_engine, actor) -> int:
+    with db_engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.actor == actor))
+
+
+def test_a_designer_posting_to_a_task_page_learns_nothing_of_it(browser, refer, db_engine):
+    case = refer()
+    task = case.task("accept_referral", "coach1")
+    designer = browser("designer1")
+    before = _rows_of(db_engine, "designer1")
+    assert designer.post(f"/tasks/{task['id']}", {"actual_start": "2026-01-05"}).status_code == 404
+    case.accept()
+    assert designer.post(f"/tasks/{task['id']}", {"actual_start": "2026-01-05"}).status_code == 404
+    assert _rows_of(db_engine, "designer1") == before
