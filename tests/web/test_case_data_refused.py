@@ -41,3 +41,10 @@ def test_a_designer_posting_to_a_task_page_learns_nothing_of_it(browser, refer, 
     case.accept()
     assert designer.post(f"/tasks/{task['id']}", {"actual_start": "2026-01-05"}).status_code == 404
     assert _rows_of(db_engine, "designer1") == before
+
+
+def test_a_manager_sees_the_identity_code_masked_on_the_case_page(browser, refer):
+    case = refer()
+    assert "131052-308T" in browser("off1").get(f"/cases/{case.id}").get_data(as_text=True)
+    page = browser("boss").get(f"/cases/{case.id}").get_data(as_text=True)
+    assert "131052-308T" not in page and "131052-****" in page
