@@ -12,7 +12,9 @@ from typing import Any
 from sqlalchemy import or_, select
 
 from polku.engine import audit
+from polku.engine.access import require_admin
 from polku.engine.models import AuditEvent
+from polku.engine.users import Actor
 
 from .identity import normalise
 from .models import Client, Period, Referral
@@ -29,7 +31,12 @@ def cases_of(uow, identity_code: str) -> list[int]:
     return sorted(set(uow.session.scalars(referred)) | set(uow.session.scalars(periods)))
 
 
-def client_access_log(uow, reader: audit.Who | str, identity_code: str) -> dict[str, Any]:
+def client_access_log(uow, reader: Actor | str, identity_code: str) -> dict[str, Any]:
+    """`reader`: a named user (an admin, or `system`), or the operator's name (a string) when the
+    command line names no one. The export spans every organisation's cases of the person, so a
+    manager's reach (the access-log page of their organisation's cases) is not enough."""
+    if not isinstance(reader, str):
+        require_admin(reader, "a person's access log is exported by an administrator")
     cases = cases_of(uow, identity_code)
     wanted = set(cases)
     rows = [] if not cases else uow.session.execute(

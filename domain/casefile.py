@@ -32,7 +32,7 @@ from typing import Any
 from sqlalchemy import bindparam, select
 
 from polku.engine import audit, ids, queries
-from polku.engine.access import IN_ORGANISATION, Columns, HasRole, instance_facts
+from polku.engine.access import DATA_READER, IN_ORGANISATION, Columns, HasRole, instance_facts
 from polku.engine.errors import NotFound
 from polku.engine.models import (
     HumanTask,
@@ -85,11 +85,21 @@ def _definition_labels(uow, definition_id: int) -> dict[str, str]:
 # --- the case file ---------------------------------------------------------------------
 # Client data is for the people who work on cases (380/2023 §124, 906/2019 §16): not for
 # designers or administrators, even of the same organisation.
-CASE_READERS = HasRole("official", "coach", "manager") & IN_ORGANISATION
+CASE_READERS = DATA_READER
 # The access log (who read the case) is for the managers of the case's organisations.
 LOG_READERS = HasRole("manager") & IN_ORGANISATION
 # Health information (R10, given with the client's consent) is for the people who work on the case.
 HEALTH_ROLES = frozenset({"official", "coach"})
+# A case page shows the whole identity code to those who deal with the client (380/2023 §124);
+# a manager supervises the case and sees it masked (``mask``), as the case list shows it.
+WHOLE_CODE_ROLES = frozenset({"official", "coach"})
+
+
+def mask(code: str | None) -> str:
+    """``131052-308T`` -> ``131052-****``: the birth date and century sign, not the person."""
+    if not code:
+        return ""
+    return code[:7] + "****" if len(code) > 7 else "****"
 _CASES = Columns(instance_id=Instance.__table__.c.id)  # the rule's SQL twin over instances
 
 
@@ -205,6 +215,8 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
         else:
             referral["health_information"] = None
     audit.record(uow, user, "view_case", instance_id=instance_id, details=details)
+    if client is not None and not user.roles & WHOLE_CODE_ROLES:
+        client["identity_code"] = mask(client["identity_code"])
 
     numbers = {p.id: p.number for p in periods}
     period_ids = list(numbers)

@@ -45,7 +45,7 @@ from polku.engine import audit
 from polku.engine.models import HumanTask, Instance, Organisation, ProcessDefinition, TaskCandidateGroup, User
 from polku.engine.users import load_actor
 
-from .casefile import _CASES, CASE_PROCESS, CASE_READERS, _iso
+from .casefile import _CASES, CASE_PROCESS, CASE_READERS, _iso, mask
 from .identity import normalise
 from .models import Client, Period, Referral
 from .names import name_parts
@@ -134,13 +134,6 @@ class CasePage(list):
     def __init__(self, rows: list[dict], total: int, page: int, pages: int):
         super().__init__(rows)
         self.total, self.page, self.pages = total, page, pages
-
-
-def mask(code: str | None) -> str:
-    """``131052-308T`` -> ``131052-****``: the birth date and century sign, not the person."""
-    if not code:
-        return ""
-    return code[:7] + "****" if len(code) > 7 else "****"
 
 
 def _columns(now):

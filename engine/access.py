@@ -15,6 +15,12 @@ The rules:
   instance's organisations, and admins.
 - `SEES_INSTANCE`: admins and users of one of the instance's organisations.
 - `MANAGES_INSTANCE`: admins and managers of one of the instance's organisations.
+- `READS_DATA`: the instance's data (client data) is for the roles that work on cases
+  (`CASEWORK_ROLES`) in one of its organisations, and the CLI operator (`system`); designers and
+  admins run the system, not cases, and are refused it (380/2023 §124: access as the task needs).
+- `DATA_READER`: those roles in one of the instance's organisations; also who may learn what
+  became of a task (handled, by whom): to anyone else, a designer posting to it included, the task
+  does not exist.
 "Admins" are the `admin` role and the internal `system` actor (timers, the CLI operator).
 """
 from __future__ import annotations
@@ -153,6 +159,9 @@ ORG_MANAGER = HasRole("manager") & IN_ORGANISATION
 MAY_SEE_TASK = Any(ASSIGNEE, CANDIDATE, ORG_MANAGER, ADMIN)
 SEES_INSTANCE = ADMIN | IN_ORGANISATION
 MANAGES_INSTANCE = ADMIN | ORG_MANAGER
+CASEWORK_ROLES = ("official", "coach", "manager")
+DATA_READER = HasRole(*CASEWORK_ROLES) & IN_ORGANISATION
+READS_DATA = HasRole("system") | DATA_READER
 
 
 _ORGS = select(InstanceOrganisation.organisation_id).where(InstanceOrganisation.instance_id == bindparam("id"))
@@ -187,3 +196,9 @@ def can_view_instance(actor: Actor, org_ids: frozenset[int] | set[int]) -> bool:
 def require_instance_manager(actor: Actor, org_ids: frozenset[int] | set[int]) -> None:
     require(MANAGES_INSTANCE, actor, Facts(org_ids=frozenset(org_ids)),
             "only a manager of the instance's organisation (or an admin) may do this")
+
+
+def require_admin(actor: Actor, message: str) -> None:
+    """Acts on the system rather than on a case (passwords, the audit trail): admins and the
+    operator (`system`) only."""
+    require(ADMIN, actor, Facts(), message)

@@ -14,6 +14,7 @@ from sqlalchemy import CursorResult, delete, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from . import audit, sessions, throttle
+from .access import require_admin
 from .db import UnitOfWork
 from .errors import Forbidden, NotFound, ValidationFailed
 from .models import SavedFilter, User
@@ -44,6 +45,8 @@ def hash_password(password: str) -> str:
 
 
 def set_password(uow: UnitOfWork, actor: str, username: str, password: str) -> None:
+    # Checked before the user is looked up: a refusal must not tell which usernames exist.
+    require_admin(load_actor(uow, actor), "setting a password needs the admin role")
     user = uow.session.scalar(select(User).where(User.username == username))
     if user is None:
         raise NotFound(f"no user named {username!r}")

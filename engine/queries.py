@@ -10,11 +10,12 @@ from sqlalchemy import SQLColumnExpression, func, select
 from . import audit, ids
 from .access import (
     ASSIGNEE,
+    DATA_READER,
     MAY_TAKE_OVER,
     MAY_WORK,
     OPEN_TO_CANDIDATE,
+    READS_DATA,
     Facts,
-    can_view_instance,
     instance_org_ids,
 )
 from .db import UnitOfWork
@@ -139,13 +140,15 @@ def definitions(uow: UnitOfWork) -> list[dict[str, Any]]:
 
 
 def show(uow: UnitOfWork, runtime: Runtime, instance_id: int, actor: str | None = None) -> dict[str, Any]:
-    """Everything about an instance, its data included: a read of client data, logged (by the
-    named user, or "operator" for the command line's unnamed one) after its history is read."""
+    """Everything about an instance, its data included: a read of client data, logged (one `show`
+    row, by the named user, or "operator" for the command line's unnamed one) after its history is
+    read. The same rule as a case page (`READS_DATA`): designers and admins, and users of other
+    organisations, get "not found"."""
     inst = load_instance(uow, instance_id)
     reader: audit.Who | str = OPERATOR
     if actor is not None:
         reader = user = load_actor(uow, actor)
-        if not can_view_instance(user, instance_org_ids(uow.session, instance_id)):
+        if not READS_DATA.allows(user, Facts(org_ids=instance_org_ids(uow.session, instance_id))):
             raise NotFound(f"no instance {instance_id}")
     _defn, wf, _snap = load_workflow(uow, runtime, inst)
     data = runtime.current_data(wf)
@@ -213,8 +216,8 @@ def open_task(uow: UnitOfWork, actor: str, task_id: str) -> dict[str, Any] | Non
 
 def task_fate(uow: UnitOfWork, actor: str, task_id: str) -> dict[str, Any] | None:
     """What became of a task: its state, who completed it and when (with their display name),
-    its instance and the instance's status, for a user who may see the instance (None
-    otherwise, or when there is no such task)."""
+    its instance and the instance's status, for a user who may read the case's data (`DATA_READER`;
+    None otherwise, or when there is no such task)."""
     if not ids.is_task_id(task_id):
         return None
     row = uow.session.execute(
@@ -223,7 +226,9 @@ def task_fate(uow: UnitOfWork, actor: str, task_id: str) -> dict[str, Any] | Non
                User.display_name)
         .join(Instance, Instance.id == HumanTask.instance_id)
         .outerjoin(User, User.username == HumanTask.completed_by).where(HumanTask.id == task_id)).first()
-    if row is None or not can_view_instance(load_actor(uow, actor), instance_org_ids(uow.session, row.instance_id)):
+    if row is None:
+        return None
+    if not DATA_READER.allows(load_actor(uow, actor), Facts(org_ids=instance_org_ids(uow.session, row.instance_id))):
         return None
     return {"state": row.state, "completed_by": row.completed_by, "completed_by_name": row.display_name,
             "completed_at": _iso(row.completed_at), "instance_id": row.instance_id, "instance_status": row.status,

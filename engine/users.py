@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from . import audit
 from .db import UnitOfWork
-from .errors import NotFound, ValidationFailed
+from .errors import Forbidden, NotFound, ValidationFailed
 from .models import Organisation, User, UserRole
 from .prepared import Prepared
 
@@ -66,7 +66,10 @@ def ensure_organisation(session: Session, name: str, kind: str = "area") -> Orga
 
 def add_user(uow: UnitOfWork, actor: str, username: str, roles: list[str], org: str | None = None,
              org_kind: str = "area", name: str | None = None, password_hash: str | None = None) -> User:
-    """Create a user (and the organisation, if new). Refuses unknown roles and taken names."""
+    """Create a user (and the organisation, if new): an admin's (or the operator's) command.
+    Refuses unknown roles and taken names."""
+    if not load_actor(uow, actor).has_role("admin", "system"):
+        raise Forbidden("adding users needs the admin role")
     errors: dict[str, str] = {}
     username = (username or "").strip()
     if not username or len(username) > 100 or username == SYSTEM.username:

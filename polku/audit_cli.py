@@ -41,10 +41,11 @@ def verify_command(env, show_heads, as_json):
 
 @audit.command("client")
 @click.argument("identity_code")
-@click.option("--as", "actor", default=None, help="the user making the export (default: the operator)")
+@click.option("--as", "actor", default=None, help="the administrator making the export (default: the operator)")
+@click.option("--json", "as_json", is_flag=True, help="refusals as JSON too (the export always is)")
 @click.pass_obj
 @command
-def client_command(env, identity_code, actor):
+def client_command(env, identity_code, actor, as_json):
     """One person's access log as JSON (the data subject's right of access); itself audited."""
     if not is_valid(identity_code):
         raise ValidationFailed("not a valid identity code", {"identity_code": "invalid"})

@@ -332,7 +332,8 @@ def list_instances(env, status, as_json):
 @click.pass_obj
 @command
 def show(env, instance_id, actor, as_json):
-    """Status, version, ready tasks, timers, data and history of an instance."""
+    """Status, version, ready tasks, timers, data and history of an instance (a read of client
+    data: the same rule as the case page, and an audit row)."""
     with env.uow() as uow:
         info = queries.show(uow, env.runtime, instance_id, actor)
         uow.commit()  # the read's audit row

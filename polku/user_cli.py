@@ -13,16 +13,17 @@ from .cli import _emit, command, json_option, user
 @user.command("set-password")
 @click.argument("username")
 @click.option("--password-stdin", is_flag=True, required=True, help="read the password from standard input (one line)")
-@click.option("--as", "actor", default="system", show_default=True)
+@click.option("--as", "actor", default="system", show_default=True, help="an administrator")
+@json_option
 @click.pass_obj
 @command
-def user_set_password(env, username, password_stdin, actor):
+def user_set_password(env, username, password_stdin, actor, as_json):
     """Give USERNAME a new password; it ends every session of USERNAME."""
     password = sys.stdin.readline().rstrip("\r\n")
     with env.uow() as uow:
         accounts.set_password(uow, actor, username, password)
         uow.commit()
-    click.echo(f"password of {username} set; their sessions ended")
+    _emit(as_json, {"username": username, "sessions_ended": True}, f"password of {username} set; their sessions ended")
 
 
 @user.command("end-sessions")

@@ -143,9 +143,10 @@ class Polku:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def __call__(self, *args, now: str | None = None, ok: bool = True) -> Result:
+    def __call__(self, *args, now: str | None = None, ok: bool = True, input: str | None = None) -> Result:
         env = {"POLKU_DATABASE_URL": self.database_url, "POLKU_NOW": now or self.now}
-        res = CliRunner().invoke(main, [str(a) for a in args], env=env, obj=self._env, catch_exceptions=False)
+        res = CliRunner().invoke(main, [str(a) for a in args], input=input, env=env, obj=self._env,
+                                 catch_exceptions=False)
         result = Result(res.exit_code, res.stdout, res.stderr)
         if ok and res.exit_code != 0:
             raise AssertionError(f"polku {' '.join(map(str, args))} failed ({res.exit_code}): {res.stderr}{res.stdout}")

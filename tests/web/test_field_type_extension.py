@@ -95,7 +95,7 @@ def task_id(make_user, db_engine, runtime):
         deploy.deploy(uow, runtime, "designer1", [BundleFile("postcode.bpmn", BPMN)])
         instance = instances.start(uow, runtime, "off1", "postcodes", {})
         uow.commit()
-    with UnitOfWork(db_engine, FixedClock(parse_instant(T0)), write=False) as uow:
+    with UnitOfWork(db_engine, FixedClock(parse_instant(T0))) as uow:
         return uow.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == instance.id))
 
 
@@ -147,7 +147,7 @@ def test_a_new_type_is_shown_parsed_and_explained_in_the_users_language(app, tas
     assert form.xpath('//input[@id="field-postcode"]/@aria-invalid') == ["true"]
 
     assert b.post(f"/tasks/{task_id}", {"postcode": " 00100 "}).status_code == 302
-    with UnitOfWork(app.extensions["polku"]["engine"], FixedClock(parse_instant(T0)), write=False) as uow:
+    with UnitOfWork(app.extensions["polku"]["engine"], FixedClock(parse_instant(T0))) as uow:
         from polku.engine import queries
 
         instance_id = uow.session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))

@@ -1,0 +1,208 @@
+"""The allow/deny matrix (docs/access-matrix.toml) against the real routes and commands.
+
+Generated from `app.url_map` and the click command tree: a route or command without an entry (or
+an entry without a route or command) fails the suite; every cell of every entry is exercised through
+HTTP or the CLI and its outcome compared with the matrix. Web cells expect a status code; CLI cells
+"ok" or the refusal's JSON `code` (not_found, forbidden, conflict, validation)."""
+from __future__ import annotations
+
+import json
+import os
+
+import click
+import pytest
+
+from polku.app import build_app
+from polku.cli import main
+from tests.authz.matrix_support import (
+    USERS,
+    Objects,
+    assignee,
+    cells,
+    fresh_hetu,
+    load_matrix,
+    new_case,
+    new_notice,
+    referral,
+    saved_filter,
+)
+from tests.scenarios.conftest import HETU
+from tests.web.conftest import PASSWORD, Browser
+
+MATRIX = load_matrix()
+SHOW = os.environ.get("POLKU_MATRIX_SHOW")  # a file to append what was observed to (to write an entry)
+
+
+def routes() -> set[str]:
+    app = build_app({"DATABASE_URL": "sqlite://", "TESTING": True, "SECRET_KEY": "x"})
+    found = {f"{m} {r.rule}" for r in app.url_map.iter_rules() for m in r.methods - {"HEAD", "OPTIONS"}}
+    app.extensions["polku"]["engine"].dispose()
+    return found
+
+
+def commands(group: click.Group = main, prefix: str = "") -> set[str]:
+    found = set()
+    for name, cmd in group.commands.items():
+        path = f"{prefix}{name}"
+        found |= commands(cmd, path + " ") if isinstance(cmd, click.Group) else {path}
+    return found
+
+
+def test_every_route_and_command_has_exactly_one_entry():
+    assert set(MATRIX["web"]) == routes()
+    assert set(MATRIX["cli"]) == commands()
+    assert set(WEB) == routes() and set(CLI) | NOT_RUN == commands()
+
+
+def test_commands_without_as_are_the_operators_and_take_no_acting_user():
+    """A command not bound to a user is the operator's (who holds the database URL): its entry has only
+    an `operator` cell; a command that reads or changes client data takes --as."""
+    for name, entry in MATRIX["cli"].items():
+        cmd = main
+        for part in name.split():
+            cmd = cmd.commands[part]
+        takes_as = any("--as" in p.opts for p in cmd.params)
+        assert takes_as == ("own" in entry), name
+
+
+class Web:
+    """One entry's cells: a browser per user (logged in once), objects made fresh where asked."""
+
+    def __init__(self, app, polku, db_engine, fresh_browsers: bool):
+        self.app, self.polku, self.db_engine, self.fresh = app, polku, db_engine, fresh_browsers
+        self._browsers: dict[str | None, Browser] = {}
+        self._shared: Objects | None = None
+
+    def browser(self, username: str | None) -> Browser:
+        if self.fresh or username not in self._browsers:
+            b = Browser(self.app)
+            self._browsers[username] = b.login(username) if username else b
+        return self._browsers[username]
+
+    @property
+    def shared(self) -> Objects:
+        if self._shared is None:
+            self._shared = new_case(self.polku)
+        return self._shared
+
+    def case(self, claimed_by: str | None = None) -> Objects:
+        return new_case(self.polku, claimed_by)
+
+
+_addresses = iter(range(1, 255))
+WEB = {
+    "GET /": lambda w, b: b.get("/"),
+    "GET /tasks": lambda w, b: b.get("/tasks"),
+    "GET /cases": lambda w, b: b.get("/cases"),
+    "GET /notices": lambda w, b: b.get("/notices"),
+    "GET /healthz": lambda w, b: b.get("/healthz"),
+    "GET /login": lambda w, b: b.get("/login"),
+    # Each cell from its own address: the address throttle (429 after ten failures) is not what a
+    # cell is about (tests/web/test_login_throttle.py is).
+    "POST /login": lambda w, b: b.post("/login", {"username": "off1", "password": "wrong"},
+                                       environ_base={"REMOTE_ADDR": f"198.51.100.{next(_addresses)}"}),
+    "POST /logout": lambda w, b: b.post("/logout"),
+    "POST /language": lambda w, b: b.post("/language", {"locale": "en", "next": "/tasks"}),
+    "GET /static/<path:filename>": lambda w, b: b.get("/static/polku.css"),
+    "GET /cases/<int:instance_id>": lambda w, b: b.get(f"/cases/{w.shared.case}"),
+    "GET /cases/<int:instance_id>/access-log": lambda w, b: b.get(f"/cases/{w.shared.case}/access-log"),
+    "GET /cases/<int:instance_id>/statement": lambda w, b: b.get(f"/cases/{w.shared.case}/statement"),
+    "GET /tasks/<task_id>": lambda w, b: b.get(f"/tasks/{w.shared.task}"),
+    "POST /tasks/<task_id>": lambda w, b: b.post(f"/tasks/{w.case().task}", {"actual_start": "2026-01-05"}),
+    "POST /tasks/<task_id>/claim": lambda w, b: b.post(f"/tasks/{w.case().task}/claim"),
+    "POST /tasks/<task_id>/unclaim": lambda w, b: b.post(f"/tasks/{w.case('coach3').task}/unclaim"),
+    "POST /tasks/<task_id>/take-over": lambda w, b: b.post(f"/tasks/{w.case('coach3').task}/take-over"),
+    "POST /notices/<int:notice_id>/acknowledge":
+        lambda w, b: b.post(f"/notices/{new_notice(w.polku, w.db_engine)}/acknowledge"),
+    "POST /tasks/filters": lambda w, b: b.post("/tasks/filters", {"name": "mine", "scope": "mine"}),
+    "POST /tasks/filters/<int:filter_id>/delete":
+        lambda w, b: b.post(f"/tasks/filters/{saved_filter(w.browser, w.db_engine)}/delete"),
+    "GET /referrals/new": lambda w, b: b.get("/referrals/new"),
+    "POST /referrals/new": lambda w, b: b.post("/referrals/new", {"client_name": "Testi"}),
+}
+
+
+@pytest.mark.parametrize("key", sorted(MATRIX["web"]))
+def test_web_entry(key, authz, browser, web_app, db_engine, monkeypatch):
+    monkeypatch.setenv("POLKU_NOW", "2026-01-05T09:00:00+00:00")
+    w = Web(web_app, authz, db_engine, fresh_browsers=key in ("POST /logout", "POST /login"))
+    observed, expected = {}, {}
+    for side, role, want in cells(MATRIX["web"][key]):
+        username = USERS[side][role] if role else None
+        response = WEB[key](w, w.browser(username))
+        response.close()  # a static file is streamed from an open file
+        observed[side, role] = response.status_code
+        expected[side, role] = want
+    if SHOW:
+        with open(SHOW, "a", encoding="utf-8") as out:
+            out.write(json.dumps([key, {f"{s}.{r}": v for (s, r), v in observed.items()}]) + "\n")
+    assert observed == expected
+
+
+def _task(p, claimed_by=None):
+    return p.case(claimed_by).task
+
+
+CLI = {
+    "init-db": lambda p, who: ["init-db"],
+    "definitions": lambda p, who: ["definitions", "--json"],
+    "instances": lambda p, who: ["instances", "--json"],
+    "worker": lambda p, who: ["worker", "--once"],
+    "deploy": lambda p, who: ["deploy", p.processes, *who, "--json"],
+    "user add": lambda p, who: ["user", "add", f"new{p.n}", "--role", "coach", *who, "--json"],
+    "start": lambda p, who: ["start", "tyohonvalmennus", *who, "--json", "--data",
+                             json.dumps(referral(client_hetu=fresh_hetu()))],
+    "tasks": lambda p, who: ["tasks", *who, "--json"],
+    "show": lambda p, who: ["show", p.shared.case, *who, "--json"],
+    "claim": lambda p, who: ["claim", _task(p), *who, "--json"],
+    "unclaim": lambda p, who: ["unclaim", _task(p, "coach3"), *who, "--json"],
+    "take-over": lambda p, who: ["take-over", _task(p, "coach3"), *who, "--json"],
+    "assign": lambda p, who: ["assign", _task(p), "--to", "coach3", *who, "--json"],
+    "complete": lambda p, who: ["complete", _task(p), *who, "--json", "--data", '{"actual_start": "2026-01-05"}'],
+    "suspend": lambda p, who: ["suspend", p.case().case, *who, "--json"],
+    "resume": lambda p, who: ["resume", p.suspended(), *who, "--json"],
+    "terminate": lambda p, who: ["terminate", p.case().case, *who, "--reason", "test", "--json"],
+    "retry": lambda p, who: ["retry", p.case().case, *who, "--json"],
+    "audit verify": lambda p, who: ["audit", "verify", "--json"],
+    "audit client": lambda p, who: ["audit", "client", HETU, *who, "--json"],
+    "user set-password": lambda p, who: ["user", "set-password", "coach3", "--password-stdin", *who, "--json"],
+    "user end-sessions": lambda p, who: ["user", "end-sessions", "coach3", *who, "--json"],
+}
+STDIN = {"user set-password": PASSWORD + "\n"}  # the same password again: other cells still log in
+# Not run here: each would start a long-running server or fill a database with demo data. Both are
+# the operator's (no --as: the test above checks it) and neither reads client data for a user.
+NOT_RUN = {"serve", "demo"}
+
+
+class Cli(Web):
+    n = 0
+    processes = str(__import__("tests.scenarios.conftest", fromlist=["PROCESSES"]).PROCESSES)
+
+    def suspended(self) -> int:
+        made = self.case()
+        self.polku("suspend", made.case, "--as", "boss")
+        return made.case
+
+
+@pytest.mark.parametrize("name", sorted(set(MATRIX["cli"]) - NOT_RUN))
+def test_cli_entry(name, authz, db_engine):
+    p = Cli(None, authz, db_engine, fresh_browsers=False)
+    observed, expected = {}, {}
+    for side, role, want in cells(MATRIX["cli"][name]):
+        Cli.n += 1
+        who = ["--as", USERS[side][role]] if role else []
+        result = authz(*CLI[name](p, who), ok=False, input=STDIN.get(name))
+        outcome = "ok" if result.exit_code == 0 else (result.json or {}).get("code", result.exit_code) \
+            if result.stdout.strip().startswith("{") else result.exit_code
+        observed[side, role] = outcome
+        expected[side, role] = want
+    if SHOW:
+        with open(SHOW, "a", encoding="utf-8") as out:
+            out.write(json.dumps([name, {f"{s}.{r}": v for (s, r), v in observed.items()}]) + "\n")
+    assert observed == expected
+
+
+def test_a_refused_claim_changes_nothing(authz, db_engine):
+    made = new_case(authz)
+    authz.refused("claim", made.task, "--as", "designer1")
+    assert assignee(db_engine, made.task) is None
