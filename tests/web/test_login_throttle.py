@@ -144,8 +144,9 @@ def test_unknown_existing_and_locked_users_cost_the_same(web_app, costly_hashing
             # The same hashing work for every kind of answer: one check, no other hash made.
             assert (checks.calls - before_checks, makes.calls - before_makes) == (1, 0), name
     medians = {name: statistics.median(t) for name, t in timings.items()}
-    # A loose band (a shared, noisy machine): before, unknown took two hashes and locked none.
-    assert max(medians.values()) < 1.6 * min(medians.values()), medians
+    # A loose band (a shared, noisy machine: 1.6 missed at load 5): before, a locked user cost no
+    # hash at all (tens of times faster). The counts above hold the exact claim (one check each).
+    assert max(medians.values()) < 2.5 * min(medians.values()), medians
 
 
 def test_an_ipv6_client_cannot_hop_through_its_own_64(web_app, passwords, monkeypatch):
