@@ -10,7 +10,17 @@ from dataclasses import field as _dc_field
 from typing import Any
 
 # FieldType and ContextualFieldType are re-exported: custom types subclass them from here too.
-from .fieldtypes import N_, ContextualFieldType, FieldType, Invalid, Option, Widget, field_attrs  # noqa: F401
+from .fieldtypes import (  # noqa: F401
+    CONTROL_CHARACTERS,
+    N_,
+    ContextualFieldType,
+    FieldType,
+    Invalid,
+    Option,
+    Widget,
+    field_attrs,
+    has_control_characters,
+)
 
 # Validation names understood here. Unknown names are ignored at submission time
 # (a running form must not break), so the deploy step uses this to warn or refuse.
@@ -19,21 +29,6 @@ BUILTIN_TYPES = ("string", "long", "boolean", "date", "enum")
 
 _LONG_RE = re.compile(r"[+-]?[0-9]{1,19}")
 _DATE_RE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
-# Control characters other than tab and line breaks: never typed by a person, and a NUL cannot
-# even be stored or compared by PostgreSQL (the fuzz test found it reaching a lookup as a 500).
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-CONTROL_CHARACTERS = N_("must not contain control characters")
-
-
-def _has_control(raw: Any) -> bool:
-    """Whether a submitted value holds a control character anywhere (list items, row keys too)."""
-    if isinstance(raw, str):
-        return _CONTROL_RE.search(raw) is not None
-    if isinstance(raw, list):
-        return any(_has_control(item) for item in raw)
-    if isinstance(raw, dict):
-        return any(_has_control(k) or _has_control(v) for k, v in raw.items())
-    return False
 _LONG_MIN, _LONG_MAX = -(2**63), 2**63 - 1  # Camunda "long" is a Java long
 # Strict booleans: only JSON true or "true" (what a checked box posts) is true. Spellings that
 # can only mean "no" are false; anything else ("yes", "1", "on", "maybe") is refused, never guessed.
@@ -330,7 +325,7 @@ def validate_submission(fields: list[dict[str, Any]], data: dict[str, Any], type
             else:
                 result[fid] = to_json_value(False if value is None and boolean else value)
             continue
-        if _has_control(raw):  # refused before any type sees it (a lookup, a parser)
+        if has_control_characters(raw):  # refused before any type sees it (a lookup, a parser)
             exc = Invalid(CONTROL_CHARACTERS)
             errors[fid] = FieldError("type", str(exc), {"message": exc.msg.as_dict()})
             continue
