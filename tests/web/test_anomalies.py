@@ -29,6 +29,7 @@ def _reads(browser, case, coaching, db_engine):
     case.accept()
     for user in ("coach3", "off1", "coach1"):
         assert browser(user).get(f"/cases/{case.id}").status_code == 200
+        assert browser(user).get("/cases?scope=all").status_code == 200  # a list that names the case
 
 
 def test_the_cli_lists_a_read_without_a_task_and_not_those_with_one(browser, refer, coaching, db_engine):
@@ -37,6 +38,8 @@ def test_the_cli_lists_a_read_without_a_task_and_not_those_with_one(browser, ref
     found = case.polku.json("audit", "anomalies")["anomalies"]
     mine = [(e["username"], e["action"], e["view"]) for e in found if e["case"] == case.id and not e["listed"]]
     assert mine == [("coach3", "view_case", "case")]
+    listed = {(e["username"], e["action"]) for e in found if e["case"] == case.id and e["listed"]}
+    assert listed == {("coach3", "list_cases")}
     assert case.polku.json("audit", "anomalies", "--since", "2100-01-01")["anomalies"] == []
     assert case.polku.json("audit", "anomalies", "--as", "boss9")["anomalies"] == []  # another area's manager
     assert ("coach3", case.id) in {(e["username"], e["case"]) for e in
