@@ -20,7 +20,7 @@ from .identity import normalise
 from .models import Client, Period, Referral
 
 # Rows not on one case that name cases in their details ("instances").
-MANY_CASES = ("list_cases", "list_notices", "list_tasks", "refused", "export_access_log")
+MANY_CASES = ("list_cases", "list_notices", "list_tasks", "refused", "export_access_log", "list_anomalies")
 
 
 def cases_of(uow, identity_code: str) -> list[int]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import click
 
 from polku.domain.access_export import client_access_log
+from polku.domain.anomalies import day_start, read_anomalies
 from polku.domain.identity import is_valid, normalise
 from polku.engine.audit_verify import heads, verify
 from polku.engine.errors import ValidationFailed
@@ -54,3 +55,21 @@ def client_command(env, identity_code, actor, as_json):
         log = client_access_log(uow, reader, identity_code)
         uow.commit()
     _emit(True, {"identity_code": normalise(identity_code), **log})
+
+
+@audit.command("anomalies")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="only reads from this day on (YYYY-MM-DD, the service's time zone)")
+@click.option("--as", "actor", default=None, help="the administrator or manager asking (default: the operator)")
+@json_option
+@click.pass_obj
+@command
+def anomalies_command(env, since, actor, as_json):
+    """Reads of client data by users who had no task on the case (380/2023 §124); itself audited."""
+    with env.uow() as uow:
+        reader = load_actor(uow, actor) if actor else OPERATOR
+        entries = read_anomalies(uow, reader, day_start(since.date()) if since else None)
+        uow.commit()
+    _emit(as_json, {"anomalies": entries}, "\n".join(
+        f"{e['at']}\t{e['username']}\t{e['action']}{'/' + e['view'] if e['view'] else ''}\tcase {e['case']}"
+        for e in entries) or "no reads without a task")

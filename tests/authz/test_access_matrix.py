@@ -94,6 +94,7 @@ WEB = {
     "GET /": lambda w, b: b.get("/"),
     "GET /tasks": lambda w, b: b.get("/tasks"),
     "GET /cases": lambda w, b: b.get("/cases"),
+    "GET /audit/anomalies": lambda w, b: b.get("/audit/anomalies"),
     "GET /notices": lambda w, b: b.get("/notices"),
     "GET /healthz": lambda w, b: b.get("/healthz"),
     "GET /login": lambda w, b: b.get("/login"),
@@ -165,6 +166,7 @@ CLI = {
     "retry": lambda p, who: ["retry", p.case().case, *who, "--json"],
     "audit verify": lambda p, who: ["audit", "verify", "--json"],
     "audit client": lambda p, who: ["audit", "client", HETU, *who, "--json"],
+    "audit anomalies": lambda p, who: ["audit", "anomalies", *who, "--json"],
     "user set-password": lambda p, who: ["user", "set-password", "coach3", "--password-stdin", *who, "--json"],
     "user end-sessions": lambda p, who: ["user", "end-sessions", "coach3", *who, "--json"],
 }

@@ -7,12 +7,14 @@ unit of work, which writes the audit row, and commits once.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from flask import Blueprint, g, render_template, request
 
+from polku.domain.anomalies import day_start, read_anomalies
 from polku.domain.casefile import case_access_log, case_file
 from polku.domain.caselist import SORTS, STATUSES, TURNS, CaseSearch, case_list, case_providers, case_steps
+from polku.engine.users import load_actor
 
 from ..codes import (
     decision_kind,
@@ -168,6 +170,23 @@ def access_log(instance_id: int):
         log = case_access_log(uow, g.user.username, instance_id)
         uow.commit()  # the audit row of this read (R12)
     return render_template("cases/access_log.html", log=log, w=Words(log))
+
+
+@bp.get("/audit/anomalies")
+def anomalies():
+    """Reads of client data by users with no task on the case, for the managers of the cases'
+    organisations (others: 404); itself a logged read. `since`: a day (YYYY-MM-DD), else all."""
+    try:
+        since = date.fromisoformat(request.args.get("since", "")[:10])
+    except ValueError:
+        since = None
+    with unit_of_work() as uow:
+        entries = read_anomalies(uow, load_actor(uow, g.user.username), day_start(since) if since else None)
+        uow.commit()  # the audit row of this read (R12)
+    def what(e: dict) -> str:
+        step = process_label(e["process_key"], e["element_id"], e["step_name"]) if e["element_id"] else ""
+        return read_kind(e["action"], e["view"], step or e["element_id"] or "")
+    return render_template("cases/anomalies.html", entries=entries, since=since, what=what)
 
 
 @bp.get("/cases/<int:instance_id>/statement")
