@@ -22,7 +22,7 @@ from sqlalchemy.orm import aliased
 
 from polku.engine import audit
 from polku.engine.access import ADMIN, ORG_MANAGER, Columns, Facts, HasRole, require
-from polku.engine.models import AuditEvent, HumanTask, Instance, User
+from polku.engine.models import AuditEvent, HumanTask, Instance, User, UserRole
 from polku.engine.users import Actor
 
 from .deadlines import SERVICE_TZ
@@ -104,14 +104,27 @@ def _list_reads(uow, reader, since: datetime | None) -> list[dict[str, Any]]:
     return [_entry(r, case, True) for r, case in named if case in in_scope and (case, r.actor) not in worked]
 
 
+def _supervising(entry: dict[str, Any], managers: set[str]) -> bool:
+    """A manager's read of a case of their own organisation is their job (they monitor the cases
+    and intervene): left out, or the report would mostly list its own readers. The role is the
+    row's, as it was at the read; a row that names no role (written with a bare username) goes by
+    the user's roles now. A manager of another organisation cannot reach a case (CASE_READERS)."""
+    if entry["role"]:
+        return "manager" in entry["role"].split(",")
+    return entry["username"] in managers
+
+
 def read_anomalies(uow, reader: Actor | str, since: datetime | None = None) -> list[dict[str, Any]]:
     """Every read of a case by someone with no task on it, oldest first. `reader`: a manager (their
     organisation's cases), an admin (all), or the operator's name (a string: all). Anyone else:
     Forbidden. The report names people and cases, so it is itself a read, recorded."""
     if not isinstance(reader, str):
         require(REPORT_READERS, reader, Facts(), "the report of unexplained reads is for managers and admins")
-    entries = sorted(_case_reads(uow, reader, since) + _list_reads(uow, reader, since),
-                     key=lambda e: (e["at"], e["case"]))
+    found = _case_reads(uow, reader, since) + _list_reads(uow, reader, since)
+    managers = set(uow.session.scalars(select(User.username).join(UserRole, UserRole.user_id == User.id)
+                                       .where(UserRole.role == "manager",
+                                              User.username.in_(sorted({e["username"] for e in found})))))
+    entries = sorted((e for e in found if not _supervising(e, managers)), key=lambda e: (e["at"], e["case"]))
     usernames = sorted({e["username"] for e in entries})
     shown = dict(uow.session.execute(select(User.username, User.display_name)
                                      .where(User.username.in_(usernames))).all()) if usernames else {}
