@@ -62,3 +62,10 @@ def used_topics() -> set[str]:
 
 def used_field_types() -> set[str]:
     return {ff.get("type") for path in BPMN_FILES for ff in tree(path).iterfind(".//camunda:formField", NS)}
+
+
+# Data the decision-table tests and the path tests share: a clean coaching history, two goals.
+HISTORY_OK = {"planned_days": 90, "planned_end_ok": True, "history_active": False, "history_consecutive": 0,
+              "window_days_max": 100, "window_limit_days": 243}
+GOALS = [{"category": "job_search", "description": "CV", "verification": "CV sent"},
+         {"category": "employment", "description": "job", "verification": "contract"}]
