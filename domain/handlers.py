@@ -52,13 +52,14 @@ def _outbox(call: ServiceCall, topic: str, payload: dict) -> None:
 def _rename(call: ServiceCall, client: Client, name: str) -> None:
     """A new client gets the name; a known one keeps its name when the referral wrote the same
     name otherwise (case, spaces), and a changed name (the start form's rule made the official
-    confirm it) is recorded as a change: old and new name, who and when."""
+    confirm it) is recorded as a change: which field, who and when. Not the names: the trail is
+    never erased (domain.retention), and both names are on the referrals that wrote them."""
     if not client.name:
         client.name = name
     elif not same_name(client.name, name):
         call.session.flush()  # the client's id
         audit.record_in_session(call.session, call.now, call.actor, RENAME_ACTION, instance_id=call.instance_id,
-                                details={"client_id": client.id, "old_name": client.name, "new_name": name,
+                                details={"client_id": client.id, "fields": ["name"],
                                          "confirmed": call.data.get(CONFIRM_FIELD) is True})
         client.name = name
 

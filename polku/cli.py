@@ -391,9 +391,5 @@ def retry(env, instance_id, actor, reason, data, as_json):
     _emit(as_json, {"id": inst.id, "status": inst.status}, f"instance {inst.id} {inst.status}")
 
 
-from .audit_cli import audit  # noqa: E402  (more commands, registered on import)
-from .serve_cli import demo, serve, worker  # noqa: E402
-from .user_cli import user_end_sessions, user_set_password  # noqa: E402
-
-__all__ = ["main", "audit", "demo", "serve", "worker", "user_end_sessions", "user_set_password"]
-
+# More commands, registered on import.
+from . import audit_cli, purge_cli, serve_cli, user_cli  # noqa: E402, F401

@@ -149,6 +149,7 @@ CLI = {
     "definitions": lambda p, who: ["definitions", "--json"],
     "instances": lambda p, who: ["instances", "--json"],
     "worker": lambda p, who: ["worker", "--once"],
+    "purge": lambda p, who: ["purge", "--json"],
     "deploy": lambda p, who: ["deploy", p.processes, *who, "--json"],
     "user add": lambda p, who: ["user", "add", f"new{p.n}", "--role", "coach", *who, "--json"],
     "start": lambda p, who: ["start", "tyohonvalmennus", *who, "--json", "--data",

@@ -68,8 +68,9 @@ def test_a_confirmed_change_renames_the_client_and_is_recorded(refer, coaching, 
     assert len(rows(db_engine, Period, client_id=client.id)) == 2  # both cases are the one client's
     [event] = renames(db_engine)
     assert (event.actor, event.instance_id) == ("off1", second["id"])
-    assert event.details == {"client_id": client.id, "old_name": "Matti Meikäläinen",
-                             "new_name": "Matti Meikäläinen-Virtanen", "confirmed": True}
+    # Which field changed, not its values (the trail is never erased): the names are the referrals'.
+    assert event.details == {"client_id": client.id, "fields": ["name"], "confirmed": True}
+    assert [r.name for r in rows(db_engine, Referral)] == ["Matti Meikäläinen", "Matti Meikäläinen-Virtanen"]
     assert event.at is not None
     assert first.status == "running"
     # The new name is the one on record now: the old one is the conflict.
