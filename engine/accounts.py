@@ -5,7 +5,9 @@ database, never in a web process, so any number of processes agree on lockouts a
 """
 from __future__ import annotations
 
+import hashlib
 import secrets
+from collections.abc import Callable
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any, cast
@@ -63,25 +65,47 @@ def _stand_in_hash(method: str) -> str:
     return generate_password_hash(secrets.token_hex(16), method=method)
 
 
+def credential_stamp(password_hash: str) -> str:
+    """A digest of the user's current credential (its stored hash, salt included): a new password,
+    even the same one again, gives a new stamp. What a device cookie's entry is bound to, so the
+    cookie stops exempting its user once the password changes. Tells nothing that helps guess the
+    password (the salt is not in it); the web layer keys it with the app secret before storing it."""
+    return hashlib.sha256(b"polku-credential\0" + password_hash.encode("utf-8")).hexdigest()
+
+
+def current_stamp(uow: UnitOfWork, username: str) -> str | None:
+    """The `credential_stamp` of `username`'s password now (None: no such user or no password)."""
+    stored = uow.session.scalar(select(User.password_hash).where(User.username == username))
+    return credential_stamp(stored) if stored else None
+
+
+def _no_device(stamp: str) -> bool:
+    return False
+
+
 def authenticate(uow: UnitOfWork, username: str, password: str, *, address: str | None = None,
-                 known_device: bool = False) -> Actor:
+                 known_device: Callable[[str], bool] = _no_device) -> Actor:
     """The Actor for a correct password; LoginFailed otherwise (and the failure counted).
 
     Every answer costs one password check, whether the user is unknown, locked or real: the time
     taken must not tell which. The lock after MAX_FAILURES applies only to browsers not known to
-    the user (`known_device`: one that has logged in as this user before), so guessing from
-    elsewhere cannot keep the user out; the address throttle (engine.throttle) slows the guesser.
+    the user, so guessing from elsewhere cannot keep the user out; the address throttle
+    (engine.throttle) slows the guesser. `known_device(stamp)` says whether the browser shows an
+    earlier login by this user with the current credential (`credential_stamp` of the stored hash):
+    a browser that logged in before the password changed is a stranger again. It is asked exactly
+    once per attempt, with a stand-in's stamp for a missing user, so it costs every answer the same.
     """
     name = (username or "").strip()[:100]
     where = {"address": address} if address else {}
+    user = uow.session.scalar(select(User).where(User.username == name))
+    stored = user.password_hash if user is not None and user.password_hash else None
+    known = known_device(credential_stamp(stored or _stand_in_hash(PASSWORD_METHOD))) and stored is not None
     try:
-        if not known_device:  # a browser this user logged in from before is never kept waiting
+        if not known:  # a browser this user logged in from before is never kept waiting
             throttle.check(uow, address)  # before the password is looked at: the address's own wait
     except throttle.Throttled:
         audit.record(uow, "anonymous", "login_throttled", details={"username": name, **where})
         raise
-    user = uow.session.scalar(select(User).where(User.username == name))
-    stored = user.password_hash if user is not None and user.password_hash else None
     correct = check_password_hash(stored or _stand_in_hash(PASSWORD_METHOD), password or "")
     now = uow.now
     if user is None or stored is None:
@@ -89,7 +113,7 @@ def authenticate(uow: UnitOfWork, username: str, password: str, *, address: str 
         audit.record(uow, "anonymous", "login_failed", details={"username": name, **where})
         raise LoginFailed()
     locked = user.locked_until is not None and user.locked_until > now
-    if locked and not known_device:
+    if locked and not known:
         throttle.failed(uow, address)
         audit.record(uow, user.username, "login_locked", details=where)
         raise LoginFailed()
@@ -106,7 +130,7 @@ def authenticate(uow: UnitOfWork, username: str, password: str, *, address: str 
         user.failed_logins, user.locked_until = 0, None
     uow.session.flush()
     actor = load_actor(uow, user.username)
-    audit.record(uow, actor, "login", details={"known_device": known_device, **where})
+    audit.record(uow, actor, "login", details={"known_device": known, **where})
     return actor
 
 

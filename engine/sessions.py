@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, or_, select, update
+from sqlalchemy import CursorResult, delete, func, or_, select, update
 
 from . import audit
 from .db import UnitOfWork
 from .errors import Forbidden, NotFound
-from .models import LoginSession, User
+from .models import LoginSession, Organisation, User, UserRole
 from .users import SYSTEM, load_actor
 
 # How stale `last_seen_at` may get before a request refreshes it: a write per request would
@@ -95,13 +95,17 @@ def end_session(uow: UnitOfWork, token: str, *, reason: str = "logout", address:
     audit.record(uow, row[0], "logout" if reason == "logout" else "session_ended", details=details)
 
 
+def _require_admin(uow: UnitOfWork, actor: str) -> None:
+    acting = load_actor(uow, actor)
+    if acting is not SYSTEM and "admin" not in acting.roles:
+        raise Forbidden("only an administrator may end other users' sessions")
+
+
 def end_all(uow: UnitOfWork, actor: str, username: str | None, *, reason: str = "end_sessions") -> int:
     """Ends every session of `username` (every session of everyone when None); the count.
     An administrator's act (or the system's, or a password change's: `reason`)."""
     if reason == "end_sessions":
-        acting = load_actor(uow, actor)
-        if acting is not SYSTEM and "admin" not in acting.roles:
-            raise Forbidden("only an administrator may end other users' sessions")
+        _require_admin(uow, actor)
     statement = delete(LoginSession)
     if username is not None:
         user_id = uow.session.scalar(select(User.id).where(User.username == username))
@@ -118,3 +122,23 @@ def live_count(uow: UnitOfWork, username: str, timeouts: Timeouts) -> int:
     return len(uow.session.scalars(
         select(LoginSession.token_hash).join(User, User.id == LoginSession.user_id)
         .where(User.username == username, ~_expired(uow, timeouts))).all())
+
+
+def overview(uow: UnitOfWork, actor: str, timeouts: Timeouts) -> list[dict[str, Any]]:
+    """Every user with their live sessions' count and latest activity (None: no live session), by
+    username: what an administrator sees before ending sessions. Administrators and the system
+    only. No client data (staff accounts), so no audit row."""
+    _require_admin(uow, actor)
+    live = (select(LoginSession.user_id, func.count().label("live"),
+                   func.max(LoginSession.last_seen_at).label("last_seen"))
+            .where(~_expired(uow, timeouts)).group_by(LoginSession.user_id).subquery())
+    rows = uow.session.execute(
+        select(User.id, User.username, User.display_name, Organisation.name, live.c.live, live.c.last_seen)
+        .outerjoin(Organisation, Organisation.id == User.organisation_id)
+        .outerjoin(live, live.c.user_id == User.id).order_by(User.username)).all()
+    roles: dict[int, list[str]] = {}
+    for user_id, role in uow.session.execute(select(UserRole.user_id, UserRole.role).order_by(UserRole.role)):
+        roles.setdefault(user_id, []).append(role)
+    return [{"username": username, "name": name, "organisation": organisation, "roles": roles.get(user_id, []),
+             "live": count or 0, "last_seen": last_seen}
+            for user_id, username, name, organisation, count, last_seen in rows]

@@ -91,6 +91,9 @@ TARGET_SERVICES = {
 # Whose turn a case is (domain.caselist.TURNS).
 TURNS = {"coach": lazy_gettext("Coach"), "official": lazy_gettext("Official"), "manager": lazy_gettext("Manager"),
          "nobody": lazy_gettext("Nobody")}
+# A user's roles (engine.users.ROLES), as the administrator's sessions page names them.
+ROLE_NAMES = {"official": lazy_gettext("Official"), "coach": lazy_gettext("Coach"), "manager": lazy_gettext("Manager"),
+              "designer": lazy_gettext("Process designer"), "admin": lazy_gettext("Administrator")}
 LANGUAGES = {"fi": lazy_gettext("Finnish"), "sv": lazy_gettext("Swedish")}
 NOTIFICATION_KINDS = {"start": lazy_gettext("Start notification"), "end": lazy_gettext("End notification")}
 # Codes of the referral_eligibility decision. The process catalog has the sv/en texts the
@@ -150,6 +153,10 @@ def week_label(item: Mapping[str, Any] | None) -> str:
 
 def recipient(code: str | None) -> str:
     return _word(RECIPIENTS, code)
+
+
+def role_name(code: str | None) -> str:
+    return _word(ROLE_NAMES, code)
 
 
 def turn(code: str | None) -> str:

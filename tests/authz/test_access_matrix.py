@@ -95,6 +95,9 @@ WEB = {
     "GET /tasks": lambda w, b: b.get("/tasks"),
     "GET /cases": lambda w, b: b.get("/cases"),
     "GET /audit/anomalies": lambda w, b: b.get("/audit/anomalies"),
+    "GET /admin/sessions": lambda w, b: b.get("/admin/sessions"),
+    "POST /admin/sessions/end": lambda w, b: b.post("/admin/sessions/end", {"username": "coach3"}),
+    "POST /admin/sessions/end-all": lambda w, b: b.post("/admin/sessions/end-all", {"confirm": "yes"}),
     "GET /notices": lambda w, b: b.get("/notices"),
     "GET /healthz": lambda w, b: b.get("/healthz"),
     "GET /login": lambda w, b: b.get("/login"),
@@ -126,7 +129,8 @@ WEB = {
 @pytest.mark.parametrize("key", sorted(MATRIX["web"]))
 def test_web_entry(key, authz, browser, web_app, db_engine, monkeypatch):
     monkeypatch.setenv("POLKU_NOW", "2026-01-05T09:00:00+00:00")
-    w = Web(web_app, authz, db_engine, fresh_browsers=key in ("POST /logout", "POST /login"))
+    w = Web(web_app, authz, db_engine, fresh_browsers=key in ("POST /logout", "POST /login",
+                                                                          "POST /admin/sessions/end-all"))
     observed, expected = {}, {}
     for side, role, want in cells(MATRIX["web"][key]):
         username = USERS[side][role] if role else None

@@ -112,3 +112,20 @@ def test_inbox_and_case_list_on_a_phone(phone, lang):
 
     assert not problems, "\n".join(problems)
     assert (SHOTS / f"inbox-390-{lang}.png").exists() and (SHOTS / f"cases-390-{lang}.png").exists()
+
+
+def test_the_administrators_sessions_page_on_a_phone(phone):
+    """The users' table stacks as cards, each with its End sessions button, in every language."""
+    problems: list[str] = []
+    for lang in ("fi", "sv", "en"):
+        admin = phone("admin", lang).go("/admin/sessions")
+        admin.page.wait_for_selector("#sessions-table")
+        problems += fits(admin, "#sessions-table tbody tr:first-child td.actions button", f"/admin/sessions ({lang})")
+        labels = stacked_labels(admin, "#sessions-table")
+        assert any(ui(lang, "Live sessions") in label for label in labels), labels
+        admin.page.set_viewport_size(PHONE)
+        admin.shot(f"admin-sessions-390-{lang}")
+        problems += admin.violations(f"/admin/sessions at 390 px ({lang})")
+        problems += fits(admin, "#sessions-table tbody tr:first-child th", f"/admin/sessions ({lang})",
+                         width=320, height=None)
+    assert not problems, "\n".join(problems)

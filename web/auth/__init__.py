@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, session, url_for
 
 from polku.engine import sessions
-from polku.engine.accounts import LoginFailed, authenticate, user_locale
+from polku.engine.accounts import LoginFailed, authenticate, current_stamp, user_locale
 from polku.engine.throttle import Throttled
 
 from ..context import SESSION_TOKEN, client_address, timeouts, unit_of_work
@@ -26,8 +26,8 @@ def login():
         with unit_of_work() as uow:
             try:
                 actor = authenticate(uow, username, request.form.get("password", ""), address=client_address(),
-                                     known_device=devices.is_known(username))
-                locale = user_locale(uow, actor.username)
+                                     known_device=devices.known_for(username))
+                locale, stamp = user_locale(uow, actor.username), current_stamp(uow, actor.username)
                 token = sessions.open_session(uow, actor.username, client_address(), timeouts())
             except Throttled as refused:
                 actor, retry_after = None, refused.retry_after
@@ -40,7 +40,7 @@ def login():
             session[SESSION_TOKEN] = token
             session["locale"] = locale or keep_locale or "fi"
             session.permanent = True
-            return devices.remember(redirect(safe_next(request.args.get("next"))), actor.username)
+            return devices.remember(redirect(safe_next(request.args.get("next"))), actor.username, stamp)
         if retry_after is not None:
             error, status = _("Too many failed logins from your address. Wait a moment and try again."), 429
         else:
