@@ -3,8 +3,10 @@ the task needs), listed for the authority to look into: `polku audit anomalies` 
 page /audit/anomalies.
 
 "Had a task" is what the database says, not the trail: a human_tasks row on the case that the
-reader claimed, was assigned or completed, or the case's responsible official (its referral). The
-audit table is only the evidence looked through, never what decides access (engine.audit).
+reader claimed, was assigned or completed, or the case's responsible official (its referral), or
+a task of the case that was open to them when they read (`_candidates`: in their inbox then, as a
+candidate, so they looked at the case before claiming it). The audit table is only the evidence
+looked through, never what decides access (engine.audit).
 
 Reads on one case (`view_case`, `view_task`, `show`) are found by one query. Lists that showed
 the case (`list_cases`, `list_notices`) name their cases in a JSON column, which the two
@@ -22,7 +24,7 @@ from sqlalchemy.orm import aliased
 
 from polku.engine import audit
 from polku.engine.access import ADMIN, ORG_MANAGER, Columns, Facts, HasRole, require
-from polku.engine.models import AuditEvent, HumanTask, Instance, User, UserRole
+from polku.engine.models import AuditEvent, HumanTask, Instance, InstanceOrganisation, Organisation, User, UserRole
 from polku.engine.users import Actor
 
 from .deadlines import SERVICE_TZ
@@ -60,7 +62,7 @@ def _scope(reader: Actor | str, instance_id):
 
 def _entry(r, case: int, listed: bool, task: tuple = (None, None, None)) -> dict[str, Any]:
     """`task`: the task page read (its element, Finnish name and process), for a `view_task` row."""
-    return {"element_id": task[0], "step_name": task[1], "process_key": task[2],
+    return {"element_id": task[0], "step_name": task[1], "process_key": task[2], "_at": r.at,
             "at": r.at.isoformat(), "username": r.actor, "role": r.role, "organisation": r.organisation,
             "origin": r.origin, "action": r.action, "view": (r.details or {}).get("view"), "case": case,
             "listed": listed}
@@ -104,6 +106,39 @@ def _list_reads(uow, reader, since: datetime | None) -> list[dict[str, Any]]:
     return [_entry(r, case, True) for r, case in named if case in in_scope and (case, r.actor) not in worked]
 
 
+def _candidates(uow, found: list[dict[str, Any]]) -> set[int]:
+    """The entries (by index) whose reader was then a candidate for a task of the case the inbox
+    offered them (engine.access.OPEN_TO_CANDIDATE): one of its candidate groups among the roles
+    and the organisation the row records, that organisation one of the case's, and the read while
+    the task was open and unclaimed (created, not yet claimed nor ended; a task the process
+    assigned is claimed as it is created, so it was never in a candidate's inbox). A task
+    claimed and given back has no claim time left: open all its life, the reader's benefit."""
+    cases = sorted({e["case"] for e in found if e["role"] and e["organisation"]})
+    if not cases:
+        return set()
+    tasks: dict[int, list] = {}
+    for t in uow.session.execute(select(HumanTask.instance_id, HumanTask.candidate_groups, HumanTask.created_at,
+                                        HumanTask.claimed_at, HumanTask.completed_at)
+                                 .where(HumanTask.instance_id.in_(cases))):
+        tasks.setdefault(t.instance_id, []).append(t)
+    orgs: dict[int, set[str]] = {}
+    for case, name in uow.session.execute(
+            select(InstanceOrganisation.instance_id, Organisation.name)
+            .join(Organisation, Organisation.id == InstanceOrganisation.organisation_id)
+            .where(InstanceOrganisation.instance_id.in_(cases))):
+        orgs.setdefault(case, set()).add(name)
+
+    def candidate(e: dict[str, Any]) -> bool:
+        if not e["role"] or e["organisation"] not in orgs.get(e["case"], ()):
+            return False
+        roles, at = set(e["role"].split(",")), e["_at"]
+        return any(roles.intersection(t.candidate_groups or ()) and t.created_at <= at
+                   and (t.claimed_at is None or at < t.claimed_at) and (t.completed_at is None or at <= t.completed_at)
+                   for t in tasks.get(e["case"], ()))
+
+    return {i for i, e in enumerate(found) if candidate(e)}
+
+
 def _supervising(entry: dict[str, Any], managers: set[str]) -> bool:
     """A manager's read of a case of their own organisation is their job (they monitor the cases
     and intervene): left out, or the report would mostly list its own readers. The role is the
@@ -121,6 +156,8 @@ def read_anomalies(uow, reader: Actor | str, since: datetime | None = None) -> l
     if not isinstance(reader, str):
         require(REPORT_READERS, reader, Facts(), "the report of unexplained reads is for managers and admins")
     found = _case_reads(uow, reader, since) + _list_reads(uow, reader, since)
+    candidates = _candidates(uow, found)
+    found = [e for i, e in enumerate(found) if i not in candidates]
     managers = set(uow.session.scalars(select(User.username).join(UserRole, UserRole.user_id == User.id)
                                        .where(UserRole.role == "manager",
                                               User.username.in_(sorted({e["username"] for e in found})))))
@@ -130,5 +167,6 @@ def read_anomalies(uow, reader: Actor | str, since: datetime | None = None) -> l
                                      .where(User.username.in_(usernames))).all()) if usernames else {}
     for e in entries:
         e["name"] = shown.get(e["username"], e["username"])
+        del e["_at"]
     audit.record(uow, reader, "list_anomalies", details={"instances": sorted({e["case"] for e in entries})})
     return entries

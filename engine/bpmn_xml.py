@@ -37,6 +37,31 @@ IGNORED_CHILDREN = {
 }
 
 
+class RefusedXML(ValueError):
+    """A BPMN or DMN document refused: it declares a DTD (wherever it is read), or a stored one
+    no longer parses (engine.parser.decision_engine)."""
+
+
+def _hardened_parser() -> Any:
+    # No entity is ever expanded (internal ones would allow "billion laughs", external ones read
+    # files), nothing is fetched, no DTD is loaded, and libxml2's size limits stay on.
+    return etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, dtd_validation=False,
+                           huge_tree=False)
+
+
+def parse_xml(data: bytes | str) -> Tree:
+    """Every parse of BPMN/DMN text, at deploy and at run time (engine.runtime re-reads stored
+    DMN): the hardened parser, and a document with a DOCTYPE refused (RefusedXML) — modelers
+    never write one, and an entity left unexpanded would otherwise be read as an empty text.
+    Malformed XML raises lxml's XMLSyntaxError."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    tree = etree.ElementTree(etree.fromstring(raw, _hardened_parser()))
+    info = tree.docinfo
+    if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
+        raise RefusedXML("a DOCTYPE (DTD) is not allowed in BPMN or DMN: its entities are never expanded")
+    return tree
+
+
 def local(tag: object) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 

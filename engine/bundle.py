@@ -68,9 +68,11 @@ def compile_bundle(files: list[BundleFile], runtime: Runtime) -> list[CompiledPr
     trees: dict[str, etree._ElementTree] = {}
     for f in files:
         try:
-            trees[f.name] = etree.ElementTree(etree.fromstring(f.data, etree.XMLParser(resolve_entities=False)))
+            trees[f.name] = bpmn_xml.parse_xml(f.data)
         except etree.XMLSyntaxError as exc:
             problems.append(DeployProblem(f.name, f"malformed XML: {exc.msg}", line=exc.lineno))
+        except bpmn_xml.RefusedXML as exc:
+            problems.append(DeployProblem(f.name, str(exc)))
     if problems:
         raise DeployFailed(problems)
 

@@ -25,6 +25,11 @@ class NotFound(PolkuError):
     code = "not_found"
 
 
+class Hidden(NotFound):
+    """Refused by an access rule, answered as "not found" so that whether the object exists is
+    not revealed; the refusal's own audit row (engine.refusals) says "forbidden"."""
+
+
 class Forbidden(PolkuError):
     code = "forbidden"
 

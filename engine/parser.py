@@ -5,8 +5,9 @@ Subclasses only: SpiffWorkflow's own parser tables and serializer config stay un
 from __future__ import annotations
 
 from copy import copy
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator, full_tag
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditionalEventDefinitionConverter
@@ -20,7 +21,11 @@ from SpiffWorkflow.camunda.parser.event_parsers import (
 )
 from SpiffWorkflow.camunda.serializer import DEFAULT_CONFIG as CAMUNDA_CONFIG
 
+from .bpmn_xml import RefusedXML, is_dmn, parse_xml
 from .timers import CLOCKED
+
+if TYPE_CHECKING:
+    from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 
 
 class _ClockedTimers:
@@ -66,3 +71,18 @@ def make_serializer() -> BpmnWorkflowSerializer:
     # SpiffWorkflow 3.2's config has no entry for the plain ServiceTask the parser produces.
     config[ServiceTask] = BpmnTaskSpecConverter
     return BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(config))
+
+
+def decision_engine(sources: dict[str, str], decision_id: str) -> DMNEngine:
+    """A decision's engine, built at run time from a definition's stored sources with the parser
+    deploy uses (bpmn_xml.parse_xml): a stored text altered after deploy to declare entities, or
+    to be malformed, is RefusedXML naming the file, never expanded."""
+    parser = PolkuParser()
+    for name, xml in sources.items():
+        try:
+            tree = parse_xml(xml)
+        except (RefusedXML, etree.XMLSyntaxError) as exc:
+            raise RefusedXML(f"the stored definition file {name} could not be read: {exc}") from exc
+        if is_dmn(tree):
+            parser.add_dmn_xml(tree.getroot(), filename=name)
+    return parser.get_engine(decision_id, None)

@@ -19,7 +19,7 @@ from .access import (
     instance_org_ids,
 )
 from .db import UnitOfWork
-from .errors import NotFound
+from .errors import Hidden, NotFound
 from .models import AuditEvent, HumanTask, Instance, ProcessDefinition, TaskCandidateGroup, Timer, User
 from .persist import load_instance, load_workflow
 from .runtime import Runtime
@@ -149,7 +149,7 @@ def show(uow: UnitOfWork, runtime: Runtime, instance_id: int, actor: str | None 
     if actor is not None:
         reader = user = load_actor(uow, actor)
         if not READS_DATA.allows(user, Facts(org_ids=instance_org_ids(uow.session, instance_id))):
-            raise NotFound(f"no instance {instance_id}")
+            raise Hidden(f"no instance {instance_id}")
     _defn, wf, _snap = load_workflow(uow, runtime, inst)
     data = runtime.current_data(wf)
     from .jsonvalues import to_json

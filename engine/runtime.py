@@ -23,10 +23,11 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from . import expressions
+from .bpmn_xml import RefusedXML
 from .clock import FixedClock
 from .formrules import FormRules
 from .forms import field_definitions
-from .parser import make_serializer
+from .parser import decision_engine, make_serializer
 from .services import HandlerFailed, ServiceCall, ServiceRegistry
 from .spiff_errors import element_of, message_of
 from .state import StateCodec
@@ -185,17 +186,10 @@ class Runtime:
 
     @staticmethod
     def _decision_engine(defn: LoadedDefinition, decision_id: str) -> DMNEngine:
-        from lxml import etree
-
-        from .bpmn_xml import is_dmn
-        from .parser import PolkuParser
-
-        parser = PolkuParser()
-        for name, xml in defn.sources.items():
-            tree = etree.ElementTree(etree.fromstring(xml.encode()))
-            if is_dmn(tree):
-                parser.add_dmn_xml(tree.getroot(), filename=name)
-        return parser.get_engine(decision_id, None)
+        try:
+            return decision_engine(defn.sources, decision_id)
+        except RefusedXML as exc:  # a stored text altered after deploy: never expanded, a step error
+            raise StepError(decision_id, str(exc)) from exc
 
     def complete_human_task(self, task: Task, values: dict[str, Any], now: datetime) -> None:
         # Replace the dict, never mutate it: SpiffWorkflow 3.2 shares nested values between tasks.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import click
 
-from polku.domain.access_export import client_access_log
+from polku.domain.access_export import cases_of, client_access_log
 from polku.domain.anomalies import day_start, read_anomalies
 from polku.domain.identity import is_valid, normalise
 from polku.engine.audit_verify import heads, verify
@@ -12,6 +12,7 @@ from polku.engine.queries import OPERATOR
 from polku.engine.users import load_actor
 
 from .cli import _emit, command, json_option, main
+from .read_cli import refusals_logged
 
 
 @main.group()
@@ -50,11 +51,17 @@ def client_command(env, identity_code, actor, as_json):
     """One person's access log as JSON (the data subject's right of access); itself audited."""
     if not is_valid(identity_code):
         raise ValidationFailed("not a valid identity code", {"identity_code": "invalid"})
-    with env.uow() as uow:
+    with refusals_logged(env, actor, "audit client", lambda: _cases(env, identity_code)), env.uow() as uow:
         reader = load_actor(uow, actor) if actor else OPERATOR
         log = client_access_log(uow, reader, identity_code)
         uow.commit()
     _emit(True, {"identity_code": normalise(identity_code), **log})
+
+
+def _cases(env, identity_code: str) -> list[int]:
+    """The person's cases a refused export named (so the attempt is in their access log)."""
+    with env.uow(write=False) as uow:
+        return cases_of(uow, identity_code)
 
 
 @audit.command("anomalies")

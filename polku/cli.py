@@ -325,33 +325,6 @@ def list_instances(env, status, as_json):
         f"{r['id']}\t{r['process_key']}\t{r['version']}\t{r['status']}\t{r['business_key'] or '-'}" for r in rows))
 
 
-@main.command()
-@click.argument("instance_id", type=int)
-@click.option("--as", "actor", default=None, help="check that this user may see it")
-@json_option
-@click.pass_obj
-@command
-def show(env, instance_id, actor, as_json):
-    """Status, version, ready tasks, timers, data and history of an instance (a read of client
-    data: the same rule as the case page, and an audit row)."""
-    with env.uow() as uow:
-        info = queries.show(uow, env.runtime, instance_id, actor)
-        uow.commit()  # the read's audit row
-    if as_json:
-        _emit(True, info)
-        return
-    click.echo(f"instance {info['id']}: {info['process_key']} v{info['version']} {info['status']}")
-    if info["error"]:
-        click.echo(f"error at {info['error']['element_id']}: {info['error']['message']}")
-    for t in info["ready_tasks"]:
-        click.echo(f"task {t['id']} {t['element_id']} ({t['name'] or ''}) assignee={t['assignee'] or '-'}")
-    for t in info["timers"]:
-        click.echo(f"timer {t['element_id']} due {t['due_at']}")
-    click.echo("data " + json.dumps(info["data"], ensure_ascii=False, sort_keys=True))
-    for h in info["history"]:
-        click.echo(f"{h['at']} {h['actor']} {h['action']}")
-
-
 def _instance_command(name, fn, runs_workflow: bool = False):
     @main.command(name, help=f"{name.capitalize()} an instance.")
     @click.argument("instance_id", type=int)
@@ -392,4 +365,4 @@ def retry(env, instance_id, actor, reason, data, as_json):
 
 
 # More commands, registered on import.
-from . import audit_cli, purge_cli, serve_cli, user_cli  # noqa: E402, F401
+from . import audit_cli, purge_cli, read_cli, serve_cli, user_cli  # noqa: E402, F401

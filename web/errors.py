@@ -12,20 +12,16 @@ application/json, or anything under /api/) get the same status with a JSON body.
 """
 from __future__ import annotations
 
-import logging
-
 from flask import g, render_template, request
-from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from polku.engine import audit
 from polku.engine.errors import Conflict, Forbidden, NotFound
+from polku.engine.refusals import record_refusal
 
 from .context import unit_of_work
 from .i18n import gettext as _
 
-_log = logging.getLogger(__name__)
 # The pages of client data: a refusal there is an attempt to reach someone's data, kept as evidence.
 CLIENT_DATA_PAGES = frozenset({"cases", "tasks", "notices", "referrals"})
 MAX_ID = 2**31 - 1
@@ -56,12 +52,7 @@ def _record_refusal() -> None:
         details["instances"] = [case]
     task = (request.view_args or {}).get("task_id")
     task = task if isinstance(task, str) and len(task) <= 36 else None
-    try:
-        with unit_of_work() as uow:
-            audit.record(uow, user, "refused", task_id=task, details=details)
-            uow.commit()
-    except SQLAlchemyError:  # the refusal is answered even when its row cannot be written
-        _log.exception("could not record a refused request")
+    record_refusal(unit_of_work, user, details, task_id=task)  # answered even if it cannot be written
 
 
 def not_found(_error):

@@ -8,7 +8,7 @@ from sqlalchemy import update
 from polku.engine.accounts import hash_password
 from polku.engine.models import User
 from tests.conftest import add_user
-from tests.scenarios.conftest import PROVIDER
+from tests.scenarios.conftest import PROVIDER, at
 from tests.web.conftest import PASSWORD, english
 from tests.web.test_cases import text
 
@@ -22,11 +22,12 @@ def person(polku, db_engine, username, role, org, kind):
 
 
 def _reads(browser, case, coaching, db_engine):
-    """coach3 (the provider's, no task) opens the case; off1 (its responsible official) and coach1
-    (who accepted the referral) open it too."""
+    """coach3 (the provider's, no task: the open one is coach1's) opens the case; off1 (its
+    responsible official) and coach1 (who accepted the referral) open it too."""
     person(coaching, db_engine, "coach3", "coach", PROVIDER, "provider")
     person(coaching, db_engine, "boss9", "manager", OTHER_AREA, "area")
     case.accept()
+    coaching("claim", case.task("set_goals", "coach1")["id"], "--as", "coach1", now=at("2026-01-12", "10:00"))
     for user in ("coach3", "off1", "coach1", "boss"):  # the area's manager supervises: not an anomaly
         assert browser(user).get(f"/cases/{case.id}").status_code == 200
         assert browser(user).get("/cases?scope=all").status_code == 200  # a list that names the case
@@ -63,3 +64,42 @@ def test_the_managers_page_shows_their_cases_only_and_is_logged(browser, refer, 
         assert browser(user).get("/audit/anomalies").status_code == 404
     exported = case.polku("audit", "client", "131052-308T").json
     assert ("boss", "list_anomalies") in {(e["actor"], e["action"]) for e in exported["events"]}
+
+
+def test_a_candidates_read_before_claiming_is_not_an_anomaly(browser, refer, coaching, db_engine, monkeypatch):
+    """coach3 opens the case while the referral waits in every provider coach's inbox: their task
+    then. off2, an official of the area with no task, and coach3 again once coach1 holds the open
+    task, are still listed."""
+    person(coaching, db_engine, "coach3", "coach", PROVIDER, "provider")
+    case = refer()
+
+    def read(user, when):
+        monkeypatch.setenv("POLKU_NOW", when)  # the web's clock, as the CLI's
+        assert browser(user).get(f"/cases/{case.id}").status_code == 200
+
+    read("coach3", at("2026-01-06"))
+    read("off2", at("2026-01-06", "10:00"))
+    case.accept()  # 2026-01-12: set_goals opens to the provider's coaches
+    read("coach3", at("2026-01-12", "09:30"))
+    coaching("claim", case.task("set_goals", "coach1")["id"], "--as", "coach1", now=at("2026-01-12", "10:00"))
+    read("coach3", at("2026-01-13"))
+    monkeypatch.delenv("POLKU_NOW")
+    found = case.polku.json("audit", "anomalies")["anomalies"]
+    assert [(e["username"], e["at"][:10]) for e in found if e["case"] == case.id and not e["listed"]] \
+        == [("off2", "2026-01-06"), ("coach3", "2026-01-13")]
+
+
+def _nav(page: str) -> str:
+    return page[page.index("<nav"):page.index("</nav>")]
+
+
+def test_the_main_menu_leads_managers_and_admins_to_the_report(browser, coaching, db_engine):
+    person(coaching, db_engine, "admin1", "admin", OTHER_AREA, "area")
+    for user, shown in (("boss", True), ("admin1", True), ("coach1", False), ("off1", False), ("designer1", False)):
+        nav = _nav(english(browser(user)).get("/tasks").get_data(as_text=True))
+        assert ('href="/audit/anomalies">Reads without a task</a>' in nav) is shown, user
+    boss = browser("boss")
+    assert 'href="/audit/anomalies" aria-current="page"' in _nav(boss.get("/audit/anomalies").get_data(as_text=True))
+    for locale, label in (("fi", "Käytöt ilman tehtävää"), ("sv", "Användningar utan uppgift")):
+        assert boss.post("/language", {"locale": locale, "next": "/tasks"}).status_code == 302
+        assert f">{label}</a>" in _nav(boss.get("/tasks").get_data(as_text=True)), locale

@@ -3,10 +3,12 @@ the CLI, and every read of it logged; a task outside one's reach reads as "not f
 from __future__ import annotations
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import OperationalError
 
+from polku.engine import refusals
 from polku.engine.models import AuditEvent
 from tests.conftest import add_user
-from tests.scenarios.conftest import AREA
+from tests.scenarios.conftest import AREA, OTHER_PROVIDER
 
 
 def _views(db_engine) -> list[tuple]:
@@ -53,3 +55,43 @@ def test_a_manager_sees_the_identity_code_masked_on_the_case_page(browser, refer
     assert "131052-308T" in browser("off1").get(f"/cases/{case.id}").get_data(as_text=True)
     page = browser("boss").get(f"/cases/{case.id}").get_data(as_text=True)
     assert "131052-308T" not in page and "131052-****" in page
+
+
+def _refusals(db_engine) -> list[tuple]:
+    with db_engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(
+            select(AuditEvent.actor, AuditEvent.role, AuditEvent.organisation, AuditEvent.origin,
+                   AuditEvent.instance_id, AuditEvent.details)
+            .where(AuditEvent.action == "refused").order_by(AuditEvent.id))]
+
+
+def test_a_refused_cli_read_is_logged_and_in_the_clients_access_log(refer, coaching, db_engine):
+    case = refer()
+    coaching.refused("show", case.id, "--as", "designer1")
+    coaching.refused("show", case.id, "--as", "coach2", "--json")  # another provider's coach
+    coaching.refused("show", 99999, "--as", "designer1")  # no such case
+    coaching.refused("show", case.id, "--as", "nobody")  # no such user: nobody to record
+    coaching.refused("audit", "client", "131052-308T", "--as", "off1")  # the export is for admins
+    show = {"command": "show", "status": "forbidden", "instances": [case.id]}
+    assert _refusals(db_engine) == [
+        ("designer1", "designer", AREA, "cli", None, show),
+        ("coach2", "coach", OTHER_PROVIDER, "cli", None, show),
+        ("designer1", "designer", AREA, "cli", None, {"command": "show", "status": "not_found", "instances": [99999]}),
+        ("off1", "official", AREA, "cli", None,
+         {"command": "audit client", "status": "forbidden", "instances": [case.id]}),
+    ]
+    exported = coaching("audit", "client", "131052-308T").json  # the person's access log lists them
+    assert [(e["actor"], e["role"], e["origin"], e["cases"]) for e in exported["events"] if e["action"] == "refused"] \
+        == [(u, r, "cli", [case.id]) for u, r in (("designer1", "designer"), ("coach2", "coach"), ("off1", "official"))]
+    assert coaching.json("audit", "verify")["ok"]
+
+
+def test_a_refused_cli_read_is_answered_when_its_row_cannot_be_written(refer, coaching, db_engine, monkeypatch):
+    case = refer()
+
+    def broken(*_args, **_kwargs):
+        raise OperationalError("INSERT INTO audit_events", {}, Exception("disk full"))
+
+    monkeypatch.setattr(refusals.audit, "record", broken)
+    result = coaching.refused("show", case.id, "--as", "designer1", "--json")
+    assert result.json["code"] == "not_found" and _refusals(db_engine) == []
