@@ -37,6 +37,12 @@ IGNORED_CHILDREN = {
 }
 
 
+def hardened_parser() -> Any:
+    """The one XML parser for BPMN/DMN files: no entity expansion, no DTD loading, no network,
+    no huge trees (libxml2's own limits against amplification stay on)."""
+    return etree.XMLParser(resolve_entities=False, load_dtd=False, no_network=True, huge_tree=False)
+
+
 def local(tag: object) -> str:
     return etree.QName(tag).localname if isinstance(tag, str) else ""
 

@@ -68,7 +68,7 @@ def compile_bundle(files: list[BundleFile], runtime: Runtime) -> list[CompiledPr
     trees: dict[str, etree._ElementTree] = {}
     for f in files:
         try:
-            trees[f.name] = etree.ElementTree(etree.fromstring(f.data, etree.XMLParser(resolve_entities=False)))
+            trees[f.name] = etree.ElementTree(etree.fromstring(f.data, bpmn_xml.hardened_parser()))
         except etree.XMLSyntaxError as exc:
             problems.append(DeployProblem(f.name, f"malformed XML: {exc.msg}", line=exc.lineno))
     if problems:
