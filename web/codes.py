@@ -190,6 +190,7 @@ CASE_VIEWS = {
     "case": lazy_gettext("Opened the case page"),
     "statement": lazy_gettext("Opened the print view of the final statement"),
     "access_log": lazy_gettext("Opened the access log"),
+    "instance": lazy_gettext("Opened the process diagram and the current data"),
 }
 READ_ACTIONS = {"list_cases": lazy_gettext("Saw the case in the list of cases"),
                 "list_notices": lazy_gettext("Saw the case in the list of notices"),

@@ -1,0 +1,33 @@
+"""The managers' instance page (issue 10): the engine's view of the instance
+(``engine.instance_view``: states on the diagram, timers, current data, error; access checked and
+the read audited there) with the case's story (``domain.casefile_story``, the same history the case
+page shows: who did what, when) and the version's labels.
+
+A command, not a plain query: the read of client data writes its audit row; run it in a write unit
+of work and commit once. Anyone but a manager of the instance's organisations gets ``Hidden``.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from polku.engine.instance_view import instance_view
+
+from .casefile import _definition_labels, _names
+from .casefile_story import story
+from .models import Period
+from .referrals import referral_record
+
+
+def instance_detail(uow, runtime, actor: str, instance_id: int) -> dict[str, Any]:
+    view = instance_view(uow, runtime, actor, instance_id)
+    periods = uow.session.scalars(select(Period).where(Period.instance_id == instance_id)
+                                  .order_by(Period.number)).all()
+    referral = referral_record(uow, instance_id)
+    if referral is not None:
+        referral["health_information"] = None  # a manager supervises the case: never shown here
+    return {
+        "instance": view, "labels": _definition_labels(uow, view["definition_id"]),
+        "timeline": story(uow, instance_id, list(periods), referral, lambda wanted: _names(uow, wanted)),
+    }

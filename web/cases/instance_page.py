@@ -1,0 +1,59 @@
+"""The managers' instance page (issue 10): the BPMN diagram of the instance's own version drawn on
+the server (``engine.diagram``) with where the instance stands, a text legend and the accessible
+list of the same states, the case's history, the waiting timers, the current data and the error.
+
+Only the managers of the instance's organisations see it (``engine.instance_view``); to anyone
+else, admins included (they never read client data), it is the 404 page. The page is a read of
+client data: ``domain.instance_detail`` writes its audit row, committed here.
+"""
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+
+from flask import g, render_template
+from markupsafe import Markup
+
+from polku.domain.instance_detail import instance_detail
+from polku.engine.diagram import Model, parse, render, state_list
+
+from ..codes import instance_status
+from ..context import runtime, unit_of_work
+from ..i18n import gettext as _
+from . import Words, bp
+
+
+@lru_cache(maxsize=32)
+def _model(definition_id: int, xml: str) -> Model:
+    """A version's diagram, parsed once per process (a version's XML never changes)."""
+    return parse(xml)
+
+
+def state_words() -> dict[str, str]:
+    return {"completed": _("completed"), "active": _("active"), "error": _("error")}
+
+
+def _shown(value) -> str:
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+@bp.get("/instances/<int:instance_id>")
+def instance(instance_id: int):
+    with unit_of_work() as uow:  # not theirs, or an admin's: Hidden, the 404 page (web.errors)
+        detail = instance_detail(uow, runtime(), g.user.username, instance_id)
+        uow.commit()  # the audit row of this read (R12)
+    inst = detail["instance"]
+    words = Words(detail)
+    diagram = listed = not_drawn = None
+    if inst["diagram_xml"]:
+        model = _model(inst["definition_id"], inst["diagram_xml"])
+        drawn = render(model, inst["states"], state_labels=state_words(), title=_("Process diagram"),
+                       id_prefix="diagram")
+        diagram = Markup(drawn.svg)  # built with lxml from the hardened parse: text nodes, no markup
+        listed = [(element_id, words.step(element_id) or name, state)
+                  for element_id, name, state in state_list(model, inst["states"])]
+        not_drawn = [words.step(element_id) for element_id in drawn.not_drawn]
+    data = [(key, _shown(value)) for key, value in sorted((inst["data"] or {}).items())]
+    return render_template("cases/instance.html", case=detail, inst=inst, w=words, diagram=diagram,
+                           listed=listed, not_drawn=not_drawn, states=state_words(), data=data,
+                           status=instance_status)
