@@ -110,6 +110,7 @@ WEB = {
     "GET /static/<path:filename>": lambda w, b: b.get("/static/polku.css"),
     "GET /cases/<int:instance_id>": lambda w, b: b.get(f"/cases/{w.shared.case}"),
     "GET /cases/<int:instance_id>/access-log": lambda w, b: b.get(f"/cases/{w.shared.case}/access-log"),
+    "GET /instances/<int:instance_id>": lambda w, b: b.get(f"/instances/{w.shared.case}"),
     "GET /cases/<int:instance_id>/statement": lambda w, b: b.get(f"/cases/{w.shared.case}/statement"),
     "GET /tasks/<task:task_id>": lambda w, b: b.get(f"/tasks/{w.shared.task}"),
     "POST /tasks/<task:task_id>": lambda w, b: b.post(f"/tasks/{w.case().task}", {"actual_start": "2026-01-05"}),

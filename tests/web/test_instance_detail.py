@@ -1,0 +1,101 @@
+"""The managers' instance page (issue 10): the diagram of the instance's own version with where it
+stands (parsed from the SVG), the legend and the accessible list, the timers, the current data, the
+history and the error; for the managers of the case's organisations only, each view audited."""
+from __future__ import annotations
+
+from lxml import etree
+from sqlalchemy import update
+
+from polku.engine.accounts import hash_password
+from polku.engine.models import Instance, User
+from tests.conftest import add_user
+from tests.scenarios.conftest import AREA, OTHER_PROVIDER
+from tests.web.conftest import PASSWORD, english
+from tests.web.test_case_story import person
+from tests.web.test_cases import audit_rows, text
+
+NS = {"s": "http://www.w3.org/2000/svg"}
+
+
+def staff(polku, db_engine, username, role, org):
+    """A user of the area added after the cast got its passwords."""
+    add_user(polku, username, role, org=org)
+    with db_engine.begin() as conn:
+        conn.execute(update(User).where(User.username == username).values(password_hash=hash_password(PASSWORD)))
+
+
+def _svg(response):
+    body = response.get_data(as_text=True)
+    start, end = body.index("<svg"), body.index("</svg>") + len("</svg>")
+    return etree.fromstring(body[start:end].encode())
+
+
+def _states(svg) -> dict[str, str]:
+    return {g.get("data-element-id"): g.get("data-state") for g in svg.xpath("//s:g[@data-state]", namespaces=NS)}
+
+
+def test_the_manager_sees_where_the_instance_stands(browser, refer):
+    case = refer()
+    response = english(browser("boss")).get(f"/instances/{case.id}")
+    assert response.status_code == 200
+    svg = _svg(response)
+    assert svg.get("role") == "img" and svg.xpath("s:title", namespaces=NS)[0].text == "Process diagram"
+    states = _states(svg)
+    assert states["referral"] == "completed" and states["accept_referral"] == "active"
+    assert "error" not in states.values()
+    page = text(response)
+    assert "accept" in page.lower() and "active" in page and "completed" in page
+    assert "active: a play sign in a blue circle" in page
+    body = response.get_data(as_text=True)
+    assert 'class="diagram-scroll" tabindex="0" role="region"' in body
+    assert "Current data" in page and "Matti Meikäläinen" in page  # the data: client data
+    assert "Timeline" in page and "Referral made by off1" in page
+
+
+def test_the_state_moves_on_with_the_case(browser, refer):
+    case = refer()
+    case.accept()
+    states = _states(_svg(english(browser("boss")).get(f"/instances/{case.id}")))
+    assert states["accept_referral"] == "completed"
+    assert "active" in states.values()
+
+
+def test_an_errored_instance_shows_its_error(browser, refer, db_engine):
+    case = refer()
+    with db_engine.begin() as conn:
+        conn.execute(update(Instance).where(Instance.id == case.id)
+                     .values(status="error", error_element="accept_referral", error_message="division by zero"))
+    response = english(browser("boss")).get(f"/instances/{case.id}")
+    assert _states(_svg(response))["accept_referral"] == "error"
+    page = text(response)
+    assert "Error Step" in page and "Message division by zero" in page
+
+
+def test_only_the_cases_managers_see_it_and_each_view_is_audited(browser, refer, coaching, db_engine):
+    case = refer()
+    person(coaching, db_engine, "boss9", "manager", OTHER_PROVIDER)
+    staff(coaching, db_engine, "admin1", "admin", AREA)
+    for user in ("off1", "coach1", "boss9", "admin1", "designer1"):
+        assert browser(user).get(f"/instances/{case.id}").status_code == 404, user
+    assert browser("boss").get(f"/instances/{case.id + 1000}").status_code == 404
+    before = audit_rows(db_engine, "view_case", case.id)
+    assert browser("boss").get(f"/instances/{case.id}").status_code == 200
+    assert audit_rows(db_engine, "view_case", case.id)[len(before):] == [("boss", {"view": "instance"})]
+
+
+def test_the_case_page_links_managers_to_the_diagram(browser, refer):
+    case = refer()
+    assert f'href="/instances/{case.id}"' in browser("boss").get(f"/cases/{case.id}").get_data(as_text=True)
+    assert f'href="/instances/{case.id}"' not in browser("off1").get(f"/cases/{case.id}").get_data(as_text=True)
+
+
+def test_the_page_in_finnish_and_swedish(browser, refer):
+    case = refer()
+    boss = browser("boss")
+    finnish = boss.get(f"/instances/{case.id}")
+    assert _svg(finnish).xpath("s:title", namespaces=NS)[0].text == "Prosessikaavio"
+    assert "Odottavat ajastimet" in text(finnish) and "Nykyiset tiedot" in text(finnish)
+    assert boss.post("/language", {"locale": "sv", "next": "/tasks"}).status_code == 302
+    swedish = boss.get(f"/instances/{case.id}")
+    assert _svg(swedish).xpath("s:title", namespaces=NS)[0].text == "Processdiagram"
+    assert "Väntande timrar" in text(swedish) and "Aktuella uppgifter" in text(swedish)
