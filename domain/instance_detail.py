@@ -14,14 +14,23 @@ from sqlalchemy import select
 
 from polku.engine.instance_view import instance_view
 
-from .casefile import _definition_labels, _names
+from .casefile import _definition_labels, _names, mask
 from .casefile_story import story
 from .models import Period
 from .referrals import referral_record
 
 
+# The current data's identity codes: a manager supervises the case and sees them masked, as on the
+# case page and in the case list (domain.casefile.mask).
+CODE_KEYS = ("hetu", "identity_code")
+
+
 def instance_detail(uow, runtime, actor: str, instance_id: int) -> dict[str, Any]:
     view = instance_view(uow, runtime, actor, instance_id)
+    data = view["data"] if isinstance(view["data"], dict) else {}
+    for key, value in data.items():
+        if key.endswith(CODE_KEYS) and isinstance(value, str):
+            data[key] = mask(value)
     periods = uow.session.scalars(select(Period).where(Period.instance_id == instance_id)
                                   .order_by(Period.number)).all()
     referral = referral_record(uow, instance_id)

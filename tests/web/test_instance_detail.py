@@ -49,6 +49,7 @@ def test_the_manager_sees_where_the_instance_stands(browser, refer):
     body = response.get_data(as_text=True)
     assert 'class="diagram-scroll" tabindex="0" role="region"' in body
     assert "Current data" in page and "Matti Meikäläinen" in page  # the data: client data
+    assert "client_hetu 131052-****" in page and "131052-308T" not in page  # masked, as on the case page
     assert "Timeline" in page and "Referral made by off1" in page
 
 
@@ -58,6 +59,17 @@ def test_the_state_moves_on_with_the_case(browser, refer):
     states = _states(_svg(english(browser("boss")).get(f"/instances/{case.id}")))
     assert states["accept_referral"] == "completed"
     assert "active" in states.values()
+
+
+def test_the_waiting_timers_with_their_due_times(browser, refer):
+    case = refer()
+    case.accept()
+    case.set_goals()
+    case.week("2026-01-16")
+    page = text(english(browser("boss")).get(f"/instances/{case.id}"))
+    timers = page[page.index("Waiting timers"):page.index("Current data")]
+    assert "Period reaches its maximum length: due May 1, 2026" in timers
+    assert "The week ended with no review: due Jan 26, 2026" in timers
 
 
 def test_an_errored_instance_shows_its_error(browser, refer, db_engine):
