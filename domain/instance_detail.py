@@ -19,7 +19,6 @@ from .casefile_story import story
 from .models import Period
 from .referrals import referral_record
 
-
 # The current data's identity codes: a manager supervises the case and sees them masked, as on the
 # case page and in the case list (domain.casefile.mask).
 CODE_KEYS = ("hetu", "identity_code")
