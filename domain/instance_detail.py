@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from polku.engine.instance_view import instance_view
 
-from .casefile import _definition_labels, _names, mask
+from .casefile import CASE_PROCESS, _definition_labels, _names, mask
 from .casefile_story import story
 from .models import Period
 from .referrals import referral_record
@@ -36,6 +36,7 @@ def instance_detail(uow, runtime, actor: str, instance_id: int) -> dict[str, Any
     if referral is not None:
         referral["health_information"] = None  # a manager supervises the case: never shown here
     return {
-        "instance": view, "labels": _definition_labels(uow, view["definition_id"]),
+        "instance": view, "is_case": view["process_key"] == CASE_PROCESS,
+        "labels": _definition_labels(uow, view["definition_id"]),
         "timeline": story(uow, instance_id, list(periods), referral, lambda wanted: _names(uow, wanted)),
     }

@@ -7,10 +7,10 @@ from lxml import etree
 from sqlalchemy import update
 
 from polku.engine.accounts import hash_password
-from polku.engine.models import Instance, User
+from polku.engine.models import User
 from tests.conftest import add_user
 from tests.scenarios.conftest import AREA, OTHER_PROVIDER
-from tests.web.conftest import PASSWORD, english
+from tests.web.conftest import PASSWORD, Browser, english
 from tests.web.test_case_story import person
 from tests.web.test_cases import audit_rows, text
 
@@ -72,15 +72,17 @@ def test_the_waiting_timers_with_their_due_times(browser, refer):
     assert "The week ended with no review: due Jan 26, 2026" in timers
 
 
-def test_an_errored_instance_shows_its_error(browser, refer, db_engine):
-    case = refer()
+def test_an_errored_instance_shows_its_error(sample, web_app, db_engine):
+    """The sample's script task divides by zero: the instance is in error at `compute`."""
+    iid = sample.json("start", "script_case", "--as", "off1")["id"]
     with db_engine.begin() as conn:
-        conn.execute(update(Instance).where(Instance.id == case.id)
-                     .values(status="error", error_element="accept_referral", error_message="division by zero"))
-    response = english(browser("boss")).get(f"/instances/{case.id}")
-    assert _states(_svg(response))["accept_referral"] == "error"
+        conn.execute(update(User).where(User.username == "boss").values(password_hash=hash_password(PASSWORD)))
+    response = english(Browser(web_app).login("boss")).get(f"/instances/{iid}")
+    states = _states(_svg(response))
+    assert states["compute"] == "error" and states["start"] == "completed"
     page = text(response)
-    assert "Error Step" in page and "Message division by zero" in page
+    assert "Error Step Compute result Message" in page and "divis" in page
+    assert "Back to the case" not in page  # not a job-coaching case: no case page
 
 
 def test_only_the_cases_managers_see_it_and_each_view_is_audited(browser, refer, coaching, db_engine):
