@@ -129,3 +129,24 @@ def test_the_administrators_sessions_page_on_a_phone(phone):
         problems += fits(admin, "#sessions-table tbody tr:first-child th", f"/admin/sessions ({lang})",
                          width=320, height=None)
     assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv", "en"])
+def test_the_instance_diagram_on_a_phone(phone, lang):
+    """The manager's instance page: the diagram scrolls sideways in its own region (a focusable,
+    labelled container), the page does not; axe clean. Screenshot: instance-390-<lang>.png."""
+    manager = phone("esihenkilo", lang)
+    manager.go("/cases")
+    manager.page.wait_for_selector("#case-table")
+    instance_id = manager.page.locator("#case-table tbody tr:first-child th a").get_attribute("href").split("/")[-1]
+    manager.go(f"/instances/{instance_id}")
+    region = manager.page.locator(".diagram-scroll")
+    assert region.get_attribute("tabindex") == "0" and region.get_attribute("aria-label")
+    assert manager.page.locator(".diagram-scroll svg.bpmn-diagram g[data-state='active']").count() >= 1
+    assert region.evaluate("el => el.scrollWidth > el.clientWidth")  # the diagram scrolls in its region
+    problems = fits(manager, "h1", f"/instances ({lang})")
+    manager.page.set_viewport_size(PHONE)
+    manager.shot(f"instance-390-{lang}")
+    problems += manager.violations(f"/instances at 390 px ({lang})")
+    problems += fits(manager, "h1", f"/instances ({lang})", width=320, height=None)
+    assert not problems, "\n".join(problems)

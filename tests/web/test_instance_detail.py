@@ -40,6 +40,8 @@ def test_the_manager_sees_where_the_instance_stands(browser, refer):
     assert response.status_code == 200
     svg = _svg(response)
     assert svg.get("role") == "img" and svg.xpath("s:title", namespaces=NS)[0].text == "Process diagram"
+    _x, _y, width, height = svg.get("viewBox").split()
+    assert (svg.get("width"), svg.get("height")) == (width, height)  # the modeler's scale, in a scrolling region
     states = _states(svg)
     assert states["referral"] == "completed" and states["accept_referral"] == "active"
     assert "error" not in states.values()

@@ -9,6 +9,7 @@ client data: ``domain.instance_detail`` writes its audit row, committed here.
 from __future__ import annotations
 
 import json
+import re
 from functools import lru_cache
 
 from flask import g, render_template
@@ -27,6 +28,15 @@ from . import Words, bp
 def _model(definition_id: int, xml: str) -> Model:
     """A version's diagram, parsed once per process (a version's XML never changes)."""
     return parse(xml)
+
+
+_VIEWBOX = re.compile(r'<svg\b([^>]*?) viewBox="([-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+))"')
+
+
+def natural_size(svg: str) -> str:
+    """The diagram at the modeler's own scale (its labels readable), in a region that scrolls: the
+    viewBox's width and height as the <svg>'s (CSS cannot take them from the file, and no inline style)."""
+    return _VIEWBOX.sub(r'<svg\1 width="\3" height="\4" viewBox="\2"', svg, count=1)
 
 
 def state_words() -> dict[str, str]:
@@ -49,7 +59,7 @@ def instance(instance_id: int):
         model = _model(inst["definition_id"], inst["diagram_xml"])
         drawn = render(model, inst["states"], state_labels=state_words(), title=_("Process diagram"),
                        id_prefix="diagram")
-        diagram = Markup(drawn.svg)  # built with lxml from the hardened parse: text nodes, no markup
+        diagram = Markup(natural_size(drawn.svg))  # built with lxml from the hardened parse: text nodes, no markup
         listed = [(element_id, words.step(element_id) or name, state)
                   for element_id, name, state in state_list(model, inst["states"])]
         not_drawn = [words.step(element_id) for element_id in drawn.not_drawn]
