@@ -245,6 +245,15 @@ def record_hard_end(call: ServiceCall) -> dict:
     return {"notice_kind": None}
 
 
+def end_on_termination(call: ServiceCall) -> None:
+    """A manager terminated the case: its open period ends that day (the referral's dates would
+    otherwise count as coaching still to come, and R3 would refuse the client's next referral)."""
+    for period in call.session.scalars(select(Period).where(Period.instance_id == call.instance_id,
+                                                            Period.status.in_(("referred", "active")))):
+        period.status, period.actual_end = "ended", _end_day(period, call.now.date())
+        period.end_reason = "terminated"
+
+
 # --- closure ---------------------------------------------------------------------------
 def record_closure(call: ServiceCall) -> dict:
     period, data = current_period(call), call.data
@@ -310,5 +319,6 @@ REQUIRES = {
 
 
 def register_handlers(registry: ServiceRegistry) -> None:
+    registry.on_terminate(end_on_termination)
     for name, handler in HANDLERS.items():
         registry.register(name, handler, requires=REQUIRES.get(name))

@@ -16,6 +16,7 @@ from .formcheck import check_form_rule, check_rule, validated
 from .models import Instance, InstanceOrganisation, Organisation, ProcessDefinition
 from .persist import advance, load_instance, load_workflow, materialised, save
 from .rows import InstanceRow
+from .services import ServiceCall
 from .users import Actor, load_actor
 
 if TYPE_CHECKING:
@@ -112,6 +113,9 @@ def terminate(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int,
     wf.cancel()
     after = runtime.snapshot(wf, defn, uow.now)
     save(uow, runtime, inst, wf, defn, before, after, status="terminated")
+    runtime.handlers.terminated(ServiceCall(instance_id=inst.id, element_id="", handler="terminate",
+                                            data=dict(wf.data), now=uow.now, session=uow.session,
+                                            actor=user.username))
     audit.record(uow, user, "terminate", instance_id=inst.id, details={"reason": reason})
     return inst
 

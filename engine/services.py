@@ -64,12 +64,23 @@ class ServiceRegistry:
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
         self._requires: dict[str, Requirements] = {}
+        self._on_terminate: list[Handler] = []
 
     def register(self, name: str, handler: Handler, requires: Requirements | None = None) -> None:
         if name in self._handlers:
             raise ValueError(f"service handler {name!r} is already registered")
         self._handlers[name] = handler
         self._requires[name] = dict(requires or {})
+
+    def on_terminate(self, handler: Handler) -> None:
+        """`handler` runs when a manager terminates an instance, in the same transaction: a cancelled
+        workflow runs none of its own steps, so this is where a domain closes what the case left
+        open (the job-coaching period, domain.handlers)."""
+        self._on_terminate.append(handler)
+
+    def terminated(self, call: ServiceCall) -> None:
+        for handler in self._on_terminate:
+            handler(call)
 
     def requirements(self, name: str) -> Requirements:
         return dict(self._requires.get(name, {}))

@@ -126,3 +126,19 @@ def test_a_coach_of_another_provider_can_neither_see_nor_complete_the_case(refer
     refused = case.polku.refused("complete", task["id"], "--as", "coach2", "--data", '{"actual_start": "2026-01-12"}')
     assert "no task" in refused.stderr
     assert case.polku.refused("show", case.id, "--as", "coach2").stderr.startswith("error: no instance")
+
+
+def test_a_terminated_case_ends_its_period_that_day_and_the_client_can_be_referred_again(refer, db_engine):
+    started = refer()
+    started.accept()
+    started.polku("terminate", started.id, "--as", "boss", "--reason", "client moved away", now=at("2026-02-02"))
+    never_started = refer(client_hetu="010594Y9021")
+    never_started.polku("terminate", never_started.id, "--as", "boss", "--reason", "withdrawn", now=at("2026-01-06"))
+    [first] = rows(db_engine, Period, instance_id=started.id)
+    [second] = rows(db_engine, Period, instance_id=never_started.id)
+    assert (first.status, first.actual_end.isoformat(), first.end_reason) == ("ended", "2026-02-02", "terminated")
+    # Never started: it ends on its planned start, never before it.
+    assert (second.status, second.actual_end.isoformat()) == ("ended", "2026-01-12")
+    # Inside the first referral's planned dates, yet no longer R3_active.
+    again = refer(planned_start="2026-03-02", planned_end="2026-04-30", now=at("2026-02-20"))
+    assert again.status == "running" and again.data["eligible"] is True
