@@ -122,6 +122,7 @@ WEB = {
     "POST /tasks/filters": lambda w, b: b.post("/tasks/filters", {"name": "mine", "scope": "mine"}),
     "POST /tasks/filters/<int:filter_id>/delete":
         lambda w, b: b.post(f"/tasks/filters/{saved_filter(w.browser, w.db_engine)}/delete"),
+    "GET /heatmap": lambda w, b: b.get("/heatmap"),
     "GET /referrals/new": lambda w, b: b.get("/referrals/new"),
     "POST /referrals/new": lambda w, b: b.post("/referrals/new", {"client_name": "Testi"}),
 }

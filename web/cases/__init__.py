@@ -195,4 +195,5 @@ def statement(instance_id: int):
     return render_template("cases/statement.html", case=case, w=Words(case))
 
 
-from . import instance_page  # noqa: E402,F401  (the managers' instance page: its route on this blueprint)
+# More routes on this blueprint: the managers' instance page, the process heat map.
+from . import heatmap, instance_page  # noqa: E402,F401
