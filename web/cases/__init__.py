@@ -193,3 +193,6 @@ def anomalies():
 def statement(instance_id: int):
     case, _now = _open(instance_id, "statement")
     return render_template("cases/statement.html", case=case, w=Words(case))
+
+
+from . import instance_list  # noqa: E402,F401  (registers /instances on this blueprint)
