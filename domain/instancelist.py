@@ -18,7 +18,13 @@ with ``running`` split in two: ``waiting`` when no human task is open (only time
 can move the instance on), ``running`` when one is.
 
 A rule breach: the instance has a notice (acknowledged or not) of a kind in
-``notices.RULE_BREACH_KINDS``.
+``notices.RULE_BREACH_KINDS``. The employment area is the instance's organisation of kind ``area``;
+the provider, the referral's (as in the case list).
+
+Order: ``newest``/``oldest`` by the instance number (the order they were made), ``started`` by the
+start instant, newest first (an import or a bulk seed may start instances out of number order),
+``status`` in the order of ``STATUSES``, ``due`` by the earliest deadline of an open task, none last;
+ties newest first. The page size is ``caselist.PAGE_SIZE``, read when the request is parsed.
 """
 from __future__ import annotations
 
