@@ -62,10 +62,13 @@ def _load(export: bool):
         rows = instance_export(uow, g.user.username, search) if export \
             else instance_list(uow, g.user.username, search)
         choices = {} if export else instance_choices(uow, g.user.username)
-        steps = [] if export else case_steps(uow, None)
+        # The filter matches an open task's element in any process: each element once (the first process's label).
+        steps: dict[str, dict] = {}
+        for step in [] if export else case_steps(uow, None):
+            steps.setdefault(step["element_id"], step)
         now = uow.now
         uow.commit()  # the list shows client names: its audit row (R12)
-    return search, rows, names, choices, steps, now
+    return search, rows, names, choices, list(steps.values()), now
 
 
 @bp.get("/instances")
