@@ -28,7 +28,6 @@ from .tasks import overdue_tasks
 __all__ = ["TOTAL", "Kpi", "Row", "Scope", "dashboard", "providers_of"]
 
 DASHBOARD_READERS = ADMIN | HasRole("manager")
-MAX_DAYS = 3 * 366  # a longer range is cut to this (capacity walks the days)
 
 
 def providers_of(uow, scope: Scope) -> list[tuple[int, str]]:
@@ -51,7 +50,7 @@ def dashboard(uow, actor: Actor | str, start: date, end: date, provider: int | N
     if area is None and not ADMIN.allows(user, Facts()):
         area = -1  # a manager without an organisation has no area: nothing
     scope = Scope(start, end, area_id=area)
-    columns = providers_of(uow, scope)
+    columns = all_providers = providers_of(uow, scope)
     if provider is not None:
         columns = [c for c in columns if c[0] == provider]
         scope = Scope(start, end, area_id=area, provider_id=provider)
@@ -62,5 +61,5 @@ def dashboard(uow, actor: Actor | str, start: date, end: date, provider: int | N
                        *overdue_tasks(uow, scope, ids), second_periods(uow, scope, ids),
                        lead_time(uow, scope, ids), capacity_used(uow, scope, ids), rule_breaches(uow, scope, ids),
                        redirections(uow, scope, ids)]
-    return {"scope": scope, "providers": columns, "all_areas": area is None,
+    return {"scope": scope, "providers": columns, "all_providers": all_providers, "all_areas": area is None,
             "kpis": {k.key: k for k in kpis}, "order": [k.key for k in kpis]}

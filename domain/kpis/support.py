@@ -75,6 +75,7 @@ class Kpi:
     key: str
     rows: list[Row]
     cases: list[int] = field(default_factory=list)  # listed with the figure (rule breaches)
+    names: dict[str, str] = field(default_factory=dict)  # row codes' names as recorded (task steps)
 
 
 def local_day(at: datetime) -> date:

@@ -18,7 +18,7 @@ TURNS = ("official", "coach", "manager")
 def overdue_tasks(uow, scope: Scope, providers: list[int]) -> tuple[Kpi, Kpi]:
     end = scope.end_at
     found = uow.session.execute(
-        select(HumanTask.id, HumanTask.element_id, HumanTask.candidate_groups, Referral.provider_organisation_id)
+        select(HumanTask.id, HumanTask.element_id, HumanTask.name, HumanTask.candidate_groups, Referral.provider_organisation_id)
         .outerjoin(Referral, Referral.instance_id == HumanTask.instance_id)
         .where(HumanTask.instance_id.in_(scope.cases()), HumanTask.state != "cancelled",
                HumanTask.created_at < end, HumanTask.due_at.is_not(None), HumanTask.due_at < end,
@@ -29,4 +29,5 @@ def overdue_tasks(uow, scope: Scope, providers: list[int]) -> tuple[Kpi, Kpi]:
     turns = [(r.provider_organisation_id, turn, r.id) for r in found for turn in TURNS
              if turn in (r.candidate_groups or [])]
     by_turn = count_rows(turns, providers, TURNS, total_code=None)
-    return Kpi("overdue_steps", by_step), Kpi("overdue_turns", by_turn)
+    names = {r.element_id: r.name or r.element_id for r in found}
+    return Kpi("overdue_steps", by_step, names=names), Kpi("overdue_turns", by_turn)

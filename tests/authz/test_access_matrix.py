@@ -95,6 +95,7 @@ WEB = {
     "GET /tasks": lambda w, b: b.get("/tasks"),
     "GET /cases": lambda w, b: b.get("/cases"),
     "GET /audit/anomalies": lambda w, b: b.get("/audit/anomalies"),
+    "GET /dashboard": lambda w, b: b.get("/dashboard"),
     "GET /admin/sessions": lambda w, b: b.get("/admin/sessions"),
     "POST /admin/sessions/end": lambda w, b: b.post("/admin/sessions/end", {"username": "coach3"}),
     "POST /admin/sessions/end-all": lambda w, b: b.post("/admin/sessions/end-all", {"confirm": "yes"}),

@@ -196,3 +196,4 @@ def statement(instance_id: int):
 
 
 from . import instance_page  # noqa: E402,F401  (the managers' instance page: its route on this blueprint)
+from . import dashboard  # noqa: E402,F401  (the managers' KPI dashboard: its route on this blueprint)
