@@ -18,7 +18,8 @@ TURNS = ("official", "coach", "manager")
 def overdue_tasks(uow, scope: Scope, providers: list[int]) -> tuple[Kpi, Kpi]:
     end = scope.end_at
     found = uow.session.execute(
-        select(HumanTask.id, HumanTask.element_id, HumanTask.name, HumanTask.candidate_groups, Referral.provider_organisation_id)
+        select(HumanTask.id, HumanTask.element_id, HumanTask.name, HumanTask.candidate_groups,
+               Referral.provider_organisation_id)
         .outerjoin(Referral, Referral.instance_id == HumanTask.instance_id)
         .where(HumanTask.instance_id.in_(scope.cases()), HumanTask.state != "cancelled",
                HumanTask.created_at < end, HumanTask.due_at.is_not(None), HumanTask.due_at < end,

@@ -30,7 +30,8 @@ def section(html: str, key: str) -> str:
 
 def cells(html: str, key: str) -> list[list[str]]:
     body = section(html, key).split("<tbody>", 1)[1].split("</tbody>", 1)[0]
-    return [[re.sub(r"<[^>]+>", "", c).replace("\xa0", " ").strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
+    return [[re.sub(r"<[^>]+>", "", c).replace("\xa0", " ").strip()
+             for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
             for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)]
 
 

@@ -195,5 +195,5 @@ def statement(instance_id: int):
     return render_template("cases/statement.html", case=case, w=Words(case))
 
 
-from . import instance_page  # noqa: E402,F401  (the managers' instance page: its route on this blueprint)
-from . import dashboard  # noqa: E402,F401  (the managers' KPI dashboard: its route on this blueprint)
+# The managers' pages, each a module with its routes on this blueprint.
+from . import dashboard, instance_page  # noqa: E402,F401
