@@ -19,11 +19,13 @@ from polku.engine.models import Organisation
 from polku.engine.users import Actor, load_actor
 
 from ..models import Period, Referral
-from .referrals import lead_time, referrals
+from .breaches import rule_breaches
+from .referrals import lead_time, referrals, start_notifications
 from .results import closures, goal_attainment, interruptions, outcomes, redirections
-from .service import capacity_used, clients_in_service, period_length, rule_breaches, second_periods
+from .service import capacity_used, clients_in_service, period_length, second_periods
 from .support import TOTAL, Kpi, Row, Scope
 from .tasks import overdue_tasks
+from .weeks import weeks_without_meetings
 
 __all__ = ["TOTAL", "Kpi", "Row", "Scope", "dashboard", "providers_of"]
 
@@ -59,7 +61,9 @@ def dashboard(uow, actor: Actor | str, start: date, end: date, provider: int | N
                        period_length(uow, scope, ids), goal_attainment(uow, scope, ids),
                        closures(uow, scope, ids), outcomes(uow, scope, ids), interruptions(uow, scope, ids),
                        *overdue_tasks(uow, scope, ids), second_periods(uow, scope, ids),
-                       lead_time(uow, scope, ids), capacity_used(uow, scope, ids), rule_breaches(uow, scope, ids),
+                       lead_time(uow, scope, ids), start_notifications(uow, scope, ids),
+                       weeks_without_meetings(uow, scope, ids), capacity_used(uow, scope, ids),
+                       rule_breaches(uow, scope, ids),
                        redirections(uow, scope, ids)]
     return {"scope": scope, "providers": columns, "all_providers": all_providers, "all_areas": area is None,
             "kpis": {k.key: k for k in kpis}, "order": [k.key for k in kpis]}

@@ -7,15 +7,22 @@ Definitions: ``../shared/kpis.md``.
 - Lead time: periods 1 whose ``actual_start`` is in the range: business days (Finnish calendar,
   ``calendar.business_days_between``) from the referral's day to the actual start; the median and
   the 90th percentile (``support``).
+- Start notifications late: of the referrals accepted (by the eligibility check) in the range, those
+  whose start notification (the coach's ``accept_referral`` task, whose due time is the
+  notification's) was completed after its due time (``late``), and those not done at the range's end
+  and past due then (``unsent_overdue``), each also as a share of the accepted referrals.
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from polku.engine.models import HumanTask
+
 from ..calendar import business_days_between
 from ..models import Period, Referral
 from .support import Kpi, Scope, count_rows, grouped, local_day, median, p90, stat_row
 
+START_TASK = "accept_referral"  # its completion sends the start notification (handlers.record_start)
 REFUSAL_CODES = ("R1_short", "R1_long", "R3_active", "R3_consecutive", "R4_window")
 
 
@@ -43,3 +50,25 @@ def lead_time(uow, scope: Scope, providers: list[int]) -> Kpi:
                       for r in found if scope.provider_ok(r.provider_organisation_id)), providers)
     return Kpi("lead_time", [stat_row("count", "count", groups, len), stat_row("median", "days", groups, median),
                              stat_row("p90", "days", groups, p90)])
+
+
+def start_notifications(uow, scope: Scope, providers: list[int]) -> Kpi:
+    end = scope.end_at
+    found = uow.session.execute(
+        select(Referral.instance_id, Referral.provider_organisation_id, HumanTask.due_at, HumanTask.completed_at,
+               HumanTask.state)
+        .outerjoin(HumanTask, (HumanTask.instance_id == Referral.instance_id) & (HumanTask.element_id == START_TASK))
+        .where(Referral.instance_id.in_(scope.cases()), Referral.outcome == "accepted",
+               Referral.submitted_at >= scope.start_at, Referral.submitted_at < end)).all()
+    items = []
+    for r in found:
+        if not scope.provider_ok(r.provider_organisation_id):
+            continue
+        code = "on_time"
+        if r.due_at is not None and r.completed_at is not None and r.completed_at > r.due_at:
+            code = "late"
+        elif (r.due_at is not None and r.due_at < end and r.state != "cancelled"
+              and (r.completed_at is None or r.completed_at >= end)):
+            code = "unsent_overdue"
+        items.append((r.provider_organisation_id, code, r.instance_id))
+    return Kpi("start_notices", count_rows(items, providers, ("late", "unsent_overdue"), shares=True))

@@ -1,5 +1,5 @@
 """KPIs of the coaching periods themselves: clients in service (by language), period length,
-second periods, capacity used and rule breaches (R1). Definitions: ``../shared/kpis.md``.
+second periods and capacity used (rule breaches: ``breaches``). Definitions: ``../shared/kpis.md``.
 
 - Clients in service: distinct clients with a period whose ``[actual_start, actual_end or ∞)``
   overlaps the range (a period ending on ``from`` counts).
@@ -10,35 +10,30 @@ second periods, capacity used and rule breaches (R1). Definitions: ``../shared/k
 - Capacity used: per provider, the mean over the range's days of clients in service that day ÷ the
   provider's declared ``places_at_once`` (None when not declared); the area total uses the sum of the
   columns' places.
-- Rule breaches R1: periods with both actual dates overlapping the range lasting under 14 days or
-  past the 4-month limit (``calendar.period_end_limit``); a running one counts as too long once the
-  range's end is past its limit. Each is listed with its case number.
 """
 from __future__ import annotations
 
-from datetime import date
+from sqlalchemy import select
 
-from sqlalchemy import or_, select
-
-from ..calendar import days_inclusive, period_end_limit
-from ..models import Client, Period, Provider
-from .support import TOTAL, Kpi, Row, Scope, count_rows, grouped, mean, median, share, stat_row
-
-MIN_DAYS, MAX_MONTHS = 14, 4
-
-
-def _overlapping(uow, scope: Scope):
-    return uow.session.execute(
-        select(Period.instance_id, Period.client_id, Period.provider_organisation_id, Period.actual_start,
-               Period.actual_end, Client.language)
-        .join(Client, Client.id == Period.client_id)
-        .where(Period.instance_id.in_(scope.cases()), Period.actual_start.is_not(None),
-               Period.actual_start <= scope.end,
-               or_(Period.actual_end.is_(None), Period.actual_end >= scope.start))).all()
+from ..calendar import days_inclusive
+from ..models import Period, Provider
+from .support import (
+    TOTAL,
+    Kpi,
+    Row,
+    Scope,
+    count_rows,
+    grouped,
+    mean,
+    median,
+    overlapping_periods,
+    share,
+    stat_row,
+)
 
 
 def clients_in_service(uow, scope: Scope, providers: list[int]) -> Kpi:
-    rows = [r for r in _overlapping(uow, scope) if scope.provider_ok(r.provider_organisation_id)]
+    rows = [r for r in overlapping_periods(uow, scope) if scope.provider_ok(r.provider_organisation_id)]
     items = [(r.provider_organisation_id, r.language, r.client_id) for r in rows]
     return Kpi("clients", count_rows(items, providers, ("fi", "sv")))
 
@@ -76,7 +71,7 @@ def capacity_used(uow, scope: Scope, providers: list[int]) -> Kpi:
     places = dict(uow.session.execute(select(Provider.organisation_id, Provider.places_at_once)
                                       .where(Provider.organisation_id.in_(providers or [-1]))).all())
     client_days: dict[int | None, int] = {p: 0 for p in providers}
-    for r in _overlapping(uow, scope):
+    for r in overlapping_periods(uow, scope):
         if r.provider_organisation_id not in client_days:
             continue
         first = max(r.actual_start, scope.start)
@@ -90,25 +85,3 @@ def capacity_used(uow, scope: Scope, providers: list[int]) -> Kpi:
     used_total = sum(client_days[p] for p in providers if places.get(p))
     values[TOTAL] = share(used_total, declared_total * scope.days()) if declared_total else None
     return Kpi("capacity", [Row("used", "percent", values)])
-
-
-def _too_long(start: date, end: date) -> bool:
-    return end > period_end_limit(start, MAX_MONTHS)
-
-
-def rule_breaches(uow, scope: Scope, providers: list[int]) -> Kpi:
-    items, cases = [], set()
-    for r in _overlapping(uow, scope):
-        if not scope.provider_ok(r.provider_organisation_id):
-            continue
-        short = r.actual_end is not None and days_inclusive(r.actual_start, r.actual_end) < MIN_DAYS
-        long = _too_long(r.actual_start, r.actual_end or scope.end)
-        for code, breached in (("r1_short", short), ("r1_long", long)):
-            if breached:
-                items.append((r.provider_organisation_id, code, r.instance_id))
-                cases.add(r.instance_id)
-    rows = count_rows(items, providers, ("r1_short", "r1_long"))
-    return Kpi("breaches", rows, sorted(cases))
-
-
-

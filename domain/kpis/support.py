@@ -16,13 +16,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.sql import Select
 
 from polku.engine.models import Instance, InstanceOrganisation
 
 from ..casefile import CASE_PROCESS
 from ..deadlines import SERVICE_TZ
+from ..models import Client, Period
 
 TOTAL = None  # the key of the area total among a row's values
 
@@ -147,3 +148,15 @@ def count_rows(items: Iterable[tuple[int | None, str, Hashable]], providers: lis
         if shares:
             rows.append(Row(f"{code}_share", "share", {k: share(v, whole[k]) for k, v in counts.items()}))
     return rows
+
+
+def overlapping_periods(uow, scope: Scope) -> list[Any]:
+    """The area's periods whose ``[actual_start, actual_end or ∞)`` overlaps the range, with the
+    client's language (every provider: callers keep the chosen one)."""
+    return list(uow.session.execute(
+        select(Period.id, Period.instance_id, Period.client_id, Period.provider_organisation_id, Period.actual_start,
+               Period.actual_end, Client.language)
+        .join(Client, Client.id == Period.client_id)
+        .where(Period.instance_id.in_(scope.cases()), Period.actual_start.is_not(None),
+               Period.actual_start <= scope.end,
+               or_(Period.actual_end.is_(None), Period.actual_end >= scope.start))).all())

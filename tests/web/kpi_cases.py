@@ -14,6 +14,11 @@ Range: March 2026. Providers A (PROVIDER, 2 places at once) and B (OTHER_PROVIDE
   task due 20 Mar, open.
 - c7: another area's case (A, fi, referred and running in March, an overdue task): never counted.
 - c8 (B, sv): a period that ended on 27 Feb: not in service in March.
+- c9 (B, fi): referred 25 Mar, not started; its start notification (accept_referral) due 30 Mar, not sent.
+- c10, c11 (A): earlier periods of c1's client (13 Oct 2025–8 Feb 2026: c1's second period is the third
+  in a row, R3) and of c6's (1 Apr–31 Aug 2025: 335 coaching days in the 12 months to 31 Mar, R4).
+- Meetings (weeks ending 1, 8, 15, 22, 29 Mar): c1 on 3 and 24 Mar, c2 on 10 and 17 Mar, c3 on 6 Mar,
+  c6 on 26 Mar. Start notifications: c2's done 9 Mar, due 5 Mar (late); c3's on time.
 """
 from __future__ import annotations
 
@@ -23,7 +28,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from polku.domain.models import Client, Closure, Goal, Period, Provider, Redirection, Referral
+from polku.domain.models import Client, Closure, Goal, Meeting, Period, Provider, Redirection, Referral
 from polku.engine.models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition
 from tests.scenarios.conftest import AREA, OTHER_PROVIDER, PROVIDER
 
@@ -46,8 +51,7 @@ class Builder:
         self.a, self.b = orgs[PROVIDER], orgs[OTHER_PROVIDER]
         self.definition = session.scalars(select(ProcessDefinition)
                                           .where(ProcessDefinition.key == "tyohonvalmennus")).first()
-        self.hetus = iter(["010101-123N", "020202A234A", "030303-345B", "040404-456C", "050505-567D",
-                           "060606-678E", "070707-789F", "080808-890H"])
+        self.hetus = iter([f"0{i}0{i}0{i}-{i}23N" for i in range(1, 10)] + ["101010-123N"])
 
     def case(self, provider: int, referred: str, area: int | None = None, status: str = "running") -> int:
         inst = Instance(definition_id=self.definition.id, process_key="tyohonvalmennus",
@@ -80,11 +84,16 @@ class Builder:
                number: int = 1, status: str | None = None, **extra) -> int:
         p = Period(instance_id=iid, client_id=client, provider_organisation_id=provider, number=number,
                    planned_start=date.fromisoformat(start), planned_end=date(2026, 6, 30),
-                   actual_start=date.fromisoformat(start), actual_end=date.fromisoformat(end) if end else None,
+                   actual_start=None if status == "referred" else date.fromisoformat(start),
+                   actual_end=date.fromisoformat(end) if end else None,
                    status=status or ("ended" if end else "active"), created_at=_at(start), **extra)
         self.s.add(p)
         self.s.flush()
         return p.id
+
+    def meetings(self, period: int, *days: str) -> None:
+        for i, day in enumerate(days):
+            self.s.add(Meeting(period_id=period, held_on=date.fromisoformat(day), kind="individual", week_number=i + 1))
 
     def closure(self, iid: int, period: int, day: str, reached: list[bool], areas: list[str], next_steps: str,
                 status: str) -> None:
@@ -111,18 +120,25 @@ def build(session: Session) -> dict[str, int]:
     c = {}
     c["c1"] = b.case(A, "2026-02-02")
     client = b.referral(c["c1"], A, "2026-02-02")
-    b.period(c["c1"], client, A, "2026-02-09", "2026-03-20", end_reason="second_period",
-             second_period_decision="approved")
-    b.period(c["c1"], client, A, "2026-03-21", number=2)
+    p = b.period(c["c1"], client, A, "2026-02-09", "2026-03-20", end_reason="second_period",
+                 second_period_decision="approved")
+    b.meetings(p, "2026-03-03")
+    b.meetings(b.period(c["c1"], client, A, "2026-03-21", number=2), "2026-03-24")
+    c["c10"] = b.case(A, "2025-10-06", status="completed")  # the same client's period just before: R3 for c1
+    b.period(c["c10"], client, A, "2025-10-13", "2026-02-08", end_reason="closed")
     b.task(c["c1"], "decide_second_period", "official", "2026-03-25", "2026-03-20", completed="2026-04-02")
     c["c2"] = b.case(A, "2026-03-02", status="completed")
     client = b.referral(c["c2"], A, "2026-03-02", language="sv")
     p = b.period(c["c2"], client, A, "2026-03-09", "2026-03-27", end_reason="closed", second_period_decision="refused")
+    b.meetings(p, "2026-03-10", "2026-03-17")
+    b.task(c["c2"], "accept_referral", "coach", "2026-03-05", "2026-03-02", completed="2026-03-09")
     b.closure(c["c2"], p, "2026-03-27", [True, True, False], ["job_search_skills", "working_life_readiness"], "",
               "employed")
     c["c3"] = b.case(B, "2026-03-03", status="completed")
     client = b.referral(c["c3"], B, "2026-03-03")
     p = b.period(c["c3"], client, B, "2026-03-05", "2026-03-16", status="interrupted", end_reason="absence")
+    b.meetings(p, "2026-03-06")
+    b.task(c["c3"], "accept_referral", "coach", "2026-03-06", "2026-03-03", completed="2026-03-05")
     b.closure(c["c3"], p, "2026-03-17", [False, False], ["job_search_skills"], "Apply to school", "jobseeker")
     session.add(Redirection(instance_id=c["c3"], period_id=p, target_service="health", description="d",
                             created_at=_at("2026-03-10")))
@@ -133,7 +149,9 @@ def build(session: Session) -> dict[str, int]:
     b.referral(c["c5"], A, "2026-03-11", refused="R4_window")
     c["c6"] = b.case(A, "2025-09-22")
     client = b.referral(c["c6"], A, "2025-09-22")
-    b.period(c["c6"], client, A, "2025-10-01")
+    b.meetings(b.period(c["c6"], client, A, "2025-10-01"), "2026-03-26")
+    c["c11"] = b.case(A, "2025-03-24", status="completed")  # the same client earlier: R4 for c6
+    b.period(c["c11"], client, A, "2025-04-01", "2025-08-31", end_reason="closed")
     b.task(c["c6"], "weekly_review", "coach", "2026-03-20", "2026-03-16")
     c["c7"] = b.case(A, "2026-03-02", area=b.other_area)
     client = b.referral(c["c7"], A, "2026-03-02")
@@ -142,5 +160,9 @@ def build(session: Session) -> dict[str, int]:
     c["c8"] = b.case(B, "2025-12-29", status="completed")
     client = b.referral(c["c8"], B, "2025-12-29", language="sv")
     b.period(c["c8"], client, B, "2026-01-05", "2026-02-27", end_reason="closed")
+    c["c9"] = b.case(B, "2026-03-25")
+    client = b.referral(c["c9"], B, "2026-03-25")
+    b.period(c["c9"], client, B, "2026-04-01", status="referred")
+    b.task(c["c9"], "accept_referral", "coach", "2026-03-30", "2026-03-25")
     session.commit()
     return {**c, "A": A, "B": B}

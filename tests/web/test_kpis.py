@@ -51,11 +51,26 @@ def test_clients_in_service_by_language(march):
 def test_referrals_and_refusals_by_reason(march):
     found, c = march
     rows = ab(found, c, "referrals")
-    assert rows["total"] == (2, 2, 4)
-    assert rows["accepted"] == (1, 1, 2) and rows["refused"] == (1, 1, 2)
-    assert rows["refused_share"] == (0.5, 0.5, 0.5)
-    assert rows["R1_short"] == (0, 1, 1) and rows["R1_short_share"] == (0, 0.5, 0.25)
+    assert rows["total"] == (2, 3, 5)
+    assert rows["accepted"] == (1, 2, 3) and rows["refused"] == (1, 1, 2)
+    assert rows["refused_share"] == (0.5, pytest.approx(1 / 3), 0.4)
+    assert rows["R1_short"] == (0, 1, 1) and rows["R1_short_share"] == (0, pytest.approx(1 / 3), 0.2)
     assert rows["R4_window"] == (1, 0, 1) and rows["R3_active"] == (0, 0, 0)
+
+
+def test_start_notifications_late_or_unsent(march):
+    found, c = march
+    rows = ab(found, c, "start_notices")
+    assert rows["total"] == (1, 2, 3)
+    assert rows["late"] == (1, 0, 1) and rows["late_share"] == (1, 0, pytest.approx(1 / 3))
+    assert rows["unsent_overdue"] == (0, 1, 1) and rows["unsent_overdue_share"] == (0, 0.5, pytest.approx(1 / 3))
+
+
+def test_weeks_without_meetings(march):
+    found, c = march
+    rows = ab(found, c, "weeks")
+    assert rows["client_weeks"] == (13, 3, 16) and rows["without"] == (8, 2, 10)
+    assert rows["per_100"] == (pytest.approx(800 / 13), pytest.approx(200 / 3), 62.5)
 
 
 def test_period_length_first_and_second_apart(march):
@@ -94,8 +109,9 @@ def test_interruptions_and_redirections(march):
 def test_overdue_tasks_by_step_and_turn(march):
     found, c = march
     steps = ab(found, c, "overdue_steps")
-    assert steps == {"total": (2, 0, 2), "decide_second_period": (1, 0, 1), "weekly_review": (1, 0, 1)}
-    assert ab(found, c, "overdue_turns") == {"official": (1, 0, 1), "coach": (1, 0, 1), "manager": (0, 0, 0)}
+    assert steps == {"total": (2, 1, 3), "accept_referral": (0, 1, 1), "decide_second_period": (1, 0, 1),
+                     "weekly_review": (1, 0, 1)}
+    assert ab(found, c, "overdue_turns") == {"official": (1, 0, 1), "coach": (1, 1, 2), "manager": (0, 0, 0)}
 
 
 def test_second_periods(march):
@@ -120,8 +136,9 @@ def test_capacity_used(march):
 
 def test_rule_breaches_listed_with_their_cases(march):
     found, c = march
-    assert ab(found, c, "breaches") == {"total": (1, 1, 2), "r1_short": (0, 1, 1), "r1_long": (1, 0, 1)}
-    assert found["kpis"]["breaches"].cases == sorted([c["c3"], c["c6"]])
+    assert ab(found, c, "breaches") == {"total": (2, 1, 3), "r1_short": (0, 1, 1), "r1_long": (1, 0, 1),
+                                        "r3": (1, 0, 1), "r4": (1, 0, 1)}
+    assert found["kpis"]["breaches"].cases == sorted([c["c1"], c["c3"], c["c6"]])
 
 
 def test_one_provider_only(kpi_cases, uow_factory):
@@ -129,4 +146,4 @@ def test_one_provider_only(kpi_cases, uow_factory):
         found = dashboard(uow, "boss", *MARCH, provider=kpi_cases["B"])
     assert [p for p, _ in found["providers"]] == [kpi_cases["B"]]
     assert table(found, "clients")["total"] == (1, 1)
-    assert table(found, "referrals")["total"] == (2, 2)
+    assert table(found, "referrals")["total"] == (3, 3)

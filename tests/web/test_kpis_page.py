@@ -45,8 +45,9 @@ def test_manager_sees_the_figures_in_finnish(kpi_cases, browser):
     assert ["Mediaani", "2", "5", "3,5"] in cells(html, "lead_time")
     assert ["Asiakkaat palvelussa ÷ ilmoitetut paikat", "9,7 %", "130,6 %", "50 %"] in cells(html, "capacity")
     assert ["Saavutetut tavoitteet, osuus", "0 %", "66,7 %", "40 %"] in cells(html, "goals")
+    assert ["100 asiakasviikkoa kohden", "66,7", "61,5", "62,5"] in cells(html, "weeks")
     breaches = section(html, "breaches")
-    assert f'href="/cases/{kpi_cases["c3"]}"' in breaches and f'href="/cases/{kpi_cases["c6"]}"' in breaches
+    assert all(f'href="/cases/{kpi_cases[c]}"' in breaches for c in ("c1", "c3", "c6"))
     assert f"/cases/{kpi_cases['c7']}" not in html  # another area's case
 
 
@@ -69,7 +70,7 @@ def test_manager_sees_the_figures_in_swedish(kpi_cases, browser):
 
 def test_one_provider(kpi_cases, browser):
     html = in_language(browser("boss"), "fi").get(f"{MARCH}&provider={kpi_cases['B']}").get_data(as_text=True)
-    assert cells(html, "referrals")[0] == ["Kaikki", "2", "2"]
+    assert cells(html, "referrals")[0] == ["Kaikki", "3", "3"]
 
 
 def test_default_range_is_the_last_full_month(kpi_cases, browser, monkeypatch):

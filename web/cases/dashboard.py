@@ -34,14 +34,17 @@ TITLES = {
     "interruptions": lazy_gettext("Interruptions"), "overdue_steps": lazy_gettext("Overdue tasks by step"),
     "overdue_turns": lazy_gettext("Overdue tasks by whose turn"), "second_periods": lazy_gettext("Second periods"),
     "lead_time": lazy_gettext("Referral-to-start lead time (business days)"),
-    "capacity": lazy_gettext("Capacity used"), "breaches": lazy_gettext("Rule breaches"),
+    "start_notices": lazy_gettext("Start notifications late"),
+    "weeks": lazy_gettext("Weeks without meetings"), "capacity": lazy_gettext("Capacity used"),
+    "breaches": lazy_gettext("Rule breaches"),
     "redirections": lazy_gettext("Redirections to other services"),
 }
 # The row each chart draws per provider.
 HEADLINE = {"clients": "total", "referrals": "total", "period_length": "p1_mean", "goals": "reached_share",
             "closures": "two_areas_share", "outcomes": "employed_share", "interruptions": "total",
             "overdue_steps": "total", "overdue_turns": "official", "second_periods": "approved_share",
-            "lead_time": "median", "capacity": "used", "breaches": "total", "redirections": "total"}
+            "lead_time": "median", "start_notices": "late_share",
+            "weeks": "per_100", "capacity": "used", "breaches": "total", "redirections": "total"}
 ROWS = {
     "total": lazy_gettext("All"), "accepted": lazy_gettext("Accepted"), "refused": lazy_gettext("Refused"),
     "p1_count": lazy_gettext("First periods ended"), "p1_mean": lazy_gettext("First periods: mean (days)"),
@@ -59,6 +62,11 @@ ROWS = {
     "p90": lazy_gettext("90th percentile"), "used": lazy_gettext("Clients in service ÷ declared places"),
     "r1_short": lazy_gettext("R1: a period shorter than 14 days"),
     "r1_long": lazy_gettext("R1: a period longer than 4 months"),
+    "r3": lazy_gettext("R3: a third consecutive period"),
+    "r4": lazy_gettext("R4: over 8 months of coaching within 12 months"),
+    "late": lazy_gettext("Sent after the due date"), "unsent_overdue": lazy_gettext("Not sent, past due at the end"),
+    "client_weeks": lazy_gettext("Client-weeks"), "without": lazy_gettext("Weeks without meetings"),
+    "per_100": lazy_gettext("Per 100 client-weeks"),
 }
 
 
@@ -77,6 +85,8 @@ def row_label(kpi: Kpi, code: str) -> str:
         return turn(code)
     if kpi.key == "overdue_steps" and code != "total":
         return process_label(CASE_PROCESS, code, kpi.names.get(code)) or code
+    if kpi.key == "start_notices" and code == "total":
+        return _("Accepted referrals")
     if kpi.key == "outcomes" and code == "other":
         return _("Other situation")
     if kpi.key == "second_periods" and code == "refused":
@@ -90,7 +100,7 @@ def shown(unit: str, value) -> str:
     locale = conventions()[0]
     if unit in ("share", "percent"):
         return format_percent(round(value, 3), locale=locale, decimal_quantization=False)  # to 0.1 %
-    if unit == "days":
+    if unit in ("days", "rate"):
         return format_decimal(round(value, 1), locale=locale)
     return format_decimal(value, locale=locale)
 
