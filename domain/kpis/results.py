@@ -8,18 +8,21 @@ interruptions by reason and redirections. Definitions: ``../shared/kpis.md``.
 - Outcomes at the end: closures in the range by the employment status at the end.
 - Interruptions: periods interrupted (status ``interrupted``) whose ``actual_end`` is in the range,
   by the ground (``end_reason``: absence R9, other service, goals, other).
-- Redirections: redirection notices made in the range by target service.
+- Redirections: redirection notices made in the range by target service, and by the official's
+  decision on each (the first ``redirection`` decision on its period made at or after it: continue,
+  pause, interrupt; ``undecided`` while there is none).
 """
 from __future__ import annotations
 
 from sqlalchemy import select
 
-from ..models import Closure, Goal, Period, Redirection
+from ..models import Closure, Decision, Goal, Period, Redirection
 from .support import Kpi, Row, Scope, count_rows, grouped, share
 
 EMPLOYMENT_STATUSES = ("employed", "education", "jobseeker", "other")
 INTERRUPTION_GROUNDS = ("absence", "other_service", "goals", "other", "interrupted")
 TARGET_SERVICES = ("health", "social", "rehabilitation", "other")
+REDIRECTION_DECISIONS = ("continue", "pause", "interrupt", "undecided")
 
 
 def _closures(uow, scope: Scope):
@@ -76,11 +79,24 @@ def interruptions(uow, scope: Scope, providers: list[int]) -> Kpi:
 
 
 def redirections(uow, scope: Scope, providers: list[int]) -> Kpi:
-    found = uow.session.execute(
-        select(Redirection.id, Redirection.target_service, Period.provider_organisation_id)
+    found = [r for r in uow.session.execute(
+        select(Redirection.id, Redirection.period_id, Redirection.created_at, Redirection.target_service,
+               Period.provider_organisation_id)
         .join(Period, Period.id == Redirection.period_id)
         .where(Redirection.instance_id.in_(scope.cases()), Redirection.created_at >= scope.start_at,
-               Redirection.created_at < scope.end_at)).all()
-    items = [(r.provider_organisation_id, r.target_service if r.target_service in TARGET_SERVICES else "other", r.id)
-             for r in found if scope.provider_ok(r.provider_organisation_id)]
-    return Kpi("redirections", count_rows(items, providers, TARGET_SERVICES))
+               Redirection.created_at < scope.end_at)).all() if scope.provider_ok(r.provider_organisation_id)]
+    decisions = uow.session.execute(
+        select(Decision.period_id, Decision.decision, Decision.decided_at)
+        .where(Decision.kind == "redirection", Decision.period_id.in_(sorted({r.period_id for r in found}) or [-1]))
+        .order_by(Decision.decided_at, Decision.id)).all()
+
+    def decided(r) -> str:
+        code = next((d.decision for d in decisions if d.period_id == r.period_id and d.decided_at >= r.created_at),
+                    "undecided")
+        return code if code in REDIRECTION_DECISIONS else "undecided"
+
+    targets = [(r.provider_organisation_id, r.target_service if r.target_service in TARGET_SERVICES else "other", r.id)
+               for r in found]
+    by_decision = [(r.provider_organisation_id, decided(r), r.id) for r in found]
+    return Kpi("redirections", count_rows(targets, providers, TARGET_SERVICES)
+               + count_rows(by_decision, providers, REDIRECTION_DECISIONS, total_code=None))

@@ -8,7 +8,7 @@ Range: March 2026. Providers A (PROVIDER, 2 places at once) and B (OTHER_PROVIDE
   2 reached, 2 outcome areas, employed; a second period proposal refused.
 - c3 (B, fi): referred Tue 3 Mar, started Thu 5 Mar (2 business days), interrupted 16 Mar for absence
   (12 days: an R1 breach), closure 17 Mar: 2 goals, none reached, 1 area + next steps, a jobseeker;
-  redirected to health services on 10 Mar; an official's task done before its due time.
+  redirected to health services on 10 Mar (the official: continue, 11 Mar); an official's task done before its due time.
 - c4 (B): referred 10 Mar, refused R1_short. c5 (A): referred 11 Mar, refused R4_window.
 - c6 (A, fi): started 1 Oct 2025 and still running (past the 4-month limit: an R1 breach); a coach's
   task due 20 Mar, open.
@@ -28,7 +28,7 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from polku.domain.models import Client, Closure, Goal, Meeting, Period, Provider, Redirection, Referral
+from polku.domain.models import Client, Closure, Decision, Goal, Meeting, Period, Provider, Redirection, Referral
 from polku.engine.models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition
 from tests.scenarios.conftest import AREA, OTHER_PROVIDER, PROVIDER
 
@@ -142,6 +142,8 @@ def build(session: Session) -> dict[str, int]:
     b.closure(c["c3"], p, "2026-03-17", [False, False], ["job_search_skills"], "Apply to school", "jobseeker")
     session.add(Redirection(instance_id=c["c3"], period_id=p, target_service="health", description="d",
                             created_at=_at("2026-03-10")))
+    session.add(Decision(instance_id=c["c3"], period_id=p, kind="redirection", decision="continue", decided_by="off1",
+                         decided_at=_at("2026-03-11")))
     b.task(c["c3"], "decide_interruption", "official", "2026-03-14", "2026-03-12", completed="2026-03-13")
     c["c4"] = b.case(B, "2026-03-10", status="completed")
     b.referral(c["c4"], B, "2026-03-10", refused="R1_short")

@@ -103,7 +103,9 @@ def test_interruptions_and_redirections(march):
     rows = ab(found, c, "interruptions")
     assert rows["total"] == (0, 1, 1) and rows["absence"] == (0, 1, 1) and rows["absence_share"] == (None, 1, 1)
     assert rows["other_service"] == (0, 0, 0)
-    assert ab(found, c, "redirections")["health"] == (0, 1, 1)
+    redirected = ab(found, c, "redirections")
+    assert redirected["health"] == (0, 1, 1) and redirected["social"] == (0, 0, 0)
+    assert redirected["continue"] == (0, 1, 1) and redirected["undecided"] == (0, 0, 0)
 
 
 def test_overdue_tasks_by_step_and_turn(march):

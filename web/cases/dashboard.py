@@ -68,6 +68,10 @@ ROWS = {
     "client_weeks": lazy_gettext("Client-weeks"), "without": lazy_gettext("Weeks without meetings"),
     "per_100": lazy_gettext("Per 100 client-weeks"),
 }
+# The official's decision on a redirection (domain.kpis.results.REDIRECTION_DECISIONS).
+REDIRECTION_DECISIONS = {"continue": lazy_gettext("Decided: coaching continues"),
+                         "pause": lazy_gettext("Decided: a pause"), "interrupt": lazy_gettext("Decided: interrupted"),
+                         "undecided": lazy_gettext("Not decided yet")}
 
 
 def row_label(kpi: Kpi, code: str) -> str:
@@ -79,6 +83,8 @@ def row_label(kpi: Kpi, code: str) -> str:
         return refusal_reason(CASE_PROCESS, code) if code != "other" else _("Other reason")
     if kpi.key == "interruptions" and code != "total":
         return end_reason(code)
+    if kpi.key == "redirections" and code in REDIRECTION_DECISIONS:
+        return str(REDIRECTION_DECISIONS[code])
     if kpi.key == "redirections" and code != "total":
         return target_service(code)
     if kpi.key == "overdue_turns":
