@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy.orm import Session
 
 from polku.domain.kpis import TOTAL, dashboard
+from polku.engine.errors import Forbidden
+from tests.conftest import add_user
 from tests.web.kpi_cases import build
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
@@ -149,3 +151,16 @@ def test_one_provider_only(kpi_cases, uow_factory):
     assert [p for p, _ in found["providers"]] == [kpi_cases["B"]]
     assert table(found, "clients")["total"] == (1, 1)
     assert table(found, "referrals")["total"] == (3, 3)
+
+
+def test_admins_see_every_area(kpi_cases, coaching, uow_factory):
+    """Aggregates only (case numbers at most): admins see every area's, c7 of the other area included."""
+    add_user(coaching, "admin1", "admin", org="Muu työllisyysalue")
+    with uow_factory("2026-04-10T09:00:00+00:00", write=False) as uow:
+        found = dashboard(uow, "admin1", *MARCH)
+    assert found["all_areas"] and table(found, "clients")["total"][-1] == 5
+
+
+def test_officials_are_refused(kpi_cases, uow_factory):
+    with uow_factory("2026-04-10T09:00:00+00:00", write=False) as uow, pytest.raises(Forbidden):
+        dashboard(uow, "off1", *MARCH)
