@@ -6,19 +6,16 @@ is ``role="img"`` with a ``<title>`` naming what it shows.
 """
 from __future__ import annotations
 
-from itertools import count
-
 from lxml import etree
 from markupsafe import Markup
 
 SVG = "http://www.w3.org/2000/svg"
 WIDTH, LABEL_W, VALUE_W, BAR_H, GAP = 640, 220, 90, 22, 8
-_ids = count(1)
 
 
-def bar_chart(title: str, bars: list[tuple[str, float | None, str]]) -> Markup:
-    """``bars``: (label, value, value as text); a None value is drawn as no bar, its text shown."""
-    chart_id = f"chart-{next(_ids)}"
+def bar_chart(chart_id: str, title: str, bars: list[tuple[str, float | None, str]]) -> Markup:
+    """``bars``: (label, value, value as text); a None value is drawn as no bar, its text shown.
+    ``chart_id``: unique on the page (its title's id is made from it)."""
     height = max(1, len(bars)) * (BAR_H + GAP) + GAP
     svg = etree.Element(f"{{{SVG}}}svg", nsmap={None: SVG}, attrib={
         "class": "bar-chart", "role": "img", "viewBox": f"0 0 {WIDTH} {height}",

@@ -149,7 +149,7 @@ def kpi_dashboard():
         chart = None
         if head is not None and columns:
             title = f"{TITLES[key]}: {row_label(kpi, head.code)}"
-            chart = bar_chart(title, [(name, head.values.get(p), shown(head.unit, head.values.get(p)))
+            chart = bar_chart(f"chart-{key}", title, [(name, head.values.get(p), shown(head.unit, head.values.get(p)))
                                       for p, name in columns])
         tables.append({"key": key, "title": TITLES[key], "rows": rows, "chart": chart, "cases": kpi.cases})
     return render_template("cases/dashboard.html", tables=tables, columns=columns, start=start, end=end,
