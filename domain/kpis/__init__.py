@@ -23,7 +23,6 @@ from .breaches import rule_breaches
 from .referrals import lead_time, referrals, start_notifications
 from .results import closures, goal_attainment, interruptions, outcomes, redirections
 from .service import capacity_used, clients_in_service, period_length, second_periods
-from .standing import time_in_step, waiting
 from .support import TOTAL, Kpi, Row, Scope
 from .tasks import overdue_tasks
 from .weeks import weeks_without_meetings
@@ -65,6 +64,6 @@ def dashboard(uow, actor: Actor | str, start: date, end: date, provider: int | N
                        lead_time(uow, scope, ids), start_notifications(uow, scope, ids),
                        weeks_without_meetings(uow, scope, ids), capacity_used(uow, scope, ids),
                        rule_breaches(uow, scope, ids),
-                       redirections(uow, scope, ids), waiting(uow, scope, ids), time_in_step(uow, scope, ids)]
+                       redirections(uow, scope, ids)]
     return {"scope": scope, "providers": columns, "all_providers": all_providers, "all_areas": area is None,
             "kpis": {k.key: k for k in kpis}, "order": [k.key for k in kpis]}

@@ -118,12 +118,6 @@ def test_overdue_tasks_by_step_and_turn(march):
     assert ab(found, c, "overdue_turns") == {"official": (1, 0, 1), "coach": (1, 1, 2), "manager": (0, 0, 0)}
 
 
-def test_where_cases_wait_and_time_in_each_step(march):
-    found, c = march
-    assert ab(found, c, "waiting") == {"total": (1, 1, 2), "accept_referral": (0, 1, 1), "weekly_review": (1, 0, 1)}
-    assert ab(found, c, "time_in_step") == {"accept_referral": (7, 2, 4.5), "decide_interruption": (None, 1, 1)}
-
-
 def test_second_periods(march):
     found, c = march
     rows = ab(found, c, "second_periods")

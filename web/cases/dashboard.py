@@ -38,16 +38,13 @@ TITLES = {
     "weeks": lazy_gettext("Weeks without meetings"), "capacity": lazy_gettext("Capacity used"),
     "breaches": lazy_gettext("Rule breaches"),
     "redirections": lazy_gettext("Redirections to other services"),
-    "waiting": lazy_gettext("Where running cases wait now"),
-    "time_in_step": lazy_gettext("Median time in each step (days)"),
 }
-# The row each chart draws per provider (a figure without one has only its table).
+# The row each chart draws per provider.
 HEADLINE = {"clients": "total", "referrals": "total", "period_length": "p1_mean", "goals": "reached_share",
             "closures": "two_areas_share", "outcomes": "employed_share", "interruptions": "total",
             "overdue_steps": "total", "overdue_turns": "official", "second_periods": "approved_share",
             "lead_time": "median", "start_notices": "late_share",
-            "weeks": "per_100", "capacity": "used", "breaches": "total", "redirections": "total",
-            "waiting": "total"}
+            "weeks": "per_100", "capacity": "used", "breaches": "total", "redirections": "total"}
 ROWS = {
     "total": lazy_gettext("All"), "accepted": lazy_gettext("Accepted"), "refused": lazy_gettext("Refused"),
     "p1_count": lazy_gettext("First periods ended"), "p1_mean": lazy_gettext("First periods: mean (days)"),
@@ -92,7 +89,7 @@ def row_label(kpi: Kpi, code: str) -> str:
         return target_service(code)
     if kpi.key == "overdue_turns":
         return turn(code)
-    if kpi.key in ("overdue_steps", "waiting", "time_in_step") and code != "total":
+    if kpi.key == "overdue_steps" and code != "total":
         return process_label(CASE_PROCESS, code, kpi.names.get(code)) or code
     if kpi.key == "start_notices" and code == "total":
         return _("Accepted referrals")
