@@ -86,13 +86,13 @@ class CaseSearch:
         chosen, turn = str(source.get("scope") or ""), str(source.get("turn") or "")
         return cls(text=" ".join(str(source.get("q") or "").split())[:MAX_SEARCH],
                    status=status if status in STATUSES else "",
-                   provider=_int(source.get("provider")),
+                   provider=positive_int(source.get("provider")),
                    overdue=str(source.get("overdue") or "") in ("1", "true", "on"),
                    scope=(chosen if chosen in SCOPES else scope) if scope else "",
                    step=str(source.get("step") or "").strip()[:MAX_STEP],
                    turn=turn if turn in TURNS else "",
                    sort=sort if sort in SORTS else "newest",
-                   page=min(_int(source.get("page")) or 1, MAX_PAGE))
+                   page=min(positive_int(source.get("page")) or 1, MAX_PAGE))
 
     def args(self) -> dict:
         """URL arguments, defaults left out (the page's links)."""
@@ -120,7 +120,7 @@ class CaseSearch:
         return bool(self.text or self.status or self.provider is not None or self.overdue or self.step or self.turn)
 
 
-def _int(value) -> int | None:
+def positive_int(value) -> int | None:
     try:
         number = int(str(value))
     except (TypeError, ValueError):
@@ -196,7 +196,7 @@ def _order(search: CaseSearch, cols: dict) -> list:
     return [Instance.started_at.desc(), Instance.id.desc()]
 
 
-def _steps(uow, ids: list[int]) -> dict[int, list[dict]]:
+def open_steps(uow, ids: list[int]) -> dict[int, list[dict]]:
     """The ready tasks of each case: its current steps, with the version's Finnish labels."""
     found: dict[int, list[dict]] = {i: [] for i in ids}
     if not ids:
@@ -227,18 +227,21 @@ def turns(steps: list[dict]) -> list[str]:
     return list(dict.fromkeys(step["turn"] for step in steps)) or ["nobody"]
 
 
-def case_steps(uow) -> list[dict]:
+def case_steps(uow, process_key: str | None = CASE_PROCESS) -> list[dict]:
     """The user tasks of the job-coaching process (the current step filter's choices): those of
     the newest version first, in the order of its file, then any that only older versions have;
-    each with the Finnish label of the newest version that has it. No client data."""
-    found: dict[str, dict] = {}
-    for extensions, labels in uow.session.execute(
-            select(ProcessDefinition.extensions, ProcessDefinition.labels)
-            .where(ProcessDefinition.key == CASE_PROCESS).order_by(ProcessDefinition.version.desc())):
+    each with the Finnish label of the newest version that has it. No client data.
+    `process_key=None`: those of every process, process by process (the instance list's choices)."""
+    found: dict[tuple[str, str], dict] = {}
+    query = select(ProcessDefinition.key, ProcessDefinition.extensions, ProcessDefinition.labels)
+    if process_key is not None:
+        query = query.where(ProcessDefinition.key == process_key)
+    for key, extensions, labels in uow.session.execute(
+            query.order_by(ProcessDefinition.key, ProcessDefinition.version.desc())):
         for element_id, entry in (extensions or {}).items():
-            if "candidate_groups" in (entry or {}) and element_id not in found:
-                found[element_id] = {"element_id": element_id, "process_key": CASE_PROCESS,
-                                     "name": (labels or {}).get(element_id) or element_id}
+            if "candidate_groups" in (entry or {}) and (key, element_id) not in found:
+                found[key, element_id] = {"element_id": element_id, "process_key": key,
+                                          "name": (labels or {}).get(element_id) or element_id}
     return list(found.values())
 
 
@@ -274,7 +277,7 @@ def case_list(uow, actor: str, search: CaseSearch | None = None) -> CasePage:
         .order_by(*_order(search, cols)).limit(search.per_page).offset((page - 1) * search.per_page))
     whole = bool(user.roles & SEES_WHOLE_CODES)
     rows = uow.session.execute(query).all()
-    steps = _steps(uow, [r.id for r in rows])
+    steps = open_steps(uow, [r.id for r in rows])
     cases = [{
         "id": r.id, "title": r.title, "status": r.status, "started_at": _iso(r.started_at),
         "ended_at": _iso(r.ended_at), "process_key": r.process_key, "name": r.name,

@@ -270,7 +270,7 @@ class Referral(Base):
     health_information: Mapped[str | None] = mapped_column(Text)  # only with written consent (R10)
     planned_start: Mapped[date] = mapped_column(Date)
     planned_end: Mapped[date] = mapped_column(Date)
-    provider_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
+    provider_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(20))  # 'accepted' | 'refused'
     refusal_reason: Mapped[str | None] = mapped_column(String(40))  # R1_short, R4_window, ...
     # The figures the eligibility decision was based on (planned days, limits, history).

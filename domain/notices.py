@@ -32,11 +32,19 @@ from polku.engine.users import Actor, load_actor
 
 from .casefile import CASE_PROCESS, CASE_READERS, _iso
 from .models import Client, Notice, Referral
+from .weeks import SILENT_WEEK
 
 # A coach is told of their own tasks' deadlines (domain.deadline_watch) and of silent weeks
 # (domain.weeks); CASE_READERS keeps a coach to their provider's cases, so another provider's coach
 # never sees the notice.
 RECIPIENT_ROLES = frozenset({"official", "manager", "coach"})
+# The notices that say a service rule was broken (the instance list's "rule breach" filter, the
+# dashboard's breaches): R2 a week without the agreed meetings (escalated to the manager), R7 the start
+# notification overdue (escalated), R3 a second period the rules forbid, and a week that ended with
+# no weekly review (domain.weeks.SILENT_WEEK). Deadline reminders and the coach's own flags
+# (absence, other service need, unrealistic goals) are not breaches.
+RULE_BREACH_KINDS = frozenset({"week_without_meeting", "start_notice_overdue", "second_period_forbidden",
+                               SILENT_WEEK})
 _NOTICES = Columns(instance_id=Notice.__table__.c.instance_id)  # the access rule's SQL twin over notices
 
 

@@ -96,6 +96,8 @@ WEB = {
     "GET /cases": lambda w, b: b.get("/cases"),
     "GET /audit/anomalies": lambda w, b: b.get("/audit/anomalies"),
     "GET /dashboard": lambda w, b: b.get("/dashboard"),
+    "GET /instances": lambda w, b: b.get("/instances"),
+    "GET /instances.csv": lambda w, b: b.get("/instances.csv"),
     "GET /admin/sessions": lambda w, b: b.get("/admin/sessions"),
     "POST /admin/sessions/end": lambda w, b: b.post("/admin/sessions/end", {"username": "coach3"}),
     "POST /admin/sessions/end-all": lambda w, b: b.post("/admin/sessions/end-all", {"confirm": "yes"}),
@@ -123,6 +125,7 @@ WEB = {
     "POST /tasks/filters": lambda w, b: b.post("/tasks/filters", {"name": "mine", "scope": "mine"}),
     "POST /tasks/filters/<int:filter_id>/delete":
         lambda w, b: b.post(f"/tasks/filters/{saved_filter(w.browser, w.db_engine)}/delete"),
+    "GET /heatmap": lambda w, b: b.get("/heatmap"),
     "GET /referrals/new": lambda w, b: b.get("/referrals/new"),
     "POST /referrals/new": lambda w, b: b.post("/referrals/new", {"client_name": "Testi"}),
 }

@@ -195,5 +195,5 @@ def statement(instance_id: int):
     return render_template("cases/statement.html", case=case, w=Words(case))
 
 
-# The managers' pages, each a module with its routes on this blueprint.
-from . import dashboard, instance_page  # noqa: E402,F401
+# More routes on this blueprint: the managers' instance list and page, the process heat map, the KPI dashboard.
+from . import dashboard, heatmap, instance_list, instance_page  # noqa: E402,F401

@@ -1,0 +1,298 @@
+"""The managers' list of process instances: filter, sort, page and export (issue 10).
+
+One SQL query over the materialised tables (instances, human_tasks, instance_organisations,
+referrals, clients, notices), never a workflow load; the filters use indexed columns
+(``instances.status``/``process_key``/``started_at``, ``human_tasks (state, instance_id)``,
+``referrals.instance_id``/``responsible_official``/``provider_organisation_id``,
+``notices.instance_id``, the primary key of ``instance_organisations``).
+
+Who sees what (``docs/access-matrix.toml``): managers the instances of their organisations
+(``engine.access.ORG_MANAGER``), with the client's name; admins (and the operator) every
+organisation's instances but no client data: no name column (R15: admins run the system, not
+cases). Anyone else: ``NotFound`` (the page does not exist for them). Every call that shows client
+names writes one ``list_instances`` audit row naming the instances shown (R12), ``"export": true``
+for the CSV; a call that shows nothing, or no names, writes nothing.
+
+Statuses: the engine's (``running``, ``suspended``, ``error``, ``completed``, ``terminated``),
+with ``running`` split in two: ``waiting`` when no human task is open (only timers or messages
+can move the instance on), ``running`` when one is.
+
+A rule breach: the instance has a notice (acknowledged or not) of a kind in
+``notices.RULE_BREACH_KINDS``. The employment area is the instance's organisation of kind ``area``;
+the provider, the referral's (as in the case list).
+
+Order: ``newest``/``oldest`` by the instance number (the order they were made), ``started`` by the
+start instant, newest first (an import or a bulk seed may start instances out of number order),
+``status`` in the order of ``STATUSES``, ``due`` by the earliest deadline of an open task, none last;
+ties newest first. The page size is ``caselist.PAGE_SIZE``, read when the request is parsed.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy import case, exists, func, literal, select, true
+from sqlalchemy.orm import aliased
+
+from polku.engine import audit
+from polku.engine.access import ADMIN, ORG_MANAGER, Columns, Facts
+from polku.engine.errors import NotFound
+from polku.engine.models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition, User
+from polku.engine.users import Actor, load_actor
+
+from .casefile import _iso
+from .caselist import MAX_PAGE, MAX_STEP, PAGE_SIZE, CasePage, open_steps, positive_int
+from .deadlines import SERVICE_TZ
+from .models import Client, Notice, Referral
+from .notices import RULE_BREACH_KINDS
+
+STATUSES = ("running", "waiting", "suspended", "error", "completed", "terminated")
+SORTS = ("newest", "oldest", "started", "status", "due")
+MAX_KEY = 200  # the length of instances.process_key
+_INSTANCES = Columns(instance_id=Instance.__table__.c.id)  # the access rule's SQL twin over instances
+_NO_FACTS = Facts()  # the admin clause looks at the actor alone
+
+
+@dataclass(frozen=True)
+class InstanceSearch:
+    """The list's filters, order and page (defaults: every instance the user may see, newest first)."""
+
+    status: str = ""
+    process: str = ""
+    version: int | None = None
+    step: str = ""
+    provider: int | None = None
+    area: int | None = None
+    official: str = ""
+    overdue: bool = False
+    breach: bool = False
+    started_from: date | None = None
+    started_to: date | None = None
+    sort: str = "newest"
+    page: int = 1
+    per_page: int = PAGE_SIZE
+
+    @classmethod
+    def parse(cls, source) -> InstanceSearch:
+        """From request arguments; anything unknown or malformed falls back to the default."""
+        status, sort = str(source.get("status") or ""), str(source.get("sort") or "")
+        return cls(status=status if status in STATUSES else "",
+                   process=str(source.get("process") or "").strip()[:MAX_KEY],
+                   version=positive_int(source.get("version")),
+                   step=str(source.get("step") or "").strip()[:MAX_STEP],
+                   provider=positive_int(source.get("provider")), area=positive_int(source.get("area")),
+                   official=str(source.get("official") or "").strip()[:100],
+                   overdue=_flag(source.get("overdue")), breach=_flag(source.get("breach")),
+                   started_from=_day(source.get("from")), started_to=_day(source.get("to")),
+                   sort=sort if sort in SORTS else "newest",
+                   page=min(positive_int(source.get("page")) or 1, MAX_PAGE), per_page=PAGE_SIZE)
+
+    def args(self) -> dict:
+        """URL arguments, defaults left out (the page's links and the CSV link)."""
+        values: dict[str, Any] = {}
+        for name, value in (("status", self.status), ("process", self.process), ("version", self.version),
+                            ("step", self.step), ("provider", self.provider), ("area", self.area),
+                            ("official", self.official)):
+            if value:
+                values[name] = value
+        if self.overdue:
+            values["overdue"] = "1"
+        if self.breach:
+            values["breach"] = "1"
+        if self.started_from:
+            values["from"] = self.started_from.isoformat()
+        if self.started_to:
+            values["to"] = self.started_to.isoformat()
+        if self.sort != "newest":
+            values["sort"] = self.sort
+        return values
+
+    @property
+    def narrowed(self) -> bool:
+        return any(v for k, v in self.args().items() if k != "sort")
+
+
+def _flag(value) -> bool:
+    return str(value or "") in ("1", "true", "on")
+
+
+def _day(value) -> date | None:
+    try:
+        return date.fromisoformat(str(value or "")[:10])
+    except ValueError:
+        return None
+
+
+def _day_start(day: date) -> datetime:
+    """A day of the service's calendar begins at its local midnight (as the other date filters)."""
+    return datetime.combine(day, time(), SERVICE_TZ)
+
+
+def shows_names(user: Actor) -> bool:
+    """Managers see whose case it is; admins (and the operator) run the system and see no client data."""
+    return "manager" in user.roles and not ADMIN.allows(user, _NO_FACTS)
+
+
+def _reader(uow, actor: str) -> Actor:
+    user = load_actor(uow, actor)
+    if not ("manager" in user.roles or ADMIN.allows(user, _NO_FACTS)):
+        raise NotFound("no instance list")
+    return user
+
+
+def _columns(now):
+    ready = exists().where(HumanTask.instance_id == Instance.id, HumanTask.state == "ready")
+    status = case((Instance.status == "running", case((ready, literal("running")), else_=literal("waiting"))),
+                  else_=Instance.status)
+    next_due = (select(func.min(HumanTask.due_at))
+                .where(HumanTask.instance_id == Instance.id, HumanTask.state == "ready", HumanTask.due_at.is_not(None))
+                .correlate(Instance).scalar_subquery())
+    overdue = exists().where(HumanTask.instance_id == Instance.id, HumanTask.state == "ready", HumanTask.due_at < now)
+    breach = exists().where(Notice.instance_id == Instance.id, Notice.kind.in_(sorted(RULE_BREACH_KINDS)))
+    area_org = aliased(Organisation)
+    area = (select(func.min(area_org.name))
+            .join(InstanceOrganisation, InstanceOrganisation.organisation_id == area_org.id)
+            .where(InstanceOrganisation.instance_id == Instance.id, area_org.kind == "area")
+            .correlate(Instance).scalar_subquery())
+    return {"ready": ready, "status": status, "next_due": next_due, "overdue": overdue, "breach": breach,
+            "area": area, "name": func.coalesce(Client.name, Referral.name, Instance.title)}
+
+
+def _filtered(user: Actor, search: InstanceSearch, cols: dict, provider):
+    may = true() if ADMIN.allows(user, _NO_FACTS) else ORG_MANAGER.where(user, _INSTANCES)
+    query = (select(Instance.id).select_from(Instance)
+             .outerjoin(Referral, Referral.instance_id == Instance.id)
+             .outerjoin(Client, Client.id == Referral.client_id)
+             .outerjoin(provider, provider.id == Referral.provider_organisation_id)
+             .where(may))
+    if search.status == "running":
+        query = query.where(Instance.status == "running", cols["ready"])
+    elif search.status == "waiting":
+        query = query.where(Instance.status == "running", ~cols["ready"])
+    elif search.status:
+        query = query.where(Instance.status == search.status)
+    if search.process:
+        query = query.where(Instance.process_key == search.process)
+    if search.version is not None:
+        query = query.where(Instance.version == search.version)
+    if search.step:
+        query = query.where(exists().where(HumanTask.instance_id == Instance.id, HumanTask.state == "ready",
+                                           HumanTask.element_id == search.step))
+    if search.provider is not None:
+        query = query.where(Referral.provider_organisation_id == search.provider)
+    if search.area is not None:
+        query = query.where(exists().where(InstanceOrganisation.instance_id == Instance.id,
+                                           InstanceOrganisation.organisation_id == search.area))
+    if search.official:
+        query = query.where(Referral.responsible_official == search.official)
+    if search.overdue:
+        query = query.where(cols["overdue"])
+    if search.breach:
+        query = query.where(cols["breach"])
+    if search.started_from:
+        query = query.where(Instance.started_at >= _day_start(search.started_from))
+    if search.started_to:
+        query = query.where(Instance.started_at < _day_start(search.started_to + timedelta(days=1)))
+    return query
+
+
+_STATUS_ORDER = {s: i for i, s in enumerate(STATUSES)}
+
+
+def _order(search: InstanceSearch, cols: dict) -> list:
+    if search.sort == "oldest":
+        return [Instance.id]
+    if search.sort == "started":  # the start instant (an import or a bulk seed may start out of id order)
+        return [Instance.started_at.desc(), Instance.id.desc()]
+    if search.sort == "status":
+        return [case(_STATUS_ORDER, value=cols["status"]), Instance.id.desc()]
+    if search.sort == "due":
+        return [cols["next_due"].is_(None), cols["next_due"], Instance.id.desc()]
+    return [Instance.id.desc()]
+
+
+def _rows(uow, user: Actor, search: InstanceSearch, page: int | None):
+    provider = aliased(Organisation)
+    cols = _columns(uow.now)
+    query = _filtered(user, search, cols, provider).with_only_columns(
+        Instance.id, Instance.process_key, Instance.version, Instance.started_at, Instance.ended_at,
+        Instance.error_element, cols["status"].label("status"), cols["name"].label("name"),
+        cols["next_due"].label("next_due"), cols["overdue"].label("overdue"), cols["breach"].label("breach"),
+        cols["area"].label("area"), provider.name.label("provider"), Referral.responsible_official,
+    ).order_by(*_order(search, cols))
+    if page is not None:
+        query = query.limit(search.per_page).offset((page - 1) * search.per_page)
+    return uow.session.execute(query).all()
+
+
+def _officials(uow, usernames) -> dict[str, str]:
+    wanted = sorted({u for u in usernames if u})
+    if not wanted:
+        return {}
+    return dict(uow.session.execute(select(User.username, User.display_name).where(User.username.in_(wanted))).all())
+
+
+def _present(uow, user: Actor, rows, export: bool) -> list[dict]:
+    names = shows_names(user)
+    steps = open_steps(uow, [r.id for r in rows])
+    officials = _officials(uow, (r.responsible_official for r in rows))
+    found = [{
+        "id": r.id, "process_key": r.process_key, "version": r.version, "status": r.status,
+        "name": r.name if names else None, "started_at": _iso(r.started_at), "ended_at": _iso(r.ended_at),
+        "error_element": r.error_element, "next_due": _iso(r.next_due), "overdue": bool(r.overdue),
+        "breach": bool(r.breach), "area": r.area, "provider": r.provider,
+        "official": r.responsible_official, "official_name": officials.get(r.responsible_official or ""),
+        "steps": steps[r.id],
+    } for r in rows]
+    if found and names:
+        details: dict[str, Any] = {"instances": [i["id"] for i in found]}
+        if export:
+            details["export"] = True
+        audit.record(uow, user, "list_instances", details=details)
+    return found
+
+
+def instance_list(uow, actor: str, search: InstanceSearch | None = None) -> CasePage:
+    """One page of the instances `actor` may manage that match `search`; a page past the end shows
+    the last page. Writes the `list_instances` audit row when names are shown."""
+    search = search or InstanceSearch()
+    user = _reader(uow, actor)
+    total = _count(uow, user, search)
+    pages = max(1, -(-total // search.per_page))
+    page = min(max(search.page, 1), pages)
+    rows = _rows(uow, user, search, page)
+    return CasePage(_present(uow, user, rows, export=False), total, page, pages)
+
+
+def _count(uow, user: Actor, search: InstanceSearch) -> int:
+    base = _filtered(user, search, _columns(uow.now), aliased(Organisation))
+    return uow.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+
+
+def instance_export(uow, actor: str, search: InstanceSearch) -> list[dict]:
+    """Every instance matching `search` (not a page), in the list's order: the CSV export."""
+    user = _reader(uow, actor)
+    rows = _rows(uow, user, search, page=None)
+    return _present(uow, user, rows, export=True)
+
+
+def instance_choices(uow, actor: str) -> dict[str, list]:
+    """The filters' choices: processes and versions, providers, areas, responsible officials of the
+    instances `actor` may see. No client data."""
+    user = _reader(uow, actor)
+    processes = [{"key": k, "version": v} for k, v in uow.session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.version)
+        .order_by(ProcessDefinition.key, ProcessDefinition.version.desc()))]
+    orgs = uow.session.execute(select(Organisation.id, Organisation.name, Organisation.kind)
+                               .order_by(Organisation.name)).all()
+    may = true() if ADMIN.allows(user, _NO_FACTS) else ORG_MANAGER.where(user, _INSTANCES)
+    officials = uow.session.execute(
+        select(Referral.responsible_official, User.display_name).distinct()
+        .join(Instance, Instance.id == Referral.instance_id)
+        .outerjoin(User, User.username == Referral.responsible_official)
+        .where(may).order_by(Referral.responsible_official)).all()
+    return {"processes": processes,
+            "providers": [{"id": o.id, "name": o.name} for o in orgs if o.kind == "provider"],
+            "areas": [{"id": o.id, "name": o.name} for o in orgs if o.kind == "area"],
+            "officials": [{"username": u, "name": n or u} for u, n in officials]}

@@ -1,0 +1,111 @@
+"""The managers' instance list (/instances) and its CSV export (/instances.csv, the same query
+string, every matching row), over `domain.instancelist`. A list showing client names is a use of
+client data: its audit row is committed with the read (R12). Anyone but a manager or an admin
+gets the 404 page (the domain's NotFound).
+
+A CSV cell a spreadsheet would read as a formula (starting with = + - @, or a tab or carriage
+return) is prefixed with an apostrophe (OWASP: CSV injection).
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from flask import Response, g, render_template, request
+
+from polku.domain.caselist import case_steps
+from polku.domain.instancelist import (
+    SORTS,
+    STATUSES,
+    InstanceSearch,
+    instance_choices,
+    instance_export,
+    instance_list,
+    shows_names,
+)
+from polku.engine.users import load_actor
+
+from ..codes import instance_status
+from ..context import unit_of_work
+from ..deadline import deadline
+from ..i18n import format_instant, process_label
+from ..i18n import gettext as _
+from . import bp
+
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def status_word(code: str) -> str:
+    """The list's statuses: the engine's words (web.codes), a running instance told apart by whether a
+    task is open."""
+    if code == "running":
+        return _("In progress, a task open")
+    if code == "waiting":
+        return _("Waiting for a timer or message")
+    return instance_status(code)
+
+
+def sort_word(code: str) -> str:
+    words = {"newest": _("newest first"), "oldest": _("oldest first"), "started": _("start time"),
+             "status": _("status"), "due": _("next deadline")}
+    return words.get(code, code)
+
+
+def step_names(row: dict) -> str:
+    return ", ".join(process_label(s["process_key"], s["element_id"], s["name"]) for s in row["steps"])
+
+
+def _load(export: bool):
+    search = InstanceSearch.parse(request.args)
+    with unit_of_work() as uow:
+        names = shows_names(load_actor(uow, g.user.username))
+        rows = instance_export(uow, g.user.username, search) if export \
+            else instance_list(uow, g.user.username, search)
+        choices = {} if export else instance_choices(uow, g.user.username)
+        # The filter matches an open task's element in any process: each element once (the first process's label).
+        steps: dict[str, dict] = {}
+        for step in [] if export else case_steps(uow, None):
+            steps.setdefault(step["element_id"], step)
+        now = uow.now
+        uow.commit()  # the list shows client names: its audit row (R12)
+    return search, rows, names, choices, list(steps.values()), now
+
+
+@bp.get("/instances")
+def instances():
+    search, rows, names, choices, steps, now = _load(export=False)
+    for row in rows:
+        row["deadline"] = deadline(row["next_due"], now)
+    return render_template("cases/instances.html", rows=rows, search=search, names=names, steps=steps,
+                           statuses=STATUSES, sorts=SORTS, status_word=status_word, sort_word=sort_word,
+                           step_names=step_names, **choices)
+
+
+def safe_cell(value) -> str:
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def csv_rows(rows: list[dict], names: bool) -> list[list[str]]:
+    """The page's columns, header first, in the user's language."""
+    header = [_("Number"), *([_("Client")] if names else []), _("Process"), _("Version"), _("Status"),
+              _("Current step"), _("Service provider"), _("Employment area"), _("Responsible official"),
+              _("Started"), _("Next deadline"), _("Overdue"), _("Rule breach")]
+    body = [[str(r["id"]), *([r["name"] or ""] if names else []), r["process_key"], str(r["version"]),
+             status_word(r["status"]), step_names(r), r["provider"] or "", r["area"] or "",
+             r["official_name"] or r["official"] or "", format_instant(r["started_at"]),
+             format_instant(r["next_due"]) if r["next_due"] else "", _("Yes") if r["overdue"] else _("No"),
+             _("Yes") if r["breach"] else _("No")] for r in rows]
+    return [header, *body]
+
+
+@bp.get("/instances.csv")
+def instances_csv():
+    _search, rows, names, _c, _s, _now = _load(export=True)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    for line in csv_rows(rows, names):
+        writer.writerow([safe_cell(cell) for cell in line])
+    return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
+                    headers={"Content-Disposition": "attachment; filename=instances.csv",
+                             "Cache-Control": "no-store"})
