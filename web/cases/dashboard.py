@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from babel.numbers import format_decimal, format_percent
-from flask import g, render_template, request
+from flask import g, render_template, request, url_for
 
 from polku.domain.deadlines import SERVICE_TZ
 from polku.domain.kpis import TOTAL, Kpi, dashboard
@@ -129,6 +129,15 @@ def _range(today: date) -> tuple[date, date]:
     return start, end
 
 
+def _cases_link(key: str, code: str, start: date, end: date, provider: int | None) -> str | None:
+    """The instance list (web.cases.instance_list) of the cases behind a number, where its filters
+    say exactly the same: the referrals made in the range (cases started then), by provider."""
+    if key != "referrals" or code != "total":
+        return None
+    args = {"process": CASE_PROCESS, "from": start.isoformat(), "to": end.isoformat()}
+    return url_for("cases.instances", **args, **({"provider": provider} if provider else {}))
+
+
 @bp.get("/dashboard")
 def kpi_dashboard():
     provider = request.args.get("provider", "")
@@ -140,8 +149,12 @@ def kpi_dashboard():
     tables = []
     for key in found["order"]:
         kpi = found["kpis"][key]
-        rows = [(row_label(kpi, row.code), [shown(row.unit, row.values.get(p)) for p, _n in columns]
-                 + [shown(row.unit, row.values.get(TOTAL))]) for row in kpi.rows]
+        rows = []
+        for row in kpi.rows:
+            keys = [*(p for p, _n in columns), TOTAL]
+            links = [_cases_link(key, row.code, start, end, p if p is not None else chosen) for p in keys]
+            rows.append((row_label(kpi, row.code), [(shown(row.unit, row.values.get(p)), link)
+                                                    for p, link in zip(keys, links, strict=True)]))
         head = next((r for r in kpi.rows if r.code == HEADLINE.get(key)), None)
         chart = None
         if head is not None and columns:
