@@ -95,6 +95,7 @@ WEB = {
     "GET /tasks": lambda w, b: b.get("/tasks"),
     "GET /cases": lambda w, b: b.get("/cases"),
     "GET /audit/anomalies": lambda w, b: b.get("/audit/anomalies"),
+    "GET /dashboard": lambda w, b: b.get("/dashboard"),
     "GET /instances": lambda w, b: b.get("/instances"),
     "GET /instances.csv": lambda w, b: b.get("/instances.csv"),
     "GET /admin/sessions": lambda w, b: b.get("/admin/sessions"),

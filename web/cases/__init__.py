@@ -195,5 +195,5 @@ def statement(instance_id: int):
     return render_template("cases/statement.html", case=case, w=Words(case))
 
 
-# More routes on this blueprint: the managers' instance list and page, the process heat map.
-from . import heatmap, instance_list, instance_page  # noqa: E402,F401
+# More routes on this blueprint: the managers' instance list and page, the process heat map, the KPI dashboard.
+from . import dashboard, heatmap, instance_list, instance_page  # noqa: E402,F401

@@ -1,0 +1,34 @@
+"""Overdue tasks: the human tasks of the area's cases open at the end of the range (created before
+it and not completed by then; cancelled ones left out, their cancelling time is not recorded) whose
+due time was before that instant, by step (the task's element) and by whose turn (the roles among
+the task's candidate groups: official, coach, manager). Definition: ``../shared/kpis.md``. A task's
+column is the provider named in its case's referral."""
+from __future__ import annotations
+
+from sqlalchemy import or_, select
+
+from polku.engine.models import HumanTask
+
+from ..models import Referral
+from .support import Kpi, Scope, count_rows
+
+TURNS = ("official", "coach", "manager")
+
+
+def overdue_tasks(uow, scope: Scope, providers: list[int]) -> tuple[Kpi, Kpi]:
+    end = scope.end_at
+    found = uow.session.execute(
+        select(HumanTask.id, HumanTask.element_id, HumanTask.name, HumanTask.candidate_groups,
+               Referral.provider_organisation_id)
+        .outerjoin(Referral, Referral.instance_id == HumanTask.instance_id)
+        .where(HumanTask.instance_id.in_(scope.cases()), HumanTask.state != "cancelled",
+               HumanTask.created_at < end, HumanTask.due_at.is_not(None), HumanTask.due_at < end,
+               or_(HumanTask.completed_at.is_(None), HumanTask.completed_at >= end))).all()
+    found = [r for r in found if scope.provider_ok(r.provider_organisation_id)]
+    steps = sorted({r.element_id for r in found})
+    by_step = count_rows(((r.provider_organisation_id, r.element_id, r.id) for r in found), providers, steps)
+    turns = [(r.provider_organisation_id, turn, r.id) for r in found for turn in TURNS
+             if turn in (r.candidate_groups or [])]
+    by_turn = count_rows(turns, providers, TURNS, total_code=None)
+    names = {r.element_id: r.name or r.element_id for r in found}
+    return Kpi("overdue_steps", by_step, names=names), Kpi("overdue_turns", by_turn)

@@ -1,0 +1,56 @@
+"""Weeks without meetings. Definition: ``../shared/kpis.md``.
+
+A client-week is a calendar week (Monday to Sunday, ``weeks``) that ended in the range (its Sunday
+is one of the range's days) and overlaps one of the client's periods there (``[actual_start,
+actual_end or ∞)``); a client with two periods in one week has one client-week, in the column of
+the provider of the period it starts in. It is without meetings when no meeting of the client's
+periods was held on its days: meetings are recorded with the week's review, so a week with no
+review at all has none either. Rows: client-weeks, those without meetings, and those per 100
+client-weeks.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from ..models import Meeting, Period
+from .support import TOTAL, Kpi, Row, Scope, overlapping_periods
+
+ONE_WEEK = timedelta(days=7)
+
+
+def _mondays(start: date, end: date | None, scope: Scope):
+    """The Mondays of the weeks ending in the range that overlap [start, end]."""
+    monday = max(start - timedelta(days=start.weekday()), scope.start - timedelta(days=6))
+    while monday + timedelta(days=6) <= scope.end and (end is None or monday <= end):
+        if monday + timedelta(days=6) >= scope.start:
+            yield monday
+        monday += ONE_WEEK
+
+
+def weeks_without_meetings(uow, scope: Scope, providers: list[int]) -> Kpi:
+    periods = [r for r in overlapping_periods(uow, scope) if scope.provider_ok(r.provider_organisation_id)]
+    weeks: dict[tuple[int, date], int] = {}
+    for r in sorted(periods, key=lambda r: r.actual_start):
+        for monday in _mondays(r.actual_start, r.actual_end, scope):
+            weeks.setdefault((r.client_id, monday), r.provider_organisation_id)
+    held: set[tuple[int, date]] = set()
+    ids = sorted({r.id for r in periods})
+    if ids:
+        meetings = (select(Period.client_id, Meeting.held_on).join(Period, Period.id == Meeting.period_id)
+                    .where(Meeting.period_id.in_(ids)))
+        for m in uow.session.execute(meetings):
+            held.add((m.client_id, m.held_on - timedelta(days=m.held_on.weekday())))
+    all_weeks: dict[int | None, int] = defaultdict(int)
+    silent: dict[int | None, int] = defaultdict(int)
+    for key, provider in weeks.items():
+        for column in (provider, TOTAL):
+            all_weeks[column] += 1
+            silent[column] += key not in held
+    keys = [*providers, TOTAL]
+    return Kpi("weeks", [
+        Row("client_weeks", "count", {k: all_weeks[k] for k in keys}),
+        Row("without", "count", {k: silent[k] for k in keys}),
+        Row("per_100", "rate", {k: 100 * silent[k] / all_weeks[k] if all_weeks[k] else None for k in keys})])

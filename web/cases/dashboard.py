@@ -1,0 +1,167 @@
+"""The managers' KPI dashboard (issue 10): ``GET /dashboard`` with ``from``, ``to`` (ISO days) and
+``provider`` (an organisation id). The figures come from ``domain.kpis`` (managers: their area;
+admins: every area; anyone else: the 404 page). Default range: the last full calendar month before
+today (a month is what providers and managers report by); a reversed range is put the right way
+round, and a longer one than ``MAX_DAYS`` is cut from its start.
+
+Each figure is a table, per provider side by side and the area total (the primary form, stacking
+on a phone), with a server-drawn SVG bar chart of its headline row per provider beside it.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from babel.numbers import format_decimal, format_percent
+from flask import g, render_template, request, url_for
+
+from polku.domain.deadlines import SERVICE_TZ
+from polku.domain.kpis import TOTAL, Kpi, dashboard
+
+from ..codes import end_reason, language_name, refusal_reason, target_service, turn
+from ..context import unit_of_work
+from ..i18n import conventions, lazy_gettext, process_label
+from ..i18n import gettext as _
+from . import bp
+from .bar_chart import bar_chart
+
+MAX_DAYS = 3 * 366
+CASE_PROCESS = "tyohonvalmennus"
+
+TITLES = {
+    "clients": lazy_gettext("Clients in service"), "referrals": lazy_gettext("Referrals"),
+    "period_length": lazy_gettext("Period length"), "goals": lazy_gettext("Goal attainment"),
+    "closures": lazy_gettext("Closures by rule"), "outcomes": lazy_gettext("Outcomes at the end"),
+    "interruptions": lazy_gettext("Interruptions"), "overdue_steps": lazy_gettext("Overdue tasks by step"),
+    "overdue_turns": lazy_gettext("Overdue tasks by whose turn"), "second_periods": lazy_gettext("Second periods"),
+    "lead_time": lazy_gettext("Referral-to-start lead time (business days)"),
+    "start_notices": lazy_gettext("Start notifications late"),
+    "weeks": lazy_gettext("Weeks without meetings"), "capacity": lazy_gettext("Capacity used"),
+    "breaches": lazy_gettext("Rule breaches"),
+    "redirections": lazy_gettext("Redirections to other services"),
+}
+# The row each chart draws per provider.
+HEADLINE = {"clients": "total", "referrals": "total", "period_length": "p1_mean", "goals": "reached_share",
+            "closures": "two_areas_share", "outcomes": "employed_share", "interruptions": "total",
+            "overdue_steps": "total", "overdue_turns": "official", "second_periods": "approved_share",
+            "lead_time": "median", "start_notices": "late_share",
+            "weeks": "per_100", "capacity": "used", "breaches": "total", "redirections": "total"}
+ROWS = {
+    "total": lazy_gettext("All"), "accepted": lazy_gettext("Accepted"), "refused": lazy_gettext("Refused"),
+    "p1_count": lazy_gettext("First periods ended"), "p1_mean": lazy_gettext("First periods: mean (days)"),
+    "p1_median": lazy_gettext("First periods: median (days)"), "p2_count": lazy_gettext("Second periods ended"),
+    "p2_mean": lazy_gettext("Second periods: mean (days)"), "p2_median": lazy_gettext("Second periods: median (days)"),
+    "set": lazy_gettext("Goals set"), "reached": lazy_gettext("Goals reached"),
+    "two_areas": lazy_gettext("At least two outcome areas reached"),
+    "next_steps_only": lazy_gettext("Fewer than two areas, next steps recorded"),
+    "both": lazy_gettext("At least two areas and next steps"),
+    "employed": lazy_gettext("Employed"), "education": lazy_gettext("Started education"),
+    "jobseeker": lazy_gettext("Jobseeker"), "ended_first": lazy_gettext("First periods ended"),
+    "approved": lazy_gettext("Followed by an approved second period"),
+    "forbidden": lazy_gettext("Proposals not possible under the rules"),
+    "count": lazy_gettext("Periods started"), "median": lazy_gettext("Median"),
+    "p90": lazy_gettext("90th percentile"), "used": lazy_gettext("Clients in service ÷ declared places"),
+    "r1_short": lazy_gettext("R1: a period shorter than 14 days"),
+    "r1_long": lazy_gettext("R1: a period longer than 4 months"),
+    "r3": lazy_gettext("R3: a third consecutive period"),
+    "r4": lazy_gettext("R4: over 8 months of coaching within 12 months"),
+    "late": lazy_gettext("Sent after the due date"), "unsent_overdue": lazy_gettext("Not sent, past due at the end"),
+    "client_weeks": lazy_gettext("Client-weeks"), "without": lazy_gettext("Weeks without meetings"),
+    "per_100": lazy_gettext("Per 100 client-weeks"),
+}
+# The official's decision on a redirection (domain.kpis.results.REDIRECTION_DECISIONS).
+REDIRECTION_DECISIONS = {"continue": lazy_gettext("Decided: coaching continues"),
+                         "pause": lazy_gettext("Decided: a pause"), "interrupt": lazy_gettext("Decided: interrupted"),
+                         "undecided": lazy_gettext("Not decided yet")}
+
+
+def row_label(kpi: Kpi, code: str) -> str:
+    if code.endswith("_share"):
+        return _("%(what)s, share", what=row_label(kpi, code[: -len("_share")]))
+    if kpi.key == "clients" and code in ("fi", "sv"):
+        return language_name(code)
+    if kpi.key == "referrals" and code not in ROWS:
+        return refusal_reason(CASE_PROCESS, code) if code != "other" else _("Other reason")
+    if kpi.key == "interruptions" and code != "total":
+        return end_reason(code)
+    if kpi.key == "redirections" and code in REDIRECTION_DECISIONS:
+        return str(REDIRECTION_DECISIONS[code])
+    if kpi.key == "redirections" and code != "total":
+        return target_service(code)
+    if kpi.key == "overdue_turns":
+        return turn(code)
+    if kpi.key == "overdue_steps" and code != "total":
+        return process_label(CASE_PROCESS, code, kpi.names.get(code)) or code
+    if kpi.key == "start_notices" and code == "total":
+        return _("Accepted referrals")
+    if kpi.key == "outcomes" and code == "other":
+        return _("Other situation")
+    if kpi.key == "second_periods" and code == "refused":
+        return _("Proposals refused by the official")
+    return str(ROWS.get(code, code))
+
+
+def shown(unit: str, value) -> str:
+    if value is None:
+        return "–"
+    locale = conventions()[0]
+    if unit in ("share", "percent"):
+        return format_percent(round(value, 3), locale=locale, decimal_quantization=False)  # to 0.1 %
+    if unit in ("days", "rate"):
+        return format_decimal(round(value, 1), locale=locale)
+    return format_decimal(value, locale=locale)
+
+
+def _day(name: str) -> date | None:
+    try:
+        return date.fromisoformat(request.args.get(name, "")[:10])
+    except ValueError:
+        return None
+
+
+def _range(today: date) -> tuple[date, date]:
+    first_of_month = today.replace(day=1)
+    last_month_end = first_of_month - timedelta(days=1)
+    start, end = _day("from") or last_month_end.replace(day=1), _day("to") or last_month_end
+    if end < start:
+        start, end = end, start
+    if (end - start).days >= MAX_DAYS:
+        start = end - timedelta(days=MAX_DAYS - 1)
+    return start, end
+
+
+def _cases_link(key: str, code: str, start: date, end: date, provider: int | None) -> str | None:
+    """The instance list (web.cases.instance_list) of the cases behind a number, where its filters
+    say exactly the same: the referrals made in the range (cases started then), by provider."""
+    if key != "referrals" or code != "total":
+        return None
+    args = {"process": CASE_PROCESS, "from": start.isoformat(), "to": end.isoformat()}
+    return url_for("cases.instances", **args, **({"provider": provider} if provider else {}))
+
+
+@bp.get("/dashboard")
+def kpi_dashboard():
+    provider = request.args.get("provider", "")
+    chosen = int(provider) if provider.isdigit() and len(provider) < 10 else None
+    with unit_of_work() as uow:  # not a manager or an admin: Forbidden, the 404 page (web.errors)
+        start, end = _range(uow.now.astimezone(SERVICE_TZ).date())
+        found = dashboard(uow, g.user.username, start, end, chosen)
+    columns = found["providers"]
+    tables = []
+    for key in found["order"]:
+        kpi = found["kpis"][key]
+        rows = []
+        for row in kpi.rows:
+            keys = [*(p for p, _n in columns), TOTAL]
+            links = [_cases_link(key, row.code, start, end, p if p is not None else chosen) for p in keys]
+            rows.append((row_label(kpi, row.code), [(shown(row.unit, row.values.get(p)), link)
+                                                    for p, link in zip(keys, links, strict=True)]))
+        head = next((r for r in kpi.rows if r.code == HEADLINE.get(key)), None)
+        chart = None
+        if head is not None and columns:
+            title = f"{TITLES[key]}: {row_label(kpi, head.code)}"
+            chart = bar_chart(f"chart-{key}", title, [(name, head.values.get(p), shown(head.unit, head.values.get(p)))
+                                      for p, name in columns])
+        tables.append({"key": key, "title": TITLES[key], "rows": rows, "chart": chart, "cases": kpi.cases})
+    return render_template("cases/dashboard.html", tables=tables, columns=columns, start=start, end=end,
+                           provider=chosen, all_areas=found["all_areas"], all_providers=found["all_providers"],
+                           may_open_cases="manager" in g.user.roles)
