@@ -186,9 +186,9 @@ def test_the_actions_in_finnish_and_swedish(browser, refer):
     case = refer()
     boss = browser("boss")
     page = text(boss.get(f"/instances/{case.id}"))
-    assert "Toimenpiteet" in page and "Keskeytä asia" in page
+    assert "Toimenpiteet" in page and "Pysäytä asia" in page
     assert boss.post(f"/instances/{case.id}/suspend", {"reason": REASON}).status_code == 302
-    assert "Asia keskeytettiin." in text(boss.get(f"/instances/{case.id}"))
+    assert "Asia pysäytettiin." in text(boss.get(f"/instances/{case.id}"))
     assert boss.post("/language", {"locale": "sv", "next": "/tasks"}).status_code == 302
     page = text(boss.get(f"/instances/{case.id}"))
     assert "Åtgärder" in page and "Återuppta ärendet" in page
