@@ -4,12 +4,13 @@ writes its audit row; one not applicable is refused with a message and changes n
 a reason is the form again with the field's error; other roles and areas get 404."""
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
-from polku.engine.models import HumanTask
+from polku.engine.accounts import hash_password
+from polku.engine.models import HumanTask, User
 from tests.authz.matrix_support import fresh_hetu
 from tests.scenarios.conftest import OTHER_PROVIDER, PROVIDER
-from tests.web.conftest import english
+from tests.web.conftest import PASSWORD, Browser, english
 from tests.web.test_case_story import person
 from tests.web.test_cases import audit_rows, text
 
@@ -24,8 +25,8 @@ def _task(db_engine, instance_id, element_id="accept_referral"):
 
 
 def _flash(b, case_id) -> str:
-    page = text(b.get(f"/instances/{case_id}"))
-    return page
+    """The instance page after the redirect: with the flashed message."""
+    return text(b.get(f"/instances/{case_id}"))
 
 
 def test_suspend_resume_and_terminate_change_the_case_and_are_audited(browser, refer, db_engine):
@@ -55,12 +56,6 @@ def test_suspend_resume_and_terminate_change_the_case_and_are_audited(browser, r
 
 def test_retry_runs_the_failed_step_again(sample, web_app, db_engine):
     """The sample's script divides by zero: the instance is in error; a retry fails again, audited."""
-    from sqlalchemy import update
-
-    from polku.engine.accounts import hash_password
-    from polku.engine.models import User
-    from tests.web.conftest import PASSWORD, Browser
-
     iid = sample.json("start", "script_case", "--as", "off1")["id"]
     with db_engine.begin() as conn:
         conn.execute(update(User).where(User.username == "boss").values(password_hash=hash_password(PASSWORD)))
@@ -135,7 +130,8 @@ def test_a_task_is_handed_to_a_candidate_and_back_to_its_groups(browser, refer, 
     boss = english(browser("boss"))
     body = boss.get(f"/instances/{case.id}").get_data(as_text=True)
     assert '<option value="coach1">' in body and '<option value="coach3">' in body
-    assert '<option value="coach2">' not in body and '<option value="off1">' not in body  # another provider; not a candidate
+    # coach2: another provider's; off1: not in the task's candidate groups
+    assert '<option value="coach2">' not in body and '<option value="off1">' not in body
     assert boss.post(f"/instances/{case.id}/tasks/{task.id}/assign", {"assignee": "coach3"}).status_code == 302
     assert _task(db_engine, case.id).assignee == "coach3"
     assert "The task was assigned to coach3." in _flash(boss, case.id)
