@@ -8,7 +8,7 @@ watch (domain.deadline_watch) read; the workflow never rewrites it for a task al
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, time, timezone
 from typing import TYPE_CHECKING, Any, cast
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,8 @@ def checked_reason(reason: str | None) -> str:
 
 def set_due(uow: UnitOfWork, actor: str, task_id: str, due: date, reason: str | None) -> datetime:
     """Move an open task's due date to the day `due` (today or later, Finnish time). Returns the new
-    `due_at`: the day's start in UTC, as a date from the process's own `dueDate` is stored."""
+    `due_at`: the last second of that day in Finland, as the process's own due dates are
+    (domain.deadlines.end_of_day), so that the task is overdue from the next day on."""
     user, task, _inst, facts = _context(uow, actor, task_id, all_orgs=True)
     require_instance_manager(user, facts.org_ids)
     if task.state != "ready":
@@ -51,7 +52,7 @@ def set_due(uow: UnitOfWork, actor: str, task_id: str, due: date, reason: str | 
     today = uow.now.astimezone(SERVICE_TZ).date()
     if due < today:
         raise ValidationFailed(f"the due date {due.isoformat()} is in the past", {"due": "is in the past"})
-    due_at = datetime(due.year, due.month, due.day, tzinfo=timezone.utc)
+    due_at = datetime.combine(due, time(23, 59, 59), SERVICE_TZ).astimezone(timezone.utc)
     # Session.execute is typed as returning any Result; an UPDATE's is a CursorResult.
     result = cast(CursorResult[Any], uow.session.execute(
         update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "ready")

@@ -13,6 +13,7 @@ from tests.scenarios.conftest import OTHER_PROVIDER, PROVIDER
 from tests.web.conftest import PASSWORD, Browser, english
 from tests.web.test_case_story import person
 from tests.web.test_cases import audit_rows, text
+from tests.web.test_notices import notices
 
 REASON = "The client moved abroad for two months"
 
@@ -151,7 +152,7 @@ def test_the_due_date_moves_and_shows_on_the_page(browser, refer, db_engine, mon
     boss = english(browser("boss"))
     response = boss.post(f"/instances/{case.id}/tasks/{task.id}/due", {"due": "2026-02-02", "reason": REASON})
     assert response.status_code == 302
-    assert _task(db_engine, case.id).due_at.isoformat().startswith("2026-02-02T00:00:00")
+    assert _task(db_engine, case.id).due_at.isoformat() == "2026-02-02T21:59:59+00:00"  # the day's end in Finland
     page = _flash(boss, case.id)
     assert "The task's due date was changed." in page and "due: Feb 2, 2026" in page
     assert audit_rows(db_engine, "set_due", case.id) == [("boss", {"fields": ["due_at"], "reason": REASON})]
@@ -160,7 +161,7 @@ def test_the_due_date_moves_and_shows_on_the_page(browser, refer, db_engine, mon
                             ({"due": "soon", "reason": REASON}, "Give the new due date as a date")):
         response = boss.post(f"/instances/{case.id}/tasks/{task.id}/due", values)
         assert response.status_code == 400 and message in text(response)
-    assert _task(db_engine, case.id).due_at.isoformat().startswith("2026-02-02")
+    assert _task(db_engine, case.id).due_at.isoformat() == "2026-02-02T21:59:59+00:00"
     assert len(audit_rows(db_engine, "set_due", case.id)) == 1
 
 
@@ -169,7 +170,7 @@ def test_set_due_from_the_command_line(refer, coaching, db_engine):
     task = _task(db_engine, case.id)
     done = coaching.json("set-due", task.id, "--as", "boss", "--due", "2026-01-30", "--reason", REASON, "--json",
                          now="2026-01-06T09:00:00+00:00")
-    assert done["due_at"].startswith("2026-01-30T00:00:00")
+    assert done["due_at"] == "2026-01-30T21:59:59+00:00"
     refused = coaching.refused("set-due", task.id, "--as", "boss", "--due", "2026-01-01", "--reason", REASON,
                                "--json", now="2026-01-06T09:00:00+00:00")
     assert refused.json["code"] == "validation"
@@ -190,3 +191,17 @@ def test_the_actions_in_finnish_and_swedish(browser, refer):
     assert "Åtgärder" in page and "Återuppta ärendet" in page
     assert boss.post(f"/instances/{case.id}/resume", {"reason": REASON}).status_code == 302
     assert "Ärendet återupptogs." in text(boss.get(f"/instances/{case.id}"))
+
+
+def test_the_deadline_watch_follows_the_new_due_date(refer, coaching, db_engine):
+    """The start notice of a referral of Mon 5 Jan is due Tue 13 Jan (reminded Fri 9 Jan); moved to
+    Fri 30 Jan, the reminder comes two business days before that instead."""
+    case = refer(now="2026-01-05T09:00:00+00:00")
+    task = _task(db_engine, case.id)
+    coaching("set-due", task.id, "--as", "boss", "--due", "2026-01-30", "--reason", REASON,
+             now="2026-01-06T09:00:00+00:00")
+    coaching("worker", "--once", now="2026-01-09T09:00:00+00:00")
+    assert [n for n in notices(db_engine, case.id) if n.kind == "task_due_soon"] == []
+    coaching("worker", "--once", now="2026-01-28T09:00:00+00:00")
+    [reminder] = [n for n in notices(db_engine, case.id) if n.kind == "task_due_soon"]
+    assert "2026-01-30" in str(reminder.details)
