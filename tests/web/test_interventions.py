@@ -41,6 +41,7 @@ def test_suspend_resume_and_terminate_change_the_case_and_are_audited(browser, r
     assert case.status == "suspended"
     assert audit_rows(db_engine, "suspend", case.id) == [("boss", {"reason": REASON})]
     page = _flash(boss, case.id)
+    assert f"Case suspended by boss (reason: {REASON})" in page
     assert "The case was suspended." in page and "Resume the case" in page and "Suspend the case" not in page
     assert boss.post(f"/instances/{case.id}/resume", {"reason": "Back home"}).status_code == 302
     assert case.status == "running"
@@ -155,6 +156,8 @@ def test_the_due_date_moves_and_shows_on_the_page(browser, refer, db_engine, mon
     assert _task(db_engine, case.id).due_at.isoformat() == "2026-02-02T21:59:59+00:00"  # the day's end in Finland
     page = _flash(boss, case.id)
     assert "The task's due date was changed." in page and "due: Feb 2, 2026" in page
+    assert f"boss changed the due date of “Accept the referral and send the start notification” (reason: {REASON})" \
+        in page  # the history tells it, with why
     assert audit_rows(db_engine, "set_due", case.id) == [("boss", {"fields": ["due_at"], "reason": REASON})]
     for values, message in (({"due": "2026-01-19", "reason": REASON}, "The due date cannot be in the past."),
                             ({"due": "2026-03-01", "reason": ""}, "Give a reason"),
