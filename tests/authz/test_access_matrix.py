@@ -129,7 +129,7 @@ WEB = {
     "POST /instances/<int:instance_id>/retry":
         lambda w, b: b.post(f"/instances/{w.shared.case}/retry", {"reason": "test"}),
     "POST /instances/<int:instance_id>/tasks/<task:task_id>/assign":
-        lambda w, b: _in_case(b, w.case(), "assign", {"assignee": "coach3"}),
+        lambda w, b: _in_case(b, w.case(), "assign", {"assignee": "coach3", "reason": "test"}),
     "POST /instances/<int:instance_id>/tasks/<task:task_id>/due":
         lambda w, b: _in_case(b, w.case(), "due", {"due": "2026-02-02", "reason": "test"}),
     "GET /cases/<int:instance_id>/statement": lambda w, b: b.get(f"/cases/{w.shared.case}/statement"),

@@ -112,12 +112,13 @@ def test_other_roles_and_areas_get_404_and_nothing_changes(browser, refer, coach
         b = browser(user)
         assert b.post(f"/instances/{case.id}/suspend", {"reason": REASON}).status_code == 404, user
         assert b.post(f"/instances/{case.id}/terminate", {"reason": REASON, "confirm": "yes"}).status_code == 404
-        assert b.post(f"/instances/{case.id}/tasks/{task.id}/assign", {"assignee": "coach1"}).status_code == 404
+        assert b.post(f"/instances/{case.id}/tasks/{task.id}/assign",
+                      {"assignee": "coach1", "reason": REASON}).status_code == 404
         assert b.post(f"/instances/{case.id}/tasks/{task.id}/due",
                       {"due": "2026-02-02", "reason": REASON}).status_code == 404, user
     other = refer(client_hetu=fresh_hetu())  # a task of another case, named under this one
     assert browser("boss").post(f"/instances/{other.id}/tasks/{task.id}/assign",
-                                {"assignee": "coach1"}).status_code == 404
+                                {"assignee": "coach1", "reason": REASON}).status_code == 404
     assert case.status == "running"
     after = _task(db_engine, case.id)
     assert (after.assignee, after.due_at) == (task.assignee, task.due_at)
@@ -134,16 +135,22 @@ def test_a_task_is_handed_to_a_candidate_and_back_to_its_groups(browser, refer, 
     assert '<option value="coach1">' in body and '<option value="coach3">' in body
     # coach2: another provider's; off1: not in the task's candidate groups
     assert '<option value="coach2">' not in body and '<option value="off1">' not in body
-    assert boss.post(f"/instances/{case.id}/tasks/{task.id}/assign", {"assignee": "coach3"}).status_code == 302
+    handed = boss.post(f"/instances/{case.id}/tasks/{task.id}/assign", {"assignee": "coach3", "reason": REASON})
+    assert handed.status_code == 302
     assert _task(db_engine, case.id).assignee == "coach3"
     assert "The task was assigned to coach3." in _flash(boss, case.id)
-    assert audit_rows(db_engine, "assign", case.id) == [("boss", {"assignee": "coach3", "previous": None})]
+    assert audit_rows(db_engine, "assign", case.id) == [("boss", {"assignee": "coach3", "previous": None,
+                                                                  "reason": REASON})]
     inbox = english(browser("coach3")).get("/tasks").get_data(as_text=True)
     assert f"/tasks/{task.id}" in inbox  # in the chosen user's inbox
-    assert boss.post(f"/instances/{case.id}/tasks/{task.id}/assign", {"assignee": "-"}).status_code == 302
+    back = boss.post(f"/instances/{case.id}/tasks/{task.id}/assign", {"assignee": "-", "reason": "Ill"})
+    assert back.status_code == 302
     assert _task(db_engine, case.id).assignee is None
+    assert audit_rows(db_engine, "unclaim", case.id) == [("boss", {"previous": "coach3", "reason": "Ill"})]
     assert "The task is back in its group's queue." in _flash(boss, case.id)
-    assert boss.post(f"/instances/{case.id}/tasks/{task.id}/assign", {"assignee": ""}).status_code == 400
+    for form in ({"assignee": "", "reason": REASON}, {"assignee": "coach1", "reason": ""}):
+        assert boss.post(f"/instances/{case.id}/tasks/{task.id}/assign", form).status_code == 400
+    assert _task(db_engine, case.id).assignee is None and len(audit_rows(db_engine, "assign", case.id)) == 1
 
 
 def test_the_due_date_moves_and_shows_on_the_page(browser, refer, db_engine, monkeypatch):

@@ -124,17 +124,20 @@ def _of_instance(uow, task_id: str, instance_id: int) -> None:
 @bp.post("/instances/<int:instance_id>/tasks/<task:task_id>/assign")
 def assign(instance_id: int, task_id: str):
     """To a user who could work on the task, or back to its groups (`BACK_TO_GROUPS`: unclaim)."""
-    assignee = request.form.get("assignee", "").strip()
-    if not assignee:
-        return instance_response(instance_id, {f"assign-{task_id}": _("Choose who handles the task.")},
-                                 status=400)
+    assignee, reason = request.form.get("assignee", "").strip(), request.form.get("reason", "")
+    errors = {} if assignee else {f"assign-{task_id}": _("Choose who handles the task.")}
+    problem = _reason_error(reason)
+    if problem:
+        errors[f"assign-reason-{task_id}"] = problem
+    if errors:
+        return instance_response(instance_id, errors, {f"assign-reason-{task_id}": reason}, status=400)
     try:
         with unit_of_work() as uow:
             _of_instance(uow, task_id, instance_id)
             if assignee == BACK_TO_GROUPS:
-                tasks.unclaim(uow, g.user.username, task_id)
+                tasks.unclaim(uow, g.user.username, task_id, reason.strip())
             else:
-                tasks.assign(uow, g.user.username, task_id, assignee)
+                tasks.assign(uow, g.user.username, task_id, assignee, reason.strip())
             uow.commit()
     except Conflict as exc:
         flash(_("The task is not claimed by anyone.") if exc.reason == "not_claimed"
