@@ -16,7 +16,7 @@ from sqlalchemy import CursorResult, select, update
 
 from . import audit
 from .access import instance_org_ids, require_instance_manager
-from .errors import Conflict, ValidationFailed
+from .errors import Conflict, NotFound, ValidationFailed
 from .models import HumanTask, User, UserRole
 from .tasks import _context
 from .users import load_actor
@@ -63,6 +63,13 @@ def set_due(uow: UnitOfWork, actor: str, task_id: str, due: date, reason: str | 
     audit.record(uow, user, "set_due", instance_id=task.instance_id, task_id=task.id,
                  details={"fields": ["due_at"], "reason": text})
     return due_at
+
+
+def require_task_of(uow: UnitOfWork, task_id: str, instance_id: int) -> None:
+    """The task named in a page's address belongs to the instance named there (else: not found)."""
+    found = uow.session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
+    if found != instance_id:
+        raise NotFound(f"no task {task_id} in instance {instance_id}")
 
 
 def open_tasks(uow: UnitOfWork, actor: str, instance_id: int) -> list[dict[str, Any]]:

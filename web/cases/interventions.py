@@ -18,11 +18,9 @@ from __future__ import annotations
 from datetime import date
 
 from flask import flash, g, redirect, request, url_for
-from sqlalchemy import select
 
 from polku.engine import instances, task_admin, tasks
-from polku.engine.errors import Conflict, NotFound, ValidationFailed
-from polku.engine.models import HumanTask
+from polku.engine.errors import Conflict, ValidationFailed
 
 from ..context import runtime, unit_of_work
 from ..i18n import gettext as _
@@ -114,13 +112,6 @@ def retry(instance_id: int):
     return _instance_action(instance_id, "retry")
 
 
-def _of_instance(uow, task_id: str, instance_id: int) -> None:
-    """The task named in the address belongs to the instance named there (else: not found)."""
-    found = uow.session.scalar(select(HumanTask.instance_id).where(HumanTask.id == task_id))
-    if found != instance_id:
-        raise NotFound(f"no task {task_id} in instance {instance_id}")
-
-
 @bp.post("/instances/<int:instance_id>/tasks/<task:task_id>/assign")
 def assign(instance_id: int, task_id: str):
     """To a user who could work on the task, or back to its groups (`BACK_TO_GROUPS`: unclaim)."""
@@ -133,7 +124,7 @@ def assign(instance_id: int, task_id: str):
         return instance_response(instance_id, errors, {f"assign-reason-{task_id}": reason}, status=400)
     try:
         with unit_of_work() as uow:
-            _of_instance(uow, task_id, instance_id)
+            task_admin.require_task_of(uow, task_id, instance_id)
             if assignee == BACK_TO_GROUPS:
                 tasks.unclaim(uow, g.user.username, task_id, reason.strip())
             else:
@@ -167,7 +158,7 @@ def set_due(instance_id: int, task_id: str):
     if due is not None and not errors:
         try:
             with unit_of_work() as uow:
-                _of_instance(uow, task_id, instance_id)
+                task_admin.require_task_of(uow, task_id, instance_id)
                 task_admin.set_due(uow, g.user.username, task_id, due, reason)
                 uow.commit()
         except ValidationFailed:  # the only one left: the date is in the past
