@@ -91,8 +91,11 @@ def open_tasks(uow: UnitOfWork, actor: str, instance_id: int) -> list[dict[str, 
                 .join(UserRole, UserRole.user_id == User.id)
                 .where(User.organisation_id.in_(sorted(orgs)), UserRole.role.in_(groups))):
             people.setdefault(username, (display_name, set()))[1].add(role)
+    holders = {t.assignee for t in tasks if t.assignee}
+    shown = {r.username: r.display_name for r in uow.session.execute(
+        select(User.username, User.display_name).where(User.username.in_(sorted(holders))))} if holders else {}
     return [{"id": t.id, "element_id": t.element_id, "name": t.name, "assignee": t.assignee,
-             "due_at": t.due_at,
+             "assignee_name": shown.get(t.assignee, t.assignee) if t.assignee else None, "due_at": t.due_at,
              "candidates": sorted(((u, d) for u, (d, roles) in people.items()
                                    if roles & set(t.candidate_groups or ())), key=lambda p: (p[1], p[0]))}
             for t in tasks]

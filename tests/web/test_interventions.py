@@ -138,7 +138,8 @@ def test_a_task_is_handed_to_a_candidate_and_back_to_its_groups(browser, refer, 
     handed = boss.post(f"/instances/{case.id}/tasks/{task.id}/assign", {"assignee": "coach3", "reason": REASON})
     assert handed.status_code == 302
     assert _task(db_engine, case.id).assignee == "coach3"
-    assert "The task was assigned to coach3." in _flash(boss, case.id)
+    page = _flash(boss, case.id)
+    assert "The task was assigned to coach3." in page and "Handled by: coach3 " in page
     assert audit_rows(db_engine, "assign", case.id) == [("boss", {"assignee": "coach3", "previous": None,
                                                                   "reason": REASON})]
     inbox = english(browser("coach3")).get("/tasks").get_data(as_text=True)
