@@ -42,7 +42,7 @@ READ_ACTIONS = frozenset({"view_case", "view_task", "show", "list_cases", "list_
 # details, as do refused attempts to open one.
 LIST_READS = ("list_cases", "list_notices", "list_tasks")
 # Audit actions that are acts on the case with no record elsewhere.
-ACTS = ("claim", "take_over", "unclaim", "assign", "suspend", "resume", "terminate", "retry")
+ACTS = ("claim", "take_over", "unclaim", "assign", "suspend", "resume", "terminate", "retry", "set_due")
 # The role that records weekly reviews, redirections, closures, statements and goals.
 RECORDER = "coach"
 
@@ -127,7 +127,8 @@ def story(uow, instance_id: int, periods: list[Period], referral: dict | None, n
     elements = {t.id: t.element_id for t in tasks}
     for a in acts:
         add(a.at, "act", a.actor, action=a.action, element_id=elements.get(a.task_id),
-            assignee=(a.details or {}).get("assignee"), holder=(a.details or {}).get("from"))
+            assignee=(a.details or {}).get("assignee"), holder=(a.details or {}).get("from"),
+            reason=(a.details or {}).get("reason"))  # a manager's intervention says why
 
     events.sort(key=lambda e: e["at"] or "")  # stable: records of one instant keep their causal order
     shown = names({e["username"] for e in events} | {e.get(k) for e in events for k in ("assignee", "holder")})

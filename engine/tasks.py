@@ -127,7 +127,8 @@ def take_over(uow: UnitOfWork, actor: str, task_id: str) -> None:
                  details={"from": task.assignee, "to": user.username})
 
 
-def unclaim(uow: UnitOfWork, actor: str, task_id: str) -> None:
+def unclaim(uow: UnitOfWork, actor: str, task_id: str, reason: str | None = None) -> None:
+    """`reason`: a manager's, from the instance page (kept in the details when given)."""
     user, task, inst, facts = _context(uow, actor, task_id)
     _check_open(task, inst)
     if task.assignee is None:
@@ -136,11 +137,11 @@ def unclaim(uow: UnitOfWork, actor: str, task_id: str) -> None:
         require_instance_manager(user, facts.org_ids)
     _set_assignee(uow, task, None, task.assignee)
     audit.record(uow, user, "unclaim", instance_id=task.instance_id, task_id=task.id,
-                 details={"previous": task.assignee})
+                 details={"previous": task.assignee, **({"reason": reason} if reason else {})})
 
 
-def assign(uow: UnitOfWork, actor: str, task_id: str, assignee: str) -> None:
-    """A manager hands the task to a user who could work on it."""
+def assign(uow: UnitOfWork, actor: str, task_id: str, assignee: str, reason: str | None = None) -> None:
+    """A manager hands the task to a user who could work on it (why, when said, in the details)."""
     user, task, inst, facts = _context(uow, actor, task_id, all_orgs=True)
     _check_open(task, inst)
     require_instance_manager(user, facts.org_ids)
@@ -149,7 +150,8 @@ def assign(uow: UnitOfWork, actor: str, task_id: str, assignee: str) -> None:
         raise Forbidden(f"{assignee} is not in the task's candidate groups and organisations")
     _set_assignee(uow, task, target.username, task.assignee)
     audit.record(uow, user, "assign", instance_id=task.instance_id, task_id=task.id,
-                 details={"assignee": target.username, "previous": task.assignee})
+                 details={"assignee": target.username, "previous": task.assignee,
+                          **({"reason": reason} if reason else {})})
 
 
 def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: object) -> str:

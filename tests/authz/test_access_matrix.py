@@ -88,6 +88,15 @@ class Web:
     def case(self, claimed_by: str | None = None) -> Objects:
         return new_case(self.polku, claimed_by)
 
+    def suspended(self) -> int:
+        made = self.case()
+        self.polku("suspend", made.case, "--as", "boss", "--reason", "test")
+        return made.case
+
+
+def _in_case(b, made: Objects, action: str, form: dict):
+    return b.post(f"/instances/{made.case}/tasks/{made.task}/{action}", form)
+
 
 _addresses = iter(range(1, 255))
 WEB = {
@@ -114,6 +123,18 @@ WEB = {
     "GET /cases/<int:instance_id>": lambda w, b: b.get(f"/cases/{w.shared.case}"),
     "GET /cases/<int:instance_id>/access-log": lambda w, b: b.get(f"/cases/{w.shared.case}/access-log"),
     "GET /instances/<int:instance_id>": lambda w, b: b.get(f"/instances/{w.shared.case}"),
+    "POST /instances/<int:instance_id>/suspend":
+        lambda w, b: b.post(f"/instances/{w.case().case}/suspend", {"reason": "test"}),
+    "POST /instances/<int:instance_id>/resume":
+        lambda w, b: b.post(f"/instances/{w.suspended()}/resume", {"reason": "test"}),
+    "POST /instances/<int:instance_id>/terminate":
+        lambda w, b: b.post(f"/instances/{w.case().case}/terminate", {"reason": "test", "confirm": "yes"}),
+    "POST /instances/<int:instance_id>/retry":
+        lambda w, b: b.post(f"/instances/{w.shared.case}/retry", {"reason": "test"}),
+    "POST /instances/<int:instance_id>/tasks/<task:task_id>/assign":
+        lambda w, b: _in_case(b, w.case(), "assign", {"assignee": "coach3", "reason": "test"}),
+    "POST /instances/<int:instance_id>/tasks/<task:task_id>/due":
+        lambda w, b: _in_case(b, w.case(), "due", {"due": "2026-02-02", "reason": "test"}),
     "GET /cases/<int:instance_id>/statement": lambda w, b: b.get(f"/cases/{w.shared.case}/statement"),
     "GET /tasks/<task:task_id>": lambda w, b: b.get(f"/tasks/{w.shared.task}"),
     "POST /tasks/<task:task_id>": lambda w, b: b.post(f"/tasks/{w.case().task}", {"actual_start": "2026-01-05"}),
@@ -169,6 +190,7 @@ CLI = {
     "unclaim": lambda p, who: ["unclaim", _task(p, "coach3"), *who, "--json"],
     "take-over": lambda p, who: ["take-over", _task(p, "coach3"), *who, "--json"],
     "assign": lambda p, who: ["assign", _task(p), "--to", "coach3", *who, "--json"],
+    "set-due": lambda p, who: ["set-due", _task(p), "--due", "2026-02-02", "--reason", "test", *who, "--json"],
     "complete": lambda p, who: ["complete", _task(p), *who, "--json", "--data", '{"actual_start": "2026-01-05"}'],
     "suspend": lambda p, who: ["suspend", p.case().case, *who, "--json"],
     "resume": lambda p, who: ["resume", p.suspended(), *who, "--json"],
@@ -189,11 +211,6 @@ NOT_RUN = {"serve", "demo"}
 class Cli(Web):
     n = 0
     processes = str(__import__("tests.scenarios.conftest", fromlist=["PROCESSES"]).PROCESSES)
-
-    def suspended(self) -> int:
-        made = self.case()
-        self.polku("suspend", made.case, "--as", "boss")
-        return made.case
 
 
 @pytest.mark.parametrize("name", sorted(set(MATRIX["cli"]) - NOT_RUN))

@@ -111,6 +111,8 @@ class Words:
             return _("Case terminated by %(name)s", name=name)
         if action == "retry":
             return _("%(name)s ran the failed step again", name=name)
+        if action == "set_due":
+            return _("%(name)s changed the due date of “%(step)s”", name=name, step=step)
         return _("%(name)s: %(action)s", name=name, action=action)
 
     def read(self, entry: dict) -> str:

@@ -17,9 +17,11 @@ from markupsafe import Markup
 
 from polku.domain.instance_detail import instance_detail
 from polku.engine.diagram import Model, parse, render, state_list
+from polku.engine.task_admin import REASON_MAX, open_tasks
 
 from ..codes import instance_status
 from ..context import runtime, unit_of_work
+from ..deadline import local_day
 from ..i18n import gettext as _
 from . import Words, bp
 
@@ -47,11 +49,25 @@ def _shown(value) -> str:
     return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
 
 
+# The interventions that apply to an instance in each status (engine.instances' own checks).
+ACTIONS = {"running": ("suspend", "terminate"), "error": ("retry", "suspend", "terminate"),
+           "suspended": ("resume", "terminate")}
+
+
 @bp.get("/instances/<int:instance_id>")
 def instance(instance_id: int):
+    return instance_response(instance_id)
+
+
+def instance_response(instance_id: int, errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                      status: int = 200):
+    """The page; after a refused intervention form, with its field errors and what was entered."""
     with unit_of_work() as uow:  # not theirs, or an admin's: Hidden, the 404 page (web.errors)
         detail = instance_detail(uow, runtime(), g.user.username, instance_id)
+        tasks = open_tasks(uow, g.user.username, instance_id)
         uow.commit()  # the audit row of this read (R12)
+    for task in tasks:  # a due day is a day in Finland, as the inbox shows it
+        task["due_day"] = local_day(task["due_at"]) if task["due_at"] else None
     inst = detail["instance"]
     words = Words(detail)
     diagram = listed = not_drawn = None
@@ -66,4 +82,8 @@ def instance(instance_id: int):
     data = [(key, _shown(value)) for key, value in sorted((inst["data"] or {}).items())]
     return render_template("cases/instance.html", case=detail, inst=inst, w=words, diagram=diagram,
                            listed=listed, not_drawn=not_drawn, states=state_words(), data=data,
-                           status=instance_status)
+                           status=instance_status, actions=ACTIONS.get(inst["status"], ()), open_tasks=tasks,
+                           errors=errors or {}, values=values or {}, reason_max=REASON_MAX), status
+
+
+from . import interventions  # noqa: E402,F401  (the interventions' POST routes on this blueprint)
