@@ -36,7 +36,9 @@ def _plan(cases: int, real: int, providers: int) -> list[tuple[int, int, int]]:
     """(path index, provider index, cases) for every cell with cases, by the paths' weights."""
     total = sum(p.weight for p in PATHS)
     cells = [(i, j, p.weight) for i, p in enumerate(PATHS) for j in range(providers)]
-    counts = [cases * w // (total * providers) for _i, _j, w in cells]
+    floor = 1 if cases >= len(cells) else 0  # every path and provider once, when there are enough cases
+    rest = cases - floor * len(cells)
+    counts = [floor + rest * w // (total * providers) for _i, _j, w in cells]
     for k in sorted(range(len(cells)), key=lambda k: -cells[k][2])[:cases - sum(counts)]:
         counts[k] += 1
     return [(i, j, n) for (i, j, _w), n in zip(cells, counts, strict=True) if n]
