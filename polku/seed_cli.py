@@ -22,13 +22,14 @@ from polku.engine.models import HumanTask, Instance, Organisation
 from . import seed_clone
 from .cli import command, main
 from .seed_paths import PATHS, PROCESS, Driver, person, run_path
-from .serve_cli import DEMO_USERS, demo
 
 BATCH = 500  # copies a transaction
 
 
 def _coaches() -> list[tuple[str, str]]:
     """(username, provider) of each demo coach."""
+    from .serve_cli import DEMO_USERS  # imported when run: serve_cli imports cli, which imports this
+
     return [(u, org) for u, _n, roles, org, kind in DEMO_USERS if "coach" in roles and org]
 
 
@@ -53,6 +54,8 @@ def _plan(cases: int, real: int, providers: int) -> list[tuple[int, int, int]]:
 @command
 def seed(ctx, cases, rng_seed, real):
     """Add N synthetic job-coaching cases over the steps, periods and providers (runs `demo` first)."""
+    from .serve_cli import demo
+
     env = ctx.obj
     ctx.invoke(demo)
     rng = random.Random(rng_seed)
