@@ -72,7 +72,8 @@ class Driver:
         return UnitOfWork(self.engine, FixedClock(at), origin="cli")
 
     def refer(self, start: date, weeks: int = 12) -> None:
-        data = {"client_hetu": self.hetu, "client_name": self.name, "client_language": "sv" if self.n % 9 == 0 else "fi",
+        language = "sv" if self.n % 9 == 0 else "fi"
+        data = {"client_hetu": self.hetu, "client_name": self.name, "client_language": language,
                 "municipality": MUNICIPALITIES[self.n % 3], "service_need": NEEDS[self.n % len(NEEDS)],
                 "provider": self.provider, "planned_start": start.isoformat(),
                 "planned_end": (start + timedelta(weeks=weeks, days=-3)).isoformat(), "health_consent": False}

@@ -46,7 +46,8 @@ def test_the_summary_counts_the_rows_and_the_cases_spread(seeded, db_engine):
     assert real + copies == 30 and copies > 0 and real >= 10
     with Session(db_engine) as session:
         counts = summary_counts(session)
-        cases = session.scalar(select(func.count()).select_from(Instance).where(Instance.process_key == "tyohonvalmennus"))
+        cases = session.scalar(select(func.count()).select_from(Instance)
+                               .where(Instance.process_key == "tyohonvalmennus"))
         clients = session.scalar(select(func.count()).select_from(Client))
         codes = session.scalars(select(Referral.identity_code)).all()
         accepted = session.scalar(select(func.count()).select_from(Referral).where(Referral.outcome == "accepted"))
