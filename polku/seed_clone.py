@@ -86,7 +86,7 @@ class Ids:
         if conn.dialect.name != "postgresql":
             return
         for name, value in self.next.items():
-            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), {value - 1})"))
+            conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), {value}, false)"))
 
 
 class Copier:
