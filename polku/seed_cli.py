@@ -16,8 +16,9 @@ import time
 import click
 from sqlalchemy import func, select
 
-from polku.domain.models import Client, Referral
-from polku.engine.models import HumanTask, Instance, Organisation
+from polku.domain.models import Client, Provider, Referral
+from polku.engine import accounts, instances, users
+from polku.engine.models import HumanTask, Instance, Organisation, User
 
 from . import seed_clone
 from .cli import command, main
@@ -26,11 +27,26 @@ from .seed_paths import PATHS, PROCESS, Driver, person, run_path
 BATCH = 500  # copies a transaction
 
 
-def _coaches() -> list[tuple[str, str]]:
-    """(username, provider) of each demo coach."""
-    from .serve_cli import DEMO_USERS  # imported when run: serve_cli imports cli, which imports this
+def _coaches(env, providers: int) -> list[tuple[str, str]]:
+    """(username, provider) of a coach of each provider: the demo's two, then providers of the
+    seed's own (made here when missing: the organisation, a coach `valmentajaK` with the demo's
+    password scheme, and the register entry through the provider follow-up process, like `demo`)."""
+    from .serve_cli import DEMO_PROVIDERS, DEMO_USERS, demo_password  # serve_cli imports cli, which imports this
 
-    return [(u, org) for u, _n, roles, org, kind in DEMO_USERS if "coach" in roles and org]
+    coaches = [(u, org) for u, _n, roles, org, kind in DEMO_USERS if "coach" in roles and org][:providers]
+    for k in range(len(coaches) + 1, providers + 1):
+        username, org = f"valmentaja{k}", f"Valmennuspolku {k} Oy"
+        with env.uow() as uow:
+            if uow.session.scalar(select(User.id).where(User.username == username)) is None:
+                users.add_user(uow, "system", username, ["coach"], org, "provider", f"Valmentaja {k}",
+                               accounts.hash_password(demo_password(username)))
+            if uow.session.scalar(select(Provider.id).join(Organisation, Organisation.id == Provider.organisation_id)
+                                  .where(Organisation.name == org)) is None:
+                instances.start(uow, env.runtime, "esihenkilo", "provider_follow_up",
+                                {"provider": org, **DEMO_PROVIDERS["Valmennus Oy"]})
+            uow.commit()
+        coaches.append((username, org))
+    return coaches
 
 
 def _plan(cases: int, real: int, providers: int) -> list[tuple[int, int, int]]:
@@ -48,11 +64,13 @@ def _plan(cases: int, real: int, providers: int) -> list[tuple[int, int, int]]:
 @main.command()
 @click.option("--cases", type=click.IntRange(1), required=True, help="how many job-coaching cases to add")
 @click.option("--seed", "rng_seed", type=int, default=1, show_default=True, help="random seed (same seed, same spread)")
+@click.option("--providers", type=click.IntRange(1), default=2, show_default=True,
+              help="providers to spread the cases over: the demo's two, then ones the seed adds")
 @click.option("--real", type=click.IntRange(1), default=1, show_default=True,
               help="cases run through the engine per path and provider; the rest are copies of them")
 @click.pass_context
 @command
-def seed(ctx, cases, rng_seed, real):
+def seed(ctx, cases, rng_seed, providers, real):
     """Add N synthetic job-coaching cases over the steps, periods and providers (runs `demo` first)."""
     from .serve_cli import demo
 
@@ -61,7 +79,7 @@ def seed(ctx, cases, rng_seed, real):
     rng = random.Random(rng_seed)
     started = time.monotonic()
     today = env.clock.now().date()
-    coaches = _coaches()
+    coaches = _coaches(env, providers)
     with env.engine.connect() as conn:
         taken = set(conn.scalars(select(Referral.identity_code)))
         n = conn.scalar(select(func.count()).select_from(Referral)) or 0

@@ -19,7 +19,7 @@ from tests.web.conftest import Browser
 
 @pytest.fixture
 def seeded(polku, db_engine):
-    out = polku("seed", "--cases", "30", "--seed", "7").stdout
+    out = polku("seed", "--cases", "30", "--seed", "7", "--providers", "3").stdout
     return out
 
 
@@ -57,7 +57,7 @@ def test_the_summary_counts_the_rows_and_the_cases_spread(seeded, db_engine):
     assert len(set(codes)) == 30
     assert {"running", "completed", "terminated"} <= set(counts["status"])
     assert {"accept_referral", "set_goals", "weekly_review", "closure", "review_end"} <= set(counts["step"])
-    assert counts["provider"] == {"Valmennus Oy": 15, "Polku Coaching Ab": 15}
+    assert counts["provider"] == {"Valmennus Oy": 10, "Polku Coaching Ab": 10, "Valmennuspolku 3 Oy": 10}
 
 
 def test_seeded_cases_open_in_the_case_page_the_inbox_and_the_instance_page(seeded, db_engine, web):
@@ -69,9 +69,10 @@ def test_seeded_cases_open_in_the_case_page_the_inbox_and_the_instance_page(seed
         assert page.status_code == 200, iid
         assert title in page.get_data(as_text=True)
         assert manager.get(f"/instances/{iid}").status_code == 200, iid
-    for username in ("virkailija1", "valmentaja1", "valmentaja2"):
+    for username in ("virkailija1", "valmentaja1", "valmentaja2", "valmentaja3"):
         inbox = web(username).get("/tasks")
         assert inbox.status_code == 200
+        assert re.search(r'href="/tasks/[0-9a-f]{8}-', inbox.get_data(as_text=True)), username  # seeded tasks listed
     copy = rows[-1][1]  # the newest rows are copies, with their own clients
     assert official.get("/cases").status_code == 200
     assert copy in official.get("/cases?q=" + copy.split()[0]).get_data(as_text=True)
@@ -85,7 +86,7 @@ def test_a_copy_runs_on_and_the_audit_chains_still_verify(seeded, polku, db_engi
                                                        HumanTask.instance_id.not_in(audited))).first()
     assert task is not None  # a copy: no audit rows of its own
     sunday = task.due_at.date().isoformat()  # the open week's last day
-    coach = next(c for c in ("valmentaja1", "valmentaja2")
+    coach = next(c for c in ("valmentaja1", "valmentaja2", "valmentaja3")
                  if any(t["id"] == task.id for t in polku.json("tasks", "--as", c, "--json")))
     polku("complete", task.id, "--as", coach, "--data",
           json.dumps({"absence_days": 0, "meetings": [{"date": sunday, "kind": "individual"}]}),
