@@ -50,7 +50,7 @@ def pages(app) -> list[tuple[str, str, str, str]]:
     ]
 
 
-def measure(url: str, runs: int) -> tuple[dict[str, tuple[float, float]], int]:
+def measure(url: str, runs: int) -> tuple[dict[str, tuple[float, float]], str]:
     app = build_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "bench"})
     engine = app.extensions["polku"]["engine"]
     with engine.connect() as conn:
@@ -71,7 +71,8 @@ def measure(url: str, runs: int) -> tuple[dict[str, tuple[float, float]], int]:
         times.sort()
         out[label] = (statistics.median(times), times[min(len(times) - 1, int(len(times) * 0.95))])
     engine.dispose()
-    return out, cases
+    dialect = engine.dialect.name
+    return out, f"{cases:,} {'PG' if dialect == 'postgresql' else dialect}"
 
 
 def main() -> None:
@@ -81,7 +82,7 @@ def main() -> None:
     args = parser.parse_args()
     results = [measure(url, args.runs) for url in args.database_url]
     kinds = {label: kind for label, kind, _u, _p in _labels()}
-    head = "".join(f" | {f'{cases:,} cases':>19}" for _r, cases in results)
+    head = "".join(f" | {cases:>18}" for _r, cases in results)
     sub = "".join(f" | {'p50':>8} {'p95':>9}" for _ in results)
     print(f"{'page (ms)':<22}{head} | target p95")
     print(f"{'':<22}{sub} |")
