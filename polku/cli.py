@@ -365,4 +365,4 @@ def retry(env, instance_id, actor, reason, data, as_json):
 
 
 # More commands, registered on import.
-from . import audit_cli, intervene_cli, purge_cli, read_cli, serve_cli, user_cli  # noqa: E402, F401
+from . import audit_cli, intervene_cli, purge_cli, read_cli, seed_cli, serve_cli, user_cli  # noqa: E402, F401

@@ -205,7 +205,7 @@ CLI = {
 STDIN = {"user set-password": PASSWORD + "\n"}  # the same password again: other cells still log in
 # Not run here: each would start a long-running server or fill a database with demo data. Both are
 # the operator's (no --as: the test above checks it) and neither reads client data for a user.
-NOT_RUN = {"serve", "demo"}
+NOT_RUN = {"serve", "demo", "seed"}  # seed runs demo first; tests/integration/test_seed.py
 
 
 class Cli(Web):
