@@ -54,6 +54,7 @@ END_REASONS = {
     "other_service": lazy_gettext("Interrupted: need for another service"),
     "goals": lazy_gettext("Interrupted: the goals were not realistic"),
     "other": lazy_gettext("Interrupted: other ground"),
+    "terminated": lazy_gettext("Ended: the case was terminated"),
 }
 SECOND_PERIOD_DECISIONS = {
     "approved": lazy_gettext("Approved"), "refused": lazy_gettext("Refused by the official"),

@@ -54,6 +54,8 @@ def test_suspend_resume_and_terminate_change_the_case_and_are_audited(browser, r
     page = _flash(boss, case.id)
     assert "The case was terminated and its open tasks cancelled." in page
     assert "The case has ended: there is nothing to change." in page
+    # Its period ended with it (domain.handlers.end_on_termination), told on the case page in words.
+    assert "Ended (Ended: the case was terminated)" in text(boss.get(f"/cases/{case.id}"))
 
 
 def test_retry_runs_the_failed_step_again(sample, web_app, db_engine):

@@ -14,6 +14,7 @@ from datetime import date, timedelta
 from babel.numbers import format_decimal, format_percent
 from flask import g, render_template, request, url_for
 
+from polku.domain.casefile import CASE_PROCESS
 from polku.domain.deadlines import SERVICE_TZ
 from polku.domain.kpis import TOTAL, Kpi, dashboard
 
@@ -25,7 +26,6 @@ from . import bp
 from .bar_chart import bar_chart
 
 MAX_DAYS = 3 * 366
-CASE_PROCESS = "tyohonvalmennus"
 
 TITLES = {
     "clients": lazy_gettext("Clients in service"), "referrals": lazy_gettext("Referrals"),
