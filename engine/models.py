@@ -179,13 +179,17 @@ class InstanceOrganisation(Base):
 
 class HumanTask(Base):
     __tablename__ = "human_tasks"
-    __table_args__ = (Index("ix_human_tasks_state_instance", "state", "instance_id"),)
+    # The inbox's (engine.inbox) are made by migration 0011a: one is on an expression.
+    __table_args__ = (Index("ix_human_tasks_state_instance", "state", "instance_id"),
+                      Index("ix_human_tasks_inbox_created", "state", "created_at", "id"),
+                      Index("ix_human_tasks_state_element", "state", "element_id"),
+                      Index("ix_human_tasks_assignee_state", "assignee", "state"))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str | None] = mapped_column(String(300))
     lane: Mapped[str | None] = mapped_column(String(200))
-    assignee: Mapped[str | None] = mapped_column(String(100), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(100))
     # Also rowed in task_candidate_groups for inbox queries; kept here so a step reads one row.
     candidate_groups: Mapped[list[str]] = mapped_column(JSON)
     due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -1,19 +1,17 @@
 """Reads for lists and views: SQL over the materialised tables (only `show` opens a workflow)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression, func, select
+from sqlalchemy import select
 
 from . import audit, ids
 from .access import (
-    ASSIGNEE,
     DATA_READER,
     MAY_TAKE_OVER,
     MAY_WORK,
-    OPEN_TO_CANDIDATE,
     READS_DATA,
     Facts,
     instance_org_ids,
@@ -76,47 +74,6 @@ def tasks_for(uow: UnitOfWork, actor: str | None, instance_id: int | None = None
         ):
             groups[tid].add(g)
     return [task_dict(r, groups[r.id]) for r in rows]
-
-
-SORTS: dict[str, Callable[[], tuple[SQLColumnExpression[Any], ...]]] = {
-    "due": lambda: (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at),
-    "priority": lambda: (HumanTask.priority.is_(None), HumanTask.priority.desc(), HumanTask.created_at),
-    "created": lambda: (HumanTask.created_at,),
-}
-
-
-def inbox(uow: UnitOfWork, actor: str, *, scope: str = "all", step: str | None = None, overdue: bool = False,
-          sort: str = "due", page: int = 1, per_page: int = 20) -> dict[str, Any]:
-    """The tasks `actor` may act on, filtered, sorted and paged in SQL.
-
-    scope: "mine" (assigned to me), "groups" (unclaimed in my groups and organisation), or both."""
-    user = load_actor(uow, actor)
-    who = {"mine": ASSIGNEE, "groups": OPEN_TO_CANDIDATE}.get(scope, MAY_WORK).where(user)
-    where = [HumanTask.state == "ready", Instance.status == "running", who]
-    if step:
-        where.append(HumanTask.element_id == step)
-    if overdue:
-        where.append(HumanTask.due_at < uow.now)
-    base = select(HumanTask, Instance.title, Instance.process_key).join(Instance, Instance.id == HumanTask.instance_id)
-    total = uow.session.scalar(select(func.count()).select_from(base.where(*where).subquery()))
-    rows = uow.session.execute(
-        base.where(*where).order_by(*SORTS.get(sort, SORTS["due"])(), HumanTask.id)
-        .limit(per_page).offset((max(page, 1) - 1) * per_page)
-    ).all()
-    steps = uow.session.execute(
-        select(HumanTask.element_id, HumanTask.name, Instance.process_key).distinct()
-        .join(Instance, Instance.id == HumanTask.instance_id).where(HumanTask.state == "ready", who)
-        .order_by(HumanTask.element_id)).all()
-    items = []
-    for task, title, process_key in rows:
-        item = task_dict(task, set(task.candidate_groups or ()))
-        item.update(title=title, process_key=process_key)
-        items.append(item)
-    if items:  # the rows name their cases (a title is the client's name): a read of each, logged
-        shown = list(dict.fromkeys(i["instance_id"] for i in items))
-        audit.record(uow, user, "list_tasks", details={"instances": shown})
-    return {"items": items, "total": total, "page": max(page, 1), "per_page": per_page,
-            "steps": [{"element_id": e, "name": n, "process_key": k} for e, n, k in steps]}
 
 
 def instances(uow: UnitOfWork, status: str | None = None) -> list[dict[str, Any]]:

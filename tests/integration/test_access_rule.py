@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from polku.domain.casefile import CASE_PROCESS, CASE_READERS
 from polku.domain.caselist import case_list
-from polku.engine import queries, users
+from polku.engine import inbox, queries, users
 from polku.engine.access import (
     ASSIGNEE,
     CANDIDATE,
@@ -116,7 +116,7 @@ def test_the_task_list_and_the_inbox_show_what_the_commands_would_accept(matrix,
             expected = {tid for tid, (_iid, facts) in matrix.items() if MAY_WORK.allows(actor, facts)}
             assert {t["id"] for t in queries.tasks_for(uow, actor.username)} == expected, actor.username
             for scope, rule in (("all", MAY_WORK), ("mine", ASSIGNEE), ("groups", OPEN_TO_CANDIDATE)):
-                found = queries.inbox(uow, actor.username, scope=scope, per_page=len(matrix))
+                found = inbox.inbox(uow, actor.username, scope=scope, per_page=len(matrix))
                 wanted = {tid for tid, (_iid, facts) in matrix.items() if rule.allows(actor, facts)}
                 assert {t["id"] for t in found["items"]} == wanted and found["total"] == len(wanted), \
                     (scope, actor.username)

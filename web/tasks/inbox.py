@@ -10,7 +10,8 @@ from datetime import datetime
 
 from flask import current_app, flash, g, redirect, render_template, request, url_for
 
-from polku.engine import accounts, queries
+from polku.engine import accounts
+from polku.engine import inbox as inbox_query
 from polku.engine import tasks as task_commands
 from polku.engine.errors import Conflict, ValidationFailed
 
@@ -121,11 +122,11 @@ def _steps(found: list[dict], selected: str) -> list[dict]:
 def _render(filters: Filters, page: int, *, errors: dict | None = None, filter_name: str = "", status: int = 200):
     per_page = int(current_app.config["INBOX_PAGE_SIZE"])
     username = g.user.username
-    with unit_of_work() as uow:  # the rows show client names: the list's audit row (engine.queries.inbox)
+    with unit_of_work() as uow:  # the rows show client names: the list's audit row (engine.inbox)
         now = uow.now
 
         def fetch(number: int) -> dict:
-            return queries.inbox(uow, username, scope=filters.scope, step=filters.step or None,
+            return inbox_query.inbox(uow, username, scope=filters.scope, step=filters.step or None,
                                  overdue=filters.overdue, sort=filters.sort, page=number, per_page=per_page)
 
         result = fetch(page)
@@ -145,7 +146,8 @@ def _render(filters: Filters, page: int, *, errors: dict | None = None, filter_n
     html = render_template(
         "tasks/inbox.html",
         filters=filters, rows=[_row(item, now, username) for item in result["items"]],
-        steps=_steps(result["steps"], filters.step), total=result["total"], page=page, pages=pages,
+        steps=_steps(result["steps"], filters.step), total=result["total"], more=result["more"], page=page,
+        pages=pages,
         listing=listing, saved=saved_rows, errors=errors or {}, filter_name=filter_name,
         sorts=SORTS,
     )

@@ -1,0 +1,36 @@
+"""indexes that let the inbox read one page without reading every matching task
+
+engine.inbox reads the page in its sort's index order and stops at the page's end:
+``(state, due_at IS NULL, due_at, created_at, id)`` is the default order's exact expressions
+(tasks without a due date last on every database), ``(state, created_at, id)`` the order of
+arrival; ``(state, element_id)`` lets the step filter skip from one step to the next.
+``(assignee, state)`` replaces ``(assignee)``: a coach's tasks assigned to them are few, the ones
+they completed over the years many.
+
+Revision ID: 0011a
+Revises: 0010a
+"""
+import sqlalchemy as sa
+from alembic import op
+
+revision = '0011a'
+down_revision = '0010a'
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_index('ix_human_tasks_inbox_due', 'human_tasks',
+                    ['state', sa.text('(due_at IS NULL)'), 'due_at', 'created_at', 'id'])
+    op.create_index('ix_human_tasks_inbox_created', 'human_tasks', ['state', 'created_at', 'id'])
+    op.create_index('ix_human_tasks_state_element', 'human_tasks', ['state', 'element_id'])
+    op.create_index('ix_human_tasks_assignee_state', 'human_tasks', ['assignee', 'state'])
+    op.drop_index('ix_human_tasks_assignee', table_name='human_tasks')
+
+
+def downgrade() -> None:
+    op.create_index('ix_human_tasks_assignee', 'human_tasks', ['assignee'])
+    op.drop_index('ix_human_tasks_assignee_state', table_name='human_tasks')
+    op.drop_index('ix_human_tasks_state_element', table_name='human_tasks')
+    op.drop_index('ix_human_tasks_inbox_created', table_name='human_tasks')
+    op.drop_index('ix_human_tasks_inbox_due', table_name='human_tasks')

@@ -1,0 +1,69 @@
+"""A long inbox (engine.inbox): the count stops at a cap and says "more than", paging still reaches
+every task, the step filter offers the user's steps only, and the default order is read from an
+index instead of sorting every matching task (what keeps the inbox fast at 100,000 cases)."""
+from __future__ import annotations
+
+from sqlalchemy import create_engine, select, text
+from sqlalchemy.orm import Session
+
+from polku.engine import inbox
+from polku.engine.models import HumanTask, Instance
+from polku.schema import upgrade
+from tests.web.conftest import english
+from tests.web.inbox_support import clients, page
+
+
+def test_a_queue_longer_than_the_cap_says_more_than_and_pages_on(browser, three_cases, web_app, monkeypatch):
+    monkeypatch.setattr(inbox, "COUNT_CAP", 2)
+    web_app.config["INBOX_PAGE_SIZE"] = 1
+    b = english(browser("coach1"))
+    doc = page(b.get("/tasks?sort=created"))
+    assert doc.get_element_by_id("results-heading").text_content().strip() == "More than 2 tasks"
+    nav = doc.get_element_by_id("pagination")
+    assert "Page 1 of more than 2" in nav.text_content()
+    assert nav.xpath('.//a[@rel="next"]')
+    seen = clients(doc)
+    for number in (2, 3):  # each page counts one past itself: the next link is there while a task is
+        doc = page(b.get(f"/tasks?sort=created&page={number}"))
+        seen += clients(doc)
+    assert seen == ["Aino Aaltonen", "Bertta Berg", "Cecilia Castrén"]
+    nav = doc.get_element_by_id("pagination")
+    assert "Page 3 of 3" in nav.text_content()
+    assert not nav.xpath('.//a[@rel="next"]')
+    assert doc.get_element_by_id("results-heading").text_content().strip() == "3 tasks"
+
+
+def test_the_cap_is_not_reached_by_a_short_queue(browser, three_cases):
+    doc = page(english(browser("coach1")).get("/tasks"))
+    assert doc.get_element_by_id("results-heading").text_content().strip() == "3 tasks"
+    assert "more than" not in doc.get_element_by_id("pagination").text_content()
+
+
+def test_the_step_filter_offers_only_the_users_steps(browser, three_cases):
+    """The officials' step (none open now) and the coaches' steps: an official is offered none of
+    the coach's; a coach of another provider is offered the coaches' steps, and choosing one shows
+    nothing of this provider's."""
+    coach = page(english(browser("coach1")).get("/tasks"))
+    assert coach.xpath('//select[@id="step"]/option/@value') == ["", "accept_referral", "set_goals"]
+    official = page(english(browser("off1")).get("/tasks"))
+    assert official.xpath('//select[@id="step"]/option/@value') == [""]
+    other = english(browser("coach2"))
+    assert page(other.get("/tasks")).xpath('//select[@id="step"]/option/@value') == ["", "accept_referral",
+                                                                                     "set_goals"]
+    assert clients(page(other.get("/tasks?step=set_goals"))) == []
+
+
+def test_the_default_order_is_read_from_the_index(tmp_path):
+    """SQLite says whether it sorts ("USE TEMP B-TREE FOR ORDER BY"): the inbox's default order must
+    match ix_human_tasks_inbox_due exactly, or every request sorts the whole queue."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'plan.db'}")
+    upgrade(engine)
+    query = (select(HumanTask.id).join(Instance, Instance.id == HumanTask.instance_id)
+             .where(HumanTask.state == "ready", Instance.status == "running")
+             .order_by(*inbox.SORTS["due"](), HumanTask.id).limit(20))
+    with Session(engine) as session:
+        sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+        plan = " ".join(str(r[-1]) for r in session.execute(text("EXPLAIN QUERY PLAN " + sql)))
+    engine.dispose()
+    assert "ix_human_tasks_inbox_due" in plan
+    assert "TEMP B-TREE" not in plan
