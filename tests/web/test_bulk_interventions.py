@@ -211,7 +211,7 @@ def test_without_the_csrf_token_nothing_is_done(three, browser, db_engine):
 
 def test_the_pages_in_finnish_and_swedish(three, browser):
     boss = browser("boss")
-    assert "Toimi 3 asiassa, jotka vastaavat näitä suodattimia" in text(boss.get("/instances"))
-    assert "3 asiaa tehty, 0 torjuttu." in text(run(boss, "suspend"))
+    assert "Tee toimenpide 3 asiaan, jotka vastaavat näitä suodattimia" in text(boss.get("/instances"))
+    assert "3 asiaa tehty, 0 hylätty." in text(run(boss, "suspend"))
     assert boss.post("/language", {"locale": "sv", "next": "/tasks"}).status_code == 302
-    assert "3 ärenden klara, 0 avvisade." in text(run(boss, "resume"))
+    assert "3 ärenden klara, 0 avslagna." in text(run(boss, "resume"))
