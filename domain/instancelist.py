@@ -134,11 +134,13 @@ def shows_names(user: Actor) -> bool:
     return "manager" in user.roles and not ADMIN.allows(user, _NO_FACTS)
 
 
-def _reader(uow, actor: str) -> Actor:
+def list_reader(uow, actor: str) -> Actor:
+    """The actor, if the instance list (and what acts on its selection) exists for them; else NotFound."""
     user = load_actor(uow, actor)
     if not ("manager" in user.roles or ADMIN.allows(user, _NO_FACTS)):
         raise NotFound("no instance list")
     return user
+
 
 
 def _columns(now):
@@ -257,7 +259,7 @@ def instance_list(uow, actor: str, search: InstanceSearch | None = None) -> Case
     """One page of the instances `actor` may manage that match `search`; a page past the end shows
     the last page. Writes the `list_instances` audit row when names are shown."""
     search = search or InstanceSearch()
-    user = _reader(uow, actor)
+    user = list_reader(uow, actor)
     total = _count(uow, user, search)
     pages = max(1, -(-total // search.per_page))
     page = min(max(search.page, 1), pages)
@@ -272,15 +274,25 @@ def _count(uow, user: Actor, search: InstanceSearch) -> int:
 
 def instance_export(uow, actor: str, search: InstanceSearch) -> list[dict]:
     """Every instance matching `search` (not a page), in the list's order: the CSV export."""
-    user = _reader(uow, actor)
+    user = list_reader(uow, actor)
     rows = _rows(uow, user, search, page=None)
     return _present(uow, user, rows, export=True)
+
+
+def instance_selection(uow, actor: str, search: InstanceSearch, cap: int) -> CasePage:
+    """Every instance matching `search` (not a page), in the list's order, when at most `cap` match:
+    what a bulk intervention would act on. When more match, no rows, only the total (the caller asks
+    for a narrower filter). Writes the `list_instances` audit row when names are shown."""
+    user = list_reader(uow, actor)
+    total = _count(uow, user, search)
+    rows = _present(uow, user, _rows(uow, user, search, page=None), export=False) if 0 < total <= cap else []
+    return CasePage(rows, total, 1, 1)
 
 
 def instance_choices(uow, actor: str) -> dict[str, list]:
     """The filters' choices: processes and versions, providers, areas, responsible officials of the
     instances `actor` may see. No client data."""
-    user = _reader(uow, actor)
+    user = list_reader(uow, actor)
     processes = [{"key": k, "version": v} for k, v in uow.session.execute(
         select(ProcessDefinition.key, ProcessDefinition.version)
         .order_by(ProcessDefinition.key, ProcessDefinition.version.desc()))]

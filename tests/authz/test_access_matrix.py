@@ -98,6 +98,12 @@ def _in_case(b, made: Objects, action: str, form: dict):
     return b.post(f"/instances/{made.case}/tasks/{made.task}/{action}", form)
 
 
+def _bulk(w, b):
+    """The confirmation page of a suspension of the list's cases: the own area has one (w.shared)."""
+    assert w.shared
+    return b.post("/instances/bulk", {"action": "suspend", "reason": "test"})
+
+
 _addresses = iter(range(1, 255))
 WEB = {
     "GET /": lambda w, b: b.get("/"),
@@ -107,6 +113,9 @@ WEB = {
     "GET /dashboard": lambda w, b: b.get("/dashboard"),
     "GET /instances": lambda w, b: b.get("/instances"),
     "GET /instances.csv": lambda w, b: b.get("/instances.csv"),
+    "POST /instances/bulk": lambda w, b: _bulk(w, b),
+    "POST /instances/bulk/confirm": lambda w, b: b.post("/instances/bulk/confirm", {
+        "action": "suspend", "reason": "test", "instance": str(w.case().case)}),
     "GET /admin/sessions": lambda w, b: b.get("/admin/sessions"),
     "POST /admin/sessions/end": lambda w, b: b.post("/admin/sessions/end", {"username": "coach3"}),
     "POST /admin/sessions/end-all": lambda w, b: b.post("/admin/sessions/end-all", {"confirm": "yes"}),

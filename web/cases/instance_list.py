@@ -23,6 +23,7 @@ from polku.domain.instancelist import (
     instance_list,
     shows_names,
 )
+from polku.engine.task_admin import REASON_MAX
 from polku.engine.users import load_actor
 
 from ..codes import instance_status
@@ -55,8 +56,8 @@ def step_names(row: dict) -> str:
     return ", ".join(process_label(s["process_key"], s["element_id"], s["name"]) for s in row["steps"])
 
 
-def _load(export: bool):
-    search = InstanceSearch.parse(request.args)
+def _load(export: bool, source=None):
+    search = InstanceSearch.parse(request.args if source is None else source)
     with unit_of_work() as uow:
         names = shows_names(load_actor(uow, g.user.username))
         rows = instance_export(uow, g.user.username, search) if export \
@@ -73,12 +74,20 @@ def _load(export: bool):
 
 @bp.get("/instances")
 def instances():
-    search, rows, names, choices, steps, now = _load(export=False)
+    return instances_response()
+
+
+def instances_response(source=None, errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
+                       status: int = 200):
+    """The page for the filters in `source` (the query string unless given); after a refused bulk
+    form (web.cases.bulk), with its field errors and what was entered."""
+    search, rows, names, choices, steps, now = _load(export=False, source=source)
     for row in rows:
         row["deadline"] = deadline(row["next_due"], now)
     return render_template("cases/instances.html", rows=rows, search=search, names=names, steps=steps,
                            statuses=STATUSES, sorts=SORTS, status_word=status_word, sort_word=sort_word,
-                           step_names=step_names, **choices)
+                           step_names=step_names, errors=errors or {}, values=values or {},
+                           bulk=bulk_form(names), reason_max=REASON_MAX, **choices), status
 
 
 def safe_cell(value) -> str:
@@ -109,3 +118,7 @@ def instances_csv():
     return Response("\ufeff" + out.getvalue(), mimetype="text/csv",
                     headers={"Content-Disposition": "attachment; filename=instances.csv",
                              "Cache-Control": "no-store"})
+
+
+# The bulk interventions' POST routes on this blueprint; `bulk_form` is what the list's form needs.
+from .bulk import bulk_form  # noqa: E402

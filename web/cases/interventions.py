@@ -66,6 +66,24 @@ def _done(action: str) -> str:
     }[action]
 
 
+def run_action(action: str, instance_id: int, reason: str) -> None:
+    """One instance action in a unit of work of its own, committed: the engine's command, with its
+    access check and audit row (the instance page's and the bulk form's)."""
+    with unit_of_work() as uow:
+        if action in ("terminate", "retry"):
+            getattr(instances, action)(uow, runtime(), g.user.username, instance_id, reason.strip())
+        else:
+            getattr(instances, action)(uow, g.user.username, instance_id, reason.strip())
+        uow.commit()
+
+
+def conflict_words(action: str, exc: Conflict) -> str:
+    """An action refused as not applicable, or raced by another change after its status check."""
+    if "meanwhile" in str(exc):
+        return _("Someone else changed this at the same time, so nothing was saved. Try again.")
+    return _refused(action)
+
+
 def _instance_action(instance_id: int, action: str):
     reason = request.form.get("reason", "")
     errors = {}
@@ -77,16 +95,9 @@ def _instance_action(instance_id: int, action: str):
     if errors:
         return instance_response(instance_id, errors, {f"{action}-reason": reason}, status=400)
     try:
-        with unit_of_work() as uow:
-            if action in ("terminate", "retry"):
-                getattr(instances, action)(uow, runtime(), g.user.username, instance_id, reason.strip())
-            else:
-                getattr(instances, action)(uow, g.user.username, instance_id, reason.strip())
-            uow.commit()
+        run_action(action, instance_id, reason)
     except Conflict as exc:
-        raced = "meanwhile" in str(exc)  # the status check passed, but another change came first
-        flash(_("Someone else changed this at the same time, so nothing was saved. Try again.") if raced
-              else _refused(action), "warning")
+        flash(conflict_words(action, exc), "warning")
         return _back(instance_id)
     flash(_done(action), "success")
     return _back(instance_id)
