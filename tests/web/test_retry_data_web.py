@@ -52,10 +52,10 @@ def test_the_page_offers_the_variables_the_failed_step_reads_with_their_values(f
     assert "Values the failed step reads" in page
     # share: its start form field's own widget (a whole number, 0 to 100), labelled by the form
     assert 'type="number"' in body and 'name="data.share"' in body and 'max="100"' in body
-    assert "Variable share : now 0 Share" in page
+    assert "Variable share: now 0 Share" in page
     assert 'name="data.note"' in body and 'value="x"' in body and 'maxlength="20"' in body
     # offset: no form defines it and the instance has none yet: an empty text input
-    assert 'id="field-offset" name="data.offset"' in body and "Variable offset : no value now" in page
+    assert 'id="field-offset" name="data.offset"' in body and "Variable offset: no value now" in page
     assert "A value that no form defines is saved as a number, or as true, false or null" in page
     for never in ("started_by", "case_organisations", "len"):  # the engine's, and a builtin
         assert f'name="data.{never}"' not in body

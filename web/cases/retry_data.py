@@ -156,7 +156,7 @@ def error_messages(exc: ValidationFailed, variables: list[dict], process_key: st
     own = {
         "engine_variable": _("The system sets this value: a retry cannot change it."),
         "not_read": _("The failed step does not read this value, so it cannot be corrected here."),
-        "out_of_range": _("The number is too large."),
+        "out_of_range": _("The number is too large or too small."),
         "not_a_number": _("Enter a number."),
         "not_a_scalar": _("Enter text, a number, true, false or null."),
     }
