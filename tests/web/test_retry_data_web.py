@@ -5,6 +5,8 @@ field's error (400, nothing changed). Variables the step does not read, or the e
 not offered and a forged input for them is ignored."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import update
 
@@ -160,3 +162,35 @@ def test_the_form_and_its_errors_are_in_the_users_language(failed, db_engine, la
     response = _retry(boss, iid, offset="1e999")
     assert response.status_code == 400 and message in text(response)
     _unchanged(polku, db_engine, iid)
+
+
+def _goal(n: int) -> dict:
+    return {"category": "job_search_skills", "description": f"Goal {n}", "verification": f"Check {n}"}
+
+
+def _goal_rows(count: int) -> dict:
+    """The goals' rows as the page posts them (web.forms row names), under the retry form's prefix."""
+    form = {"data.goals-rows": "5"}
+    for i in range(count):
+        form.update({f"data.goals-{i}-{key}": value for key, value in _goal(i + 1).items()})
+    return form
+
+
+def test_a_field_with_rows_is_corrected_in_its_rows_and_more_rows_send_nothing(failed, db_engine):
+    """retry_rows reads the third of the goals its start form set, and was started with two."""
+    login, _iid, polku = failed
+    polku("deploy", FIXTURES / "bpmn" / "retry_rows", "--as", "designer1")
+    start = polku.json("start", "retry_rows", "--as", "off1", "--data", json.dumps({"goals": [_goal(1), _goal(2)]}))
+    iid, boss = start["id"], login()
+    body = boss.get(f"/instances/{iid}").get_data(as_text=True)
+    assert 'name="data.goals-1-description"' in body and 'value="Goal 2"' in body and 'value="Goal 3"' not in body
+    response = boss.post(f"/instances/{iid}/retry", {**_goal_rows(2), "_more_rows": "goals", "reason": REASON})
+    assert response.status_code == 200 and 'name="data.goals-7-description"' in response.get_data(as_text=True)
+    assert boss.post(f"/instances/{iid}/retry", {**_goal_rows(2), "reason": REASON}).status_code == 302
+    [(_actor, untouched)] = audit_rows(db_engine, "retry", iid)
+    assert untouched["fields"] == [] and untouched["status"] == "error"  # the rows as shown are not a change
+    assert boss.post(f"/instances/{iid}/retry", {**_goal_rows(3), "reason": REASON}).status_code == 302
+    shown = polku.json("show", iid)
+    assert shown["status"] == "running" and shown["data"]["third"] == "Goal 3"
+    assert shown["data"]["goals"] == [_goal(1), _goal(2), _goal(3)]
+    assert audit_rows(db_engine, "retry", iid)[-1][1]["fields"] == ["goals"]
