@@ -17,7 +17,8 @@ from tests.web.conftest import PASSWORD, Browser, english
 from tests.web.test_cases import audit_rows, text
 
 REASON = "The share was entered as zero by mistake"
-UNTOUCHED = {"data.share": "0", "data.note": "x", "data.offset": ""}  # the inputs as the page shows them
+# the inputs as the page shows them, and the names of the variables it shows
+UNTOUCHED = {"data.share": "0", "data.note": "x", "data.offset": "", "data._shown": ["note", "offset", "share"]}
 
 
 @pytest.fixture
@@ -59,6 +60,7 @@ def test_the_page_offers_the_variables_the_failed_step_reads_with_their_values(f
     # offset: no form defines it and the instance has none yet: an empty text input
     assert 'id="field-offset" name="data.offset"' in body and "Variable offset: no value now" in page
     assert "A value that no form defines is saved as a number, or as true, false or null" in page
+    assert all(f'name="data._shown" value="{name}"' in body for name in ("note", "offset", "share"))
     for never in ("started_by", "case_organisations", "len"):  # the engine's, and a builtin
         assert f'name="data.{never}"' not in body
 
@@ -88,9 +90,11 @@ def test_a_value_no_form_defines_is_a_json_scalar_or_else_text(failed, db_engine
     assert details["fields"] == ["offset", "share"]
 
 
-def test_an_untouched_form_sends_no_data(failed, db_engine):
+@pytest.mark.parametrize("form", [UNTOUCHED, {"data.share": "", "data.offset": "1"}], ids=["untouched", "not-shown"])
+def test_an_untouched_form_sends_no_data(failed, db_engine, form):
+    """Nor does a post that does not name the variables as shown (one from before the inputs)."""
     login, iid, polku = failed
-    assert _retry(login(), iid).status_code == 302
+    assert login().post(f"/instances/{iid}/retry", {**form, "reason": REASON}).status_code == 302
     [(_actor, details)] = audit_rows(db_engine, "retry", iid)
     assert details["fields"] == [] and details["status"] == "error"  # the same step failed again
     assert polku.json("show", iid)["data"]["share"] == 0
@@ -129,7 +133,8 @@ def test_variables_the_step_does_not_read_or_the_engine_sets_cannot_be_injected(
     """A forged input is never read: only the offered variables are, so it changes nothing."""
     login, iid, polku = failed
     forged = {"data.health_consent": "true", "data.started_by": "boss2", "data.case_organisations": '["Area 2"]',
-              "data._internal": "1", "data.len": "3", "share": "0"}
+              "data._internal": "1", "data.len": "3", "share": "0",
+              "data._shown": [*UNTOUCHED["data._shown"], "health_consent", "started_by", "len"]}
     response = login().post(f"/instances/{iid}/retry",
                             {**UNTOUCHED, "data.share": "4", "data.offset": "1", "reason": REASON, **forged})
     assert response.status_code == 302
@@ -170,7 +175,7 @@ def _goal(n: int) -> dict:
 
 def _goal_rows(count: int) -> dict:
     """The goals' rows as the page posts them (web.forms row names), under the retry form's prefix."""
-    form = {"data.goals-rows": "5"}
+    form = {"data.goals-rows": "5", "data._shown": "goals"}
     for i in range(count):
         form.update({f"data.goals-{i}-{key}": value for key, value in _goal(i + 1).items()})
     return form

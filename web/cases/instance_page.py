@@ -91,7 +91,7 @@ def instance_response(instance_id: int, errors: dict[str, str] | None = None, va
                            listed=listed, not_drawn=not_drawn, states=state_words(), data=data,
                            status=instance_status, actions=ACTIONS.get(inst["status"], ()), open_tasks=tasks,
                            errors=errors or {}, values=values or {}, reason_max=REASON_MAX,
-                           retry_views=retry_views, retry_summary=retry_summary), status
+                           retry_views=retry_views, retry_summary=retry_summary, retry_shown=retry_data.SHOWN), status
 
 
 from . import interventions  # noqa: E402,F401  (the interventions' POST routes on this blueprint)

@@ -11,7 +11,8 @@ made the step fail before it runs again.
   false, null or a quoted string), else as the text itself (``read_text``).
 - Only a changed input is sent as data: the posted form is parsed as the untouched form would have
   been, and a variable whose input parses the same is left out (an untouched field is not
-  corrected data).
+  corrected data). A variable the post does not name as shown (``SHOWN``: a post with the reason
+  only, from a page without the inputs) is untouched too, even though its inputs are missing.
 
 The web only turns text into values; the engine is the one validator (``engine.retrydata.checked``,
 run by ``engine.instances.retry``), and its refusals are shown as field errors here. The inputs'
@@ -31,6 +32,7 @@ from .. import forms
 from ..i18n import gettext as _
 
 PREFIX = "data."
+SHOWN = PREFIX + "_shown"  # hidden, one per variable the form showed (no variable starts with "_")
 TEXT_TYPE = "string"  # the widget of a variable no form defines
 _SCALARS = (str, int, float, bool, type(None))
 
@@ -132,8 +134,12 @@ def loaded(uow, variables: list[dict]) -> dict:
 def read(variables: list[dict], form, loaded: dict | None = None) -> Posted:
     """The posted retry form: what to show again and what changed (`form`: request.form)."""
     posted = Posted(more=forms.more_rows_requested(form))
+    shown = set(form.getlist(SHOWN))
     for variable in variables:
         name, fld = variable["name"], _field(variable)
+        if name not in shown:
+            posted.values.update(_now(variable))
+            continue
         if variable["field"] is None:
             text = _text(form, name)
             posted.values[name] = text
