@@ -5,6 +5,7 @@ page shows: who did what, when) and the version's labels.
 
 A command, not a plain query: the read of client data writes its audit row; run it in a write unit
 of work and commit once. Anyone but a manager of the instance's organisations gets ``Hidden``.
+``retry_variables`` is what the retry form offers (masked as the page shows it), without that row.
 """
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from polku.engine.instance_view import instance_view
+from polku.engine import instance_view as engine_view
 
 from .casefile import CASE_PROCESS, _definition_labels, _names, mask
 from .casefile_story import story
@@ -24,12 +25,21 @@ from .referrals import referral_record
 CODE_KEYS = ("hetu", "identity_code")
 
 
+def _masked(key: str, value: Any) -> Any:
+    return mask(value) if key.endswith(CODE_KEYS) and isinstance(value, str) else value
+
+
+def retry_variables(uow, runtime, actor: str, instance_id: int) -> list[dict[str, Any]]:
+    return [{**v, "value": _masked(v["name"], v["value"])}
+            for v in engine_view.retry_variables(uow, runtime, actor, instance_id)]
+
+
 def instance_detail(uow, runtime, actor: str, instance_id: int) -> dict[str, Any]:
-    view = instance_view(uow, runtime, actor, instance_id)
+    view = engine_view.instance_view(uow, runtime, actor, instance_id)
     data = view["data"] if isinstance(view["data"], dict) else {}
     for key, value in data.items():
-        if key.endswith(CODE_KEYS) and isinstance(value, str):
-            data[key] = mask(value)
+        data[key] = _masked(key, value)
+    view["retry"] = [{**v, "value": _masked(v["name"], v["value"])} for v in view["retry"]]
     periods = uow.session.scalars(select(Period).where(Period.instance_id == instance_id)
                                   .order_by(Period.number)).all()
     referral = referral_record(uow, instance_id)

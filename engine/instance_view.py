@@ -12,6 +12,9 @@ its own version's diagram, its waiting timers, its current data and its error.
   page writes ``{"view": "case"}`` (R12). Admins manage instances across organisations but never
   read client data: to them, as to everyone else, the instance does not exist (``Hidden``, the
   404 page). The error state (``error_element``) is the instance row's, as the engine saved it.
+  An instance in error also gives what a retry may correct (``retrydata.editable``).
+- ``retry_variables(uow, runtime, actor, instance_id)``: only that, for the same managers, with no
+  audit row: the retry form compares what was posted with it, nothing is shown.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from . import audit
+from . import audit, retrydata
 from .access import IN_ORGANISATION, HasRole, instance_facts
 from .errors import Hidden
 from .jsonvalues import to_json
@@ -32,7 +35,9 @@ if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 
     from .db import UnitOfWork
-    from .runtime import Runtime
+    from .rows import InstanceRow
+    from .runtime import LoadedDefinition, Runtime
+    from .users import Actor
 
 # The diagram page shows the current data: client data, for the managers of the instance's
 # organisations (not admins, not officials or coaches: they have the case page).
@@ -76,12 +81,29 @@ def diagram_source(sources: dict[str, str], process_key: str) -> str | None:
     return None
 
 
-def instance_view(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int) -> dict[str, Any]:
+def _editable(runtime: Runtime, defn: LoadedDefinition, wf: BpmnWorkflow, status: str) -> list[dict[str, Any]]:
+    if status != "error":
+        return []
+    return [{**v, "value": to_json(v["value"])} for v in retrydata.editable(runtime, defn, wf)]
+
+
+def _load(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int
+          ) -> tuple[Actor, InstanceRow, LoadedDefinition, BpmnWorkflow]:
     user = load_actor(uow, actor)
     inst = load_instance(uow, instance_id)
     if not MANAGER_VIEW.allows(user, instance_facts(uow.session, instance_id)):
         raise Hidden(f"no instance {instance_id}")
     defn, wf, _snap = load_workflow(uow, runtime, inst)
+    return user, inst, defn, wf
+
+
+def retry_variables(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int) -> list[dict[str, Any]]:
+    _user, inst, defn, wf = _load(uow, runtime, actor, instance_id)
+    return _editable(runtime, defn, wf, inst.status)
+
+
+def instance_view(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int) -> dict[str, Any]:
+    user, inst, defn, wf = _load(uow, runtime, actor, instance_id)
     timers = uow.session.scalars(select(Timer).where(Timer.instance_id == instance_id)
                                  .order_by(Timer.due_at, Timer.element_id))
     found_timers = [{"element_id": t.element_id, "kind": t.kind, "due_at": t.due_at.isoformat()} for t in timers]
@@ -95,6 +117,7 @@ def instance_view(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: in
         "diagram_xml": diagram_source(defn.sources, inst.process_key),
         "timers": found_timers,
         "data": data,
+        "retry": _editable(runtime, defn, wf, inst.status),
         "error": {"element_id": inst.error_element, "message": inst.error_message}
         if inst.error_message or inst.error_element else None,
     }

@@ -228,8 +228,11 @@ class SandboxedScriptEngine(PythonScriptEngine):
     """PythonScriptEngine whose environment is the sandbox; `functions` are exposed to models."""
 
     def __init__(self, functions: dict[str, Callable[..., Any]] | None = None, budget: Budget | None = None):
-        super().__init__(environment=SandboxedEnvironment(functions, budget))
-        self.budget = self.environment.budget
+        sandbox = SandboxedEnvironment(functions, budget)
+        super().__init__(environment=sandbox)
+        self.budget = sandbox.budget
+        # Names a script gets from its environment, not from task data (engine.retrydata).
+        self.provided_names = frozenset(sandbox.globals) | frozenset(sandbox.guards["__builtins__"])
 
     def validate(self, expression: str, mode: str = "exec") -> None:
         """Compile without running: raises SyntaxError or SandboxViolation.

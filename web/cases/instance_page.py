@@ -19,11 +19,12 @@ from polku.domain.instance_detail import instance_detail
 from polku.engine.diagram import Model, parse, render, state_list
 from polku.engine.task_admin import REASON_MAX, open_tasks
 
+from .. import forms
 from ..codes import instance_status
 from ..context import runtime, unit_of_work
 from ..deadline import local_day
 from ..i18n import gettext as _
-from . import Words, bp
+from . import Words, bp, retry_data
 
 
 @lru_cache(maxsize=32)
@@ -60,11 +61,13 @@ def instance(instance_id: int):
 
 
 def instance_response(instance_id: int, errors: dict[str, str] | None = None, values: dict[str, str] | None = None,
-                      status: int = 200):
-    """The page; after a refused intervention form, with its field errors and what was entered."""
+                      status: int = 200, retry: retry_data.Posted | None = None):
+    """The page; after a refused intervention form, with its field errors and what was entered
+    (`retry`: the retry form as posted, with the engine's refusal of its data)."""
     with unit_of_work() as uow:  # not theirs, or an admin's: Hidden, the 404 page (web.errors)
         detail = instance_detail(uow, runtime(), g.user.username, instance_id)
         tasks = open_tasks(uow, g.user.username, instance_id)
+        loaded = retry_data.loaded(uow, detail["instance"]["retry"])
         uow.commit()  # the audit row of this read (R12)
     for task in tasks:  # a due day is a day in Finland, as the inbox shows it
         task["due_day"] = local_day(task["due_at"]) if task["due_at"] else None
@@ -80,10 +83,15 @@ def instance_response(instance_id: int, errors: dict[str, str] | None = None, va
                   for element_id, name, state in state_list(model, inst["states"])]
         not_drawn = [words.step(element_id) for element_id in drawn.not_drawn]
     data = [(key, _shown(value)) for key, value in sorted((inst["data"] or {}).items())]
+    retry_errors = (retry_data.error_messages(retry.error, inst["retry"], inst["process_key"])
+                    if retry is not None and retry.error is not None else {})
+    retry_views = retry_data.views(inst["retry"], inst["process_key"], retry, loaded, retry_errors)
+    retry_summary = forms.error_summary([v["view"] for v in retry_views], retry_errors)
     return render_template("cases/instance.html", case=detail, inst=inst, w=words, diagram=diagram,
                            listed=listed, not_drawn=not_drawn, states=state_words(), data=data,
                            status=instance_status, actions=ACTIONS.get(inst["status"], ()), open_tasks=tasks,
-                           errors=errors or {}, values=values or {}, reason_max=REASON_MAX), status
+                           errors=errors or {}, values=values or {}, reason_max=REASON_MAX,
+                           retry_views=retry_views, retry_summary=retry_summary, retry_shown=retry_data.SHOWN), status
 
 
 from . import interventions  # noqa: E402,F401  (the interventions' POST routes on this blueprint)

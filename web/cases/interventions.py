@@ -9,6 +9,9 @@ to the instance page with a flash in the user's language. Refusals:
 - a form not filled in (no reason, no confirmation, a past date): the page again (400) with the
   field's error, nothing changed.
 
+A retry may carry corrected data (web.cases.retry_data): only the variables the page offered, only
+those changed; the engine's refusal of a value is the page again (400) with the field's error.
+
 The reason is required here for all four instance actions although the engine takes none for
 suspend/resume/retry: an intervention without a reason is unexplained to the next person reading the
 case's history. It is stored in the audit row's details, as the CLI's --reason always was.
@@ -19,12 +22,13 @@ from datetime import date
 
 from flask import flash, g, redirect, request, url_for
 
+from polku.domain.instance_detail import retry_variables
 from polku.engine import instances, task_admin, tasks
-from polku.engine.errors import Conflict, ValidationFailed
+from polku.engine.errors import Conflict, Hidden, ValidationFailed
 
 from ..context import runtime, unit_of_work
 from ..i18n import gettext as _
-from . import bp
+from . import bp, retry_data
 from .instance_page import instance_response
 
 BACK_TO_GROUPS = "-"  # the assign form's choice "back to the group's queue" (no username is "-")
@@ -84,6 +88,11 @@ def conflict_words(action: str, exc: Conflict) -> str:
     return _refused(action)
 
 
+def _conflict(instance_id: int, action: str, exc: Conflict):
+    flash(conflict_words(action, exc), "warning")
+    return _back(instance_id)
+
+
 def _instance_action(instance_id: int, action: str):
     reason = request.form.get("reason", "")
     errors = {}
@@ -97,8 +106,7 @@ def _instance_action(instance_id: int, action: str):
     try:
         run_action(action, instance_id, reason)
     except Conflict as exc:
-        flash(conflict_words(action, exc), "warning")
-        return _back(instance_id)
+        return _conflict(instance_id, action, exc)
     flash(_done(action), "success")
     return _back(instance_id)
 
@@ -120,7 +128,29 @@ def terminate(instance_id: int):
 
 @bp.post("/instances/<int:instance_id>/retry")
 def retry(instance_id: int):
-    return _instance_action(instance_id, "retry")
+    reason = request.form.get("reason", "")
+    problem = _reason_error(reason)
+    errors = {"retry-reason": problem} if problem else {}
+    with unit_of_work() as uow:
+        try:
+            variables = retry_variables(uow, runtime(), g.user.username, instance_id)
+        except Hidden:  # an admin retries without seeing the data; anyone else is refused by the command
+            variables = []
+        posted = retry_data.read(variables, request.form, retry_data.loaded(uow, variables))
+        if not errors and not posted.more:
+            try:
+                instances.retry(uow, runtime(), g.user.username, instance_id, reason.strip(), posted.changed or None)
+                uow.commit()
+            except Conflict as exc:
+                return _conflict(instance_id, "retry", exc)
+            except ValidationFailed as exc:
+                posted.error = exc
+            else:
+                flash(_done("retry"), "success")
+                return _back(instance_id)
+    if posted.more:  # "Add more rows": the form again with more rows, nothing sent
+        return instance_response(instance_id, values={"retry-reason": reason}, retry=posted)
+    return instance_response(instance_id, errors, {"retry-reason": reason}, status=400, retry=posted)
 
 
 @bp.post("/instances/<int:instance_id>/tasks/<task:task_id>/assign")

@@ -30,9 +30,10 @@ def more_rows_requested(form) -> str | None:
     return form.get(MORE_ROWS) or None
 
 
-def row_counts(fields: list[dict], form=None, add: str | None = None, types=None) -> dict[str, int]:
+def row_counts(fields: list[dict], form=None, add: str | None = None, types=None, prefix: str = "") -> dict[str, int]:
     """Rows to show per field with repeatable rows: as posted (at least the initial number),
     plus ADD_ROWS for the field named by `add`. Rows the data gives are not counted here."""
+    form = _Prefixed(form, prefix) if prefix and form is not None else form
     counts = {}
     for f in fields:
         widget = field_type(types, f["type"]).widget(f, data={}, loaded=None)
@@ -46,8 +47,25 @@ def row_counts(fields: list[dict], form=None, add: str | None = None, types=None
     return counts
 
 
-def parse_form(fields: list[dict], form, types=None) -> dict:
-    """{field id: value} from a werkzeug MultiDict (request.form)."""
+class _Prefixed:
+    """The inputs of a form whose names start with `prefix`, by the rest of their names."""
+
+    def __init__(self, form, prefix: str):
+        self.form, self.prefix = form, prefix
+
+    def get(self, key, default=None):
+        return self.form.get(self.prefix + key, default)
+
+    def getlist(self, key):
+        return self.form.getlist(self.prefix + key)
+
+    def __contains__(self, key) -> bool:
+        return self.prefix + str(key) in self.form
+
+
+def parse_form(fields: list[dict], form, types=None, prefix: str = "") -> dict:
+    """{field id: value} from a werkzeug MultiDict (request.form); `prefix`: build_fields' name_prefix."""
+    form = _Prefixed(form, prefix) if prefix else form
     values: dict = {}
     for f in fields:
         value = field_type(types, f["type"]).parse(f, form)

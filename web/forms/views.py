@@ -58,8 +58,8 @@ def _truthy(value) -> bool:
 
 
 class _Builder:
-    def __init__(self, process_key, element_id, values, errors, rows, data, loaded, types):
-        self.pk, self.el = process_key, element_id
+    def __init__(self, process_key, element_id, values, errors, rows, data, loaded, types, name_prefix=""):
+        self.pk, self.el, self.prefix = process_key, element_id, name_prefix
         self.fresh = values is None     # a fresh form shows the defaults; a posted one what was posted
         self.values = values or {}
         self.errors = errors or {}
@@ -77,7 +77,7 @@ class _Builder:
         fid = f["id"]
         props = f.get("properties") or {}
         view = {
-            "id": fid, "name": fid, "type": f["type"], "html_id": _html_id(fid),
+            "id": fid, "name": self.prefix + fid, "type": f["type"], "html_id": _html_id(fid),
             "label": process_label(self.pk, f"{self.el}.{fid}", f.get("label") or fid),
             "required": bool(f.get("required")),
             "hint": process_label(self.pk, f"{self.el}.{fid}.help", props["help"]) if props.get("help") else None,
@@ -187,7 +187,7 @@ class _Builder:
             count = max(self.rows.get(f["id"], widget.initial_rows), max(posted, default=-1) + 1)
             rows = [None] * count
             view["can_add"] = count < MAX_ROWS
-        view["rows_name"], view["row_count"] = view["id"] + ROWS_SUFFIX, count
+        view["rows_name"], view["row_count"] = view["name"] + ROWS_SUFFIX, count
         view["more_name"], view["more_value"] = MORE_ROWS, view["id"]
         erring = self._erring_row(f, widget, row_error)
         for i, row in enumerate(rows):
@@ -242,7 +242,7 @@ class _Builder:
 
     def _row_input(self, f, view, i, spec, item: dict, first: bool, describedby) -> dict:
         html_id = view["html_id"] if first and i == 0 else f"{view['html_id']}-{i}-{spec.key}"
-        result = {"widget": spec.widget, "id": html_id, "name": row_name(view["id"], i, spec.key),
+        result = {"widget": spec.widget, "id": html_id, "name": row_name(view["name"], i, spec.key),
                   "label": translate(spec.label), "describedby": describedby,
                   "maxlength": str(spec.maxlength) if spec.maxlength is not None else None}
         if spec.widget == "checkbox":
@@ -259,16 +259,17 @@ class _Builder:
 
 def build_fields(fields: list[dict], *, process_key: str, element_id: str, values: dict | None = None,
                  errors: dict | None = None, rows: dict | None = None, data: dict | None = None,
-                 loaded: dict | None = None, types=None) -> list[dict]:
+                 loaded: dict | None = None, types=None, name_prefix: str = "") -> list[dict]:
     """Field views for the form macros.
 
     values: None for a fresh form (the defaults are shown), else what was posted (parse_form's
     result). errors: {field id: translated message} (error_messages). rows: row counts per
     repeatable field (row_counts). data: the instance data (a type's widget may show it).
     loaded: {field id: what its type read from the database} (widget_data). types: the field
-    type registry (default: the app's runtime's)."""
+    type registry (default: the app's runtime's). name_prefix: before every input's name, where
+    the form has inputs of its own a field id could clash with (parse_form's prefix)."""
     builder = _Builder(process_key, element_id, values, errors, rows or row_counts(fields, types=types),
-                       data, loaded, types)
+                       data, loaded, types, name_prefix)
     return [builder.view(f) for f in fields]
 
 
