@@ -111,8 +111,9 @@ def test_the_list_says_whose_cases_in_finnish_and_swedish(kpi_cases, browser):
     url = LINK.format(key="breaches", row="r1_short") + f"&kpi_provider={kpi_cases['B']}"
     page = markup.unescape(b.get(url).get_data(as_text=True))
     heading = re.search(r'<h2 id="kpi-filter-heading">(.*?)</h2>', page).group(1)
-    assert heading == ("Tapaukset luvun takana: Sääntörikkomukset: R1: alle 14 päivän jakso, "
+    assert heading == ("Luvun taustalla olevat asiat: Sääntörikkomukset: R1: jakso lyhyempi kuin 14 päivää, "
                        "1.3.2026–31.3.2026, Toinen Valmennus Oy")
+    assert "Koontinäkymässä luku on 1." in page
     assert f'href="/dashboard?from=2026-03-01&to=2026-03-31&provider={kpi_cases["B"]}#kpi-breaches"' in page
     # The filter form keeps the figure: searching further narrows its cases.
     assert '<input type="hidden" name="kpi" value="breaches">' in page
@@ -120,6 +121,23 @@ def test_the_list_says_whose_cases_in_finnish_and_swedish(kpi_cases, browser):
     assert listed(b, url + "&status=running") == (0, [])
     page = markup.unescape(in_language(b, "sv").get(LINK.format(key="clients", row="total")).get_data(as_text=True))
     assert "Ärenden bakom siffran: Klienter i tjänsten: Alla, 1.3.2026–31.3.2026, hela området" in page
+
+
+def test_at_a_glance_heads_the_dashboard(kpi_cases, browser):
+    page = markup.unescape(in_language(browser("boss"), "fi").get(MARCH).get_data(as_text=True))
+    glance = page.split('<section class="glance"', 1)[1].split("</section>", 1)[0]
+    assert page.index('class="glance"') < page.index('<section class="kpi"')
+    terms = [re.sub(r"<[^>]+>", "", t).strip() for t in re.findall(r"<dt>(.*?)</dt>", glance, re.S)]
+    values = [re.sub(r"<span.*?</span>|<[^>]+>", "", d).replace("\xa0", " ").strip()
+              for d in re.findall(r"<dd>(.*?)</dd>", glance, re.S)]
+    assert list(zip(terms, values, strict=True)) == [
+        ("Asiakkaat palvelussa", "4"), ("Sääntörikkomukset", "3"),
+        ("Myöhässä lähetetyt aloitusilmoitukset", "1"),
+        ("Lähettämättömät aloitusilmoitukset, määräaika ylittynyt", "1"),
+        ("Kapasiteetin käyttö", "50 %"), ("Ohjauksesta aloitukseen, mediaani (arkipäivää)", "3,5")]
+    assert '<a href="#kpi-breaches">' in glance and "näytä asiat" in glance
+    breaches = re.search(r'href="(/instances\?kpi=breaches&row=total[^"]*)"', glance).group(1)
+    assert listed(browser("boss"), breaches) == (3, _cases(kpi_cases, "c1", "c3", "c6"))
 
 
 def test_the_csv_export_holds_the_same_cases(kpi_cases, browser):
