@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
 from flask import Response, g, render_template, request, url_for
 
@@ -80,7 +81,8 @@ def figure_words(figure: FigureCases) -> dict[str, str]:
     """The dashboard number a list shows the cases of: what, when, whose, its value and the way back."""
     link = figure.link
     what = f"{TITLES[link.key]}: {row_label(Kpi(link.key, [], names=figure.names), link.code)}"
-    back = {"from": link.start.isoformat() if link.start else "", "to": link.end.isoformat() if link.end else ""}
+    back: dict[str, Any] = {"from": link.start.isoformat() if link.start else "",
+                            "to": link.end.isoformat() if link.end else ""}
     if link.provider is not None:
         back["provider"] = str(link.provider)
     return {"what": what, "start": format_day(link.start), "end": format_day(link.end),
