@@ -25,6 +25,10 @@ Order: ``newest``/``oldest`` by the instance number (the order they were made), 
 start instant, newest first (an import or a bulk seed may start instances out of number order),
 ``status`` in the order of ``STATUSES``, ``due`` by the earliest deadline of an open task, none last;
 ties newest first. The page size is ``caselist.PAGE_SIZE``, read when the request is parsed.
+
+The cases behind a dashboard number (``kpi`` and its arguments, ``kpis.links``): the figure is
+resolved once per call for the user's own scope and its case ids are one more filter (bound as
+literal integers: a figure of a large area may hold more cases than a statement may have parameters).
 """
 from __future__ import annotations
 
@@ -32,7 +36,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import case, exists, func, literal, select, true
+from sqlalchemy import bindparam, case, exists, func, literal, select, true
 from sqlalchemy.orm import aliased
 
 from polku.engine import audit
@@ -44,6 +48,7 @@ from polku.engine.users import Actor, load_actor
 from .casefile import _iso
 from .caselist import MAX_PAGE, MAX_STEP, PAGE_SIZE, CasePage, open_steps, positive_int
 from .deadlines import SERVICE_TZ
+from .kpis.links import FigureCases, KpiLink, figure_cases
 from .models import Client, Notice, Referral
 from .notices import RULE_BREACH_KINDS
 
@@ -72,6 +77,7 @@ class InstanceSearch:
     sort: str = "newest"
     page: int = 1
     per_page: int = PAGE_SIZE
+    kpi: KpiLink | None = None
 
     @classmethod
     def parse(cls, source) -> InstanceSearch:
@@ -86,7 +92,8 @@ class InstanceSearch:
                    overdue=_flag(source.get("overdue")), breach=_flag(source.get("breach")),
                    started_from=_day(source.get("from")), started_to=_day(source.get("to")),
                    sort=sort if sort in SORTS else "newest",
-                   page=min(positive_int(source.get("page")) or 1, MAX_PAGE), per_page=PAGE_SIZE)
+                   page=min(positive_int(source.get("page")) or 1, MAX_PAGE), per_page=PAGE_SIZE,
+                   kpi=KpiLink.parse(source))
 
     def args(self) -> dict:
         """URL arguments, defaults left out (the page's links and the CSV link)."""
@@ -106,6 +113,8 @@ class InstanceSearch:
             values["to"] = self.started_to.isoformat()
         if self.sort != "newest":
             values["sort"] = self.sort
+        if self.kpi is not None:
+            values.update(self.kpi.args())
         return values
 
     @property
@@ -161,7 +170,19 @@ def _columns(now):
             "area": area, "name": func.coalesce(Client.name, Referral.name, Instance.title)}
 
 
-def _filtered(user: Actor, search: InstanceSearch, cols: dict, provider):
+class InstancePage(CasePage):
+    """A page of the list, with the dashboard figure whose cases it lists (if it does)."""
+
+    def __init__(self, page: CasePage, figure: FigureCases | None):
+        super().__init__(page, page.total, page.page, page.pages)
+        self.figure = figure
+
+
+def _figure(uow, user: Actor, search: InstanceSearch) -> FigureCases | None:
+    return figure_cases(uow, user, search.kpi) if search.kpi is not None else None
+
+
+def _filtered(user: Actor, search: InstanceSearch, cols: dict, provider, figure: FigureCases | None = None):
     may = true() if ADMIN.allows(user, _NO_FACTS) else ORG_MANAGER.where(user, _INSTANCES)
     query = (select(Instance.id).select_from(Instance)
              .outerjoin(Referral, Referral.instance_id == Instance.id)
@@ -196,6 +217,9 @@ def _filtered(user: Actor, search: InstanceSearch, cols: dict, provider):
         query = query.where(Instance.started_at >= _day_start(search.started_from))
     if search.started_to:
         query = query.where(Instance.started_at < _day_start(search.started_to + timedelta(days=1)))
+    if figure is not None:
+        query = query.where(Instance.id.in_(bindparam("kpi_cases", sorted(figure.cases), expanding=True,
+                                                      literal_execute=True)))
     return query
 
 
@@ -214,10 +238,10 @@ def _order(search: InstanceSearch, cols: dict) -> list:
     return [Instance.id.desc()]
 
 
-def _rows(uow, user: Actor, search: InstanceSearch, page: int | None):
+def _rows(uow, user: Actor, search: InstanceSearch, page: int | None, figure: FigureCases | None):
     provider = aliased(Organisation)
     cols = _columns(uow.now)
-    query = _filtered(user, search, cols, provider).with_only_columns(
+    query = _filtered(user, search, cols, provider, figure).with_only_columns(
         Instance.id, Instance.process_key, Instance.version, Instance.started_at, Instance.ended_at,
         Instance.error_element, cols["status"].label("status"), cols["name"].label("name"),
         cols["next_due"].label("next_due"), cols["overdue"].label("overdue"), cols["breach"].label("breach"),
@@ -255,27 +279,29 @@ def _present(uow, user: Actor, rows, export: bool) -> list[dict]:
     return found
 
 
-def instance_list(uow, actor: str, search: InstanceSearch | None = None) -> CasePage:
+def instance_list(uow, actor: str, search: InstanceSearch | None = None) -> InstancePage:
     """One page of the instances `actor` may manage that match `search`; a page past the end shows
-    the last page. Writes the `list_instances` audit row when names are shown."""
+    the last page. Writes the `list_instances` audit row when names are shown. A dashboard link
+    naming no figure the user could see: NotFound."""
     search = search or InstanceSearch()
     user = list_reader(uow, actor)
-    total = _count(uow, user, search)
+    figure = _figure(uow, user, search)
+    total = _count(uow, user, search, figure)
     pages = max(1, -(-total // search.per_page))
     page = min(max(search.page, 1), pages)
-    rows = _rows(uow, user, search, page)
-    return CasePage(_present(uow, user, rows, export=False), total, page, pages)
+    rows = _rows(uow, user, search, page, figure)
+    return InstancePage(CasePage(_present(uow, user, rows, export=False), total, page, pages), figure)
 
 
-def _count(uow, user: Actor, search: InstanceSearch) -> int:
-    base = _filtered(user, search, _columns(uow.now), aliased(Organisation))
+def _count(uow, user: Actor, search: InstanceSearch, figure: FigureCases | None) -> int:
+    base = _filtered(user, search, _columns(uow.now), aliased(Organisation), figure)
     return uow.session.scalar(select(func.count()).select_from(base.subquery())) or 0
 
 
 def instance_export(uow, actor: str, search: InstanceSearch) -> list[dict]:
     """Every instance matching `search` (not a page), in the list's order: the CSV export."""
     user = list_reader(uow, actor)
-    rows = _rows(uow, user, search, page=None)
+    rows = _rows(uow, user, search, None, _figure(uow, user, search))
     return _present(uow, user, rows, export=True)
 
 
@@ -284,8 +310,9 @@ def instance_selection(uow, actor: str, search: InstanceSearch, cap: int) -> Cas
     what a bulk intervention would act on. When more match, no rows, only the total (the caller asks
     for a narrower filter). Writes the `list_instances` audit row when names are shown."""
     user = list_reader(uow, actor)
-    total = _count(uow, user, search)
-    rows = _present(uow, user, _rows(uow, user, search, page=None), export=False) if 0 < total <= cap else []
+    figure = _figure(uow, user, search)
+    total = _count(uow, user, search, figure)
+    rows = _present(uow, user, _rows(uow, user, search, None, figure), export=False) if 0 < total <= cap else []
     return CasePage(rows, total, 1, 1)
 
 

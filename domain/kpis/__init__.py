@@ -9,6 +9,8 @@ Nothing is changed and no client data is shown, so nothing is audited.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import date
 from typing import Any
 
@@ -27,7 +29,7 @@ from .support import TOTAL, Kpi, Row, Scope
 from .tasks import overdue_tasks
 from .weeks import weeks_without_meetings
 
-__all__ = ["TOTAL", "Kpi", "Row", "Scope", "dashboard", "providers_of"]
+__all__ = ["FIGURES", "TOTAL", "Kpi", "Row", "Scope", "dashboard", "figures", "providers_of", "reader_scope"]
 
 DASHBOARD_READERS = ADMIN | HasRole("manager")
 
@@ -45,25 +47,42 @@ def providers_of(uow, scope: Scope) -> list[tuple[int, str]]:
     return [(r.id, r.name) for r in uow.session.execute(query)]
 
 
-def dashboard(uow, actor: Actor | str, start: date, end: date, provider: int | None = None) -> dict[str, Any]:
+# Every figure by its key, in the dashboard's order; a function giving two figures is run once.
+FIGURES: dict[str, Callable[..., Kpi | tuple[Kpi, ...]]] = {
+    "clients": clients_in_service, "referrals": referrals, "period_length": period_length, "goals": goal_attainment,
+    "closures": closures, "outcomes": outcomes, "interruptions": interruptions, "overdue_steps": overdue_tasks,
+    "overdue_turns": overdue_tasks, "second_periods": second_periods, "lead_time": lead_time,
+    "start_notices": start_notifications, "weeks": weeks_without_meetings, "capacity": capacity_used,
+    "breaches": rule_breaches, "redirections": redirections,
+}
+
+
+def reader_scope(uow, actor: Actor | str, start: date, end: date) -> tuple[Actor, Scope]:
+    """The dashboard's scope for `actor`: a manager's area is their organisation (a manager without
+    one has none: nothing), an admin's every area; anyone else is refused (the 404 page). The area
+    always comes from the user, never from a request."""
     user = load_actor(uow, actor) if isinstance(actor, str) else actor
     require(DASHBOARD_READERS, user, Facts(), "the dashboard is for managers and admins")
-    area = None if ADMIN.allows(user, Facts()) else user.organisation_id
-    if area is None and not ADMIN.allows(user, Facts()):
-        area = -1  # a manager without an organisation has no area: nothing
-    scope = Scope(start, end, area_id=area)
+    if ADMIN.allows(user, Facts()):
+        return user, Scope(start, end)
+    return user, Scope(start, end, area_id=user.organisation_id if user.organisation_id is not None else -1)
+
+
+def figures(uow, scope: Scope, providers: list[int], keys: Iterable[str]) -> dict[str, Kpi]:
+    found: dict[str, Kpi] = {}
+    for key in keys:
+        if key not in found:
+            result = FIGURES[key](uow, scope, providers)
+            found.update((k.key, k) for k in (result if isinstance(result, tuple) else (result,)))
+    return found
+
+
+def dashboard(uow, actor: Actor | str, start: date, end: date, provider: int | None = None) -> dict[str, Any]:
+    _user, scope = reader_scope(uow, actor, start, end)
     columns = all_providers = providers_of(uow, scope)
     if provider is not None:
         columns = [c for c in columns if c[0] == provider]
-        scope = Scope(start, end, area_id=area, provider_id=provider)
-    ids = [c[0] for c in columns]
-    kpis: list[Kpi] = [clients_in_service(uow, scope, ids), referrals(uow, scope, ids),
-                       period_length(uow, scope, ids), goal_attainment(uow, scope, ids),
-                       closures(uow, scope, ids), outcomes(uow, scope, ids), interruptions(uow, scope, ids),
-                       *overdue_tasks(uow, scope, ids), second_periods(uow, scope, ids),
-                       lead_time(uow, scope, ids), start_notifications(uow, scope, ids),
-                       weeks_without_meetings(uow, scope, ids), capacity_used(uow, scope, ids),
-                       rule_breaches(uow, scope, ids),
-                       redirections(uow, scope, ids)]
-    return {"scope": scope, "providers": columns, "all_providers": all_providers, "all_areas": area is None,
-            "kpis": {k.key: k for k in kpis}, "order": [k.key for k in kpis]}
+        scope = replace(scope, provider_id=provider)
+    kpis = figures(uow, scope, [c[0] for c in columns], FIGURES)
+    return {"scope": scope, "providers": columns, "all_providers": all_providers, "all_areas": scope.area_id is None,
+            "kpis": kpis, "order": list(FIGURES)}

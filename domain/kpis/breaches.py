@@ -52,6 +52,6 @@ def rule_breaches(uow, scope: Scope, providers: list[int]) -> Kpi:
         }
         for code in CODES:
             if breached[code]:
-                items.append((r.provider_organisation_id, code, r.instance_id))
+                items.append((r.provider_organisation_id, code, r.instance_id, r.instance_id))
                 cases.add(r.instance_id)
     return Kpi("breaches", count_rows(items, providers, CODES), sorted(cases))

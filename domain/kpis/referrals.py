@@ -32,8 +32,8 @@ def referrals(uow, scope: Scope, providers: list[int]) -> Kpi:
         .where(Referral.instance_id.in_(scope.cases()), Referral.submitted_at >= scope.start_at,
                Referral.submitted_at < scope.end_at)).all()
     items = [(r.provider_organisation_id, (r.refusal_reason or "other") if r.outcome == "refused" else "accepted",
-              r.instance_id) for r in found if scope.provider_ok(r.provider_organisation_id)]
-    outcome = [(p, "accepted" if code == "accepted" else "refused", i) for p, code, i in items]
+              r.instance_id, r.instance_id) for r in found if scope.provider_ok(r.provider_organisation_id)]
+    outcome = [(p, "accepted" if code == "accepted" else "refused", i, i) for p, code, i, _c in items]
     rows = count_rows(outcome, providers, ("accepted", "refused"), shares=True)
     # Shares of all referrals: the reasons are counted over every referral of the range.
     rows += count_rows(items, providers, (*REFUSAL_CODES, "other"), total_code=None, shares=True)
@@ -42,12 +42,12 @@ def referrals(uow, scope: Scope, providers: list[int]) -> Kpi:
 
 def lead_time(uow, scope: Scope, providers: list[int]) -> Kpi:
     found = uow.session.execute(
-        select(Period.provider_organisation_id, Period.actual_start, Referral.submitted_at)
+        select(Period.instance_id, Period.provider_organisation_id, Period.actual_start, Referral.submitted_at)
         .join(Referral, Referral.instance_id == Period.instance_id)
         .where(Period.instance_id.in_(scope.cases()), Period.number == 1, Period.actual_start >= scope.start,
                Period.actual_start <= scope.end)).all()
-    groups = grouped(((r.provider_organisation_id, business_days_between(local_day(r.submitted_at), r.actual_start))
-                      for r in found if scope.provider_ok(r.provider_organisation_id)), providers)
+    groups = grouped(((r.provider_organisation_id, business_days_between(local_day(r.submitted_at), r.actual_start),
+                       r.instance_id) for r in found if scope.provider_ok(r.provider_organisation_id)), providers)
     return Kpi("lead_time", [stat_row("count", "count", groups, len), stat_row("median", "days", groups, median),
                              stat_row("p90", "days", groups, p90)])
 
@@ -70,5 +70,5 @@ def start_notifications(uow, scope: Scope, providers: list[int]) -> Kpi:
         elif (r.due_at is not None and r.due_at < end and r.state != "cancelled"
               and (r.completed_at is None or r.completed_at >= end)):
             code = "unsent_overdue"
-        items.append((r.provider_organisation_id, code, r.instance_id))
+        items.append((r.provider_organisation_id, code, r.instance_id, r.instance_id))
     return Kpi("start_notices", count_rows(items, providers, ("late", "unsent_overdue"), shares=True))

@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..models import Closure, Decision, Goal, Period, Redirection
-from .support import Kpi, Row, Scope, count_rows, grouped, share
+from .support import Kpi, Row, Scope, count_rows, share
 
 EMPLOYMENT_STATUSES = ("employed", "education", "jobseeker", "other")
 INTERRUPTION_GROUNDS = ("absence", "other_service", "goals", "other", "interrupted")
@@ -35,13 +35,15 @@ def _closures(uow, scope: Scope):
 
 
 def goal_attainment(uow, scope: Scope, providers: list[int]) -> Kpi:
-    closed = {r.period_id: r.provider_organisation_id for r in _closures(uow, scope)}
-    goals = uow.session.execute(select(Goal.period_id, Goal.reached)
+    closed = {r.period_id: (r.provider_organisation_id, r.instance_id) for r in _closures(uow, scope)}
+    goals = uow.session.execute(select(Goal.id, Goal.period_id, Goal.reached)
                                 .where(Goal.period_id.in_(sorted(closed) or [-1]))).all()
-    groups = grouped(((closed[g.period_id], g.reached is True) for g in goals), providers)
-    set_row = Row("set", "count", {k: len(v) for k, v in groups.items()})
-    reached = Row("reached", "count", {k: sum(v) for k, v in groups.items()})
-    rate = Row("reached_share", "share", {k: share(reached.values[k], set_row.values[k]) for k in groups})
+    items = [(*closed[g.period_id], g) for g in goals]
+    rows = count_rows(((p, "reached" if g.reached is True else "open", g.id, case_id) for p, case_id, g in items),
+                      providers, ("reached",), total_code="set")
+    set_row, reached = rows
+    rate = Row("reached_share", "share", {k: share(reached.values[k], v) for k, v in set_row.values.items()},
+               reached.cases)
     return Kpi("goals", [set_row, reached, rate])
 
 
@@ -57,31 +59,34 @@ def _rule(areas: list | None, next_steps: str | None) -> str:
 def closures(uow, scope: Scope, providers: list[int]) -> Kpi:
     """``two_areas`` counts every closure with ≥ 2 areas (``both`` included)."""
     found = _closures(uow, scope)
-    items = [(r.provider_organisation_id, _rule(r.outcome_areas, r.next_steps), r.instance_id) for r in found]
-    two = [(p, "two_areas", i) for p, code, i in items if code == "both"]
+    items = [(r.provider_organisation_id, _rule(r.outcome_areas, r.next_steps), r.instance_id, r.instance_id)
+             for r in found]
+    two = [(p, "two_areas", i, i) for p, code, i, _c in items if code == "both"]
     rows = count_rows(items + two, providers, ("two_areas", "next_steps_only", "both"), shares=True)
     return Kpi("closures", rows)
 
 
 def outcomes(uow, scope: Scope, providers: list[int]) -> Kpi:
-    items = [(r.provider_organisation_id, r.employment_status, r.instance_id) for r in _closures(uow, scope)]
+    items = [(r.provider_organisation_id, r.employment_status, r.instance_id, r.instance_id)
+             for r in _closures(uow, scope)]
     return Kpi("outcomes", count_rows(items, providers, EMPLOYMENT_STATUSES, shares=True))
 
 
 def interruptions(uow, scope: Scope, providers: list[int]) -> Kpi:
     found = uow.session.execute(
-        select(Period.id, Period.provider_organisation_id, Period.end_reason)
+        select(Period.id, Period.instance_id, Period.provider_organisation_id, Period.end_reason)
         .where(Period.instance_id.in_(scope.cases()), Period.status == "interrupted",
                Period.actual_end >= scope.start, Period.actual_end <= scope.end)).all()
-    items = [(r.provider_organisation_id, r.end_reason if r.end_reason in INTERRUPTION_GROUNDS else "other", r.id)
+    items = [(r.provider_organisation_id, r.end_reason if r.end_reason in INTERRUPTION_GROUNDS else "other", r.id,
+              r.instance_id)
              for r in found if scope.provider_ok(r.provider_organisation_id)]
     return Kpi("interruptions", count_rows(items, providers, INTERRUPTION_GROUNDS, shares=True))
 
 
 def redirections(uow, scope: Scope, providers: list[int]) -> Kpi:
     found = [r for r in uow.session.execute(
-        select(Redirection.id, Redirection.period_id, Redirection.created_at, Redirection.target_service,
-               Period.provider_organisation_id)
+        select(Redirection.id, Redirection.instance_id, Redirection.period_id, Redirection.created_at,
+               Redirection.target_service, Period.provider_organisation_id)
         .join(Period, Period.id == Redirection.period_id)
         .where(Redirection.instance_id.in_(scope.cases()), Redirection.created_at >= scope.start_at,
                Redirection.created_at < scope.end_at)).all() if scope.provider_ok(r.provider_organisation_id)]
@@ -95,8 +100,8 @@ def redirections(uow, scope: Scope, providers: list[int]) -> Kpi:
                     "undecided")
         return code if code in REDIRECTION_DECISIONS else "undecided"
 
-    targets = [(r.provider_organisation_id, r.target_service if r.target_service in TARGET_SERVICES else "other", r.id)
-               for r in found]
-    by_decision = [(r.provider_organisation_id, decided(r), r.id) for r in found]
+    targets = [(r.provider_organisation_id, r.target_service if r.target_service in TARGET_SERVICES else "other", r.id,
+                r.instance_id) for r in found]
+    by_decision = [(r.provider_organisation_id, decided(r), r.id, r.instance_id) for r in found]
     return Kpi("redirections", count_rows(targets, providers, TARGET_SERVICES)
                + count_rows(by_decision, providers, REDIRECTION_DECISIONS, total_code=None))

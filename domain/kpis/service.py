@@ -34,7 +34,7 @@ from .support import (
 
 def clients_in_service(uow, scope: Scope, providers: list[int]) -> Kpi:
     rows = [r for r in overlapping_periods(uow, scope) if scope.provider_ok(r.provider_organisation_id)]
-    items = [(r.provider_organisation_id, r.language, r.client_id) for r in rows]
+    items = [(r.provider_organisation_id, r.language, r.client_id, r.instance_id) for r in rows]
     return Kpi("clients", count_rows(items, providers, ("fi", "sv")))
 
 
@@ -51,7 +51,7 @@ def period_length(uow, scope: Scope, providers: list[int]) -> Kpi:
     ended = _ended(uow, scope)
     rows = []
     for number in (1, 2):
-        groups = grouped(((r.provider_organisation_id, days_inclusive(r.actual_start, r.actual_end))
+        groups = grouped(((r.provider_organisation_id, days_inclusive(r.actual_start, r.actual_end), r.instance_id)
                           for r in ended if r.number == number), providers)
         rows += [stat_row(f"p{number}_count", "count", groups, len),
                  stat_row(f"p{number}_mean", "days", groups, mean),
@@ -61,7 +61,8 @@ def period_length(uow, scope: Scope, providers: list[int]) -> Kpi:
 
 def second_periods(uow, scope: Scope, providers: list[int]) -> Kpi:
     firsts = [r for r in _ended(uow, scope) if r.number == 1]
-    items = [(r.provider_organisation_id, r.second_period_decision or "none", r.instance_id) for r in firsts]
+    items = [(r.provider_organisation_id, r.second_period_decision or "none", r.instance_id, r.instance_id)
+             for r in firsts]
     rows = count_rows(items, providers, ("approved",), total_code="ended_first", shares=True)
     refused = count_rows(items, providers, ("refused", "forbidden"), total_code=None)
     return Kpi("second_periods", rows + refused)
@@ -71,12 +72,16 @@ def capacity_used(uow, scope: Scope, providers: list[int]) -> Kpi:
     places = dict(uow.session.execute(select(Provider.organisation_id, Provider.places_at_once)
                                       .where(Provider.organisation_id.in_(providers or [-1]))).all())
     client_days: dict[int | None, int] = {p: 0 for p in providers}
+    cases: dict[int | None, set[int]] = {p: set() for p in [*providers, TOTAL]}
     for r in overlapping_periods(uow, scope):
         if r.provider_organisation_id not in client_days:
             continue
         first = max(r.actual_start, scope.start)
         last = min(r.actual_end or scope.end, scope.end)
         client_days[r.provider_organisation_id] += max(0, (last - first).days + 1)
+        cases[r.provider_organisation_id].add(r.instance_id)
+        if places.get(r.provider_organisation_id):
+            cases[TOTAL].add(r.instance_id)
     values: dict[int | None, float | None] = {}
     for p in providers:
         declared = places.get(p)
@@ -84,4 +89,4 @@ def capacity_used(uow, scope: Scope, providers: list[int]) -> Kpi:
     declared_total = sum(places.get(p) or 0 for p in providers if places.get(p))
     used_total = sum(client_days[p] for p in providers if places.get(p))
     values[TOTAL] = share(used_total, declared_total * scope.days()) if declared_total else None
-    return Kpi("capacity", [Row("used", "percent", values)])
+    return Kpi("capacity", [Row("used", "percent", values, {k: frozenset(v) for k, v in cases.items()})])

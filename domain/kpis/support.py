@@ -7,6 +7,18 @@ on one of its days: ``[start of from, start of the day after to)``.
 Statistics, fixed here so that a hand count gives the same number: the median of an even count is
 the mean of the two middle values; the 90th percentile is the nearest rank (the value at position
 ``ceil(0.9 n)`` of the sorted values); a share is ``None`` when its denominator is 0.
+
+The cases behind a number (``Row.cases``, per column): every figure is built from items that carry
+their case, and the same pass that counts them collects their cases, so the list of cases a number
+links to (``links``) cannot drift from the number. What each row's cases are:
+
+- a count: the cases of the things counted. Where the thing is the case (referrals, closures,
+  outcomes, second periods, start notifications, rule breaches, period counts: a case has one first
+  and one second period) the list's total is the number; where it is something else (clients, goals,
+  client-weeks, interrupted periods, tasks, redirection notices) it is the cases those belong to;
+- a share or a rate: its numerator's cases (what makes it more than 0; the denominator is the row
+  counting it, with its own link);
+- a mean, median, percentile or capacity used: the cases whose values it is computed from.
 """
 from __future__ import annotations
 
@@ -67,8 +79,9 @@ class Row:
     """One figure: ``values`` per provider id, and ``TOTAL`` (None) for the area."""
 
     code: str
-    unit: str  # count | share | days | percent
+    unit: str  # count | share | days | percent | rate
     values: dict[int | None, Any] = field(default_factory=dict)
+    cases: dict[int | None, frozenset[int]] = field(default_factory=dict)  # the cases behind each value
 
 
 @dataclass
@@ -77,6 +90,10 @@ class Kpi:
     rows: list[Row]
     cases: list[int] = field(default_factory=list)  # listed with the figure (rule breaches)
     names: dict[str, str] = field(default_factory=dict)  # row codes' names as recorded (task steps)
+    fixed_rows: bool = True  # False: rows named by what was found (steps), a row not there counts nothing
+
+    def row(self, code: str) -> Row | None:
+        return next((r for r in self.rows if r.code == code), None)
 
 
 def local_day(at: datetime) -> date:
@@ -106,47 +123,60 @@ def share(part: int | None, whole: int | None) -> float | None:
     return part / whole if part is not None and whole else None
 
 
-def grouped(items: Iterable[tuple[int | None, Any]], providers: list[int]) -> dict[int | None, list[Any]]:
-    """Values by provider column, and all of them under TOTAL."""
-    out: dict[int | None, list[Any]] = {p: [] for p in providers}
-    out[TOTAL] = []
-    for provider, value in items:
-        if provider in out:
-            out[provider].append(value)
-        out[TOTAL].append(value)
-    return out
+@dataclass
+class Groups:
+    """Values by provider column and all of them under TOTAL, with the cases they come from."""
+
+    values: dict[int | None, list[Any]]
+    cases: dict[int | None, frozenset[int]]
 
 
-def stat_row(code: str, unit: str, groups: dict[int | None, list[Any]],
-             fn: Callable[[list[Any]], Any]) -> Row:
-    return Row(code, unit, {key: fn(values) for key, values in groups.items()})
+def _columns(providers: list[int]) -> list[int | None]:
+    return [*providers, TOTAL]
 
 
-def count_rows(items: Iterable[tuple[int | None, str, Hashable]], providers: list[int], codes: Iterable[str],
+def grouped(items: Iterable[tuple[int | None, Any, int]], providers: list[int]) -> Groups:
+    """Items are (provider, value, case): each value in its provider's column (if shown) and in TOTAL."""
+    values: dict[int | None, list[Any]] = {p: [] for p in _columns(providers)}
+    cases: dict[int | None, set[int]] = {p: set() for p in _columns(providers)}
+    for provider, value, case_id in items:
+        for column in {provider, TOTAL}:
+            if column in values:
+                values[column].append(value)
+                cases[column].add(case_id)
+    return Groups(values, {k: frozenset(v) for k, v in cases.items()})
+
+
+def stat_row(code: str, unit: str, groups: Groups, fn: Callable[[list[Any]], Any]) -> Row:
+    return Row(code, unit, {key: fn(values) for key, values in groups.values.items()}, groups.cases)
+
+
+def count_rows(items: Iterable[tuple[int | None, str, Hashable, int]], providers: list[int], codes: Iterable[str],
                total_code: str | None = "total", shares: bool = False) -> list[Row]:
-    """Distinct things counted per code: items are (provider, code, thing). With ``total_code``
+    """Distinct things counted per code: items are (provider, code, thing, case). With ``total_code``
     a first row counts the distinct things over all codes; with ``shares`` each code also gets a
-    share-of-the-total row (``<code>_share``)."""
+    share-of-the-total row (``<code>_share``, behind it the code's cases)."""
     found = list(items)
     codes = list(codes)
 
-    def distinct(code: str | None) -> dict[int | None, int]:
-        sets: dict[int | None, set] = {p: set() for p in providers}
-        sets[TOTAL] = set()
-        for provider, item_code, thing in found:
+    def distinct(code: str | None) -> tuple[dict[int | None, int], dict[int | None, frozenset[int]]]:
+        things: dict[int | None, set] = {p: set() for p in _columns(providers)}
+        cases: dict[int | None, set[int]] = {p: set() for p in _columns(providers)}
+        for provider, item_code, thing, case_id in found:
             if code is None or item_code == code:
-                if provider in sets:
-                    sets[provider].add(thing)
-                sets[TOTAL].add(thing)
-        return {key: len(s) for key, s in sets.items()}
+                for column in {provider, TOTAL}:
+                    if column in things:
+                        things[column].add(thing)
+                        cases[column].add(case_id)
+        return {k: len(s) for k, s in things.items()}, {k: frozenset(s) for k, s in cases.items()}
 
-    whole = distinct(None)
-    rows = [Row(total_code, "count", whole)] if total_code else []
+    whole, _all = distinct(None)
+    rows = [Row(total_code, "count", whole, _all)] if total_code else []
     for code in codes:
-        counts = distinct(code)
-        rows.append(Row(code, "count", counts))
+        counts, cases = distinct(code)
+        rows.append(Row(code, "count", counts, cases))
         if shares:
-            rows.append(Row(f"{code}_share", "share", {k: share(v, whole[k]) for k, v in counts.items()}))
+            rows.append(Row(f"{code}_share", "share", {k: share(v, whole[k]) for k, v in counts.items()}, cases))
     return rows
 
 

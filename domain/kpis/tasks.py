@@ -18,7 +18,7 @@ TURNS = ("official", "coach", "manager")
 def overdue_tasks(uow, scope: Scope, providers: list[int]) -> tuple[Kpi, Kpi]:
     end = scope.end_at
     found = uow.session.execute(
-        select(HumanTask.id, HumanTask.element_id, HumanTask.name, HumanTask.candidate_groups,
+        select(HumanTask.id, HumanTask.instance_id, HumanTask.element_id, HumanTask.name, HumanTask.candidate_groups,
                Referral.provider_organisation_id)
         .outerjoin(Referral, Referral.instance_id == HumanTask.instance_id)
         .where(HumanTask.instance_id.in_(scope.cases()), HumanTask.state != "cancelled",
@@ -26,9 +26,10 @@ def overdue_tasks(uow, scope: Scope, providers: list[int]) -> tuple[Kpi, Kpi]:
                or_(HumanTask.completed_at.is_(None), HumanTask.completed_at >= end))).all()
     found = [r for r in found if scope.provider_ok(r.provider_organisation_id)]
     steps = sorted({r.element_id for r in found})
-    by_step = count_rows(((r.provider_organisation_id, r.element_id, r.id) for r in found), providers, steps)
-    turns = [(r.provider_organisation_id, turn, r.id) for r in found for turn in TURNS
+    by_step = count_rows(((r.provider_organisation_id, r.element_id, r.id, r.instance_id) for r in found),
+                         providers, steps)
+    turns = [(r.provider_organisation_id, turn, r.id, r.instance_id) for r in found for turn in TURNS
              if turn in (r.candidate_groups or [])]
     by_turn = count_rows(turns, providers, TURNS, total_code=None)
     names = {r.element_id: r.name or r.element_id for r in found}
-    return Kpi("overdue_steps", by_step, names=names), Kpi("overdue_turns", by_turn)
+    return Kpi("overdue_steps", by_step, names=names, fixed_rows=False), Kpi("overdue_turns", by_turn)

@@ -10,13 +10,12 @@ client-weeks.
 """
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, timedelta
 
 from sqlalchemy import select
 
 from ..models import Meeting, Period
-from .support import TOTAL, Kpi, Row, Scope, overlapping_periods
+from .support import Kpi, Row, Scope, count_rows, overlapping_periods
 
 ONE_WEEK = timedelta(days=7)
 
@@ -31,11 +30,13 @@ def _mondays(start: date, end: date | None, scope: Scope):
 
 
 def weeks_without_meetings(uow, scope: Scope, providers: list[int]) -> Kpi:
-    periods = [r for r in overlapping_periods(uow, scope) if scope.provider_ok(r.provider_organisation_id)]
-    weeks: dict[tuple[int, date], int] = {}
+    """Every provider's periods are looked at before the chosen provider's weeks are kept, so that a
+    week is in the same column (and sees the same meetings) whether one provider is chosen or not."""
+    periods = overlapping_periods(uow, scope)
+    weeks: dict[tuple[int, date], tuple[int, int]] = {}  # (client, Monday): (provider, case)
     for r in sorted(periods, key=lambda r: r.actual_start):
         for monday in _mondays(r.actual_start, r.actual_end, scope):
-            weeks.setdefault((r.client_id, monday), r.provider_organisation_id)
+            weeks.setdefault((r.client_id, monday), (r.provider_organisation_id, r.instance_id))
     held: set[tuple[int, date]] = set()
     ids = sorted({r.id for r in periods})
     if ids:
@@ -43,14 +44,8 @@ def weeks_without_meetings(uow, scope: Scope, providers: list[int]) -> Kpi:
                     .where(Meeting.period_id.in_(ids)))
         for m in uow.session.execute(meetings):
             held.add((m.client_id, m.held_on - timedelta(days=m.held_on.weekday())))
-    all_weeks: dict[int | None, int] = defaultdict(int)
-    silent: dict[int | None, int] = defaultdict(int)
-    for key, provider in weeks.items():
-        for column in (provider, TOTAL):
-            all_weeks[column] += 1
-            silent[column] += key not in held
-    keys = [*providers, TOTAL]
-    return Kpi("weeks", [
-        Row("client_weeks", "count", {k: all_weeks[k] for k in keys}),
-        Row("without", "count", {k: silent[k] for k in keys}),
-        Row("per_100", "rate", {k: 100 * silent[k] / all_weeks[k] if all_weeks[k] else None for k in keys})])
+    items = [(provider, "without" if key not in held else "held", key, case_id)
+             for key, (provider, case_id) in weeks.items() if scope.provider_ok(provider)]
+    all_weeks, silent = count_rows(items, providers, ("without",), total_code="client_weeks")
+    rate = {k: 100 * silent.values[k] / n if n else None for k, n in all_weeks.values.items()}
+    return Kpi("weeks", [all_weeks, silent, Row("per_100", "rate", rate, silent.cases)])

@@ -8,7 +8,9 @@ import pytest
 
 from tests.browser.test_narrow import PHONE, fits, phone  # noqa: F401  (phone: the fixture)
 
-PAGES = {"instances": "/instances", "heatmap": "/heatmap", "dashboard": "/dashboard?from=2026-01-01&to=2026-12-31"}
+PAGES = {"instances": "/instances", "heatmap": "/heatmap", "dashboard": "/dashboard?from=2026-01-01&to=2026-12-31",
+         # the cases behind a dashboard number (its "at a glance" headline is at the dashboard's top)
+         "cases-behind": "/instances?kpi=clients&row=total&kpi_from=2026-01-01&kpi_to=2026-12-31"}
 
 
 @pytest.mark.parametrize("lang", ["fi", "sv", "en"])

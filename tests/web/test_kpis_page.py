@@ -45,9 +45,9 @@ def test_manager_sees_the_figures_in_finnish(kpi_cases, browser):
     assert ["Mediaani", "2", "5", "3,5"] in cells(html, "lead_time")
     assert ["Asiakkaat palvelussa ÷ ilmoitetut paikat", "9,7 %", "130,6 %", "50 %"] in cells(html, "capacity")
     assert ["Saavutetut tavoitteet, osuus", "0 %", "66,7 %", "40 %"] in cells(html, "goals")
-    referrals = section(html, "referrals")  # the cases behind the referrals: the instance list, same filters
-    listed = "/instances?process=tyohonvalmennus&amp;from=2026-03-01&amp;to=2026-03-31"
-    assert f'href="{listed}&amp;provider={kpi_cases["B"]}"' in referrals and f'href="{listed}"' in referrals
+    referrals = section(html, "referrals")  # the cases behind each number: tests/web/test_kpi_links.py
+    listed = "/instances?kpi=referrals&amp;row=total&amp;kpi_from=2026-03-01&amp;kpi_to=2026-03-31"
+    assert f'href="{listed}&amp;kpi_provider={kpi_cases["B"]}"' in referrals and f'href="{listed}"' in referrals
     assert ["100 asiakasviikkoa kohden", "66,7", "61,5", "62,5"] in cells(html, "weeks")
     breaches = section(html, "breaches")
     assert all(f'href="/cases/{kpi_cases[c]}"' in breaches for c in ("c1", "c3", "c6"))

@@ -5,7 +5,9 @@ today (a month is what providers and managers report by); a reversed range is pu
 round, and a longer one than ``MAX_DAYS`` is cut from its start.
 
 Each figure is a table, per provider side by side and the area total (the primary form, stacking
-on a phone), with a server-drawn SVG bar chart of its headline row per provider beside it.
+on a phone), with a server-drawn SVG bar chart of its headline row per provider beside it. Every
+number links to the instance list of the cases behind it (``domain.kpis.links``). At the top, "at a
+glance": the figures a manager looks at first (``GLANCE``), each with its section and its cases.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from flask import g, render_template, request, url_for
 from polku.domain.casefile import CASE_PROCESS
 from polku.domain.deadlines import SERVICE_TZ
 from polku.domain.kpis import TOTAL, Kpi, dashboard
+from polku.domain.kpis.links import MAX_DAYS, KpiLink
 
 from ..codes import end_reason, language_name, refusal_reason, target_service, turn
 from ..context import unit_of_work
@@ -24,8 +27,6 @@ from ..i18n import conventions, lazy_gettext, process_label
 from ..i18n import gettext as _
 from . import bp
 from .bar_chart import bar_chart
-
-MAX_DAYS = 3 * 366
 
 TITLES = {
     "clients": lazy_gettext("Clients in service"), "referrals": lazy_gettext("Referrals"),
@@ -68,6 +69,13 @@ ROWS = {
     "client_weeks": lazy_gettext("Client-weeks"), "without": lazy_gettext("Weeks without meetings"),
     "per_100": lazy_gettext("Per 100 client-weeks"),
 }
+# At a glance: (figure, row, what it is called there), the area total (or the chosen provider's).
+GLANCE = (("clients", "total", lazy_gettext("Clients in service")),
+          ("breaches", "total", lazy_gettext("Rule breaches")),
+          ("start_notices", "late", lazy_gettext("Start notifications sent late")),
+          ("start_notices", "unsent_overdue", lazy_gettext("Start notifications not sent, past due")),
+          ("capacity", "used", lazy_gettext("Capacity used")),
+          ("lead_time", "median", lazy_gettext("Referral-to-start lead time, median (business days)")))
 # The official's decision on a redirection (domain.kpis.results.REDIRECTION_DECISIONS).
 REDIRECTION_DECISIONS = {"continue": lazy_gettext("Decided: coaching continues"),
                          "pause": lazy_gettext("Decided: a pause"), "interrupt": lazy_gettext("Decided: interrupted"),
@@ -129,13 +137,11 @@ def _range(today: date) -> tuple[date, date]:
     return start, end
 
 
-def _cases_link(key: str, code: str, start: date, end: date, provider: int | None) -> str | None:
-    """The instance list (web.cases.instance_list) of the cases behind a number, where its filters
-    say exactly the same: the referrals made in the range (cases started then), by provider."""
-    if key != "referrals" or code != "total":
+def cases_link(key: str, code: str, start: date, end: date, provider: int | None, value) -> str | None:
+    """The instance list (web.cases.instance_list) of the cases behind a number (none behind "–")."""
+    if value is None:
         return None
-    args = {"process": CASE_PROCESS, "from": start.isoformat(), "to": end.isoformat()}
-    return url_for("cases.instances", **args, **({"provider": provider} if provider else {}))
+    return url_for("cases.instances", **KpiLink(key, code, start, end, provider).args())
 
 
 @bp.get("/dashboard")
@@ -152,7 +158,8 @@ def kpi_dashboard():
         rows = []
         for row in kpi.rows:
             keys = [*(p for p, _n in columns), TOTAL]
-            links = [_cases_link(key, row.code, start, end, p if p is not None else chosen) for p in keys]
+            links = [cases_link(key, row.code, start, end, p if p is not None else chosen, row.values.get(p))
+                     for p in keys]
             rows.append((row_label(kpi, row.code), [(shown(row.unit, row.values.get(p)), link)
                                                     for p, link in zip(keys, links, strict=True)]))
         head = next((r for r in kpi.rows if r.code == HEADLINE.get(key)), None)
@@ -162,6 +169,12 @@ def kpi_dashboard():
             chart = bar_chart(f"chart-{key}", title, [(name, head.values.get(p), shown(head.unit, head.values.get(p)))
                                       for p, name in columns])
         tables.append({"key": key, "title": TITLES[key], "rows": rows, "chart": chart, "cases": kpi.cases})
-    return render_template("cases/dashboard.html", tables=tables, columns=columns, start=start, end=end,
+    glance = []
+    for key, code, label in GLANCE:
+        row = found["kpis"][key].row(code)
+        value = row.values.get(TOTAL) if row is not None else None
+        glance.append({"key": key, "label": label, "value": shown(row.unit if row else "count", value),
+                       "link": cases_link(key, code, start, end, chosen, value)})
+    return render_template("cases/dashboard.html", tables=tables, glance=glance, columns=columns, start=start, end=end,
                            provider=chosen, all_areas=found["all_areas"], all_providers=found["all_providers"],
                            may_open_cases="manager" in g.user.roles)

@@ -1,7 +1,8 @@
 """The managers' instance list (/instances) and its CSV export (/instances.csv, the same query
 string, every matching row), over `domain.instancelist`. A list showing client names is a use of
 client data: its audit row is committed with the read (R12). Anyone but a manager or an admin
-gets the 404 page (the domain's NotFound).
+gets the 404 page (the domain's NotFound). Opened from a dashboard number (``kpi`` and its arguments,
+``domain.kpis.links``), the list says in words which figure's cases it shows, with a way back.
 
 A CSV cell a spreadsheet would read as a formula (starting with = + - @, or a tab or carriage
 return) is prefixed with an apostrophe (OWASP: CSV injection).
@@ -10,28 +11,33 @@ from __future__ import annotations
 
 import csv
 import io
+from typing import Any
 
-from flask import Response, g, render_template, request
+from flask import Response, g, render_template, request, url_for
 
 from polku.domain.caselist import case_steps
 from polku.domain.instancelist import (
     SORTS,
     STATUSES,
+    InstancePage,
     InstanceSearch,
     instance_choices,
     instance_export,
     instance_list,
     shows_names,
 )
+from polku.domain.kpis import Kpi
+from polku.domain.kpis.links import FigureCases
 from polku.engine.task_admin import REASON_MAX
 from polku.engine.users import load_actor
 
 from ..codes import instance_status
 from ..context import unit_of_work
 from ..deadline import deadline
-from ..i18n import format_instant, process_label
+from ..i18n import format_day, format_instant, process_label
 from ..i18n import gettext as _
 from . import bp
+from .dashboard import TITLES, row_label, shown
 
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -72,6 +78,19 @@ def _load(export: bool, source=None):
     return search, rows, names, choices, list(steps.values()), now
 
 
+def figure_words(figure: FigureCases) -> dict[str, str]:
+    """The dashboard number a list shows the cases of: what, when, whose, its value and the way back."""
+    link = figure.link
+    what = f"{TITLES[link.key]}: {row_label(Kpi(link.key, [], names=figure.names), link.code)}"
+    back: dict[str, Any] = {"from": link.start.isoformat() if link.start else "",
+                            "to": link.end.isoformat() if link.end else ""}
+    if link.provider is not None:
+        back["provider"] = str(link.provider)
+    return {"what": what, "start": format_day(link.start), "end": format_day(link.end),
+            "whose": figure.provider_name or _("the whole area"), "value": shown(figure.unit, figure.value),
+            "back": url_for("cases.kpi_dashboard", **back, _anchor=f"kpi-{link.key}")}
+
+
 @bp.get("/instances")
 def instances():
     return instances_response()
@@ -84,7 +103,9 @@ def instances_response(source=None, errors: dict[str, str] | None = None, values
     search, rows, names, choices, steps, now = _load(export=False, source=source)
     for row in rows:
         row["deadline"] = deadline(row["next_due"], now)
+    figure = rows.figure if isinstance(rows, InstancePage) else None
     return render_template("cases/instances.html", rows=rows, search=search, names=names, steps=steps,
+                           figure=figure_words(figure) if figure else None,
                            statuses=STATUSES, sorts=SORTS, status_word=status_word, sort_word=sort_word,
                            step_names=step_names, errors=errors or {}, values=values or {},
                            bulk=bulk_form(names), reason_max=REASON_MAX, **choices), status
