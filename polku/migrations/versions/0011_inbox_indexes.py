@@ -5,7 +5,9 @@ engine.inbox reads the page in its sort's index order and stops at the page's en
 (tasks without a due date last on every database), ``(state, created_at, id)`` the order of
 arrival; ``(state, element_id)`` lets the step filter skip from one step to the next.
 ``(assignee, state)`` replaces ``(assignee)``: a coach's tasks assigned to them are few, the ones
-they completed over the years many.
+they completed over the years many. ``(instance_id, element_id)``: a case's task of a given step (the
+dashboard's start notifications join each referral to its ``accept_referral`` task; without it
+every join scanned the table: 97 s at 10,000 cases).
 
 Revision ID: 0011a
 Revises: 0010a
@@ -26,9 +28,11 @@ def upgrade() -> None:
     op.create_index('ix_human_tasks_state_element', 'human_tasks', ['state', 'element_id'])
     op.create_index('ix_human_tasks_assignee_state', 'human_tasks', ['assignee', 'state'])
     op.drop_index('ix_human_tasks_assignee', table_name='human_tasks')
+    op.create_index('ix_human_tasks_instance_element', 'human_tasks', ['instance_id', 'element_id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_human_tasks_instance_element', table_name='human_tasks')
     op.create_index('ix_human_tasks_assignee', 'human_tasks', ['assignee'])
     op.drop_index('ix_human_tasks_assignee_state', table_name='human_tasks')
     op.drop_index('ix_human_tasks_state_element', table_name='human_tasks')
