@@ -2,8 +2,10 @@
 
 Through the Flask test client, logged in as the demo users (what a user sees, login excluded):
 the inbox (GET /tasks) of a coach and of an official, the case list (/cases) with typical filters,
-the case page and the instance page of a case. p50 and p95 in ms over --runs runs each (after one
-warm-up). Targets from issue 10: p95 inbox <= 50 ms, lists <= 100 ms, detail <= 100 ms.
+the managers' instance list (/instances) with typical filters, the case page and the instance page
+of a case, and the managers' dashboard (/dashboard, its default range). p50 and p95 in ms over
+--runs runs each (the dashboard over --dashboard-runs), after one warm-up. Targets from issue 10:
+p95 inbox <= 50 ms, lists <= 100 ms, detail <= 100 ms, dashboard <= 250 ms.
 Give --database-url once per database: one column pair per database, side by side (e.g. 10k and
 100k, or SQLite and PostgreSQL).
 
@@ -28,42 +30,52 @@ from polku.engine.models import Instance  # noqa: E402
 from polku.serve_cli import demo_password  # noqa: E402
 from tests.web.conftest import Browser  # noqa: E402
 
-TARGETS = {"inbox": 50, "list": 100, "detail": 100}
+TARGETS = {"inbox": 50, "list": 100, "detail": 100, "dashboard": 250}
 
 
-def pages(app) -> list[tuple[str, str, str, str]]:
-    """(name, kind, user, url) of each measured page; a case near the middle of the ids."""
+# (label, kind, user, path): {case} is a running case near the middle of the ids, {word} a word of its name.
+PAGES = [
+    ("inbox, coach", "inbox", "valmentaja1", "/tasks"),
+    ("inbox, official", "inbox", "virkailija1", "/tasks"),
+    ("cases, official", "list", "virkailija1", "/cases"),
+    ("cases, running", "list", "virkailija1", "/cases?status=running"),
+    ("cases, name search", "list", "virkailija1", "/cases?q={word}"),
+    ("cases, coach", "list", "valmentaja1", "/cases"),
+    ("instances, manager", "list", "esihenkilo", "/instances"),
+    ("instances, overdue", "list", "esihenkilo", "/instances?status=running&overdue=1"),
+    ("instances, step", "list", "esihenkilo", "/instances?step=weekly_review&sort=due"),
+    ("case page", "detail", "virkailija1", "/cases/{case}"),
+    ("instance page", "detail", "esihenkilo", "/instances/{case}"),
+    ("dashboard", "dashboard", "esihenkilo", "/dashboard"),
+]
+
+
+def _sample(app) -> dict[str, object]:
     engine = app.extensions["polku"]["engine"]
     with engine.connect() as conn:
         ids = select(Instance.id).where(Instance.process_key == "tyohonvalmennus", Instance.status == "running")
         middle = conn.scalar(select(func.max(Instance.id)).where(Instance.id.in_(ids))) // 2
         case = conn.scalar(ids.where(Instance.id >= middle).order_by(Instance.id).limit(1))
         name = conn.scalar(select(Referral.name).where(Referral.instance_id == case))
-    return [
-        ("inbox, coach", "inbox", "valmentaja1", "/tasks"),
-        ("inbox, official", "inbox", "virkailija1", "/tasks"),
-        ("cases, official", "list", "virkailija1", "/cases"),
-        ("cases, running", "list", "virkailija1", "/cases?status=running"),
-        ("cases, name search", "list", "virkailija1", f"/cases?q={name.split()[1]}"),
-        ("case page", "detail", "virkailija1", f"/cases/{case}"),
-        ("instance page", "detail", "esihenkilo", f"/instances/{case}"),
-    ]
+    return {"case": case, "word": name.split()[1]}
 
 
-def measure(url: str, runs: int) -> tuple[dict[str, tuple[float, float]], str]:
+def measure(url: str, runs: int, dashboard_runs: int) -> tuple[dict[str, tuple[float, float]], str]:
     app = build_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "bench"})
     engine = app.extensions["polku"]["engine"]
     with engine.connect() as conn:
         cases = conn.scalar(select(func.count()).select_from(Instance).where(Instance.process_key == "tyohonvalmennus"))
     browsers: dict[str, Browser] = {}
     out = {}
-    for label, _kind, user, path in pages(app):
+    sample = _sample(app)
+    for label, kind, user, template in PAGES:
+        path = template.format(**sample)
         if user not in browsers:
             browsers[user] = Browser(app).login(user, demo_password(user))
         b = browsers[user]
         assert b.get(path).status_code == 200, (label, path)  # warm-up
         times = []
-        for _ in range(runs):
+        for _ in range(dashboard_runs if kind == "dashboard" else runs):
             t0 = time.perf_counter()
             response = b.get(path)
             times.append((time.perf_counter() - t0) * 1000)
@@ -79,9 +91,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", action="append", required=True)
     parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--dashboard-runs", type=int, default=5)
     args = parser.parse_args()
-    results = [measure(url, args.runs) for url in args.database_url]
-    kinds = {label: kind for label, kind, _u, _p in _labels()}
+    results = [measure(url, args.runs, args.dashboard_runs) for url in args.database_url]
+    kinds = {label: kind for label, kind, _u, _p in PAGES}
     head = "".join(f" | {cases:>18}" for _r, cases in results)
     sub = "".join(f" | {'p50':>8} {'p95':>9}" for _ in results)
     print(f"{'page (ms)':<22}{head} | target p95")
@@ -94,13 +107,6 @@ def main() -> None:
             cells += f" | {p50:8.1f} {p95:8.1f}{flag}"
         print(f"{label:<22}{cells} | {TARGETS[kind]}")
     print("* over the target; databases: " + ", ".join(u.split("@")[-1] for u in args.database_url))
-
-
-def _labels() -> list[tuple[str, str, str, str]]:
-    return [("inbox, coach", "inbox", "", ""), ("inbox, official", "inbox", "", ""),
-            ("cases, official", "list", "", ""), ("cases, running", "list", "", ""),
-            ("cases, name search", "list", "", ""), ("case page", "detail", "", ""),
-            ("instance page", "detail", "", "")]
 
 
 if __name__ == "__main__":

@@ -41,8 +41,9 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
-from polku.engine import audit
+from polku.engine import audit, queries
 from polku.engine.models import HumanTask, Instance, Organisation, ProcessDefinition, TaskCandidateGroup, User
+from polku.engine.queries import count_upto
 from polku.engine.users import load_actor
 
 from .casefile import _CASES, CASE_PROCESS, CASE_READERS, _iso, mask
@@ -92,7 +93,7 @@ class CaseSearch:
                    step=str(source.get("step") or "").strip()[:MAX_STEP],
                    turn=turn if turn in TURNS else "",
                    sort=sort if sort in SORTS else "newest",
-                   page=min(positive_int(source.get("page")) or 1, MAX_PAGE))
+                   page=min(positive_int(source.get("page")) or 1, MAX_PAGE), per_page=PAGE_SIZE)
 
     def args(self) -> dict:
         """URL arguments, defaults left out (the page's links)."""
@@ -131,9 +132,25 @@ def positive_int(value) -> int | None:
 class CasePage(list):
     """One page of cases (a list of row dicts) with the page's place in the whole result."""
 
-    def __init__(self, rows: list[dict], total: int, page: int, pages: int):
+    def __init__(self, rows: list[dict], total: int, page: int, pages: int, more: bool = False):
         super().__init__(rows)
-        self.total, self.page, self.pages = total, page, pages
+        self.total, self.page, self.pages, self.more = total, page, pages, more
+
+
+def counted_page(uow, ids, search) -> tuple[int, int, int, bool]:
+    """(total, page, pages, more) of a list whose matching ids `ids` selects: counted no further than
+    ``queries.COUNT_CAP`` or one past the page asked for (``more``: there are more), a page past the
+    end (when the count is whole) being the last page."""
+    total, more = count_upto(uow.session, ids, max(queries.COUNT_CAP, search.page * search.per_page))
+    pages = max(1, -(-total // search.per_page))
+    return total, min(max(search.page, 1), pages), pages, more
+
+
+def page_of(uow, ids, order: list, search, page: int):
+    """The ids of one page, in order: ordered and cut before any per-row column is worked out (a
+    database computes a select list's subqueries for every row it sorts)."""
+    return list(uow.session.scalars(ids.order_by(*order).limit(search.per_page)
+                                    .offset((page - 1) * search.per_page)))
 
 
 def _columns(now):
@@ -246,13 +263,16 @@ def case_steps(uow, process_key: str | None = CASE_PROCESS) -> list[dict]:
 
 
 def case_providers(uow, actor: str) -> list[dict]:
-    """The providers of the cases `actor` may see (the provider filter's choices): no client data."""
+    """The providers of the cases `actor` may see (the provider filter's choices): no client data.
+    Provider by provider, whether one case referred to it is visible (the first found ends the
+    search), not the distinct providers of every visible case: an area has 100,000 of those."""
     user = load_actor(uow, actor)
+    visible = (select(Referral.instance_id).join(Instance, Instance.id == Referral.instance_id)
+               .where(Instance.process_key == CASE_PROCESS, CASE_READERS.where(user, _CASES)))
     rows = uow.session.execute(
-        select(Organisation.id, Organisation.name).distinct()
-        .join(Referral, Referral.provider_organisation_id == Organisation.id)
-        .join(Instance, Instance.id == Referral.instance_id)
-        .where(Instance.process_key == CASE_PROCESS, CASE_READERS.where(user, _CASES))
+        select(Organisation.id, Organisation.name)
+        .where(Organisation.kind == "provider",
+               exists(visible.where(Referral.provider_organisation_id == Organisation.id).limit(1)))
         .order_by(Organisation.name))
     return [{"id": r.id, "name": r.name} for r in rows]
 
@@ -266,15 +286,14 @@ def case_list(uow, actor: str, search: CaseSearch | None = None) -> CasePage:
     provider = aliased(Organisation)
     cols = _columns(uow.now)
     base = _filtered(user, search, cols, provider)
-    total = uow.session.scalar(select(func.count()).select_from(base.subquery())) or 0
-    pages = max(1, -(-total // search.per_page))
-    page = min(max(search.page, 1), pages)
-    query = (base.with_only_columns(
+    total, page, pages, more = counted_page(uow, base, search)
+    ids = page_of(uow, base, _order(search, cols), search, page)
+    query = (base.where(Instance.id.in_(ids)).with_only_columns(
         Instance.id, Instance.title, Instance.status, Instance.started_at, Instance.ended_at, Instance.process_key,
         cols["name"].label("name"), cols["code"].label("code"), cols["status"].label("case_status"),
         cols["next_due"].label("next_due"), cols["overdue"].label("overdue"), provider.name.label("provider"),
         Referral.refusal_reason)
-        .order_by(*_order(search, cols)).limit(search.per_page).offset((page - 1) * search.per_page))
+        .order_by(*_order(search, cols)))
     whole = bool(user.roles & SEES_WHOLE_CODES)
     rows = uow.session.execute(query).all()
     steps = open_steps(uow, [r.id for r in rows])
@@ -291,4 +310,4 @@ def case_list(uow, actor: str, search: CaseSearch | None = None) -> CasePage:
         if search.text:
             details["search"] = True  # what was typed may be an identity code: not kept
         audit.record(uow, user, "list_cases", details=details)
-    return CasePage(cases, total, page, pages)
+    return CasePage(cases, total, page, pages, more)

@@ -39,14 +39,15 @@ from typing import Any
 from sqlalchemy import bindparam, case, exists, func, literal, select, true
 from sqlalchemy.orm import aliased
 
-from polku.engine import audit
+from polku.engine import audit, queries
 from polku.engine.access import ADMIN, ORG_MANAGER, Columns, Facts
 from polku.engine.errors import NotFound
 from polku.engine.models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition, User
+from polku.engine.queries import count_upto
 from polku.engine.users import Actor, load_actor
 
 from .casefile import _iso
-from .caselist import MAX_PAGE, MAX_STEP, PAGE_SIZE, CasePage, open_steps, positive_int
+from .caselist import MAX_PAGE, MAX_STEP, PAGE_SIZE, CasePage, counted_page, open_steps, page_of, positive_int
 from .deadlines import SERVICE_TZ
 from .kpis.links import FigureCases, KpiLink, figure_cases
 from .models import Client, Notice, Referral
@@ -174,7 +175,7 @@ class InstancePage(CasePage):
     """A page of the list, with the dashboard figure whose cases it lists (if it does)."""
 
     def __init__(self, page: CasePage, figure: FigureCases | None):
-        super().__init__(page, page.total, page.page, page.pages)
+        super().__init__(page, page.total, page.page, page.pages, page.more)
         self.figure = figure
 
 
@@ -239,17 +240,18 @@ def _order(search: InstanceSearch, cols: dict) -> list:
 
 
 def _rows(uow, user: Actor, search: InstanceSearch, page: int | None, figure: FigureCases | None):
+    """The rows of one page (`page`), or of every match (None: the export, the bulk selection)."""
     provider = aliased(Organisation)
     cols = _columns(uow.now)
-    query = _filtered(user, search, cols, provider, figure).with_only_columns(
+    query = _filtered(user, search, cols, provider, figure)
+    if page is not None:
+        query = query.where(Instance.id.in_(page_of(uow, query, _order(search, cols), search, page)))
+    return uow.session.execute(query.with_only_columns(
         Instance.id, Instance.process_key, Instance.version, Instance.started_at, Instance.ended_at,
         Instance.error_element, cols["status"].label("status"), cols["name"].label("name"),
         cols["next_due"].label("next_due"), cols["overdue"].label("overdue"), cols["breach"].label("breach"),
         cols["area"].label("area"), provider.name.label("provider"), Referral.responsible_official,
-    ).order_by(*_order(search, cols))
-    if page is not None:
-        query = query.limit(search.per_page).offset((page - 1) * search.per_page)
-    return uow.session.execute(query).all()
+    ).order_by(*_order(search, cols))).all()
 
 
 def _officials(uow, usernames) -> dict[str, str]:
@@ -286,16 +288,13 @@ def instance_list(uow, actor: str, search: InstanceSearch | None = None) -> Inst
     search = search or InstanceSearch()
     user = list_reader(uow, actor)
     figure = _figure(uow, user, search)
-    total = _count(uow, user, search, figure)
-    pages = max(1, -(-total // search.per_page))
-    page = min(max(search.page, 1), pages)
+    total, page, pages, more = counted_page(uow, _matching(uow, user, search, figure), search)
     rows = _rows(uow, user, search, page, figure)
-    return InstancePage(CasePage(_present(uow, user, rows, export=False), total, page, pages), figure)
+    return InstancePage(CasePage(_present(uow, user, rows, export=False), total, page, pages, more), figure)
 
 
-def _count(uow, user: Actor, search: InstanceSearch, figure: FigureCases | None) -> int:
-    base = _filtered(user, search, _columns(uow.now), aliased(Organisation), figure)
-    return uow.session.scalar(select(func.count()).select_from(base.subquery())) or 0
+def _matching(uow, user: Actor, search: InstanceSearch, figure: FigureCases | None):
+    return _filtered(user, search, _columns(uow.now), aliased(Organisation), figure)
 
 
 def instance_export(uow, actor: str, search: InstanceSearch) -> list[dict]:
@@ -311,9 +310,10 @@ def instance_selection(uow, actor: str, search: InstanceSearch, cap: int) -> Cas
     for a narrower filter). Writes the `list_instances` audit row when names are shown."""
     user = list_reader(uow, actor)
     figure = _figure(uow, user, search)
-    total = _count(uow, user, search, figure)
-    rows = _present(uow, user, _rows(uow, user, search, None, figure), export=False) if 0 < total <= cap else []
-    return CasePage(rows, total, 1, 1)
+    total, more = count_upto(uow.session, _matching(uow, user, search, figure), max(cap, queries.COUNT_CAP))
+    fits = 0 < total <= cap and not more
+    rows = _present(uow, user, _rows(uow, user, search, None, figure), export=False) if fits else []
+    return CasePage(rows, total, 1, 1, more)
 
 
 def instance_choices(uow, actor: str) -> dict[str, list]:

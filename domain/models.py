@@ -151,7 +151,8 @@ class Notice(Base):
 
     __tablename__ = "notices"
     # A deadline notice names its task; one of each kind per task, even with two workers at once.
-    __table_args__ = (UniqueConstraint("task_id", "kind", name="uq_notices_task_id_kind"),)
+    __table_args__ = (UniqueConstraint("task_id", "kind", name="uq_notices_task_id_kind"),
+                      Index("ix_notices_open", "recipient_role", "acknowledged_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(Integer, index=True)
     period_id: Mapped[int | None] = mapped_column(ForeignKey("periods.id"), index=True)

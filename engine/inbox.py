@@ -5,11 +5,11 @@ an employment area's official may legitimately have thousands of tasks in their 
 nothing here reads every matching row:
 - the page is read in the sort's own index order and stops after the page's last row: the index
   ``ix_human_tasks_inbox_due`` is ``(state, due_at IS NULL, due_at, created_at, id)``, the exact
-  expressions of the default order (no due date last, on every database), and
-  ``ix_human_tasks_inbox_created`` serves the order of arrival; the priority order, rarely chosen,
-  sorts what matches;
-- the count stops at ``COUNT_CAP`` (or one past the page asked for): a queue longer than that
-  says "more than", which is all anyone needs to know of it;
+  expressions of the default order (no due date last, on every database); the orders of arrival
+  and of priority, rarely chosen, sort what matches (an index for them made SQLite, which keeps no
+  statistics, read every ready task to list one case's in order);
+- the count stops at ``queries.COUNT_CAP`` (or one past the page asked for): a queue longer than
+  that says "more than", which is all anyone needs to know of it;
 - the step filter's options come from the distinct steps that have ready tasks, found by skipping
   along ``ix_human_tasks_state_element`` (one probe per step, however many tasks each has), kept
   when the step's candidate groups include one of the user's roles or a task of it is theirs.
@@ -23,14 +23,12 @@ from typing import Any
 
 from sqlalchemy import SQLColumnExpression, func, select
 
-from . import audit
+from . import audit, queries
 from .access import ASSIGNEE, MAY_WORK, OPEN_TO_CANDIDATE
 from .db import UnitOfWork
 from .models import HumanTask, Instance
-from .queries import task_dict
+from .queries import count_upto, task_dict
 from .users import Actor, load_actor
-
-COUNT_CAP = 500
 
 SORTS: dict[str, Callable[[], tuple[SQLColumnExpression[Any], ...]]] = {
     "due": lambda: (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at),
@@ -43,7 +41,7 @@ SCOPES = {"mine": ASSIGNEE, "groups": OPEN_TO_CANDIDATE}
 def inbox(uow: UnitOfWork, actor: str, *, scope: str = "all", step: str | None = None, overdue: bool = False,
           sort: str = "due", page: int = 1, per_page: int = 20) -> dict[str, Any]:
     """scope: "mine" (assigned to me), "groups" (unclaimed in my groups and organisation), or both.
-    ``total`` counts at most ``COUNT_CAP`` rows (``more``: there are more than that)."""
+    ``total`` counts at most ``queries.COUNT_CAP`` rows (``more``: there are more than that)."""
     user = load_actor(uow, actor)
     page = max(page, 1)
     who = SCOPES.get(scope, MAY_WORK).where(user)
@@ -54,10 +52,8 @@ def inbox(uow: UnitOfWork, actor: str, *, scope: str = "all", step: str | None =
         where.append(HumanTask.due_at < uow.now)
     base = (select(HumanTask, Instance.title, Instance.process_key)
             .join(Instance, Instance.id == HumanTask.instance_id).where(*where))
-    cap = max(COUNT_CAP, page * per_page)
-    counted = uow.session.scalar(select(func.count()).select_from(
-        select(HumanTask.id).join(Instance, Instance.id == HumanTask.instance_id).where(*where)
-        .limit(cap + 1).subquery()))
+    total, more = count_upto(uow.session, select(HumanTask.id).join(Instance, Instance.id == HumanTask.instance_id)
+                             .where(*where), max(queries.COUNT_CAP, page * per_page))
     rows = uow.session.execute(
         base.order_by(*SORTS.get(sort, SORTS["due"])(), HumanTask.id).limit(per_page).offset((page - 1) * per_page)
     ).all()
@@ -69,7 +65,7 @@ def inbox(uow: UnitOfWork, actor: str, *, scope: str = "all", step: str | None =
     if items:  # the rows name their cases (a title is the client's name): a read of each, logged
         shown = list(dict.fromkeys(i["instance_id"] for i in items))
         audit.record(uow, user, "list_tasks", details={"instances": shown})
-    return {"items": items, "total": min(counted or 0, cap), "more": (counted or 0) > cap, "page": page,
+    return {"items": items, "total": total, "more": more, "page": page,
             "per_page": per_page, "steps": ready_steps(uow, user, scope)}
 
 

@@ -152,6 +152,7 @@ class ProcessDefinition(Base):
 
 class Instance(Base):
     __tablename__ = "instances"
+    __table_args__ = (Index("ix_instances_process_started", "process_key", "started_at", "id"),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     process_key: Mapped[str] = mapped_column(String(200), index=True)
@@ -181,7 +182,6 @@ class HumanTask(Base):
     __tablename__ = "human_tasks"
     # The inbox's (engine.inbox) are made by migration 0011a: one is on an expression.
     __table_args__ = (Index("ix_human_tasks_state_instance", "state", "instance_id"),
-                      Index("ix_human_tasks_inbox_created", "state", "created_at", "id"),
                       Index("ix_human_tasks_state_element", "state", "element_id"),
                       Index("ix_human_tasks_assignee_state", "assignee", "state"),
                       Index("ix_human_tasks_instance_element", "instance_id", "element_id"))

@@ -5,7 +5,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, func, select
+from sqlalchemy.orm import Session
 
 from . import audit, ids
 from .access import (
@@ -24,10 +25,19 @@ from .runtime import Runtime
 from .users import load_actor
 
 OPERATOR = "operator"  # who reads on the command line without naming themselves (`--as`)
+# A list counts its matching rows this far and then says "more than": an exact count of an area's
+# 50,000 cases reads all of them on every page, and nobody pages through more than this.
+COUNT_CAP = 500
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def count_upto(session: Session, rows: Select[Any], cap: int) -> tuple[int, bool]:
+    """How many rows `rows` selects, counted no further than `cap`; True when there are more."""
+    found = session.scalar(select(func.count()).select_from(rows.limit(cap + 1).subquery())) or 0
+    return min(found, cap), found > cap
 
 
 def task_dict(row: HumanTask, groups: Iterable[str]) -> dict[str, Any]:

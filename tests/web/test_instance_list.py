@@ -170,6 +170,19 @@ def test_paging_at_the_page_boundaries(user, cases, monkeypatch, per_page, page,
     assert ('id="pagination"' in html) == (pages > 1)
 
 
+def test_a_count_past_the_cap_says_more_than_and_every_page_is_reached(user, cases, monkeypatch):
+    monkeypatch.setattr("polku.engine.queries.COUNT_CAP", 3)
+    monkeypatch.setattr("polku.domain.instancelist.PAGE_SIZE", 2)
+    b = user("boss")
+    doc = lxml.html.fromstring(b.get("/instances").get_data(as_text=True))
+    assert doc.get_element_by_id("results-heading").text_content().strip() == "More than 3 instances"
+    assert "Page 1 of more than 2" in doc.get_element_by_id("pagination").text_content()
+    assert [name for number in (1, 2, 3, 4) for name in names(b, f"?page={number}")] == NEWEST
+    doc = lxml.html.fromstring(b.get("/instances?page=4").get_data(as_text=True))
+    assert "Page 4 of 4" in doc.get_element_by_id("pagination").text_content()
+    assert not doc.xpath('//a[@rel="next"]')
+
+
 def test_paging_links_keep_the_filters(user, cases, monkeypatch):
     monkeypatch.setattr("polku.domain.instancelist.PAGE_SIZE", 1)
     html = user("boss").get("/instances?official=off1&sort=oldest").get_data(as_text=True)

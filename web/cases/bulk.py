@@ -77,9 +77,14 @@ def _confirm_page(action: str, reason: str, errors: dict[str, str] | None = None
         names = shows_names(load_actor(uow, g.user.username))
         uow.commit()  # the page shows client names: its audit row (R12)
     if not rows:
-        problem = (_("No case matches these filters: there is nothing to act on.") if not rows.total else
-                   _("%(num)d cases match these filters. Act on at most %(cap)d at a time: narrow the filter.",
-                     num=rows.total, cap=CAP))
+        if not rows.total:
+            problem = _("No case matches these filters: there is nothing to act on.")
+        elif rows.more:
+            problem = _("More than %(num)d cases match these filters. Act on at most %(cap)d at a time: narrow "
+                        "the filter.", num=rows.total, cap=CAP)
+        else:
+            problem = _("%(num)d cases match these filters. Act on at most %(cap)d at a time: narrow the filter.",
+                        num=rows.total, cap=CAP)
         return instances_response(request.form, {"bulk": problem}, _form()[2], status=400)
     return render_template("cases/bulk_confirm.html", rows=rows, search=search, action=action, reason=reason,
                            title=_titles()[action], names=names,

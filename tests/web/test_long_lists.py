@@ -1,12 +1,13 @@
-"""A long inbox (engine.inbox): the count stops at a cap and says "more than", paging still reaches
-every task, the step filter offers the user's steps only, and the default order is read from an
-index instead of sorting every matching task (what keeps the inbox fast at 100,000 cases)."""
+"""Long lists (issue 10: fast at 100,000 cases): the inbox's, the case list's and the instance list's
+count stops at a cap and says "more than", and paging still reaches every row; the inbox's step
+filter offers the user's steps only, and its default order is read from an index instead of
+sorting every matching task."""
 from __future__ import annotations
 
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.orm import Session
 
-from polku.engine import inbox
+from polku.engine import inbox, queries
 from polku.engine.models import HumanTask, Instance
 from polku.schema import upgrade
 from tests.web.conftest import english
@@ -14,7 +15,7 @@ from tests.web.inbox_support import clients, page
 
 
 def test_a_queue_longer_than_the_cap_says_more_than_and_pages_on(browser, three_cases, web_app, monkeypatch):
-    monkeypatch.setattr(inbox, "COUNT_CAP", 2)
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
     web_app.config["INBOX_PAGE_SIZE"] = 1
     b = english(browser("coach1"))
     doc = page(b.get("/tasks?sort=created"))
@@ -67,3 +68,20 @@ def test_the_default_order_is_read_from_the_index(tmp_path):
     engine.dispose()
     assert "ix_human_tasks_inbox_due" in plan
     assert "TEMP B-TREE" not in plan
+
+
+def test_the_case_list_says_more_than_and_pages_on(browser, three_cases, monkeypatch):
+    monkeypatch.setattr(queries, "COUNT_CAP", 1)
+    monkeypatch.setattr("polku.domain.caselist.PAGE_SIZE", 1)
+    b = english(browser("coach1"))
+    doc = page(b.get("/cases"))
+    assert doc.get_element_by_id("results-heading").text_content().strip() == "More than 1 cases"
+    assert "Page 1 of more than 1" in doc.get_element_by_id("pagination").text_content()
+    seen = [doc.xpath('//table[@id="case-table"]/tbody/tr/th')[0].text_content().split()[0]]
+    for number in (2, 3):
+        doc = page(b.get(f"/cases?page={number}"))
+        seen += [th.text_content().split()[0] for th in doc.xpath('//table[@id="case-table"]/tbody/tr/th')]
+    assert sorted(seen) == ["Aino", "Bertta", "Cecilia"]
+    nav = doc.get_element_by_id("pagination")
+    assert "Page 3 of 3" in nav.text_content() and not nav.xpath('.//a[@rel="next"]')
+    assert doc.get_element_by_id("results-heading").text_content().strip() == "3 cases"
