@@ -156,33 +156,43 @@ def count_rows(items: Iterable[tuple[int | None, str, Hashable, int]], providers
     """Distinct things counted per code: items are (provider, code, thing, case). With ``total_code``
     a first row counts the distinct things over all codes; with ``shares`` each code also gets a
     share-of-the-total row (``<code>_share``, behind it the code's cases)."""
-    found = list(items)
     codes = list(codes)
+    columns = _columns(providers)
+    keys = [None, *codes]  # None: every code (the total)
+    things = {k: {p: set() for p in columns} for k in keys}
+    cases: dict[str | None, dict[int | None, set[int]]] = {k: {p: set() for p in columns} for k in keys}
+    for provider, item_code, thing, case_id in items:  # one pass: an area's month holds 100,000 items
+        for column in {provider, TOTAL}:
+            if column in things[None]:
+                for key in (None, item_code) if item_code in things else (None,):
+                    things[key][column].add(thing)
+                    cases[key][column].add(case_id)
 
     def distinct(code: str | None) -> tuple[dict[int | None, int], dict[int | None, frozenset[int]]]:
-        things: dict[int | None, set] = {p: set() for p in _columns(providers)}
-        cases: dict[int | None, set[int]] = {p: set() for p in _columns(providers)}
-        for provider, item_code, thing, case_id in found:
-            if code is None or item_code == code:
-                for column in {provider, TOTAL}:
-                    if column in things:
-                        things[column].add(thing)
-                        cases[column].add(case_id)
-        return {k: len(s) for k, s in things.items()}, {k: frozenset(s) for k, s in cases.items()}
+        return {k: len(s) for k, s in things[code].items()}, {k: frozenset(s) for k, s in cases[code].items()}
 
     whole, _all = distinct(None)
     rows = [Row(total_code, "count", whole, _all)] if total_code else []
     for code in codes:
-        counts, cases = distinct(code)
-        rows.append(Row(code, "count", counts, cases))
+        counts, behind = distinct(code)
+        rows.append(Row(code, "count", counts, behind))
         if shares:
-            rows.append(Row(f"{code}_share", "share", {k: share(v, whole[k]) for k, v in counts.items()}, cases))
+            rows.append(Row(f"{code}_share", "share", {k: share(v, whole[k]) for k, v in counts.items()}, behind))
     return rows
 
 
 def overlapping_periods(uow, scope: Scope) -> list[Any]:
     """The area's periods whose ``[actual_start, actual_end or ∞)`` overlaps the range, with the
-    client's language (every provider: callers keep the chosen one)."""
+    client's language (every provider: callers keep the chosen one). Read once per unit of work and
+    range: four figures use them, and the dashboard's unit of work changes nothing."""
+    memo = uow.session.info.setdefault("kpi_periods", {})
+    key = (scope.start, scope.end, scope.area_id)
+    if key not in memo:
+        memo[key] = _overlapping_periods(uow, scope)
+    return memo[key]
+
+
+def _overlapping_periods(uow, scope: Scope) -> list[Any]:
     return list(uow.session.execute(
         select(Period.id, Period.instance_id, Period.client_id, Period.provider_organisation_id, Period.actual_start,
                Period.actual_end, Client.language)
