@@ -174,6 +174,7 @@ class Instance(Base):
 
 class InstanceOrganisation(Base):
     __tablename__ = "instance_organisations"
+    __table_args__ = (Index("ix_instance_organisations_org", "organisation_id", "instance_id"),)
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True)
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
 

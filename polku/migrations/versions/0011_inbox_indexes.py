@@ -9,7 +9,9 @@ dashboard's start notifications join each referral to its ``accept_referral`` ta
 every join scanned the table: 97 s at 10,000 cases). ``instances (process_key, started_at, id)``: the
 case list's default order (newest first) within the job-coaching process, read from the index.
 ``notices (recipient_role, acknowledged_at)``: the open notices of a role (the count on every page;
-without it the database started from every case of the process).
+without it the database started from every case of the process). ``instance_organisations
+(organisation_id, instance_id)``: the cases of one organisation (PostgreSQL turns the access rule's
+EXISTS into a hashed lookup of them, which read the whole table).
 
 Revision ID: 0011a
 Revises: 0010a
@@ -32,9 +34,11 @@ def upgrade() -> None:
     op.create_index('ix_human_tasks_instance_element', 'human_tasks', ['instance_id', 'element_id'])
     op.create_index('ix_instances_process_started', 'instances', ['process_key', 'started_at', 'id'])
     op.create_index('ix_notices_open', 'notices', ['recipient_role', 'acknowledged_at'])
+    op.create_index('ix_instance_organisations_org', 'instance_organisations', ['organisation_id', 'instance_id'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_instance_organisations_org', table_name='instance_organisations')
     op.drop_index('ix_notices_open', table_name='notices')
     op.drop_index('ix_instances_process_started', table_name='instances')
     op.drop_index('ix_human_tasks_instance_element', table_name='human_tasks')
