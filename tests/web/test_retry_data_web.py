@@ -199,3 +199,11 @@ def test_a_field_with_rows_is_corrected_in_its_rows_and_more_rows_send_nothing(f
     assert shown["status"] == "running" and shown["data"]["third"] == "Goal 3"
     assert shown["data"]["goals"] == [_goal(1), _goal(2), _goal(3)]
     assert audit_rows(db_engine, "retry", iid)[-1][1]["fields"] == ["goals"]
+
+
+def test_a_case_with_nothing_recorded_says_so(failed):
+    """The retry fixture's case stopped at its first step: its timeline has no event (no empty list)."""
+    login, iid, _polku = failed
+    response = login().get(f"/instances/{iid}")
+    assert "Nothing has been recorded in this case yet." in text(response)
+    assert '<ol class="timeline">' not in response.get_data(as_text=True)
