@@ -43,7 +43,7 @@ from sqlalchemy.orm import aliased
 
 from polku.engine import audit, queries
 from polku.engine.models import HumanTask, Instance, Organisation, ProcessDefinition, TaskCandidateGroup, User
-from polku.engine.queries import count_upto
+from polku.engine.queries import count_upto, distinct_values
 from polku.engine.users import load_actor
 
 from .casefile import _CASES, CASE_PROCESS, CASE_READERS, _iso, mask
@@ -264,16 +264,15 @@ def case_steps(uow, process_key: str | None = CASE_PROCESS) -> list[dict]:
 
 def case_providers(uow, actor: str) -> list[dict]:
     """The providers of the cases `actor` may see (the provider filter's choices): no client data.
-    Provider by provider, whether one case referred to it is visible (the first found ends the
-    search), not the distinct providers of every visible case: an area has 100,000 of those."""
+    The providers referrals name (a skip scan: a handful among 100,000 referrals), each kept when one
+    case referred to it is visible (the first found ends the search)."""
     user = load_actor(uow, actor)
     visible = (select(Referral.instance_id).join(Instance, Instance.id == Referral.instance_id)
-               .where(Instance.process_key == CASE_PROCESS, CASE_READERS.where(user, _CASES)))
-    rows = uow.session.execute(
-        select(Organisation.id, Organisation.name)
-        .where(Organisation.kind == "provider",
-               exists(visible.where(Referral.provider_organisation_id == Organisation.id).limit(1)))
-        .order_by(Organisation.name))
+               .where(Instance.process_key == CASE_PROCESS, CASE_READERS.where(user, _CASES)).limit(1))
+    ids = [p for p in distinct_values(uow.session, Referral.provider_organisation_id)
+           if uow.session.scalar(visible.where(Referral.provider_organisation_id == p)) is not None]
+    rows = uow.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+                               .order_by(Organisation.name)) if ids else []
     return [{"id": r.id, "name": r.name} for r in rows]
 
 

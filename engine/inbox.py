@@ -21,13 +21,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression, func, select
+from sqlalchemy import SQLColumnExpression, select
 
 from . import audit, queries
 from .access import ASSIGNEE, MAY_WORK, OPEN_TO_CANDIDATE
 from .db import UnitOfWork
 from .models import HumanTask, Instance
-from .queries import count_upto, task_dict
+from .queries import count_upto, distinct_values, task_dict
 from .users import Actor, load_actor
 
 SORTS: dict[str, Callable[[], tuple[SQLColumnExpression[Any], ...]]] = {
@@ -69,22 +69,13 @@ def inbox(uow: UnitOfWork, actor: str, *, scope: str = "all", step: str | None =
             "per_page": per_page, "steps": ready_steps(uow, user, scope)}
 
 
-def _step_ids(uow: UnitOfWork) -> list[str]:
-    """The distinct element ids of ready tasks, by a skip scan: each the least one past the last."""
-    ready = HumanTask.state == "ready"
-    found = select(func.min(HumanTask.element_id).label("element_id")).where(ready).cte("steps", recursive=True)
-    following = select(func.min(HumanTask.element_id)).where(ready, HumanTask.element_id > found.c.element_id)
-    found = found.union_all(select(following.scalar_subquery()).where(found.c.element_id.is_not(None)))
-    return [e for e in uow.session.scalars(select(found.c.element_id)) if e is not None]
-
-
 def ready_steps(uow: UnitOfWork, user: Actor, scope: str = "all") -> list[dict[str, Any]]:
     """The steps worth offering in the step filter (see the module docstring), by element id."""
     mine = set() if scope == "groups" else set(uow.session.scalars(
         select(HumanTask.element_id).where(HumanTask.assignee == user.username, HumanTask.state == "ready")))
     grouped = scope != "mine" and user.organisation_id is not None
     steps = []
-    for element_id in _step_ids(uow):
+    for element_id in distinct_values(uow.session, HumanTask.element_id, HumanTask.state == "ready"):
         name, groups, process_key = uow.session.execute(
             select(HumanTask.name, HumanTask.candidate_groups, Instance.process_key)
             .join(Instance, Instance.id == HumanTask.instance_id)

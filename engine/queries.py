@@ -40,6 +40,17 @@ def count_upto(session: Session, rows: Select[Any], cap: int) -> tuple[int, bool
     return min(found, cap), found > cap
 
 
+def distinct_values(session: Session, column: Any, *where: Any) -> list[Any]:
+    """The distinct non-null values of an indexed `column` among the rows `where` selects, by a skip
+    scan: each the least one past the last (one index probe a value, however many rows have it).
+    For a filter's choices over a table of 100,000 rows with a handful of values."""
+    name = column.key
+    found = select(func.min(column).label(name)).where(*where).cte(f"distinct_{name}", recursive=True)
+    following = select(func.min(column)).where(*where, column > found.c[name])
+    found = found.union_all(select(following.scalar_subquery()).where(found.c[name].is_not(None)))
+    return [v for v in session.scalars(select(found.c[name])) if v is not None]
+
+
 def task_dict(row: HumanTask, groups: Iterable[str]) -> dict[str, Any]:
     return {
         "id": row.id, "instance_id": row.instance_id, "element_id": row.element_id, "name": row.name,
