@@ -162,3 +162,12 @@ def test_a_new_month_replaces_the_last_months_snapshot(kpi_cases, uow_factory):
 
 def test_the_worker_runs_the_job():
     assert isinstance(periodic_jobs()["kpi_snapshots"], KpiSnapshots)
+
+
+def test_a_manager_without_an_area_gets_no_snapshot(kpi_cases, browser, db_engine, runtime, monkeypatch):
+    monkeypatch.setenv("POLKU_NOW", NOW)
+    run_worker(db_engine, runtime)
+    with db_engine.begin() as conn:
+        conn.execute(update(User).where(User.username == "boss").values(organisation_id=None))
+    html = page(in_language(browser("boss"), "en"))
+    assert AS_OF not in html and cells(html, "clients")[0] == ["All", "0"]
