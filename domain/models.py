@@ -286,3 +286,18 @@ class Referral(Base):
     def _fill_name_search(self, key: str, value: str) -> str:
         self.name_search = search_key(value)
         return value
+
+
+class KpiSnapshot(Base):
+    """The dashboard of an area's default range as the worker last counted it (domain.kpis.snapshots).
+    ``area_key`` is the area organisation's id, 0 for every area (the admins' view): never NULL, so
+    the unique constraint holds on PostgreSQL, where NULLs are all distinct."""
+
+    __tablename__ = "kpi_snapshots"
+    __table_args__ = (UniqueConstraint("area_key", "range_start", "range_end", name="uq_kpi_snapshots_area_key"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_key: Mapped[int] = mapped_column(Integer)
+    range_start: Mapped[date] = mapped_column(Date)
+    range_end: Mapped[date] = mapped_column(Date)
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    figures: Mapped[dict] = mapped_column(JSON)

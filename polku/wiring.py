@@ -15,6 +15,7 @@ from polku.domain.deadline_watch import DeadlineWatch
 from polku.domain.deadlines import deadline_functions
 from polku.domain.fieldtypes import register_field_types
 from polku.domain.handlers import register_handlers
+from polku.domain.kpis.snapshots import KpiSnapshots
 from polku.engine.budget import DEFAULT_MEMORY_BYTES, DEFAULT_SECONDS, Budget
 from polku.engine.formrules import FormRules
 from polku.engine.forms import default_field_types
@@ -57,8 +58,9 @@ def model_budget() -> Budget:
 
 def periodic_jobs() -> dict[str, PeriodicJob]:
     """What the worker does every round after the timers (engine.worker.worker_round): the
-    deadline watch's reminders and escalations (domain.deadline_watch)."""
-    return {"deadline_watch": DeadlineWatch()}
+    deadline watch's reminders and escalations (domain.deadline_watch) and the dashboard's
+    snapshots of its default view (domain.kpis.snapshots)."""
+    return {"deadline_watch": DeadlineWatch(), "kpi_snapshots": KpiSnapshots()}
 
 
 def build_runtime() -> Runtime:

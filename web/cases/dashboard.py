@@ -1,7 +1,8 @@
 """The managers' KPI dashboard (issue 10): ``GET /dashboard`` with ``from``, ``to`` (ISO days) and
 ``provider`` (an organisation id). The figures come from ``domain.kpis`` (managers: their area;
 admins: every area; anyone else: the 404 page). Default range: the last full calendar month before
-today (a month is what providers and managers report by); a reversed range is put the right way
+today (``snapshots.default_range``; that view is served from the worker's snapshot while fresh, and
+the page says as of when); a reversed range is put the right way
 round, and a longer one than ``MAX_DAYS`` is cut from its start.
 
 Each figure is a table, per provider side by side and the area total (the primary form, stacking
@@ -20,6 +21,7 @@ from polku.domain.casefile import CASE_PROCESS
 from polku.domain.deadlines import SERVICE_TZ
 from polku.domain.kpis import TOTAL, Kpi, dashboard
 from polku.domain.kpis.links import MAX_DAYS, KpiLink
+from polku.domain.kpis.snapshots import default_range
 
 from ..codes import end_reason, language_name, refusal_reason, target_service, turn
 from ..context import unit_of_work
@@ -127,9 +129,8 @@ def _day(name: str) -> date | None:
 
 
 def _range(today: date) -> tuple[date, date]:
-    first_of_month = today.replace(day=1)
-    last_month_end = first_of_month - timedelta(days=1)
-    start, end = _day("from") or last_month_end.replace(day=1), _day("to") or last_month_end
+    default_start, default_end = default_range(today)
+    start, end = _day("from") or default_start, _day("to") or default_end
     if end < start:
         start, end = end, start
     if (end - start).days >= MAX_DAYS:
@@ -177,4 +178,5 @@ def kpi_dashboard():
                        "link": cases_link(key, code, start, end, chosen, value)})
     return render_template("cases/dashboard.html", tables=tables, glance=glance, columns=columns, start=start, end=end,
                            provider=chosen, all_areas=found["all_areas"], all_providers=found["all_providers"],
+                           as_of=found["as_of"],
                            may_open_cases="manager" in g.user.roles)
