@@ -71,8 +71,8 @@ def inbox(uow: UnitOfWork, actor: str, *, scope: str = "all", step: str | None =
 
 def ready_steps(uow: UnitOfWork, user: Actor, scope: str = "all") -> list[dict[str, Any]]:
     """The steps worth offering in the step filter (see the module docstring), by element id."""
-    mine = set() if scope == "groups" else set(uow.session.scalars(
-        select(HumanTask.element_id).where(HumanTask.assignee == user.username, HumanTask.state == "ready")))
+    mine = set() if scope == "groups" else set(distinct_values(
+        uow.session, HumanTask.element_id, HumanTask.assignee == user.username, HumanTask.state == "ready"))
     grouped = scope != "mine" and user.organisation_id is not None
     steps = []
     for element_id in distinct_values(uow.session, HumanTask.element_id, HumanTask.state == "ready"):

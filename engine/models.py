@@ -184,7 +184,7 @@ class HumanTask(Base):
     # The inbox's (engine.inbox) are made by migration 0011a: one is on an expression.
     __table_args__ = (Index("ix_human_tasks_state_instance", "state", "instance_id"),
                       Index("ix_human_tasks_state_element", "state", "element_id"),
-                      Index("ix_human_tasks_assignee_state", "assignee", "state"),
+                      Index("ix_human_tasks_assignee_state", "assignee", "state", "element_id"),
                       Index("ix_human_tasks_instance_element", "instance_id", "element_id"))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))

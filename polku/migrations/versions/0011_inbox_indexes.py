@@ -3,8 +3,8 @@
 engine.inbox reads the page in its sort's index order and stops at the page's end:
 ``(state, due_at IS NULL, due_at, created_at, id)`` is the default order's exact expressions
 (tasks without a due date last on every database); ``(state, element_id)`` lets the step filter skip from one step to the next.
-``(assignee, state)`` replaces ``(assignee)``: a coach's tasks assigned to them are few, the ones
-they completed over the years many. ``(instance_id, element_id)``: a case's task of a given step (the
+``(assignee, state, element_id)`` replaces ``(assignee)``: a user's open tasks are few, the ones
+they completed over the years many (and the steps of their open tasks are a skip scan). ``(instance_id, element_id)``: a case's task of a given step (the
 dashboard's start notifications join each referral to its ``accept_referral`` task; without it
 every join scanned the table: 97 s at 10,000 cases). ``instances (process_key, started_at, id)``: the
 case list's default order (newest first) within the job-coaching process, read from the index.
@@ -29,7 +29,7 @@ def upgrade() -> None:
     op.create_index('ix_human_tasks_inbox_due', 'human_tasks',
                     ['state', sa.text('(due_at IS NULL)'), 'due_at', 'created_at', 'id'])
     op.create_index('ix_human_tasks_state_element', 'human_tasks', ['state', 'element_id'])
-    op.create_index('ix_human_tasks_assignee_state', 'human_tasks', ['assignee', 'state'])
+    op.create_index('ix_human_tasks_assignee_state', 'human_tasks', ['assignee', 'state', 'element_id'])
     op.drop_index('ix_human_tasks_assignee', table_name='human_tasks')
     op.create_index('ix_human_tasks_instance_element', 'human_tasks', ['instance_id', 'element_id'])
     op.create_index('ix_instances_process_started', 'instances', ['process_key', 'started_at', 'id'])
