@@ -246,8 +246,10 @@ def _rows(uow, user: Actor, search: InstanceSearch, page: int | None, figure: Fi
     query = _filtered(user, search, cols, provider, figure)
     if page is not None:
         query = query.where(Instance.id.in_(page_of(uow, query, _order(search, cols), search, page)))
-    return uow.session.execute(query.with_only_columns(
-        Instance.id, Instance.process_key, Instance.version, Instance.started_at, Instance.ended_at,
+    return uow.session.execute(query.outerjoin(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
+                               .with_only_columns(
+        Instance.id, Instance.process_key, ProcessDefinition.name.label("process_name"), Instance.version,
+        Instance.started_at, Instance.ended_at,
         Instance.error_element, cols["status"].label("status"), cols["name"].label("name"),
         cols["next_due"].label("next_due"), cols["overdue"].label("overdue"), cols["breach"].label("breach"),
         cols["area"].label("area"), provider.name.label("provider"), Referral.responsible_official,
@@ -266,7 +268,8 @@ def _present(uow, user: Actor, rows, export: bool) -> list[dict]:
     steps = open_steps(uow, [r.id for r in rows])
     officials = _officials(uow, (r.responsible_official for r in rows))
     found = [{
-        "id": r.id, "process_key": r.process_key, "version": r.version, "status": r.status,
+        "id": r.id, "process_key": r.process_key, "process_name": r.process_name, "version": r.version,
+        "status": r.status,
         "name": r.name if names else None, "started_at": _iso(r.started_at), "ended_at": _iso(r.ended_at),
         "error_element": r.error_element, "next_due": _iso(r.next_due), "overdue": bool(r.overdue),
         "breach": bool(r.breach), "area": r.area, "provider": r.provider,
@@ -320,8 +323,8 @@ def instance_choices(uow, actor: str) -> dict[str, list]:
     """The filters' choices: processes and versions, providers, areas, responsible officials of the
     instances `actor` may see. No client data."""
     user = list_reader(uow, actor)
-    processes = [{"key": k, "version": v} for k, v in uow.session.execute(
-        select(ProcessDefinition.key, ProcessDefinition.version)
+    processes = [{"key": k, "version": v, "name": n} for k, v, n in uow.session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.name)
         .order_by(ProcessDefinition.key, ProcessDefinition.version.desc()))]
     orgs = uow.session.execute(select(Organisation.id, Organisation.name, Organisation.kind)
                                .order_by(Organisation.name)).all()

@@ -268,12 +268,17 @@ def test_the_list_and_the_export_are_logged_reads_naming_the_instances(user, cas
     ]
 
 
-@pytest.mark.parametrize("lang, title", [("fi", "Käsittelyt"), ("sv", "Handläggningar"), ("en", "Process instances")])
-def test_the_page_and_its_nav_link_in_each_language(browser, cases, lang, title):
+@pytest.mark.parametrize("lang, title, process", [("fi", "Käsittelyt", "Työhönvalmennus"),
+                                                   ("sv", "Handläggningar", "Arbetsträning"),
+                                                   ("en", "Process instances", "Job coaching")])
+def test_the_page_and_its_nav_link_in_each_language(browser, cases, lang, title, process):
+    """Also: a process is named as the BPMN names it, in the user's language, not by its key."""
     b = browser("boss")
     assert b.post("/language", {"locale": lang, "next": "/instances"}).status_code == 302
     doc = lxml.html.fromstring(b.get("/instances").get_data(as_text=True))
     assert doc.xpath("//h1")[0].text_content().strip() == title
+    assert {td.text_content().strip() for td in doc.xpath('//table[@id="instance-table"]/tbody/tr/td[2]')} == {process}
+    assert doc.xpath('//select[@id="process"]/option[@value="tyohonvalmennus"]')[0].text_content() == process
     assert doc.xpath('//nav//a[@aria-current="page"]')[0].text_content().strip() == title
     for control in doc.xpath('//form[@id="instance-filters"]//select|//form[@id="instance-filters"]//input'):
         assert doc.xpath(f'//label[@for="{control.get("id")}"]'), control.get("id")

@@ -39,7 +39,7 @@ from polku.engine.users import load_actor
 from ..context import reading, unit_of_work
 from ..i18n import gettext as _
 from . import bp
-from .instance_list import instances_response, status_word, step_names
+from .instance_list import instances_response, process_name, status_word, step_names
 from .interventions import _reason_error, conflict_words, run_action
 
 CAP = 200
@@ -88,7 +88,8 @@ def _confirm_page(action: str, reason: str, errors: dict[str, str] | None = None
         return instances_response(request.form, {"bulk": problem}, _form()[2], status=400)
     return render_template("cases/bulk_confirm.html", rows=rows, search=search, action=action, reason=reason,
                            title=_titles()[action], names=names,
-                           status_word=status_word, step_names=step_names, errors=errors or {}), status
+                           status_word=status_word, step_names=step_names, process_name=process_name,
+                           errors=errors or {}), status
 
 
 @bp.post("/instances/bulk")

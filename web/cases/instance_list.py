@@ -58,6 +58,19 @@ def sort_word(code: str) -> str:
     return words.get(code, code)
 
 
+def process_name(key: str, name: str | None) -> str:
+    """A process by its name in the user's language (the BPMN's, translated), or its key."""
+    return process_label(key, key, name) or key
+
+
+def process_names(processes: list[dict]) -> dict[str, str]:
+    """Each process key's name, from its newest version (the choices come newest first)."""
+    found: dict[str, str] = {}
+    for p in processes:
+        found.setdefault(p["key"], process_name(p["key"], p["name"]))
+    return found
+
+
 def step_names(row: dict) -> str:
     return ", ".join(process_label(s["process_key"], s["element_id"], s["name"]) for s in row["steps"])
 
@@ -107,8 +120,9 @@ def instances_response(source=None, errors: dict[str, str] | None = None, values
     return render_template("cases/instances.html", rows=rows, search=search, names=names, steps=steps,
                            figure=figure_words(figure) if figure else None,
                            statuses=STATUSES, sorts=SORTS, status_word=status_word, sort_word=sort_word,
-                           step_names=step_names, errors=errors or {}, values=values or {},
-                           bulk=bulk_form(names), reason_max=REASON_MAX, **choices), status
+                           step_names=step_names, process_name=process_name,
+                           process_names=process_names(choices["processes"]), errors=errors or {},
+                           values=values or {}, bulk=bulk_form(names), reason_max=REASON_MAX, **choices), status
 
 
 def safe_cell(value) -> str:
@@ -121,8 +135,8 @@ def csv_rows(rows: list[dict], names: bool) -> list[list[str]]:
     header = [_("Number"), *([_("Client")] if names else []), _("Process"), _("Version"), _("Status"),
               _("Current step"), _("Service provider"), _("Employment area"), _("Responsible official"),
               _("Started"), _("Next deadline"), _("Overdue"), _("Rule breach")]
-    body = [[str(r["id"]), *([r["name"] or ""] if names else []), r["process_key"], str(r["version"]),
-             status_word(r["status"]), step_names(r), r["provider"] or "", r["area"] or "",
+    body = [[str(r["id"]), *([r["name"] or ""] if names else []), process_name(r["process_key"], r["process_name"]),
+             str(r["version"]), status_word(r["status"]), step_names(r), r["provider"] or "", r["area"] or "",
              r["official_name"] or r["official"] or "", format_instant(r["started_at"]),
              format_instant(r["next_due"]) if r["next_due"] else "", _("Yes") if r["overdue"] else _("No"),
              _("Yes") if r["breach"] else _("No")] for r in rows]
