@@ -32,9 +32,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import and_, exists, false, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
 from polku.engine import audit
+from polku.engine.db import upsert_insert
 from polku.engine.models import HumanTask, Instance, ProcessDefinition
 
 from .calendar import add_business_days, business_days_between
@@ -141,8 +141,7 @@ def _raise(uow, row, kind: str, recipient: str, due_day: date, **extra) -> int:
     """Inserts the notice unless it exists (another worker may have just raised it); 1 if it did."""
     details = {"process": row.process_key, "element_id": row.element_id, "task": row.name,
                "due_on": due_day.isoformat(), **extra}
-    dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = (dialect.insert(Notice)
+    stmt = (upsert_insert(uow.session, Notice)
             .values(instance_id=row.instance_id, kind=kind, recipient_role=recipient, created_at=uow.now,
                     details=details, task_id=row.id)
             .on_conflict_do_nothing(index_elements=["task_id", "kind"])

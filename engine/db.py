@@ -7,6 +7,7 @@ from types import TracebackType
 from typing import Any
 
 from sqlalchemy import create_engine, event
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
@@ -113,3 +114,10 @@ class UnitOfWork:
 def _is_lock_error(exc: OperationalError) -> bool:
     text = str(exc.orig).lower()
     return "database is locked" in text or "deadlock detected" in text or "could not serialize" in text
+
+
+def upsert_insert(bind: Engine | Connection | Session, table: Any) -> Any:
+    """An INSERT of the database's own dialect, the one that has ``on_conflict_do_update`` and
+    ``on_conflict_do_nothing`` (both SQLite and PostgreSQL have them, under one name each)."""
+    engine = bind.get_bind() if isinstance(bind, Session) else bind
+    return (postgresql if engine.dialect.name == "postgresql" else sqlite).insert(table)

@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from .clock import Clock
-from .db import UnitOfWork
+from .db import UnitOfWork, upsert_insert
 from .models import WorkerRound
 
 
@@ -30,9 +29,8 @@ def default_worker_name() -> str:
 
 def record_round(engine: Engine, clock: Clock, worker_name: str, fired: int = 0) -> None:
     """Record that `worker_name` finished a round now (by `clock`), in a transaction of its own."""
-    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
     with UnitOfWork(engine, clock) as uow:
-        stmt = dialect.insert(WorkerRound).values(worker=worker_name, finished_at=uow.now, fired=fired)
+        stmt = upsert_insert(engine, WorkerRound).values(worker=worker_name, finished_at=uow.now, fired=fired)
         # An upsert: two workers' first rounds under one name must not fail on the primary key.
         stmt = stmt.on_conflict_do_update(index_elements=[WorkerRound.worker],
                                           set_={"finished_at": uow.now, "fired": fired})

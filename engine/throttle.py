@@ -14,10 +14,8 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Table, case, delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
-from .db import UnitOfWork
+from .db import UnitOfWork, upsert_insert
 from .errors import Forbidden
 from .models import LoginThrottle
 
@@ -71,7 +69,7 @@ def check(uow: UnitOfWork, address: str | None) -> None:
 def failed(uow: UnitOfWork, address: str | None) -> None:
     """Counts a failure: one upsert, so two failures at once from a new address cannot collide."""
     table = cast(Table, LoginThrottle.__table__)  # a mapped class's is its Table
-    insert = (pg_insert if uow.session.get_bind().dialect.name == "postgresql" else sqlite_insert)(table)
+    insert = upsert_insert(uow.session, table)
     forgotten = table.c.last_failure_at <= uow.now - FORGET_AFTER
     uow.session.execute(insert.values(address=_key(address), failures=1, last_failure_at=uow.now).on_conflict_do_update(
         index_elements=[table.c.address],

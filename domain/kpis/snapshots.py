@@ -17,8 +17,8 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import delete, or_, select
-from sqlalchemy.dialects import postgresql, sqlite
 
+from polku.engine.db import upsert_insert
 from polku.engine.models import Organisation
 
 from ..models import KpiSnapshot
@@ -92,9 +92,8 @@ def _store(uow, key: int, start: date, end: date, now: datetime, figures: dict[s
     wins) and drops its snapshots of earlier months, which no page asks for any more."""
     uow.session.execute(delete(KpiSnapshot).where(
         KpiSnapshot.area_key == key, or_(KpiSnapshot.range_start != start, KpiSnapshot.range_end != end)))
-    dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(KpiSnapshot).values(area_key=key, range_start=start, range_end=end, computed_at=now,
-                                              figures=figures)
+    stmt = upsert_insert(uow.session, KpiSnapshot).values(area_key=key, range_start=start, range_end=end,
+                                                           computed_at=now, figures=figures)
     uow.session.execute(stmt.on_conflict_do_update(index_elements=["area_key", "range_start", "range_end"],
                                                    set_={"computed_at": now, "figures": figures}))
 
