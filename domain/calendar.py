@@ -18,6 +18,7 @@ import holidays as _holidays
 ONE_DAY = timedelta(days=1)
 
 
+@lru_cache(maxsize=4096)  # the dashboard's rule breaches ask it thousands of times for the same days
 def add_months(d: date, n: int) -> date:
     """``d`` moved by ``n`` calendar months (n may be negative). When the target month
     is shorter, the result is clamped to its last day: 31 Jan + 1 month = 28/29 Feb."""
@@ -82,8 +83,21 @@ def business_days_between(a: date, b: date) -> int:
     with the roles swapped) when b is before a."""
     if b < a:
         return -business_days_between(b, a)
-    count, d = 0, a
-    while d < b:
-        d += ONE_DAY
+    # Counted from each year's running totals: the dashboard asks this for every period started.
+    count = _business_days_so_far(b.year)[_day_of_year(b)] - _business_days_so_far(a.year)[_day_of_year(a)]
+    return count + sum(_business_days_so_far(year)[-1] for year in range(a.year, b.year))
+
+
+def _day_of_year(d: date) -> int:
+    return d.toordinal() - date(d.year, 1, 1).toordinal()
+
+
+@lru_cache(maxsize=64)
+def _business_days_so_far(year: int) -> tuple[int, ...]:
+    """Business days of ``year`` from 1 Jan up to and including each of its days (by day of year)."""
+    totals, count, d = [], 0, date(year, 1, 1)
+    while d.year == year:
         count += is_business_day(d)
-    return count
+        totals.append(count)
+        d += ONE_DAY
+    return tuple(totals)
