@@ -232,7 +232,7 @@ class Redirection(Base):
     period_id: Mapped[int] = mapped_column(ForeignKey("periods.id"), index=True)
     target_service: Mapped[str] = mapped_column(String(40))
     description: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 class FollowUpMeeting(Base):

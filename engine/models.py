@@ -185,7 +185,9 @@ class HumanTask(Base):
     __table_args__ = (Index("ix_human_tasks_state_instance", "state", "instance_id"),
                       Index("ix_human_tasks_state_element", "state", "element_id"),
                       Index("ix_human_tasks_assignee_state", "assignee", "state", "element_id"),
-                      Index("ix_human_tasks_instance_element", "instance_id", "element_id"))
+                      Index("ix_human_tasks_instance_element", "instance_id", "element_id"),
+                      # the dashboard's overdue tasks: open at a range's end (migration 0012a)
+                      Index("ix_human_tasks_open_at", "completed_at", "due_at"))
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # SpiffWorkflow task UUID
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"))
     element_id: Mapped[str] = mapped_column(String(200))

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 
 from polku.engine.models import Organisation
 
@@ -22,14 +22,15 @@ from .weeks import weeks_without_meetings
 
 
 def providers_of(uow, scope: Scope) -> list[tuple[int, str]]:
-    """The providers named by the area's referrals or periods, by name: the dashboard's columns."""
-    cases = scope.cases()
+    """The providers named by the area's referrals or periods, by name: the dashboard's columns.
+    Asked provider by provider (through the referrals' and periods' provider indexes, stopping at
+    the first case of the area), not by going through every case of the area."""
     query = (select(Organisation.id, Organisation.name)
              .where(Organisation.kind == "provider",
-                    or_(Organisation.id.in_(select(Referral.provider_organisation_id)
-                                            .where(Referral.instance_id.in_(cases))),
-                        Organisation.id.in_(select(Period.provider_organisation_id)
-                                            .where(Period.instance_id.in_(cases)))))
+                    or_(exists().where(Referral.provider_organisation_id == Organisation.id,
+                                       scope.holds(Referral.instance_id)),
+                        exists().where(Period.provider_organisation_id == Organisation.id,
+                                       scope.holds(Period.instance_id))))
              .order_by(Organisation.name))
     return [(r.id, r.name) for r in uow.session.execute(query)]
 

@@ -14,23 +14,39 @@ Definitions: ``../shared/kpis.md``.
 """
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, case, or_, select
 
 from polku.engine.models import HumanTask
 
 from ..calendar import business_days_between
-from ..models import Period, Referral
-from .support import Kpi, Scope, count_rows, grouped, local_day, median, p90, stat_row
+from ..models import Referral
+from .support import Kpi, Scope, count_rows, grouped, local_day, median, once, p90, range_periods, stat_row
 
 START_TASK = "accept_referral"  # its completion sends the start notification (handlers.record_start)
 REFUSAL_CODES = ("R1_short", "R1_long", "R3_active", "R3_consecutive", "R4_window")
 
 
-def referrals(uow, scope: Scope, providers: list[int]) -> Kpi:
-    found = uow.session.execute(
-        select(Referral.instance_id, Referral.provider_organisation_id, Referral.outcome, Referral.refusal_reason)
+def _range_referrals(uow, scope: Scope):
+    """The area's referrals submitted in the range, each with its start notification's code
+    (``start_notifications``; worked out by the database: its due and done times need not come back
+    for the thousands of referrals of a range)."""
+    end = scope.end_at
+    task = HumanTask
+    code = case((and_(task.due_at.is_not(None), task.completed_at.is_not(None), task.completed_at > task.due_at),
+                 "late"),
+                (and_(task.due_at.is_not(None), task.due_at < end, task.state != "cancelled",
+                      or_(task.completed_at.is_(None), task.completed_at >= end)), "unsent_overdue"),
+                else_="on_time")
+    return uow.session.execute(
+        select(Referral.instance_id, Referral.provider_organisation_id, Referral.outcome, Referral.refusal_reason,
+               code.label("notice"))
+        .outerjoin(task, (task.instance_id == Referral.instance_id) & (task.element_id == START_TASK))
         .where(Referral.instance_id.in_(scope.cases()), Referral.submitted_at >= scope.start_at,
-               Referral.submitted_at < scope.end_at)).all()
+               Referral.submitted_at < end)).all()
+
+
+def referrals(uow, scope: Scope, providers: list[int]) -> Kpi:
+    found = once(uow, scope, "referrals", _range_referrals)
     items = [(r.provider_organisation_id, (r.refusal_reason or "other") if r.outcome == "refused" else "accepted",
               r.instance_id, r.instance_id) for r in found if scope.provider_ok(r.provider_organisation_id)]
     outcome = [(p, "accepted" if code == "accepted" else "refused", i, i) for p, code, i, _c in items]
@@ -41,11 +57,8 @@ def referrals(uow, scope: Scope, providers: list[int]) -> Kpi:
 
 
 def lead_time(uow, scope: Scope, providers: list[int]) -> Kpi:
-    found = uow.session.execute(
-        select(Period.instance_id, Period.provider_organisation_id, Period.actual_start, Referral.submitted_at)
-        .join(Referral, Referral.instance_id == Period.instance_id)
-        .where(Period.instance_id.in_(scope.cases()), Period.number == 1, Period.actual_start >= scope.start,
-               Period.actual_start <= scope.end)).all()
+    found = [r for r in range_periods(uow, scope) if r.number == 1 and r.actual_start is not None
+             and scope.start <= r.actual_start <= scope.end and r.submitted_at is not None]
     groups = grouped(((r.provider_organisation_id, business_days_between(local_day(r.submitted_at), r.actual_start),
                        r.instance_id) for r in found if scope.provider_ok(r.provider_organisation_id)), providers)
     return Kpi("lead_time", [stat_row("count", "count", groups, len), stat_row("median", "days", groups, median),
@@ -53,22 +66,7 @@ def lead_time(uow, scope: Scope, providers: list[int]) -> Kpi:
 
 
 def start_notifications(uow, scope: Scope, providers: list[int]) -> Kpi:
-    end = scope.end_at
-    found = uow.session.execute(
-        select(Referral.instance_id, Referral.provider_organisation_id, HumanTask.due_at, HumanTask.completed_at,
-               HumanTask.state)
-        .outerjoin(HumanTask, (HumanTask.instance_id == Referral.instance_id) & (HumanTask.element_id == START_TASK))
-        .where(Referral.instance_id.in_(scope.cases()), Referral.outcome == "accepted",
-               Referral.submitted_at >= scope.start_at, Referral.submitted_at < end)).all()
-    items = []
-    for r in found:
-        if not scope.provider_ok(r.provider_organisation_id):
-            continue
-        code = "on_time"
-        if r.due_at is not None and r.completed_at is not None and r.completed_at > r.due_at:
-            code = "late"
-        elif (r.due_at is not None and r.due_at < end and r.state != "cancelled"
-              and (r.completed_at is None or r.completed_at >= end)):
-            code = "unsent_overdue"
-        items.append((r.provider_organisation_id, code, r.instance_id, r.instance_id))
+    items = [(r.provider_organisation_id, r.notice, r.instance_id, r.instance_id)
+             for r in once(uow, scope, "referrals", _range_referrals)
+             if r.outcome == "accepted" and scope.provider_ok(r.provider_organisation_id)]
     return Kpi("start_notices", count_rows(items, providers, ("late", "unsent_overdue"), shares=True))

@@ -17,7 +17,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..models import Closure, Decision, Goal, Period, Redirection
-from .support import Kpi, Row, Scope, count_rows, share
+from .support import Kpi, Row, Scope, count_rows, once, range_periods, share
 
 EMPLOYMENT_STATUSES = ("employed", "education", "jobseeker", "other")
 INTERRUPTION_GROUNDS = ("absence", "other_service", "goals", "other", "interrupted")
@@ -26,12 +26,16 @@ REDIRECTION_DECISIONS = ("continue", "pause", "interrupt", "undecided")
 
 
 def _closures(uow, scope: Scope):
-    return [r for r in uow.session.execute(
+    return [r for r in once(uow, scope, "closures", _range_closures) if scope.provider_ok(r.provider_organisation_id)]
+
+
+def _range_closures(uow, scope: Scope):
+    return uow.session.execute(
         select(Closure.instance_id, Closure.period_id, Closure.employment_status, Closure.outcome_areas,
                Closure.next_steps, Period.provider_organisation_id)
         .join(Period, Period.id == Closure.period_id)
-        .where(Closure.instance_id.in_(scope.cases()), Closure.closed_at >= scope.start_at,
-               Closure.closed_at < scope.end_at)).all() if scope.provider_ok(r.provider_organisation_id)]
+        .where(scope.holds(Closure.instance_id), Closure.closed_at >= scope.start_at,
+               Closure.closed_at < scope.end_at)).all()
 
 
 def goal_attainment(uow, scope: Scope, providers: list[int]) -> Kpi:
@@ -73,10 +77,8 @@ def outcomes(uow, scope: Scope, providers: list[int]) -> Kpi:
 
 
 def interruptions(uow, scope: Scope, providers: list[int]) -> Kpi:
-    found = uow.session.execute(
-        select(Period.id, Period.instance_id, Period.provider_organisation_id, Period.end_reason)
-        .where(Period.instance_id.in_(scope.cases()), Period.status == "interrupted",
-               Period.actual_end >= scope.start, Period.actual_end <= scope.end)).all()
+    found = [r for r in range_periods(uow, scope) if r.status == "interrupted" and r.actual_end is not None
+             and scope.start <= r.actual_end <= scope.end]
     items = [(r.provider_organisation_id, r.end_reason if r.end_reason in INTERRUPTION_GROUNDS else "other", r.id,
               r.instance_id)
              for r in found if scope.provider_ok(r.provider_organisation_id)]
@@ -88,7 +90,7 @@ def redirections(uow, scope: Scope, providers: list[int]) -> Kpi:
         select(Redirection.id, Redirection.instance_id, Redirection.period_id, Redirection.created_at,
                Redirection.target_service, Period.provider_organisation_id)
         .join(Period, Period.id == Redirection.period_id)
-        .where(Redirection.instance_id.in_(scope.cases()), Redirection.created_at >= scope.start_at,
+        .where(scope.holds(Redirection.instance_id), Redirection.created_at >= scope.start_at,
                Redirection.created_at < scope.end_at)).all() if scope.provider_ok(r.provider_organisation_id)]
     decisions = uow.session.execute(
         select(Decision.period_id, Decision.decision, Decision.decided_at)

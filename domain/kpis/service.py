@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ..calendar import days_inclusive
-from ..models import Period, Provider
+from ..models import Provider
 from .support import (
     TOTAL,
     Kpi,
@@ -27,6 +27,7 @@ from .support import (
     mean,
     median,
     overlapping_periods,
+    range_periods,
     share,
     stat_row,
 )
@@ -39,12 +40,8 @@ def clients_in_service(uow, scope: Scope, providers: list[int]) -> Kpi:
 
 
 def _ended(uow, scope: Scope):
-    return [r for r in uow.session.execute(
-        select(Period.instance_id, Period.number, Period.provider_organisation_id, Period.actual_start,
-               Period.actual_end, Period.second_period_decision)
-        .where(Period.instance_id.in_(scope.cases()), Period.actual_start.is_not(None),
-               Period.actual_end.is_not(None), Period.actual_end >= scope.start,
-               Period.actual_end <= scope.end)).all() if scope.provider_ok(r.provider_organisation_id)]
+    return [r for r in range_periods(uow, scope) if r.actual_start is not None and r.actual_end is not None
+            and scope.start <= r.actual_end <= scope.end and scope.provider_ok(r.provider_organisation_id)]
 
 
 def period_length(uow, scope: Scope, providers: list[int]) -> Kpi:

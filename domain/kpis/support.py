@@ -9,8 +9,11 @@ the mean of the two middle values; the 90th percentile is the nearest rank (the 
 ``ceil(0.9 n)`` of the sorted values); a share is ``None`` when its denominator is 0.
 
 The cases behind a number (``Row.cases``, per column): every figure is built from items that carry
-their case, and the same pass that counts them collects their cases, so the list of cases a number
-links to (``links``) cannot drift from the number. What each row's cases are:
+their case, and the cases are collected from the very items the number was counted from, so the
+list of cases a number links to (``links``) cannot drift from the number. The page shows numbers
+only and a link resolves one row, so a row keeps its items and collects its cases on first use
+(``CaseSets``): the page does not build a set per row and column that nobody reads. What each
+row's cases are:
 
 - a count: the cases of the things counted. Where the thing is the case (referrals, closures,
   outcomes, second periods, start notifications, rule breaches, period counts: a case has one first
@@ -19,23 +22,28 @@ links to (``links``) cannot drift from the number. What each row's cases are:
 - a share or a rate: its numerator's cases (what makes it more than 0; the denominator is the row
   counting it, with its own link);
 - a mean, median, percentile or capacity used: the cases whose values it is computed from.
+
+What several figures read (the periods around the range, its closures, its referrals) is read once
+per unit of work, range and area (``once``): the dashboard's unit of work changes nothing, and each
+figure keeps what its definition says from the shared rows.
 """
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from functools import cache
+from typing import Any, TypeVar
 
-from sqlalchemy import exists, or_, select
-from sqlalchemy.sql import Select
+from sqlalchemy import and_, exists, or_, select
+from sqlalchemy.sql import ColumnElement, Select
 
 from polku.engine.models import Instance, InstanceOrganisation
 
 from ..casefile import CASE_PROCESS
 from ..deadlines import SERVICE_TZ
-from ..models import Client, Period
+from ..models import Client, Period, Referral
 
 TOTAL = None  # the key of the area total among a row's values
 
@@ -63,15 +71,48 @@ class Scope:
         return (self.end - self.start).days + 1
 
     def cases(self) -> Select:
-        """The ids of the area's job-coaching cases (a subquery for ``in_``)."""
+        """The ids of the area's job-coaching cases (a subquery for ``in_``): for reading much of the
+        area (its periods, its referrals of a range), case by case."""
         query = select(Instance.id).where(Instance.process_key == CASE_PROCESS)
         if self.area_id is not None:
             query = query.where(exists().where(InstanceOrganisation.instance_id == Instance.id,
                                                InstanceOrganisation.organisation_id == self.area_id))
         return query
 
+    def holds(self, instance_id: ColumnElement[int]) -> ColumnElement[bool]:
+        """Whether the row's case (`instance_id`) is one of ``cases()``, asked row by row: for rows
+        found through another index (closures of a range, tasks open at its end), where the area's
+        whole case list would cost more than the rows themselves."""
+        case = exists().where(Instance.id == instance_id, Instance.process_key == CASE_PROCESS)
+        if self.area_id is not None:
+            case = case.where(InstanceOrganisation.instance_id == instance_id,
+                              InstanceOrganisation.organisation_id == self.area_id)
+        return case
+
     def provider_ok(self, provider_id: int | None) -> bool:
         return self.provider_id is None or provider_id == self.provider_id
+
+
+class CaseSets(Mapping[int | None, frozenset[int]]):
+    """A row's cases per column, collected by `collect` when first asked for."""
+
+    def __init__(self, collect: Callable[[], dict[int | None, frozenset[int]]]):
+        self._collect: Callable[[], dict[int | None, frozenset[int]]] | None = collect
+        self._sets: dict[int | None, frozenset[int]] = {}
+
+    def _found(self) -> dict[int | None, frozenset[int]]:
+        if self._collect is not None:
+            self._sets, self._collect = self._collect(), None
+        return self._sets
+
+    def __getitem__(self, column: int | None) -> frozenset[int]:
+        return self._found()[column]
+
+    def __iter__(self) -> Iterator[int | None]:
+        return iter(self._found())
+
+    def __len__(self) -> int:
+        return len(self._found())
 
 
 @dataclass
@@ -81,7 +122,7 @@ class Row:
     code: str
     unit: str  # count | share | days | percent | rate
     values: dict[int | None, Any] = field(default_factory=dict)
-    cases: dict[int | None, frozenset[int]] = field(default_factory=dict)  # the cases behind each value
+    cases: Mapping[int | None, frozenset[int]] = field(default_factory=dict)  # the cases behind each value
 
 
 @dataclass
@@ -128,23 +169,36 @@ class Groups:
     """Values by provider column and all of them under TOTAL, with the cases they come from."""
 
     values: dict[int | None, list[Any]]
-    cases: dict[int | None, frozenset[int]]
+    cases: Mapping[int | None, frozenset[int]]
 
 
 def _columns(providers: list[int]) -> list[int | None]:
     return [*providers, TOTAL]
 
 
+def _columns_of(providers: list[int]) -> Callable[[int | None], tuple[int | None, ...]]:
+    """An item's columns by its provider: its provider's (if shown) and TOTAL."""
+    shown: dict[int | None, tuple[int | None, ...]] = {p: (p, TOTAL) for p in providers}
+    total: tuple[int | None, ...] = (TOTAL,)
+    return lambda provider: shown.get(provider, total)
+
+
 def grouped(items: Iterable[tuple[int | None, Any, int]], providers: list[int]) -> Groups:
     """Items are (provider, value, case): each value in its provider's column (if shown) and in TOTAL."""
+    items = list(items)
+    columns_of = _columns_of(providers)
     values: dict[int | None, list[Any]] = {p: [] for p in _columns(providers)}
-    cases: dict[int | None, set[int]] = {p: set() for p in _columns(providers)}
-    for provider, value, case_id in items:
-        for column in {provider, TOTAL}:
-            if column in values:
-                values[column].append(value)
-                cases[column].add(case_id)
-    return Groups(values, {k: frozenset(v) for k, v in cases.items()})
+    for provider, value, _case in items:
+        for column in columns_of(provider):
+            values[column].append(value)
+
+    def cases() -> dict[int | None, frozenset[int]]:
+        found: dict[int | None, set[int]] = {p: set() for p in values}
+        for provider, _value, case_id in items:
+            for column in columns_of(provider):
+                found[column].add(case_id)
+        return {k: frozenset(v) for k, v in found.items()}
+    return Groups(values, CaseSets(cases))
 
 
 def stat_row(code: str, unit: str, groups: Groups, fn: Callable[[list[Any]], Any]) -> Row:
@@ -156,20 +210,29 @@ def count_rows(items: Iterable[tuple[int | None, str, Hashable, int]], providers
     """Distinct things counted per code: items are (provider, code, thing, case). With ``total_code``
     a first row counts the distinct things over all codes; with ``shares`` each code also gets a
     share-of-the-total row (``<code>_share``, behind it the code's cases)."""
-    codes = list(codes)
+    items, codes = list(items), list(codes)
     columns = _columns(providers)
-    keys = [None, *codes]  # None: every code (the total)
-    things = {k: {p: set() for p in columns} for k in keys}
-    cases: dict[str | None, dict[int | None, set[int]]] = {k: {p: set() for p in columns} for k in keys}
-    for provider, item_code, thing, case_id in items:  # one pass: an area's month holds 100,000 items
-        for column in {provider, TOTAL}:
-            if column in things[None]:
-                for key in (None, item_code) if item_code in things else (None,):
-                    things[key][column].add(thing)
-                    cases[key][column].add(case_id)
+    columns_of = _columns_of(providers)
+    keys_of: dict[str, tuple[str | None, ...]] = {c: (None, c) for c in codes}  # None: every code (the total)
+    every: tuple[str | None, ...] = (None,)
 
-    def distinct(code: str | None) -> tuple[dict[int | None, int], dict[int | None, frozenset[int]]]:
-        return {k: len(s) for k, s in things[code].items()}, {k: frozenset(s) for k, s in cases[code].items()}
+    def by_key(case_ids: bool) -> dict[tuple[str | None, int | None], set[Hashable]]:
+        """Per (code, column): the distinct things, or with `case_ids` the cases they belong to."""
+        found: dict[tuple[str | None, int | None], set[Hashable]] = {
+            (k, p): set() for k in (None, *codes) for p in columns}
+        for provider, item_code, thing, case_id in items:  # an area's month holds 100,000 items
+            value = case_id if case_ids else thing
+            for column in columns_of(provider):
+                for key in keys_of.get(item_code, every):
+                    found[key, column].add(value)
+        return found
+
+    things = by_key(case_ids=False)
+    cases = cache(lambda: by_key(case_ids=True))  # one pass for all the rows, when first asked
+
+    def distinct(code: str | None) -> tuple[dict[int | None, int], CaseSets]:
+        return ({p: len(things[code, p]) for p in columns},
+                CaseSets(lambda: {p: frozenset(cases()[code, p]) for p in columns}))  # type: ignore[misc]
 
     whole, _all = distinct(None)
     rows = [Row(total_code, "count", whole, _all)] if total_code else []
@@ -181,22 +244,43 @@ def count_rows(items: Iterable[tuple[int | None, str, Hashable, int]], providers
     return rows
 
 
-def overlapping_periods(uow, scope: Scope) -> list[Any]:
-    """The area's periods whose ``[actual_start, actual_end or ∞)`` overlaps the range, with the
-    client's language (every provider: callers keep the chosen one). Read once per unit of work and
-    range: four figures use them, and the dashboard's unit of work changes nothing."""
-    memo = uow.session.info.setdefault("kpi_periods", {})
-    key = (scope.start, scope.end, scope.area_id)
+Read = TypeVar("Read")
+
+
+def once(uow, scope: Scope, name: str, read: Callable[[Any, Scope], Read]) -> Read:
+    """``read(uow, scope)`` once per unit of work, range and area (every provider: callers keep the
+    chosen one); several figures share it."""
+    memo = uow.session.info.setdefault("kpi_reads", {})
+    key = (name, scope.start, scope.end, scope.area_id)
     if key not in memo:
-        memo[key] = _overlapping_periods(uow, scope)
+        memo[key] = read(uow, scope)
     return memo[key]
 
 
-def _overlapping_periods(uow, scope: Scope) -> list[Any]:
+def range_periods(uow, scope: Scope) -> list[Any]:
+    """The area's periods around the range, each with its client's language and its referral's
+    submission time (None without a referral): those overlapping it (``overlapping_periods``), and
+    those that ended or started in it whatever their other day; each figure keeps its own."""
+    return once(uow, scope, "periods", _range_periods)
+
+
+def _range_periods(uow, scope: Scope) -> list[Any]:
+    start, end = Period.actual_start, Period.actual_end
     return list(uow.session.execute(
-        select(Period.id, Period.instance_id, Period.client_id, Period.provider_organisation_id, Period.actual_start,
-               Period.actual_end, Client.language)
+        select(Period.id, Period.instance_id, Period.number, Period.client_id, Period.provider_organisation_id,
+               Period.status, Period.end_reason, Period.second_period_decision, start, end, Client.language,
+               Referral.submitted_at)
         .join(Client, Client.id == Period.client_id)
-        .where(Period.instance_id.in_(scope.cases()), Period.actual_start.is_not(None),
-               Period.actual_start <= scope.end,
-               or_(Period.actual_end.is_(None), Period.actual_end >= scope.start))).all())
+        .outerjoin(Referral, Referral.instance_id == Period.instance_id)
+        .where(Period.instance_id.in_(scope.cases()),
+               or_(and_(start.is_not(None), start <= scope.end, or_(end.is_(None), end >= scope.start)),
+                   and_(end >= scope.start, end <= scope.end), and_(start >= scope.start, start <= scope.end))))
+        .all())
+
+
+def overlapping_periods(uow, scope: Scope) -> list[Any]:
+    """The area's periods whose ``[actual_start, actual_end or ∞)`` overlaps the range, with the
+    client's language (every provider: callers keep the chosen one)."""
+    return once(uow, scope, "overlapping", lambda uow, scope: [
+        r for r in range_periods(uow, scope) if r.actual_start is not None and r.actual_start <= scope.end
+        and (r.actual_end is None or r.actual_end >= scope.start)])

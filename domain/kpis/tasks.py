@@ -21,7 +21,7 @@ def overdue_tasks(uow, scope: Scope, providers: list[int]) -> tuple[Kpi, Kpi]:
         select(HumanTask.id, HumanTask.instance_id, HumanTask.element_id, HumanTask.name, HumanTask.candidate_groups,
                Referral.provider_organisation_id)
         .outerjoin(Referral, Referral.instance_id == HumanTask.instance_id)
-        .where(HumanTask.instance_id.in_(scope.cases()), HumanTask.state != "cancelled",
+        .where(scope.holds(HumanTask.instance_id), HumanTask.state != "cancelled",
                HumanTask.created_at < end, HumanTask.due_at.is_not(None), HumanTask.due_at < end,
                or_(HumanTask.completed_at.is_(None), HumanTask.completed_at >= end))).all()
     found = [r for r in found if scope.provider_ok(r.provider_organisation_id)]

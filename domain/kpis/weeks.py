@@ -17,33 +17,37 @@ from sqlalchemy import select
 from ..models import Meeting, Period
 from .support import Kpi, Row, Scope, count_rows, overlapping_periods
 
-ONE_WEEK = timedelta(days=7)
 
+def _mondays(scope: Scope):
+    """For a period [start, end]: the Mondays (as day ordinals: a client-week is counted, never
+    shown) of the weeks ending in the range that overlap it."""
+    earliest, latest = (scope.start - timedelta(days=6)).toordinal(), (scope.end - timedelta(days=6)).toordinal()
 
-def _mondays(start: date, end: date | None, scope: Scope):
-    """The Mondays of the weeks ending in the range that overlap [start, end]."""
-    monday = max(start - timedelta(days=start.weekday()), scope.start - timedelta(days=6))
-    while monday + timedelta(days=6) <= scope.end and (end is None or monday <= end):
-        if monday + timedelta(days=6) >= scope.start:
-            yield monday
-        monday += ONE_WEEK
+    def of(start: date, end: date | None) -> range:
+        first = max(start.toordinal() - start.weekday(), earliest)
+        return range(first, (latest if end is None else min(latest, end.toordinal())) + 1, 7)
+    return of
 
 
 def weeks_without_meetings(uow, scope: Scope, providers: list[int]) -> Kpi:
     """Every provider's periods are looked at before the chosen provider's weeks are kept, so that a
     week is in the same column (and sees the same meetings) whether one provider is chosen or not."""
     periods = overlapping_periods(uow, scope)
-    weeks: dict[tuple[int, date], tuple[int, int]] = {}  # (client, Monday): (provider, case)
+    mondays = _mondays(scope)
+    weeks: dict[tuple[int, int], tuple[int, int]] = {}  # (client, Monday): (provider, case)
     for r in sorted(periods, key=lambda r: r.actual_start):
-        for monday in _mondays(r.actual_start, r.actual_end, scope):
+        for monday in mondays(r.actual_start, r.actual_end):
             weeks.setdefault((r.client_id, monday), (r.provider_organisation_id, r.instance_id))
-    held: set[tuple[int, date]] = set()
+    held: set[tuple[int, int]] = set()
     ids = sorted({r.id for r in periods})
     if ids:
+        # Only a meeting held on a week's days can make it one with meetings: those from 6 days
+        # before the range (a week ending on its first day) to its end.
         meetings = (select(Period.client_id, Meeting.held_on).join(Period, Period.id == Meeting.period_id)
-                    .where(Meeting.period_id.in_(ids)))
+                    .where(Meeting.period_id.in_(ids), Meeting.held_on >= scope.start - timedelta(days=6),
+                           Meeting.held_on <= scope.end))
         for m in uow.session.execute(meetings):
-            held.add((m.client_id, m.held_on - timedelta(days=m.held_on.weekday())))
+            held.add((m.client_id, m.held_on.toordinal() - m.held_on.weekday()))
     items = [(provider, "without" if key not in held else "held", key, case_id)
              for key, (provider, case_id) in weeks.items() if scope.provider_ok(provider)]
     all_weeks, silent = count_rows(items, providers, ("without",), total_code="client_weeks")
