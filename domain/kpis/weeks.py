@@ -21,7 +21,10 @@ from .support import Kpi, Row, Scope, count_rows, overlapping_periods
 def _mondays(scope: Scope):
     """For a period [start, end]: the Mondays (as day ordinals: a client-week is counted, never
     shown) of the weeks ending in the range that overlap it."""
-    earliest, latest = (scope.start - timedelta(days=6)).toordinal(), (scope.end - timedelta(days=6)).toordinal()
+    # The first Monday whose week ends in the range: on or after the range's first day less six.
+    six_before = scope.start - timedelta(days=6)
+    earliest = six_before.toordinal() + (-six_before.weekday()) % 7
+    latest = (scope.end - timedelta(days=6)).toordinal()
 
     def of(start: date, end: date | None) -> range:
         first = max(start.toordinal() - start.weekday(), earliest)

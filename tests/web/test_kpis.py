@@ -164,3 +164,13 @@ def test_admins_see_every_area(kpi_cases, coaching, uow_factory):
 def test_officials_are_refused(kpi_cases, uow_factory):
     with uow_factory("2026-04-10T09:00:00+00:00", write=False) as uow, pytest.raises(Forbidden):
         dashboard(uow, "off1", *MARCH)
+
+
+def test_weeks_of_a_range_starting_midweek(kpi_cases, uow_factory):
+    """From Wednesday 4 March: the weeks ending on 8, 15, 22 and 29 March, each from its Monday (the
+    week ending 1 March, c1's and c6's of A without meetings, is out; B's are c3's three, as in March).
+    A week counted from another weekday would miss every meeting (c6's on 26 March among them)."""
+    with uow_factory("2026-04-10T09:00:00+00:00", write=False) as uow:
+        found = dashboard(uow, "boss", date(2026, 3, 4), date(2026, 3, 31))
+    rows = ab(found, kpi_cases, "weeks")
+    assert rows["client_weeks"] == (11, 3, 14) and rows["without"] == (6, 2, 8)
