@@ -5,7 +5,11 @@ client (name and a valid identity code), dates moved by whole weeks (weekdays st
 and SpiffWorkflow's task UUIDs replaced by new ones consistently: in the state blob, human_tasks,
 task_candidate_groups, timers and notices alike. The state blob is decompressed, the same
 replacements made in its JSON text, and compressed again, so a copy opens and runs on like the
-original. Copies are written with bulk inserts in batches, one transaction a batch, and write no
+original. A copy may also move to another home (`Home`: employment area, manager, official, provider,
+coach): every organisation key is turned to the new area's or provider's, and the old names become
+the new ones wherever they stand, as a whole column value or as a whole quoted token in JSON text
+(so "valmentaja1" never touches "valmentaja10"); the copy then belongs to the new area and is
+worked on by its new people. Copies are written with bulk inserts in batches, one transaction a batch, and write no
 audit rows: the audit chains hold the template cases' real steps only (and so still verify).
 Ids are taken from max(id) + 1: run the seed while nothing else writes cases.
 """
@@ -15,6 +19,7 @@ import json
 import re
 import uuid
 import zlib
+from dataclasses import astuple, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -38,11 +43,38 @@ def _table(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
-class Template:
-    """One template case's rows, read once."""
+def _org_keys(name: str) -> frozenset[str]:
+    """The table's columns that name an organisation (an area or a provider)."""
+    return frozenset(c.name for c in _table(name).c
+                     if any(fk.column.table.name == "organisations" for fk in c.foreign_keys))
 
-    def __init__(self, conn: Connection, instance_id: int):
-        self.id = instance_id
+
+_ORG_KEYS = {name: _org_keys(name) for name in BY_INSTANCE}
+
+
+@dataclass(frozen=True)
+class Home:
+    """Where a case belongs and who works on it: names as they stand in its rows, and the two
+    organisations' ids."""
+
+    area: str
+    manager: str
+    official: str
+    provider: str
+    coach: str
+    area_id: int
+    provider_id: int
+
+    def names(self) -> tuple[str, ...]:
+        return astuple(self)[:5]
+
+
+class Template:
+    """One template case's rows, read once, and the home it was run in."""
+
+    def __init__(self, conn: Connection, instance_id: int, home: Home):
+        self.id, self.home = instance_id, home
+        self.quoted = re.compile('"(' + "|".join(re.escape(n) for n in home.names()) + ')"')
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.rows["instances"] = _select(conn, "instances", _table("instances").c.id == instance_id)
         for name in BY_INSTANCE[1:]:
@@ -92,9 +124,12 @@ class Ids:
 class Copier:
     """Makes the rows of one copy of a template."""
 
-    def __init__(self, template: Template, ids: Ids, name: str, hetu: str, weeks: int):
+    def __init__(self, template: Template, ids: Ids, name: str, hetu: str, weeks: int, home: Home | None = None):
         self.t, self.ids, self.name, self.hetu = template, ids, name, hetu
         self.delta = timedelta(weeks=weeks)
+        home = home or template.home
+        self.names = dict(zip(template.home.names(), home.names(), strict=True)) if home != template.home else {}
+        self.orgs = {template.home.area_id: home.area_id, template.home.provider_id: home.provider_id}
         self.uuids: dict[str, str] = {}
         self.keys: dict[tuple[str, int], int] = {}  # (table, old id) -> new id
 
@@ -111,8 +146,15 @@ class Copier:
             return m.group(0)
         return (day + self.delta).isoformat()
 
+    def _name(self, m: re.Match[str]) -> str:
+        return f'"{self.names[m.group(1)]}"'
+
     def text(self, value: str) -> str:
+        if value in self.names:  # a column holding a username or an organisation's name
+            return self.names[value]
         value = value.replace(self.t.hetu, self.hetu).replace(self.t.name, self.name)
+        if self.names:
+            value = self.t.quoted.sub(self._name, value)
         return _DAY.sub(self._day, _UUID.sub(self._uuid, value))
 
     def value(self, value: Any) -> Any:
@@ -154,6 +196,8 @@ class Copier:
             new["client_id"] = old["client_id"] and self.keys[("clients", old["client_id"])]
         if "name_search" in old:
             new["name_search"] = search_key(new["name"])
+        for key in _ORG_KEYS.get(table, ()):
+            new[key] = old[key] and self.orgs.get(old[key], old[key])
         return new
 
 
