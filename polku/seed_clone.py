@@ -37,6 +37,10 @@ BY_INSTANCE = ["instances", "instance_organisations", "human_tasks", "task_candi
 BY_PERIOD = {"goals", "meetings", "weekly_reviews"}
 _UUID = re.compile(UUID_PATTERN)
 _DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+# Row ids that the process data and the outbox messages carry (the handlers read the period by its
+# `period_id`): a copy's must name its own rows, not the template's.
+_KEYS = re.compile(r'"(period_id|client_id)"(: ?)(\d+)')
+_KEY_TABLES = {"period_id": "periods", "client_id": "clients"}
 
 
 def _table(name: str) -> Table:
@@ -146,6 +150,10 @@ class Copier:
             return m.group(0)
         return (day + self.delta).isoformat()
 
+    def _key(self, m: re.Match[str]) -> str:
+        new = self.keys.get((_KEY_TABLES[m.group(1)], int(m.group(3))))
+        return m.group(0) if new is None else f'"{m.group(1)}"{m.group(2)}{new}'
+
     def _name(self, m: re.Match[str]) -> str:
         return f'"{self.names[m.group(1)]}"'
 
@@ -155,6 +163,7 @@ class Copier:
         value = value.replace(self.t.hetu, self.hetu).replace(self.t.name, self.name)
         if self.names:
             value = self.t.quoted.sub(self._name, value)
+        value = _KEYS.sub(self._key, value)
         return _DAY.sub(self._day, _UUID.sub(self._uuid, value))
 
     def value(self, value: Any) -> Any:
@@ -174,10 +183,17 @@ class Copier:
         return new
 
     def rows(self) -> dict[str, list[dict[str, Any]]]:
+        # Every new id first: the state blob, copied first, names the client and the period.
+        if self.t.client is not None:
+            self.new_id("clients", self.t.client["id"])
+        for name in BY_INSTANCE:
+            if name in self.ids.next:
+                for r in self.t.rows[name]:
+                    self.new_id(name, r["id"])
         out: dict[str, list[dict[str, Any]]] = {"clients": []}
         if self.t.client is not None:
             client = {k: self.value(v) for k, v in self.t.client.items()}
-            client.update(id=self.new_id("clients", self.t.client["id"]), name=self.name,
+            client.update(id=self.keys[("clients", self.t.client["id"])], name=self.name,
                           identity_code=self.hetu, name_search=search_key(self.name))
             out["clients"].append(client)
         for name in BY_INSTANCE:
@@ -187,7 +203,7 @@ class Copier:
     def row(self, table: str, old: dict[str, Any]) -> dict[str, Any]:
         new = {k: self.value(v) for k, v in old.items() if k not in ("id", "instance_id", "period_id", "client_id")}
         if "id" in old:
-            new["id"] = self.new_id(table, old["id"]) if table in self.ids.next else self.value(old["id"])
+            new["id"] = self.keys[(table, old["id"])] if table in self.ids.next else self.value(old["id"])
         if "instance_id" in old:
             new["instance_id"] = self.keys[("instances", self.t.id)]
         if "period_id" in old:
