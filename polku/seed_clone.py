@@ -19,8 +19,9 @@ import json
 import re
 import uuid
 import zlib
-from dataclasses import astuple, dataclass
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
@@ -47,13 +48,11 @@ def _table(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
+@cache
 def _org_keys(name: str) -> frozenset[str]:
     """The table's columns that name an organisation (an area or a provider)."""
     return frozenset(c.name for c in _table(name).c
                      if any(fk.column.table.name == "organisations" for fk in c.foreign_keys))
-
-
-_ORG_KEYS = {name: _org_keys(name) for name in BY_INSTANCE}
 
 
 @dataclass(frozen=True)
@@ -70,7 +69,7 @@ class Home:
     provider_id: int
 
     def names(self) -> tuple[str, ...]:
-        return astuple(self)[:5]
+        return self.area, self.manager, self.official, self.provider, self.coach
 
 
 class Template:
@@ -161,9 +160,10 @@ class Copier:
         if value in self.names:  # a column holding a username or an organisation's name
             return self.names[value]
         value = value.replace(self.t.hetu, self.hetu).replace(self.t.name, self.name)
-        if self.names:
+        if self.names and '"' in value:  # quoted: JSON text (the guards spare short values a pass)
             value = self.t.quoted.sub(self._name, value)
-        value = _KEYS.sub(self._key, value)
+        if '_id"' in value:
+            value = _KEYS.sub(self._key, value)
         return _DAY.sub(self._day, _UUID.sub(self._uuid, value))
 
     def value(self, value: Any) -> Any:
@@ -212,7 +212,7 @@ class Copier:
             new["client_id"] = old["client_id"] and self.keys[("clients", old["client_id"])]
         if "name_search" in old:
             new["name_search"] = search_key(new["name"])
-        for key in _ORG_KEYS.get(table, ()):
+        for key in _org_keys(table):
             new[key] = old[key] and self.orgs.get(old[key], old[key])
         return new
 
