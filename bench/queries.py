@@ -8,6 +8,10 @@ snapshot: the snapshots are made first, and how long that took is printed) and a
 last two full months, counted live). p50 and p95 in ms over
 --runs runs each (the dashboard over --dashboard-runs), after one warm-up. Targets from issue 10:
 p95 inbox <= 50 ms, lists <= 100 ms, detail <= 100 ms, dashboard <= 250 ms.
+On a default seed each demo user carries a real user's load, whatever N: esihenkilo manages one area
+of eight, virkailija1 is responsible for at most ~120 of its running cases, valmentaja1 coaches on a
+provider of at most ~60 running cases (`polku seed --concentrated` gives the worst case instead: every
+case in one area, on two providers, with virkailija1).
 Give --database-url once per database: one column pair per database, side by side (e.g. 10k and
 100k, or SQLite and PostgreSQL).
 
@@ -61,7 +65,9 @@ PAGES = [
 def _sample(app) -> dict[str, object]:
     engine = app.extensions["polku"]["engine"]
     with engine.connect() as conn:
-        ids = select(Instance.id).where(Instance.process_key == "tyohonvalmennus", Instance.status == "running")
+        ids = (select(Instance.id).join(Referral, Referral.instance_id == Instance.id)  # one virkailija1 may open
+               .where(Instance.process_key == "tyohonvalmennus", Instance.status == "running",
+                      Referral.responsible_official == "virkailija1"))
         middle = conn.scalar(select(func.max(Instance.id)).where(Instance.id.in_(ids))) // 2
         case = conn.scalar(ids.where(Instance.id >= middle).order_by(Instance.id).limit(1))
         name = conn.scalar(select(Referral.name).where(Referral.instance_id == case))

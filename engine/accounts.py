@@ -39,11 +39,12 @@ class LoginFailed(Forbidden):
         super().__init__("wrong username or password, or the account is locked for a while")
 
 
-def hash_password(password: str) -> str:
+def hash_password(password: str, method: str | None = None) -> str:
+    """`method` only for passwords that are public anyway (the seed's demo staff)."""
     if len(password or "") < MIN_PASSWORD:
         raise ValidationFailed(f"password: must be at least {MIN_PASSWORD} characters",
                                {"password": f"must be at least {MIN_PASSWORD} characters"})
-    return generate_password_hash(password, method=PASSWORD_METHOD)
+    return generate_password_hash(password, method=method or PASSWORD_METHOD)
 
 
 def set_password(uow: UnitOfWork, actor: str, username: str, password: str) -> None:

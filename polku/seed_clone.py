@@ -5,7 +5,11 @@ client (name and a valid identity code), dates moved by whole weeks (weekdays st
 and SpiffWorkflow's task UUIDs replaced by new ones consistently: in the state blob, human_tasks,
 task_candidate_groups, timers and notices alike. The state blob is decompressed, the same
 replacements made in its JSON text, and compressed again, so a copy opens and runs on like the
-original. Copies are written with bulk inserts in batches, one transaction a batch, and write no
+original. A copy may also move to another home (`Home`: employment area, manager, official, provider,
+coach): every organisation key is turned to the new area's or provider's, and the old names become
+the new ones wherever they stand, as a whole column value or as a whole quoted token in JSON text
+(so "valmentaja1" never touches "valmentaja10"); the copy then belongs to the new area and is
+worked on by its new people. Copies are written with bulk inserts in batches, one transaction a batch, and write no
 audit rows: the audit chains hold the template cases' real steps only (and so still verify).
 Ids are taken from max(id) + 1: run the seed while nothing else writes cases.
 """
@@ -15,7 +19,9 @@ import json
 import re
 import uuid
 import zlib
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Table, func, select, text
@@ -32,17 +38,46 @@ BY_INSTANCE = ["instances", "instance_organisations", "human_tasks", "task_candi
 BY_PERIOD = {"goals", "meetings", "weekly_reviews"}
 _UUID = re.compile(UUID_PATTERN)
 _DAY = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+# Row ids that the process data and the outbox messages carry (the handlers read the period by its
+# `period_id`): a copy's must name its own rows, not the template's.
+_KEYS = re.compile(r'"(period_id|client_id)"(: ?)(\d+)')
+_KEY_TABLES = {"period_id": "periods", "client_id": "clients"}
 
 
 def _table(name: str) -> Table:
     return Base.metadata.tables[name]
 
 
-class Template:
-    """One template case's rows, read once."""
+@cache
+def _org_keys(name: str) -> frozenset[str]:
+    """The table's columns that name an organisation (an area or a provider)."""
+    return frozenset(c.name for c in _table(name).c
+                     if any(fk.column.table.name == "organisations" for fk in c.foreign_keys))
 
-    def __init__(self, conn: Connection, instance_id: int):
-        self.id = instance_id
+
+@dataclass(frozen=True)
+class Home:
+    """Where a case belongs and who works on it: names as they stand in its rows, and the two
+    organisations' ids."""
+
+    area: str
+    manager: str
+    official: str
+    provider: str
+    coach: str
+    area_id: int
+    provider_id: int
+
+    def names(self) -> tuple[str, ...]:
+        return self.area, self.manager, self.official, self.provider, self.coach
+
+
+class Template:
+    """One template case's rows, read once, and the home it was run in."""
+
+    def __init__(self, conn: Connection, instance_id: int, home: Home):
+        self.id, self.home = instance_id, home
+        self.quoted = re.compile('"(' + "|".join(re.escape(n) for n in home.names()) + ')"')
         self.rows: dict[str, list[dict[str, Any]]] = {}
         self.rows["instances"] = _select(conn, "instances", _table("instances").c.id == instance_id)
         for name in BY_INSTANCE[1:]:
@@ -92,9 +127,12 @@ class Ids:
 class Copier:
     """Makes the rows of one copy of a template."""
 
-    def __init__(self, template: Template, ids: Ids, name: str, hetu: str, weeks: int):
+    def __init__(self, template: Template, ids: Ids, name: str, hetu: str, weeks: int, home: Home | None = None):
         self.t, self.ids, self.name, self.hetu = template, ids, name, hetu
         self.delta = timedelta(weeks=weeks)
+        home = home or template.home
+        self.names = dict(zip(template.home.names(), home.names(), strict=True)) if home != template.home else {}
+        self.orgs = {template.home.area_id: home.area_id, template.home.provider_id: home.provider_id}
         self.uuids: dict[str, str] = {}
         self.keys: dict[tuple[str, int], int] = {}  # (table, old id) -> new id
 
@@ -111,8 +149,21 @@ class Copier:
             return m.group(0)
         return (day + self.delta).isoformat()
 
+    def _key(self, m: re.Match[str]) -> str:
+        new = self.keys.get((_KEY_TABLES[m.group(1)], int(m.group(3))))
+        return m.group(0) if new is None else f'"{m.group(1)}"{m.group(2)}{new}'
+
+    def _name(self, m: re.Match[str]) -> str:
+        return f'"{self.names[m.group(1)]}"'
+
     def text(self, value: str) -> str:
+        if value in self.names:  # a column holding a username or an organisation's name
+            return self.names[value]
         value = value.replace(self.t.hetu, self.hetu).replace(self.t.name, self.name)
+        if self.names and '"' in value:  # quoted: JSON text (the guards spare short values a pass)
+            value = self.t.quoted.sub(self._name, value)
+        if '_id"' in value:
+            value = _KEYS.sub(self._key, value)
         return _DAY.sub(self._day, _UUID.sub(self._uuid, value))
 
     def value(self, value: Any) -> Any:
@@ -132,10 +183,17 @@ class Copier:
         return new
 
     def rows(self) -> dict[str, list[dict[str, Any]]]:
+        # Every new id first: the state blob, copied first, names the client and the period.
+        if self.t.client is not None:
+            self.new_id("clients", self.t.client["id"])
+        for name in BY_INSTANCE:
+            if name in self.ids.next:
+                for r in self.t.rows[name]:
+                    self.new_id(name, r["id"])
         out: dict[str, list[dict[str, Any]]] = {"clients": []}
         if self.t.client is not None:
             client = {k: self.value(v) for k, v in self.t.client.items()}
-            client.update(id=self.new_id("clients", self.t.client["id"]), name=self.name,
+            client.update(id=self.keys[("clients", self.t.client["id"])], name=self.name,
                           identity_code=self.hetu, name_search=search_key(self.name))
             out["clients"].append(client)
         for name in BY_INSTANCE:
@@ -145,7 +203,7 @@ class Copier:
     def row(self, table: str, old: dict[str, Any]) -> dict[str, Any]:
         new = {k: self.value(v) for k, v in old.items() if k not in ("id", "instance_id", "period_id", "client_id")}
         if "id" in old:
-            new["id"] = self.new_id(table, old["id"]) if table in self.ids.next else self.value(old["id"])
+            new["id"] = self.keys[(table, old["id"])] if table in self.ids.next else self.value(old["id"])
         if "instance_id" in old:
             new["instance_id"] = self.keys[("instances", self.t.id)]
         if "period_id" in old:
@@ -154,6 +212,8 @@ class Copier:
             new["client_id"] = old["client_id"] and self.keys[("clients", old["client_id"])]
         if "name_search" in old:
             new["name_search"] = search_key(new["name"])
+        for key in _org_keys(table):
+            new[key] = old[key] and self.orgs.get(old[key], old[key])
         return new
 
 
