@@ -41,9 +41,9 @@ from typing import Any
 from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
-from polku.engine import audit, queries
+from polku.engine import audit, org_links, queries
 from polku.engine.models import HumanTask, Instance, Organisation, ProcessDefinition, TaskCandidateGroup, User
-from polku.engine.queries import count_upto, distinct_values
+from polku.engine.queries import count_upto
 from polku.engine.users import load_actor
 
 from .casefile import _CASES, CASE_PROCESS, CASE_READERS, _iso, mask
@@ -264,12 +264,14 @@ def case_steps(uow, process_key: str | None = CASE_PROCESS) -> list[dict]:
 
 def case_providers(uow, actor: str) -> list[dict]:
     """The providers of the cases `actor` may see (the provider filter's choices): no client data.
-    The providers referrals name (a skip scan: a handful among 100,000 referrals), each kept when one
-    case referred to it is visible (the first found ends the search)."""
+    A case is seen through one of its organisations, and the provider its referral names is one of
+    them, so the candidates are the organisations the user's own works with (``org_links``: a few
+    dozen among hundreds); each is kept when one case referred to it is visible (the first found
+    ends the search)."""
     user = load_actor(uow, actor)
     visible = (select(Referral.instance_id).join(Instance, Instance.id == Referral.instance_id)
                .where(Instance.process_key == CASE_PROCESS, CASE_READERS.where(user, _CASES)).limit(1))
-    ids = [p for p in distinct_values(uow.session, Referral.provider_organisation_id)
+    ids = [p for p in sorted(org_links.linked(uow.session, user.organisation_id))
            if uow.session.scalar(visible.where(Referral.provider_organisation_id == p)) is not None]
     rows = uow.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
                                .order_by(Organisation.name)) if ids else []

@@ -39,7 +39,7 @@ from typing import Any
 from sqlalchemy import bindparam, case, exists, func, literal, select, true
 from sqlalchemy.orm import aliased
 
-from polku.engine import audit, queries
+from polku.engine import audit, org_links, queries
 from polku.engine.access import ADMIN, ORG_MANAGER, Columns, Facts
 from polku.engine.errors import NotFound
 from polku.engine.models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition, User
@@ -326,19 +326,27 @@ def instance_choices(uow, actor: str) -> dict[str, list]:
     processes = [{"key": k, "version": v, "name": n} for k, v, n in uow.session.execute(
         select(ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.name)
         .order_by(ProcessDefinition.key, ProcessDefinition.version.desc()))]
-    orgs = uow.session.execute(select(Organisation.id, Organisation.name, Organisation.kind)
-                               .order_by(Organisation.name)).all()
-    may = true() if ADMIN.allows(user, _NO_FACTS) else ORG_MANAGER.where(user, _INSTANCES)
-    # The responsible officials (a skip scan: a handful of values among 100,000 referrals), each kept
-    # when one case of theirs is visible (the first found ends the search).
+    admin = ADMIN.allows(user, _NO_FACTS)
+    # A manager sees the instances of their organisation: the providers and areas on them are among
+    # the organisations theirs works with (org_links), a few dozen of hundreds.
+    reach = None if admin else org_links.linked(uow.session, user.organisation_id)
+    orgs = [o for o in uow.session.execute(select(Organisation.id, Organisation.name, Organisation.kind)
+                                           .order_by(Organisation.name)) if reach is None or o.id in reach]
+    may = true() if admin else ORG_MANAGER.where(user, _INSTANCES)
+    # The responsible officials (a skip scan: a handful of values among 100,000 referrals): those of
+    # the organisations in reach (or no longer users), each kept when one case of theirs is visible
+    # (the first found ends the search; one of another area would read all of theirs to find none).
+    named = distinct_values(uow.session, Referral.responsible_official)
+    users = {u.username: u for u in uow.session.execute(
+        select(User.username, User.display_name, User.organisation_id).where(User.username.in_(named)))}
     officials = []
-    for username in distinct_values(uow.session, Referral.responsible_official):
+    for username in named:
+        if reach is not None and username in users and users[username].organisation_id not in reach:
+            continue
         if uow.session.scalar(select(Referral.instance_id).join(Instance, Instance.id == Referral.instance_id)
                               .where(Referral.responsible_official == username, may).limit(1)) is not None:
             officials.append(username)
-    names = dict(uow.session.execute(select(User.username, User.display_name)
-                                     .where(User.username.in_(officials))).all()) if officials else {}
     return {"processes": processes,
             "providers": [{"id": o.id, "name": o.name} for o in orgs if o.kind == "provider"],
             "areas": [{"id": o.id, "name": o.name} for o in orgs if o.kind == "area"],
-            "officials": [{"username": u, "name": names.get(u) or u} for u in officials]}
+            "officials": [{"username": u, "name": (u in users and users[u].display_name) or u} for u in officials]}

@@ -179,6 +179,15 @@ class InstanceOrganisation(Base):
     organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
 
 
+class OrganisationLink(Base):
+    """Two organisations that share an instance, both ways round (written with the instance's links,
+    never removed: after a purge a pair may share none). Whom an organisation works with, without
+    reading its cases: the filters' choices of providers and officials start from it."""
+    __tablename__ = "organisation_links"
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+    linked_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), primary_key=True)
+
+
 class HumanTask(Base):
     __tablename__ = "human_tasks"
     # The inbox's (engine.inbox) are made by migration 0011a: one is on an expression.

@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import String, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from . import ids
+from . import ids, org_links
 from .errors import Conflict, NotFound
 from .models import (
     HumanTask,
@@ -186,6 +186,7 @@ def add_organisations(session: Session, instance_id: int, names: Iterable[str]) 
     rows = [{"instance_id": instance_id, "organisation_id": oid} for oid in sorted(wanted - have)]
     if rows:
         session.execute(insert(InstanceOrganisation), rows)
+        org_links.link(session, org_links.pairs(have | wanted))
 
 
 def materialised(uow: UnitOfWork, instance_id: int, organisations: set[str]) -> Snapshot:

@@ -28,6 +28,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 
 from polku.domain.names import search_key
+from polku.engine import org_links
 from polku.engine.ids import UUID_PATTERN
 from polku.engine.models import Base
 
@@ -223,3 +224,5 @@ def insert_batch(conn: Connection, batch: list[dict[str, list[dict[str, Any]]]])
         rows = [r for copy in batch for r in copy[name]]
         if rows:
             conn.execute(_table(name).insert(), rows)
+    org_links.link(conn, {pair for copy in batch
+                          for pair in org_links.pairs(r["organisation_id"] for r in copy["instance_organisations"])})

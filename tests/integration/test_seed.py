@@ -8,6 +8,7 @@ import json
 import math
 import re
 
+import lxml.html
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -173,6 +174,20 @@ def test_seeded_cases_open_for_their_area_only(seeded, db_engine, web):
         inbox = web(username).get("/tasks")
         assert inbox.status_code == 200
         assert re.search(r'href="/tasks/[0-9a-f]{8}-', inbox.get_data(as_text=True)), username  # seeded tasks listed
+
+
+def test_the_case_lists_provider_choices_are_those_of_the_areas_cases(seeded, db_engine, web):
+    """The copies' organisations are linked like the engine's cases' (org_links): an official is
+    offered exactly the providers their area's referrals name, not the other areas'."""
+    with Session(db_engine) as session:
+        cases = _cases(session)
+        named = dict(session.execute(select(Referral.instance_id, Organisation.name)
+                                     .join(Organisation, Organisation.id == Referral.provider_organisation_id)).all())
+    for area in (DEMO_AREA, "Työllisyysalue 3"):
+        official = next(c[4] for c in cases if c[2] == area)
+        page = lxml.html.fromstring(web(official).get("/cases").get_data(as_text=True))
+        offered = [o.text_content().strip() for o in page.xpath('//select[@name="provider"]/option') if o.get("value")]
+        assert sorted(offered) == sorted({named[c[0]] for c in cases if c[2] == area}), area
 
 
 def test_a_moved_copy_runs_on_in_its_new_home_and_the_audit_chains_still_verify(seeded, polku, db_engine, web):

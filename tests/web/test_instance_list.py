@@ -15,7 +15,8 @@ from polku.domain.models import Referral
 from polku.engine.accounts import hash_password
 from polku.engine.clock import parse_instant
 from polku.engine.models import AuditEvent, HumanTask, Instance, Organisation, User
-from tests.scenarios.conftest import OTHER_PROVIDER, Case, at, referral
+from polku.seed_paths import identity_code
+from tests.scenarios.conftest import OTHER_PROVIDER, PROVIDER, Case, at, referral
 from tests.web.conftest import PASSWORD
 
 AINO, BERTIL, CECILIA, DAN, EERO, FANNY, GUNNAR = ("Aino Aalto", "Bertil Berg", "Cecilia Cruz", "Dan Dahl",
@@ -116,6 +117,35 @@ def test_provider_and_area_filters(user, cases, db_engine):
     area = _org_id(db_engine, "Helsingin työllisyysalue")
     assert names(b, f"?area={area}") == NEWEST
     assert names(b, f"?area={_org_id(db_engine, 'Toinen alue')}") == []
+
+
+def _choices(b, name: str) -> list[str]:
+    doc = lxml.html.fromstring(b.get("/instances").get_data(as_text=True))
+    return [o.text_content().strip() for o in doc.xpath(f'//select[@name="{name}"]/option') if o.get("value")]
+
+
+def test_the_choices_are_what_the_managers_area_works_with(user, cases, coaching, db_engine):
+    """Another area's official and case, and a provider nobody referred to: not offered to the
+    Helsinki manager (their filters could only find nothing); the other area's manager is offered
+    theirs, an admin everything."""
+    coaching("user", "add", "off9", "--role", "official", "--org", "Toinen alue", "--org-kind", "area",
+             "--name", "Olli Official")
+    coaching("user", "add", "coach9", "--role", "coach", "--org", "Kolmas Oy", "--org-kind", "provider")
+    coaching("start", "tyohonvalmennus", "--as", "off9", "--data",
+             json.dumps(referral(client_hetu=identity_code(7), client_name="Iida Ilo")),
+             now=at("2026-01-12"))
+    with db_engine.begin() as conn:
+        conn.execute(update(User).values(password_hash=hash_password(PASSWORD)))
+    boss = user("boss")
+    assert _choices(boss, "provider") == [OTHER_PROVIDER, PROVIDER]
+    assert _choices(boss, "area") == ["Helsingin työllisyysalue"]
+    assert "Olli Official" not in _choices(boss, "official") and len(_choices(boss, "official")) == 2
+    other = user("boss9")
+    assert _choices(other, "area") == ["Toinen alue"] and _choices(other, "official") == ["Olli Official"]
+    assert _choices(other, "provider") == [PROVIDER]
+    admin = user("admin1")
+    assert "Kolmas Oy" in _choices(admin, "provider") and "Toinen alue" in _choices(admin, "area")
+    assert "Olli Official" in _choices(admin, "official")
 
 
 def test_overdue_is_an_open_task_past_its_due_time(user, cases, db_engine):
