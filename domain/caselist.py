@@ -42,6 +42,7 @@ from sqlalchemy import and_, case, exists, func, literal, select
 from sqlalchemy.orm import aliased
 
 from polku.engine import audit, org_links, queries
+from polku.engine.access import Facts
 from polku.engine.models import HumanTask, Instance, Organisation, ProcessDefinition, TaskCandidateGroup, User
 from polku.engine.queries import count_upto
 from polku.engine.users import load_actor
@@ -265,15 +266,15 @@ def case_steps(uow, process_key: str | None = CASE_PROCESS) -> list[dict]:
 def case_providers(uow, actor: str) -> list[dict]:
     """The providers of the cases `actor` may see (the provider filter's choices): no client data.
     A case is seen through one of its organisations, and the provider its referral names is one of
-    them, so the candidates are the organisations the user's own works with (``org_links``: a few
-    dozen among hundreds); each is kept when one case referred to it is visible (the first found
-    ends the search)."""
+    them: the providers the user's organisation shares an instance with (``org_links``, a few dozen
+    among hundreds). Probing each for a visible case cost more than the whole page (SQLite drove every
+    probe from the area's cases); a provider whose shared cases were all purged may stay offered."""
     user = load_actor(uow, actor)
-    visible = (select(Referral.instance_id).join(Instance, Instance.id == Referral.instance_id)
-               .where(Instance.process_key == CASE_PROCESS, CASE_READERS.where(user, _CASES)).limit(1))
-    ids = [p for p in sorted(org_links.linked(uow.session, user.organisation_id))
-           if uow.session.scalar(visible.where(Referral.provider_organisation_id == p)) is not None]
-    rows = uow.session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids))
+    if not CASE_READERS.allows(user, Facts(org_ids=frozenset({user.organisation_id} - {None}))):
+        return []
+    ids = org_links.linked(uow.session, user.organisation_id)
+    rows = uow.session.execute(select(Organisation.id, Organisation.name)
+                               .where(Organisation.id.in_(ids), Organisation.kind == "provider")
                                .order_by(Organisation.name)) if ids else []
     return [{"id": r.id, "name": r.name} for r in rows]
 
