@@ -184,12 +184,18 @@ def _figure(uow, user: Actor, search: InstanceSearch) -> FigureCases | None:
 
 
 def _filtered(user: Actor, search: InstanceSearch, cols: dict, provider, figure: FigureCases | None = None):
-    may = true() if ADMIN.allows(user, _NO_FACTS) else ORG_MANAGER.where(user, _INSTANCES)
+    admin = ADMIN.allows(user, _NO_FACTS)
+    may = true() if admin else ORG_MANAGER.where(user, _INSTANCES)
     query = (select(Instance.id).select_from(Instance)
              .outerjoin(Referral, Referral.instance_id == Instance.id)
              .outerjoin(Client, Client.id == Referral.client_id)
              .outerjoin(provider, provider.id == Referral.provider_organisation_id)
              .where(may))
+    if not admin and user.organisation_id is not None:
+        # The rule again, as the ids of the organisation's instances: a list SQLite can start from (an
+        # area holds an eighth of the cases; from the rule's EXISTS it read every instance, 400 ms).
+        query = query.where(Instance.id.in_(select(InstanceOrganisation.instance_id)
+                                            .where(InstanceOrganisation.organisation_id == user.organisation_id)))
     if search.status == "running":
         query = query.where(Instance.status == "running", cols["ready"])
     elif search.status == "waiting":
