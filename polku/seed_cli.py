@@ -105,6 +105,11 @@ def seed(ctx, cases, rng_seed, areas, concentrated, real):
                                  people, rng, bar)
     click.echo(f"seeded {cases} cases: {made_real} through the engine, {made_copies} copies, "
                f"in {time.monotonic() - started:.1f} s")
+    if env.engine.dialect.name == "postgresql":
+        # After a bulk load, as PostgreSQL's manual advises: the planner would otherwise take the
+        # tables for as small as they were until autovacuum gets round to them.
+        with env.engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
     _summary(env)
 
 
