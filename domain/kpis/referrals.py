@@ -41,7 +41,7 @@ def _range_referrals(uow, scope: Scope):
         select(Referral.instance_id, Referral.provider_organisation_id, Referral.outcome, Referral.refusal_reason,
                code.label("notice"))
         .outerjoin(task, (task.instance_id == Referral.instance_id) & (task.element_id == START_TASK))
-        .where(Referral.instance_id.in_(scope.cases()), Referral.submitted_at >= scope.start_at,
+        .where(scope.owns(Referral.instance_id), Referral.submitted_at >= scope.start_at,
                Referral.submitted_at < end)).all()
 
 

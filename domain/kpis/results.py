@@ -34,7 +34,7 @@ def _range_closures(uow, scope: Scope):
         select(Closure.instance_id, Closure.period_id, Closure.employment_status, Closure.outcome_areas,
                Closure.next_steps, Period.provider_organisation_id)
         .join(Period, Period.id == Closure.period_id)
-        .where(scope.holds(Closure.instance_id), Closure.closed_at >= scope.start_at,
+        .where(scope.owns(Closure.instance_id), Closure.closed_at >= scope.start_at,
                Closure.closed_at < scope.end_at)).all()
 
 
@@ -90,7 +90,7 @@ def redirections(uow, scope: Scope, providers: list[int]) -> Kpi:
         select(Redirection.id, Redirection.instance_id, Redirection.period_id, Redirection.created_at,
                Redirection.target_service, Period.provider_organisation_id)
         .join(Period, Period.id == Redirection.period_id)
-        .where(scope.holds(Redirection.instance_id), Redirection.created_at >= scope.start_at,
+        .where(scope.owns(Redirection.instance_id), Redirection.created_at >= scope.start_at,
                Redirection.created_at < scope.end_at)).all() if scope.provider_ok(r.provider_organisation_id)]
     decisions = uow.session.execute(
         select(Decision.period_id, Decision.decision, Decision.decided_at)
