@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import SQLColumnExpression, select
+from sqlalchemy import Select, SQLColumnExpression, select
 
-from . import audit, queries
+from . import audit, queries, work_queue
 from .access import ASSIGNEE, MAY_WORK, OPEN_TO_CANDIDATE
 from .db import UnitOfWork
 from .models import HumanTask, Instance
@@ -35,7 +35,9 @@ SORTS: dict[str, Callable[[], tuple[SQLColumnExpression[Any], ...]]] = {
     "priority": lambda: (HumanTask.priority.is_(None), HumanTask.priority.desc(), HumanTask.created_at),
     "created": lambda: (HumanTask.created_at,),
 }
-SCOPES = {"mine": ASSIGNEE, "groups": OPEN_TO_CANDIDATE}
+# Each scope's rule, and where its candidates come from (a superset of what the rule allows).
+ALL_SOURCES = (work_queue.assigned, work_queue.queued)
+SCOPES = {"mine": (ASSIGNEE, (work_queue.assigned,)), "groups": (OPEN_TO_CANDIDATE, (work_queue.queued,))}
 
 
 def inbox(uow: UnitOfWork, actor: str, *, scope: str = "all", step: str | None = None, overdue: bool = False,
@@ -44,16 +46,20 @@ def inbox(uow: UnitOfWork, actor: str, *, scope: str = "all", step: str | None =
     ``total`` counts at most ``queries.COUNT_CAP`` rows (``more``: there are more than that)."""
     user = load_actor(uow, actor)
     page = max(page, 1)
-    who = SCOPES.get(scope, MAY_WORK).where(user)
-    where = [HumanTask.state == "ready", Instance.status == "running", who]
+    rule, sources = SCOPES.get(scope, (MAY_WORK, ALL_SOURCES))
+    found = work_queue.candidates(*(source(user) for source in sources))
+    where = [HumanTask.state == "ready", Instance.status == "running", rule.where(user)]
     if step:
         where.append(HumanTask.element_id == step)
     if overdue:
         where.append(HumanTask.due_at < uow.now)
-    base = (select(HumanTask, Instance.title, Instance.process_key)
-            .join(Instance, Instance.id == HumanTask.instance_id).where(*where))
-    total, more = count_upto(uow.session, select(HumanTask.id).join(Instance, Instance.id == HumanTask.instance_id)
-                             .where(*where), max(queries.COUNT_CAP, page * per_page))
+
+    def read(*columns: Any) -> Select[Any]:
+        return (select(*columns).select_from(found).join(HumanTask, HumanTask.id == found.c.task_id)
+                .join(Instance, Instance.id == HumanTask.instance_id).where(*where))
+
+    base = read(HumanTask, Instance.title, Instance.process_key)
+    total, more = count_upto(uow.session, read(HumanTask.id), max(queries.COUNT_CAP, page * per_page))
     rows = uow.session.execute(
         base.order_by(*SORTS.get(sort, SORTS["due"])(), HumanTask.id).limit(per_page).offset((page - 1) * per_page)
     ).all()
