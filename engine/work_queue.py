@@ -63,16 +63,17 @@ def queued(user: Actor) -> Select[Any] | None:
     """The ids of the tasks in the queues of `user`'s organisation for their roles (None: in none)."""
     if user.organisation_id is None or not user.roles:
         return None
-    found = select(_QUEUE.c.task_id).where(_QUEUE.c.organisation_id == user.organisation_id,
-                                           _QUEUE.c.group_name.in_(sorted(user.roles)))
-    return found.distinct() if len(user.roles) > 1 else found  # a task may wait for two of them
+    return select(_QUEUE.c.task_id).where(_QUEUE.c.organisation_id == user.organisation_id,
+                                          _QUEUE.c.group_name.in_(sorted(user.roles)))
 
 
 def candidates(*parts: Select[Any] | None) -> Subquery:
-    """The union of `parts` (each selecting ``task_id``; None parts left out) as a table to start a
-    query from: joined to ``human_tasks`` by its key it makes every database read the few candidates
-    first (an ``IN`` condition let SQLite walk every ready task in due order and test each)."""
+    """The distinct ids of `parts` (each selecting ``task_id``; None parts left out) as a table to
+    start a query from: joined to ``human_tasks`` by its key it makes every database read the few
+    candidates first. Distinct (a task may wait for two of the user's groups), and so never merged
+    into the outer query by SQLite, which then walked every ready task in due order and tested each
+    (as it did with an ``IN`` condition)."""
     found = [p for p in parts if p is not None]
     if not found:  # nothing to start from: an empty set of the same shape
         found = [select(_TASKS.c.id.label("task_id")).where(false())]
-    return (union(*found) if len(found) > 1 else found[0]).subquery("candidates")
+    return (union(*found) if len(found) > 1 else found[0].distinct()).subquery("candidates")
