@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import String, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from . import ids, org_links
+from . import ids, org_links, work_queue
 from .errors import Conflict, NotFound
 from .models import (
     HumanTask,
@@ -142,6 +142,7 @@ def _sync_tasks(uow: UnitOfWork, instance_id: int, views_by_id: dict[str, HumanT
     gone = [tid for tid in old if tid not in new]
     if gone:
         uow.execute(_CANCEL, {"ids": gone, "now": uow.now})
+        work_queue.drop(uow.session, gone)
     views = [views_by_id[tid] for tid in new if tid not in old]
     if not views:
         return
@@ -161,6 +162,9 @@ def _sync_tasks(uow: UnitOfWork, instance_id: int, views_by_id: dict[str, HumanT
     groups = [{"task_id": v.id, "group_name": g} for v in views for g in dict.fromkeys(v.candidate_groups)]
     if groups:
         _INSERT_GROUP.run_many(uow, groups)
+        queued = [v.id for v in views if not v.assignee and v.candidate_groups]
+        if queued:
+            work_queue.fill(uow.session, _TASKS.c.id.in_(queued))
 
 
 def _sync_timers(uow: UnitOfWork, instance_id: int, old: dict[str, TimerView], new: dict[str, TimerView]) -> None:
@@ -187,6 +191,9 @@ def add_organisations(session: Session, instance_id: int, names: Iterable[str]) 
     if rows:
         session.execute(insert(InstanceOrganisation), rows)
         org_links.link(session, org_links.pairs(have | wanted))
+        # The instance's waiting tasks now wait in the new organisations' queues too.
+        work_queue.fill(session, _TASKS.c.instance_id == instance_id,
+                        InstanceOrganisation.organisation_id.in_(sorted(wanted - have)))
 
 
 def materialised(uow: UnitOfWork, instance_id: int, organisations: set[str]) -> Snapshot:

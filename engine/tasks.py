@@ -5,7 +5,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, exists, select, update
 
-from . import audit, ids
+from . import audit, ids, work_queue
 from .access import (
     CANDIDATE,
     MAY_SEE_TASK,
@@ -97,6 +97,10 @@ def _set_assignee(uow: UnitOfWork, task: TaskRow, assignee: str | None, expected
     ))
     if result.rowcount != 1:
         raise Conflict(f"task {task.id} was claimed or handled by someone else meanwhile")
+    if assignee is None:  # given back: it waits in its groups' queues again
+        work_queue.fill(uow.session, _TASKS.c.id == task.id)
+    else:
+        work_queue.drop(uow.session, [task.id])
 
 
 def claim(uow: UnitOfWork, actor: str, task_id: str) -> None:
@@ -177,6 +181,7 @@ def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: 
     # Compare-and-set on the task row first: of two racing completions only one gets past here.
     if _FINISH.run(uow, {"b_id": task.id, "now": uow.now, "user": user.username}) != 1:
         raise Conflict(f"task {task.id} was already handled")
+    work_queue.drop(uow.session, [task.id])
     before.human_tasks.pop(task.id, None)
     after = advance(uow, runtime, inst, defn, wf, before,
                     action=lambda: runtime.complete_human_task(spiff_task, values, uow.now), actor=user.username)

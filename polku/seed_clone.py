@@ -28,7 +28,7 @@ from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 
 from polku.domain.names import search_key
-from polku.engine import org_links
+from polku.engine import org_links, work_queue
 from polku.engine.ids import UUID_PATTERN
 from polku.engine.models import Base
 
@@ -226,3 +226,7 @@ def insert_batch(conn: Connection, batch: list[dict[str, list[dict[str, Any]]]])
             conn.execute(_table(name).insert(), rows)
     org_links.link(conn, {pair for copy in batch
                           for pair in org_links.pairs(r["organisation_id"] for r in copy["instance_organisations"])})
+    # The copies' waiting tasks, queued as the engine queues them (the template's rows are not copied:
+    # a copy's organisations may differ from the template's).
+    work_queue.fill(conn, _table("human_tasks").c.instance_id.in_([r["id"] for copy in batch
+                                                                  for r in copy["instances"]]))

@@ -12,7 +12,7 @@ from sqlalchemy import select
 
 from polku.domain.casefile import CASE_PROCESS, CASE_READERS
 from polku.domain.caselist import case_list
-from polku.engine import inbox, queries, users
+from polku.engine import inbox, queries, users, work_queue
 from polku.engine.access import (
     ASSIGNEE,
     CANDIDATE,
@@ -82,6 +82,7 @@ def matrix(uow_factory):
             uow.session.flush()
             uow.session.add_all(TaskCandidateGroup(task_id=task.id, group_name=g) for g in groups)
             tasks[task.id] = (inst.id, Facts(assignee, frozenset(groups), frozenset(org_ids[o] for o in orgs)))
+        work_queue.fill(uow.session)  # written here as the engine would have: the inbox starts from it
         uow.commit()
     return tasks
 
