@@ -7,12 +7,12 @@ each was a look-up of a wide referral row); the referral's identity code (a refu
 which has no client row) gets one, so a search by code no longer reads every referral.
 
 Revision ID: 0012d
-Revises: 0012b
+Revises: 0012c
 """
 from alembic import op
 
 revision = '0012d'
-down_revision = '0012b'
+down_revision = '0012c'
 branch_labels = None
 depends_on = None
 
