@@ -38,14 +38,22 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import and_, case, exists, func, literal, select
+from sqlalchemy import Select, and_, case, exists, func, literal, select, union
 from sqlalchemy.orm import aliased
 
 from polku.engine import audit, org_links, queries
 from polku.engine.access import Facts
-from polku.engine.models import HumanTask, Instance, Organisation, ProcessDefinition, TaskCandidateGroup, User
-from polku.engine.queries import count_upto
-from polku.engine.users import load_actor
+from polku.engine.models import (
+    HumanTask,
+    Instance,
+    InstanceOrganisation,
+    Organisation,
+    ProcessDefinition,
+    TaskCandidateGroup,
+    User,
+)
+from polku.engine.queries import count_upto, unindexed
+from polku.engine.users import Actor, load_actor
 
 from .casefile import _CASES, CASE_PROCESS, CASE_READERS, _iso, mask
 from .identity import normalise
@@ -60,6 +68,9 @@ MAX_STEP = 200  # the length of human_tasks.element_id
 PAGE_SIZE = 25
 MAX_PAGE = 100_000  # keeps OFFSET within what every database accepts
 MAX_SEARCH = 200
+# A provider's organisation has a few hundred cases, an area's thousands: up to this many, the list
+# is driven from the organisation's cases and sorts them; beyond, it reads cases newest first.
+FEW_CASES = 2000
 SEES_WHOLE_CODES = frozenset({"official"})
 # The identity code's shape (domain.identity), loosely: lets "131052-308t" mean a code, not a name.
 _CODE = re.compile(r"[0-9]{6}[-+A-Z][0-9]{3}[0-9A-Z]")
@@ -174,12 +185,49 @@ def _columns(now):
     }
 
 
-def _filtered(user, search: CaseSearch, cols: dict, provider):
-    query = (select(Instance.id).select_from(Instance)
-             .outerjoin(Referral, Referral.instance_id == Instance.id)
-             .outerjoin(Client, Client.id == Referral.client_id)
-             .outerjoin(provider, provider.id == Referral.provider_organisation_id)
-             .where(Instance.process_key == CASE_PROCESS, CASE_READERS.where(user, _CASES)))
+def _joined(provider):
+    """Instances with the referral, the client and the provider organisation the list shows."""
+    return (select(Instance.id).select_from(Instance)
+            .outerjoin(Referral, Referral.instance_id == Instance.id)
+            .outerjoin(Client, Client.id == Referral.client_id)
+            .outerjoin(provider, provider.id == Referral.provider_organisation_id))
+
+
+def _driver(uow, user: Actor, search: CaseSearch) -> Select | None:
+    """The ids the list is read from: those of its most selective indexed condition (a superset of
+    the matching cases; every condition is still applied to them), or None: every case, read newest
+    first (an area's unfiltered list, whose first page is at the top). SQLite keeps no statistics,
+    so the choice is made here: an identity code (one client), a provider (a few hundred cases),
+    the official's own cases (as many), the user's organisation when it has few (a provider's few
+    hundred), the interrupted periods, or the organisation's thousands (an area's) when other
+    conditions or another order would have SQLite read every case in the list's order."""
+    text = normalise(search.text)
+    if _CODE.fullmatch(text):
+        return union(select(Referral.instance_id).where(Referral.identity_code == text),
+                     select(Referral.instance_id).join(Client, Client.id == Referral.client_id)
+                     .where(Client.identity_code == text))
+    if search.provider is not None:
+        return select(Referral.instance_id).where(Referral.provider_organisation_id == search.provider)
+    if search.scope == "mine":
+        return select(Referral.instance_id).where(Referral.responsible_official == user.username)
+    if user.organisation_id is None:
+        return None
+    own = select(InstanceOrganisation.instance_id).where(InstanceOrganisation.organisation_id == user.organisation_id)
+    if not count_upto(uow.session, own, FEW_CASES)[1]:
+        return own
+    if search.status == "interrupted":  # a few of an area's thousands, a few more of all areas'
+        return select(Period.instance_id).where(Period.status == "interrupted")
+    if search.narrowed or search.sort != "newest":
+        return own
+    return None
+
+
+def _filtered(uow, user: Actor, search: CaseSearch, cols: dict, provider):
+    driver = _driver(uow, user, search)
+    process = Instance.process_key if driver is None else unindexed(Instance.process_key)
+    query = _joined(provider).where(process == CASE_PROCESS, CASE_READERS.where(user, _CASES))
+    if driver is not None:
+        query = query.where(Instance.id.in_(driver))
     text = normalise(search.text)
     if _CODE.fullmatch(text):
         query = query.where(cols["code"] == text)
@@ -287,10 +335,11 @@ def case_list(uow, actor: str, search: CaseSearch | None = None) -> CasePage:
     user = load_actor(uow, actor)
     provider = aliased(Organisation)
     cols = _columns(uow.now)
-    base = _filtered(user, search, cols, provider)
+    base = _filtered(uow, user, search, cols, provider)
     total, page, pages, more = counted_page(uow, base, search)
     ids = page_of(uow, base, _order(search, cols), search, page)
-    query = (base.where(Instance.id.in_(ids)).with_only_columns(
+    # The page's rows by id alone: with the filters again, SQLite read them through the list's index.
+    query = (_joined(provider).where(Instance.id.in_(ids)).with_only_columns(
         Instance.id, Instance.title, Instance.status, Instance.started_at, Instance.ended_at, Instance.process_key,
         cols["name"].label("name"), cols["code"].label("code"), cols["status"].label("case_status"),
         cols["next_due"].label("next_due"), cols["overdue"].label("overdue"), provider.name.label("provider"),

@@ -256,10 +256,13 @@ class Referral(Base):
     reads a refused referral's client from here (never from the audit trail)."""
 
     __tablename__ = "referrals"
+    # The case list's drivers (domain.caselist): an official's and a provider's case ids off the index alone.
+    __table_args__ = (Index("ix_referrals_official_instance", "responsible_official", "instance_id"),
+                      Index("ix_referrals_provider_instance", "provider_organisation_id", "instance_id"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     instance_id: Mapped[int] = mapped_column(Integer, unique=True)
     client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id"), index=True)  # set when accepted
-    identity_code: Mapped[str] = mapped_column(String(20))  # normalised when valid (R13)
+    identity_code: Mapped[str] = mapped_column(String(20), index=True)  # normalised when valid (R13)
     temporary_code: Mapped[bool] = mapped_column(Boolean, default=False)
     name: Mapped[str] = mapped_column(String(200))
     name_search: Mapped[str] = mapped_column(String(400), default="")  # as on Client: a refused one has none
@@ -271,7 +274,7 @@ class Referral(Base):
     health_information: Mapped[str | None] = mapped_column(Text)  # only with written consent (R10)
     planned_start: Mapped[date] = mapped_column(Date)
     planned_end: Mapped[date] = mapped_column(Date)
-    provider_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
+    provider_organisation_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"))
     outcome: Mapped[str] = mapped_column(String(20))  # 'accepted' | 'refused'
     refusal_reason: Mapped[str | None] = mapped_column(String(40))  # R1_short, R4_window, ...
     # The figures the eligibility decision was based on (planned days, limits, history).
@@ -280,7 +283,7 @@ class Referral(Base):
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
     # The case's responsible official: the official who made the referral (the process's
     # `responsible_official`, its camunda:initiator). "My cases" of an official are these.
-    responsible_official: Mapped[str] = mapped_column(String(100), index=True)
+    responsible_official: Mapped[str] = mapped_column(String(100))
 
     @validates("name")
     def _fill_name_search(self, key: str, value: str) -> str:

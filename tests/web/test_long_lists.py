@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+import pytest
 from sqlalchemy import event
 
 from polku.engine import inbox, queries, users
@@ -13,7 +14,7 @@ from polku.engine.clock import FixedClock
 from polku.engine.db import UnitOfWork, make_engine
 from polku.schema import upgrade
 from tests.web.conftest import english
-from tests.web.inbox_support import clients, page
+from tests.web.inbox_support import CLIENTS, clients, page
 
 
 def test_a_queue_longer_than_the_cap_says_more_than_and_pages_on(browser, three_cases, web_app, monkeypatch):
@@ -96,3 +97,33 @@ def test_the_case_list_says_more_than_and_pages_on(browser, three_cases, monkeyp
     nav = doc.get_element_by_id("pagination")
     assert "Page 3 of 3" in nav.text_content() and not nav.xpath('.//a[@rel="next"]')
     assert doc.get_element_by_id("results-heading").text_content().strip() == "3 cases"
+
+
+def test_the_case_list_is_read_from_its_narrowest_condition(browser, three_cases, web_app):
+    """SQLite keeps no statistics: left to itself, it read every case newest first through
+    ix_instances_process_started to spare itself sorting the few an official, a coach or an identity
+    code has (all 100,000 for an official's 650). Their own cases are read from the condition's index."""
+    engine = web_app.extensions["polku"]["engine"]
+    if engine.dialect.name != "sqlite":
+        pytest.skip("SQLite's query planner")
+    plans: list[str] = []
+
+    def explain(conn, cursor, statement, params, context, executemany):
+        if statement.startswith("SELECT") and "FROM instances" in statement:
+            rows = conn.connection.driver_connection.execute("EXPLAIN QUERY PLAN " + statement, params)
+            plans.append(" ".join(str(r[-1]) for r in rows))
+
+    pages = [("off1", "/cases", "ix_referrals_official_instance"),
+             ("off1", f"/cases?scope=area&q={CLIENTS[0][0]}", "ix_referrals_identity_code"),
+             ("coach1", "/cases", "ix_instance_organisations_org")]
+    for user, path, index in pages:
+        b = english(browser(user))
+        event.listen(engine, "before_cursor_execute", explain)
+        try:
+            doc = page(b.get(path))
+        finally:
+            event.remove(engine, "before_cursor_execute", explain)
+        assert doc.xpath('//table[@id="case-table"]/tbody/tr'), path
+        assert any(index in plan for plan in plans), (path, plans)
+        assert not any("ix_instances_process_started" in plan for plan in plans), (path, plans)
+        plans.clear()
