@@ -42,11 +42,10 @@ from sqlalchemy import Select, and_, case, exists, func, literal, select, union
 from sqlalchemy.orm import aliased
 
 from polku.engine import audit, org_links, queries
-from polku.engine.access import Facts
+from polku.engine.access import Facts, organisation_instances
 from polku.engine.models import (
     HumanTask,
     Instance,
-    InstanceOrganisation,
     Organisation,
     ProcessDefinition,
     TaskCandidateGroup,
@@ -212,7 +211,7 @@ def _driver(uow, user: Actor, search: CaseSearch) -> Select | None:
         return select(Referral.instance_id).where(Referral.responsible_official == user.username)
     if user.organisation_id is None:
         return None
-    own = select(InstanceOrganisation.instance_id).where(InstanceOrganisation.organisation_id == user.organisation_id)
+    own = organisation_instances(user.organisation_id)
     if not count_upto(uow.session, own, FEW_CASES)[1]:
         return own
     if search.status == "interrupted":  # a few of an area's thousands, a few more of all areas'

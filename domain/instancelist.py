@@ -40,7 +40,7 @@ from sqlalchemy import bindparam, case, exists, func, literal, select, true
 from sqlalchemy.orm import aliased
 
 from polku.engine import audit, org_links, queries
-from polku.engine.access import ADMIN, ORG_MANAGER, Columns, Facts
+from polku.engine.access import ADMIN, ORG_MANAGER, Columns, Facts, organisation_instances
 from polku.engine.errors import NotFound
 from polku.engine.models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition, User
 from polku.engine.queries import count_upto, distinct_values
@@ -192,10 +192,8 @@ def _filtered(user: Actor, search: InstanceSearch, cols: dict, provider, figure:
              .outerjoin(provider, provider.id == Referral.provider_organisation_id)
              .where(may))
     if not admin and user.organisation_id is not None:
-        # The rule again, as the ids of the organisation's instances: a list SQLite can start from (an
-        # area holds an eighth of the cases; from the rule's EXISTS it read every instance, 400 ms).
-        query = query.where(Instance.id.in_(select(InstanceOrganisation.instance_id)
-                                            .where(InstanceOrganisation.organisation_id == user.organisation_id)))
+        # The rule again, as a list to start from (from the rule's EXISTS alone: 400 ms at 100,000).
+        query = query.where(Instance.id.in_(organisation_instances(user.organisation_id)))
     if search.status == "running":
         query = query.where(Instance.status == "running", cols["ready"])
     elif search.status == "waiting":

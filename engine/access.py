@@ -29,7 +29,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import and_, bindparam, exists, false, or_, select, true
 from sqlalchemy.orm import Session
-from sqlalchemy.sql import ColumnElement
+from sqlalchemy.sql import ColumnElement, Select
 
 from .errors import Forbidden
 from .models import HumanTask, InstanceOrganisation, TaskCandidateGroup
@@ -146,6 +146,13 @@ class InOrganisation(Rule):
             return false()
         return exists().where(InstanceOrganisation.instance_id == cols.instance_id,
                               InstanceOrganisation.organisation_id == actor.organisation_id)
+
+
+def organisation_instances(organisation_id: int) -> Select[int]:
+    """The ids of the instances of an organisation (``ix_instance_organisations_org``, index only):
+    a list to start a query from. An area holds an eighth of the cases; asked through the
+    ``InOrganisation`` rule's EXISTS alone, SQLite (no statistics) read every instance to test each."""
+    return select(InstanceOrganisation.instance_id).where(InstanceOrganisation.organisation_id == organisation_id)
 
 
 ADMIN = HasRole("admin", "system")

@@ -39,6 +39,7 @@ from typing import Any, TypeVar
 from sqlalchemy import and_, exists, or_, select, true
 from sqlalchemy.sql import ColumnElement
 
+from polku.engine.access import organisation_instances
 from polku.engine.models import Instance, InstanceOrganisation
 
 from ..casefile import CASE_PROCESS
@@ -78,8 +79,7 @@ class Scope:
         the area's 12,500 cases at 100,000 was most of each read. Every area: every record."""
         if self.area_id is None:
             return true()
-        return instance_id.in_(select(InstanceOrganisation.instance_id)
-                               .where(InstanceOrganisation.organisation_id == self.area_id))
+        return instance_id.in_(organisation_instances(self.area_id))
 
     def holds(self, instance_id: ColumnElement[int]) -> ColumnElement[bool]:
         """Whether the row's instance (`instance_id`) is a job-coaching case of the area, asked row
