@@ -166,11 +166,9 @@ def page_of(uow, ids, order: list, search, page: int):
 
 def _columns(now):
     """The list's computed columns over instances, the referral and the client."""
-    ready_due = (select(func.min(HumanTask.due_at))
-                 .where(HumanTask.instance_id == Instance.id, HumanTask.state == "ready", HumanTask.due_at.is_not(None))
-                 .correlate(Instance).scalar_subquery())
-    overdue = exists().where(HumanTask.instance_id == Instance.id, HumanTask.state == "ready",
-                             HumanTask.due_at < now)
+    # The open tasks' next due time is kept on the instance row (engine.task_summary).
+    ready_due = Instance.next_due_at
+    overdue = Instance.next_due_at < now
     interrupted = exists().where(Period.instance_id == Instance.id, Period.status == "interrupted")
     status = case((Referral.outcome == "refused", literal("refused")),
                   (interrupted, literal("interrupted")),

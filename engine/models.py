@@ -152,7 +152,8 @@ class ProcessDefinition(Base):
 
 class Instance(Base):
     __tablename__ = "instances"
-    __table_args__ = (Index("ix_instances_process_started", "process_key", "started_at", "id"),)
+    __table_args__ = (Index("ix_instances_process_started", "process_key", "started_at", "id"),
+                      Index("ix_instances_status_due", "status", "next_due_at"))
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
     process_key: Mapped[str] = mapped_column(String(200), index=True)
@@ -170,6 +171,10 @@ class Instance(Base):
     started_by: Mapped[str] = mapped_column(String(100))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Derived from the ready human tasks, in the same transaction (engine.task_summary): the lists
+    # filter and sort on them.
+    open_tasks: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class InstanceOrganisation(Base):
@@ -192,7 +197,9 @@ class HumanTask(Base):
     __tablename__ = "human_tasks"
     # The inbox's (engine.inbox) are made by migration 0011a: one is on an expression.
     __table_args__ = (Index("ix_human_tasks_state_instance", "state", "instance_id"),
-                      Index("ix_human_tasks_state_element", "state", "element_id"),
+                      # a step's open tasks, and with the instance id the step filter of the lists
+                      # reads no task row (migration 0013a)
+                      Index("ix_human_tasks_state_element", "state", "element_id", "instance_id"),
                       Index("ix_human_tasks_assignee_state", "assignee", "state", "element_id"),
                       Index("ix_human_tasks_instance_element", "instance_id", "element_id"),
                       # the dashboard's overdue tasks: open at a range's end (migration 0012a)

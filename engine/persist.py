@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import String, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from . import ids, org_links, work_queue
+from . import ids, org_links, task_summary, work_queue
 from .errors import Conflict, NotFound
 from .models import (
     HumanTask,
@@ -130,7 +130,9 @@ def save(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, wf: BpmnWorkflow,
     old_tasks = before.human_tasks if before else {}
     old_timers = before.timers if before else {}
     live = status not in FINAL
-    _sync_tasks(uow, inst.id, after.views, old_tasks, after.human_tasks if live else {})
+    changed = _sync_tasks(uow, inst.id, after.views, old_tasks, after.human_tasks if live else {})
+    if changed or (before is not None and before.finished):
+        task_summary.refresh(uow, inst.id)
     _sync_timers(uow, inst.id, old_timers, after.timers if live else {})
     new_orgs = after.organisations - (before.organisations if before else set())
     if new_orgs:
@@ -138,14 +140,15 @@ def save(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, wf: BpmnWorkflow,
 
 
 def _sync_tasks(uow: UnitOfWork, instance_id: int, views_by_id: dict[str, HumanTaskView],
-                old: dict[str, Task | None], new: dict[str, Task | None]) -> None:
+                old: dict[str, Task | None], new: dict[str, Task | None]) -> bool:
+    """Whether the instance's ready tasks changed (ended, completed before the step, or made)."""
     gone = [tid for tid in old if tid not in new]
     if gone:
         uow.execute(_CANCEL, {"ids": gone, "now": uow.now})
         work_queue.drop(uow.session, gone)
     views = [views_by_id[tid] for tid in new if tid not in old]
     if not views:
-        return
+        return bool(gone)
     _INSERT_TASK.run_many(
         uow,
         [
@@ -165,6 +168,7 @@ def _sync_tasks(uow: UnitOfWork, instance_id: int, views_by_id: dict[str, HumanT
         queued = [v.id for v in views if not v.assignee and v.candidate_groups]
         if queued:
             work_queue.fill(uow.session, _TASKS.c.id.in_(queued))
+    return True
 
 
 def _sync_timers(uow: UnitOfWork, instance_id: int, old: dict[str, TimerView], new: dict[str, TimerView]) -> None:

@@ -35,6 +35,8 @@ class InstanceRow:
     started_by: str
     updated_at: datetime
     ended_at: datetime | None
+    open_tasks: int
+    next_due_at: datetime | None
 
     @classmethod
     def of(cls, source: Any) -> InstanceRow:

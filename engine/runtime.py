@@ -97,6 +97,8 @@ class Snapshot:
     error_element: str | None = None
     error_message: str | None = None
     views: dict[str, HumanTaskView] = field(default_factory=dict)  # task id -> view, for tasks new in this step
+    # Ready tasks the command ended itself before the step (a completion), already written so.
+    finished: set[str] = field(default_factory=set)
     title: str | None = None
 
 

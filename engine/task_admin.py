@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, select, update
 
-from . import audit
+from . import audit, task_summary
 from .access import instance_org_ids, require_instance_manager
 from .errors import Conflict, NotFound, ValidationFailed
-from .models import HumanTask, User, UserRole
+from .models import HumanTask, Instance, User, UserRole
 from .tasks import _context
 from .users import load_actor
 
@@ -53,12 +53,17 @@ def set_due(uow: UnitOfWork, actor: str, task_id: str, due: date, reason: str | 
     if due < today:
         raise ValidationFailed(f"the due date {due.isoformat()} is in the past", {"due": "is in the past"})
     due_at = datetime.combine(due, time(23, 59, 59), SERVICE_TZ).astimezone(timezone.utc)
+    # The instance's row first, as a step takes it: a step running meanwhile has then committed
+    # (this task may be done) and one starting waits, so the next due time worked out below is
+    # the one the committed tasks give.
+    uow.session.execute(select(Instance.id).where(Instance.id == task.instance_id).with_for_update())
     # Session.execute is typed as returning any Result; an UPDATE's is a CursorResult.
     result = cast(CursorResult[Any], uow.session.execute(
         update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "ready")
         .values(due_at=due_at).execution_options(synchronize_session=False)))
     if result.rowcount != 1:
         raise Conflict(f"task {task.id} was handled meanwhile", "handled")
+    task_summary.refresh(uow, task.instance_id)
     # As suspend/resume/terminate do: the reason in the details (the audit trail is where it is read).
     audit.record(uow, user, "set_due", instance_id=task.instance_id, task_id=task.id,
                  details={"fields": ["due_at"], "reason": text})

@@ -183,6 +183,7 @@ def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: 
         raise Conflict(f"task {task.id} was already handled")
     work_queue.drop(uow.session, [task.id])
     before.human_tasks.pop(task.id, None)
+    before.finished.add(task.id)
     after = advance(uow, runtime, inst, defn, wf, before,
                     action=lambda: runtime.complete_human_task(spiff_task, values, uow.now), actor=user.username)
     audit.record(uow, user, "complete", instance_id=inst.id, task_id=task.id,

@@ -268,7 +268,8 @@ def test_hot_path_statements_are_seen_by_sqlalchemy_events(sample, db_engine, uo
     finally:
         event.remove(db_engine, "before_cursor_execute", listen)
     writes = [" ".join(m.groups()) for m in (re.match(r"(UPDATE|INSERT INTO) (\w+)", s) for s in seen) if m]
-    # The task's compare-and-set, the instance's state under its lock, the audit row with its
-    # chain's head: all precompiled, all seen (a rejected review ends the instance: no new task rows).
-    assert writes == ["UPDATE human_tasks", "UPDATE instances", "INSERT INTO audit_heads", "INSERT INTO audit_events",
-                      "UPDATE audit_heads"], seen
+    # The task's compare-and-set, the instance's state under its lock, its open tasks' summary
+    # (engine.task_summary), the audit row with its chain's head: all precompiled, all seen (a
+    # rejected review ends the instance: no new task rows).
+    assert writes == ["UPDATE human_tasks", "UPDATE instances", "UPDATE instances", "INSERT INTO audit_heads",
+                      "INSERT INTO audit_events", "UPDATE audit_heads"], seen
