@@ -316,3 +316,13 @@ def test_the_page_and_its_nav_link_in_each_language(browser, cases, lang, title,
     assert doc.xpath('//nav//a[@aria-current="page"]')[0].text_content().strip() == title
     for control in doc.xpath('//form[@id="instance-filters"]//select|//form[@id="instance-filters"]//input'):
         assert doc.xpath(f'//label[@for="{control.get("id")}"]'), control.get("id")
+
+
+def test_what_a_manager_acts_on_comes_first_in_the_table(user, cases):
+    """Status, the current step and its deadline sit side by side among the first columns, in view
+    at a laptop's width (the rest of the twelve scroll sideways)."""
+    doc = lxml.html.fromstring(user("boss").get("/instances?sort=due").get_data(as_text=True))
+    headers = [th.text_content().strip() for th in doc.xpath('//table[@id="instance-table"]/thead/tr/th')]
+    assert headers[4:7] == ["Status", "Current step", "Next deadline"], headers
+    cells = doc.xpath('//table[@id="instance-table"]/tbody/tr[1]/*')
+    assert [c.get("data-label") for c in cells[4:7]] == headers[4:7]  # the stacked cards say the same
