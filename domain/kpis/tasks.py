@@ -20,7 +20,7 @@ def overdue_tasks(uow, scope: Scope, providers: list[int]) -> tuple[Kpi, Kpi]:
     end = scope.end_at
     tasks = (select(HumanTask.id, HumanTask.instance_id, HumanTask.element_id, HumanTask.name,
                     HumanTask.candidate_groups, Referral.provider_organisation_id)
-             .outerjoin(Referral, Referral.instance_id == HumanTask.instance_id)
+             .join(Referral, Referral.instance_id == HumanTask.instance_id)  # a job-coaching case's
              .where(scope.holds(HumanTask.instance_id), HumanTask.state != "cancelled", HumanTask.created_at < end))
     # Open at the end: not completed, or completed after it. Two reads, each a range of the index
     # (completed_at, due_at); as one OR, SQLite walked every completion instant there is (90 ms),

@@ -17,6 +17,8 @@ Range: March 2026. Providers A (PROVIDER, 2 places at once) and B (OTHER_PROVIDE
 - c9 (B, fi): referred 25 Mar, not started; its start notification (accept_referral) due 30 Mar, not sent.
 - c10, c11 (A): earlier periods of c1's client (13 Oct 2025–8 Feb 2026: c1's second period is the third
   in a row, R3) and of c6's (1 Apr–31 Aug 2025: 335 coaching days in the 12 months to 31 Mar, R4).
+- c12: an instance of another process (the providers' follow-up) in the area, its official's task due
+  20 Mar and open: not a case, never counted.
 - Meetings (weeks ending 1, 8, 15, 22, 29 Mar): c1 on 3 and 24 Mar, c2 on 10 and 17 Mar, c3 on 6 Mar,
   c6 on 26 Mar. Start notifications: c2's done 9 Mar, due 5 Mar (late); c3's on time.
 """
@@ -53,8 +55,9 @@ class Builder:
                                           .where(ProcessDefinition.key == "tyohonvalmennus")).first()
         self.hetus = iter([f"0{i}0{i}0{i}-{i}23N" for i in range(1, 10)] + ["101010-123N"])
 
-    def case(self, provider: int, referred: str, area: int | None = None, status: str = "running") -> int:
-        inst = Instance(definition_id=self.definition.id, process_key="tyohonvalmennus",
+    def case(self, provider: int, referred: str, area: int | None = None, status: str = "running",
+             process_key: str = "tyohonvalmennus") -> int:
+        inst = Instance(definition_id=self.definition.id, process_key=process_key,
                         version=self.definition.version, title="kpi", status=status, state=b"",
                         started_at=_at(referred), started_by="off1", updated_at=_at(referred))
         self.s.add(inst)
@@ -166,5 +169,7 @@ def build(session: Session) -> dict[str, int]:
     client = b.referral(c["c9"], B, "2026-03-25")
     b.period(c["c9"], client, B, "2026-04-01", status="referred")
     b.task(c["c9"], "accept_referral", "coach", "2026-03-30", "2026-03-25")
+    c["c12"] = b.case(A, "2026-03-02", process_key="provider_follow_up")  # no referral: not a case
+    b.task(c["c12"], "follow_up", "official", "2026-03-20", "2026-03-02")
     session.commit()
     return {**c, "A": A, "B": B}
