@@ -326,3 +326,14 @@ def test_what_a_manager_acts_on_comes_first_in_the_table(user, cases):
     assert headers[4:7] == ["Status", "Current step", "Next deadline"], headers
     cells = doc.xpath('//table[@id="instance-table"]/tbody/tr[1]/*')
     assert [c.get("data-label") for c in cells[4:7]] == headers[4:7]  # the stacked cards say the same
+
+
+def test_an_official_who_is_no_longer_a_user_is_offered_while_a_case_of_theirs_is_visible(user, cases, db_engine):
+    """The responsible official of a case may have left (no user row): still a choice, by the name
+    the referral holds, when the manager can see one of their cases; never for another area's case."""
+    with db_engine.begin() as conn:
+        conn.execute(update(Referral).where(Referral.instance_id == cases[AINO].id)
+                     .values(responsible_official="left_official"))
+    assert "left_official" in _choices(user("boss"), "official")
+    assert "left_official" not in _choices(user("boss9"), "official")
+    assert names(user("boss"), "?official=left_official") == [AINO]
