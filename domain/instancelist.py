@@ -191,12 +191,29 @@ def _joined(provider):
 
 
 def _filtered(user: Actor, search: InstanceSearch, cols: dict, provider, figure: FigureCases | None = None):
+    """The ids matching `search` that `user` may see; with the referral, client and `provider`
+    joined for the columns (None: only what the filters need, the referral for two of them: the
+    count and a page's ids, where SQLite looked up every instance's referral and client for nothing)."""
     admin = ADMIN.allows(user, _NO_FACTS)
     may = true() if admin else ORG_MANAGER.where(user, _INSTANCES)
-    query = _joined(provider).where(may)
-    if not admin and user.organisation_id is not None:
-        # The rule again, as a list to start from (from the rule's EXISTS alone: 400 ms at 100,000).
-        query = query.where(Instance.id.in_(organisation_instances(user.organisation_id)))
+    if provider is not None:
+        query = _joined(provider)
+    elif search.provider is not None or search.official:
+        query = select(Instance.id).select_from(Instance).join(Referral, Referral.instance_id == Instance.id)
+    else:
+        query = select(Instance.id)
+    query = query.where(may)
+    # The rule again, as a list to start from (from the rule's EXISTS alone: 400 ms at 100,000);
+    # with a step, the step's open tasks of those instances (SQLite then starts from a few hundred
+    # instead of the area's 12,500 instances: 28 ms against 3).
+    start = (organisation_instances(user.organisation_id)
+             if not admin and user.organisation_id is not None else None)
+    if search.step:
+        at_step = select(HumanTask.instance_id).where(HumanTask.state == "ready", HumanTask.element_id == search.step)
+        query = query.where(Instance.id.in_(at_step if start is None else at_step.where(
+            HumanTask.instance_id.in_(start))))
+    elif start is not None:
+        query = query.where(Instance.id.in_(start))
     if search.status == "running":
         query = query.where(Instance.status == "running", cols["ready"])
     elif search.status == "waiting":
@@ -207,9 +224,6 @@ def _filtered(user: Actor, search: InstanceSearch, cols: dict, provider, figure:
         query = query.where(Instance.process_key == search.process)
     if search.version is not None:
         query = query.where(Instance.version == search.version)
-    if search.step:
-        query = query.where(exists().where(HumanTask.instance_id == Instance.id, HumanTask.state == "ready",
-                                           HumanTask.element_id == search.step))
     if search.provider is not None:
         query = query.where(Referral.provider_organisation_id == search.provider)
     if search.area is not None:
@@ -250,11 +264,13 @@ def _rows(uow, user: Actor, search: InstanceSearch, page: int | None, figure: Fi
     """The rows of one page (`page`), or of every match (None: the export, the bulk selection)."""
     provider = aliased(Organisation)
     cols = _columns(uow.now)
-    query = _filtered(user, search, cols, provider, figure)
-    if page is not None:
+    if page is None:
+        query = _filtered(user, search, cols, provider, figure)
+    else:
         # The page's ids passed every filter and the access rule: its rows are read by id alone
         # (with the filters again, SQLite started from the area's whole instance list: 30 ms).
-        query = _joined(provider).where(Instance.id.in_(page_of(uow, query, _order(search, cols), search, page)))
+        ids = page_of(uow, _filtered(user, search, cols, None, figure), _order(search, cols), search, page)
+        query = _joined(provider).where(Instance.id.in_(ids))
     return uow.session.execute(query.outerjoin(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
                                .with_only_columns(
         Instance.id, Instance.process_key, ProcessDefinition.name.label("process_name"), Instance.version,
@@ -306,7 +322,7 @@ def instance_list(uow, actor: str, search: InstanceSearch | None = None) -> Inst
 
 
 def _matching(uow, user: Actor, search: InstanceSearch, figure: FigureCases | None):
-    return _filtered(user, search, _columns(uow.now), aliased(Organisation), figure)
+    return _filtered(user, search, _columns(uow.now), None, figure)
 
 
 def instance_export(uow, actor: str, search: InstanceSearch) -> list[dict]:

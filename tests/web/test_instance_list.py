@@ -337,3 +337,9 @@ def test_an_official_who_is_no_longer_a_user_is_offered_while_a_case_of_theirs_i
     assert "left_official" in _choices(user("boss"), "official")
     assert "left_official" not in _choices(user("boss9"), "official")
     assert names(user("boss"), "?official=left_official") == [AINO]
+
+
+def test_an_admin_filters_by_step_over_every_area(user, cases):
+    """The step filter starts from the step's open tasks: of every area for an admin (no names shown)."""
+    rows = table(user("admin1"), "?step=weekly_review")
+    assert [r["Number"] for r in rows] == [str(cases[CECILIA].id)] and "Client" not in rows[0]
