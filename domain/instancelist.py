@@ -2,9 +2,13 @@
 
 One SQL query over the materialised tables (instances, human_tasks, instance_organisations,
 referrals, clients, notices), never a workflow load; the filters use indexed columns
-(``instances.status``/``process_key``/``started_at``, ``human_tasks (state, instance_id)``,
+(``instances.status``/``process_key``/``started_at``, the open tasks' count and next due time kept
+on the instance row (``engine.task_summary``; ``(status, next_due_at)``), a step's open tasks
+``human_tasks (state, element_id, instance_id)``,
 ``referrals.instance_id``/``responsible_official``/``provider_organisation_id``,
-``notices.instance_id``, the primary key of ``instance_organisations``).
+``notices.instance_id``, the primary key of ``instance_organisations``). The count and a page's
+ids are read first, from the narrowest list (the step's open tasks, else the manager's
+organisation's instances), and only the page's rows are read with their columns.
 
 Who sees what (``docs/access-matrix.toml``): managers the instances of their organisations
 (``engine.access.ORG_MANAGER``), with the client's name; admins (and the operator) every
