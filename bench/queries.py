@@ -1,7 +1,8 @@
 """Response times of the pages users wait on, on a seeded database (`polku seed --cases N`).
 
 Through the Flask test client, logged in as the demo users (what a user sees, login excluded):
-the inbox (GET /tasks) of a coach and of an official, the case list (/cases) with typical filters,
+the inbox (GET /tasks) of a coach and of an official, the case list (/cases) with typical filters
+(an official's own cases, and the whole area's: scope=area),
 the managers' instance list (/instances) with typical filters, the case page and the instance page
 of a case, and the managers' dashboard: its default range (/dashboard, served from the worker's
 snapshot: the snapshots are made first, and how long that took is printed) and a chosen range (the
@@ -52,6 +53,8 @@ PAGES = [
     ("cases, running", "list", "virkailija1", "/cases?status=running"),
     ("cases, name search", "list", "virkailija1", "/cases?q={word}"),
     ("cases, coach", "list", "valmentaja1", "/cases"),
+    ("cases, area running", "list", "virkailija1", "/cases?scope=area&status=running"),
+    ("cases, area name search", "list", "virkailija1", "/cases?scope=area&q={word}"),
     ("instances, manager", "list", "esihenkilo", "/instances"),
     ("instances, overdue", "list", "esihenkilo", "/instances?status=running&overdue=1"),
     ("instances, step", "list", "esihenkilo", "/instances?step=weekly_review&sort=due"),
