@@ -30,7 +30,8 @@ def _of_ready(column: ColumnElement[Any]) -> ScalarSelect[Any]:
             .correlate(_INSTANCES).scalar_subquery())
 
 
-# The values' definition, as SQL (the migration's backfill and the tests check against it too).
+# The values' definition, as SQL (tests that write task rows directly keep the row with it too; the
+# migration's backfill spells it out on its own, as a migration must not follow later code).
 OPEN_TASKS = _of_ready(func.count())
 NEXT_DUE_AT = _of_ready(func.min(_TASKS.c.due_at))
 
