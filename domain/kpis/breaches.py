@@ -17,6 +17,8 @@ from datetime import date
 
 from sqlalchemy import select
 
+from polku.engine.queries import among
+
 from ..calendar import days_inclusive, period_end_limit
 from ..models import Period
 from ..rules import consecutive_chain, days_in_window, window_limit_days
@@ -31,7 +33,7 @@ def _client_periods(uow, scope: Scope, clients: set[int]) -> dict[int, list[tupl
     if not clients:
         return found
     for r in uow.session.execute(select(Period.client_id, Period.actual_start, Period.actual_end)
-                                 .where(Period.client_id.in_(sorted(clients)), Period.actual_start.is_not(None),
+                                 .where(among(uow.session, Period.client_id, clients), Period.actual_start.is_not(None),
                                         Period.actual_start <= scope.end)):
         found[r.client_id].append((r.actual_start, min(r.actual_end or scope.end, scope.end)))
     return found

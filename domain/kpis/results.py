@@ -16,6 +16,8 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from polku.engine.queries import among
+
 from ..models import Closure, Decision, Goal, Period, Redirection
 from .support import Kpi, Row, Scope, count_rows, once, range_periods, share
 
@@ -41,7 +43,7 @@ def _range_closures(uow, scope: Scope):
 def goal_attainment(uow, scope: Scope, providers: list[int]) -> Kpi:
     closed = {r.period_id: (r.provider_organisation_id, r.instance_id) for r in _closures(uow, scope)}
     goals = uow.session.execute(select(Goal.id, Goal.period_id, Goal.reached)
-                                .where(Goal.period_id.in_(sorted(closed) or [-1]))).all()
+                                .where(among(uow.session, Goal.period_id, closed))).all()
     items = [(*closed[g.period_id], g) for g in goals]
     rows = count_rows(((p, "reached" if g.reached is True else "open", g.id, case_id) for p, case_id, g in items),
                       providers, ("reached",), total_code="set")
@@ -94,7 +96,7 @@ def redirections(uow, scope: Scope, providers: list[int]) -> Kpi:
                Redirection.created_at < scope.end_at)).all() if scope.provider_ok(r.provider_organisation_id)]
     decisions = uow.session.execute(
         select(Decision.period_id, Decision.decision, Decision.decided_at)
-        .where(Decision.kind == "redirection", Decision.period_id.in_(sorted({r.period_id for r in found}) or [-1]))
+        .where(Decision.kind == "redirection", among(uow.session, Decision.period_id, {r.period_id for r in found}))
         .order_by(Decision.decided_at, Decision.id)).all()
 
     def decided(r) -> str:

@@ -14,6 +14,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import select
 
+from polku.engine.queries import among
+
 from ..models import Meeting
 from .support import Kpi, Row, Scope, count_rows, overlapping_periods
 
@@ -47,8 +49,8 @@ def weeks_without_meetings(uow, scope: Scope, providers: list[int]) -> Kpi:
         # Only a meeting held on a week's days can make it one with meetings: those from 6 days
         # before the range (a week ending on its first day) to its end.
         meetings = (select(Meeting.period_id, Meeting.held_on)
-                    .where(Meeting.period_id.in_(sorted(client_of)), Meeting.held_on >= scope.start - timedelta(days=6),
-                           Meeting.held_on <= scope.end))
+                    .where(among(uow.session, Meeting.period_id, client_of),
+                           Meeting.held_on >= scope.start - timedelta(days=6), Meeting.held_on <= scope.end))
         for m in uow.session.execute(meetings):
             held.add((client_of[m.period_id], m.held_on.toordinal() - m.held_on.weekday()))
     items = [(provider, "without" if key not in held else "held", key, case_id)
