@@ -5,11 +5,13 @@ returns the values to merge into the process data.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 
 from sqlalchemy import select
 
-from polku.engine import audit
+from polku.engine import audit, org_links
+from polku.engine.access import instance_org_ids
 from polku.engine.models import Organisation, OutboxMessage
 from polku.engine.services import ServiceCall, ServiceRegistry
 
@@ -102,6 +104,14 @@ def _referral(call: ServiceCall, outcome: str, client: Client | None, provider: 
     call.session.flush()  # visible to reads later in the same unit of work (autoflush is off)
 
 
+def refusal_links(org_ids: Iterable[int], provider_id: int | None) -> set[tuple[int, int]]:
+    """The pairs that record that a refused referral's organisations (the referring area) named its
+    provider (``org_links``). The provider is not among the case's organisations, so it is never shown
+    the case; yet the area worked with it, and its dashboard column and the lists' provider choices,
+    which start from the pairs, show the refusal."""
+    return org_links.pairs({*org_ids, provider_id}) if provider_id is not None else set()
+
+
 def record_refusal(call: ServiceCall) -> dict:
     client = call.session.scalar(select(Client).where(Client.identity_code == call.data["client_hetu"]))
     call.session.add(EligibilityDecision(
@@ -110,6 +120,8 @@ def record_refusal(call: ServiceCall) -> dict:
             "planned_days", "planned_end_limit", "history_consecutive", "window_days_max", "window_limit_days")}))
     provider = call.session.scalar(select(Organisation).where(Organisation.name == call.data.get("provider")))
     _referral(call, "refused", client, provider)
+    org_links.link(call.session, refusal_links(instance_org_ids(call.session, call.instance_id),
+                                               provider.id if provider else None))
     return {}
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.engine import Connection
 
+from polku.domain.handlers import refusal_links
 from polku.domain.names import search_key
 from polku.engine import org_links, work_queue
 from polku.engine.ids import UUID_PATTERN
@@ -218,14 +219,20 @@ class Copier:
         return new
 
 
+def _links(copy: dict[str, list[dict[str, Any]]]) -> set[tuple[int, int]]:
+    """The organisation pairs of a copy, as the engine and the handlers link them."""
+    orgs = [r["organisation_id"] for r in copy["instance_organisations"]]
+    refused = {r["provider_organisation_id"] for r in copy["referrals"] if r["outcome"] == "refused"}
+    return org_links.pairs(orgs).union(*(refusal_links(orgs, p) for p in refused))
+
+
 def insert_batch(conn: Connection, batch: list[dict[str, list[dict[str, Any]]]]) -> None:
     """Writes the rows of a batch of copies, table by table (parents first), one multi-row insert each."""
     for name in ["clients", *BY_INSTANCE]:
         rows = [r for copy in batch for r in copy[name]]
         if rows:
             conn.execute(_table(name).insert(), rows)
-    org_links.link(conn, {pair for copy in batch
-                          for pair in org_links.pairs(r["organisation_id"] for r in copy["instance_organisations"])})
+    org_links.link(conn, {pair for copy in batch for pair in _links(copy)})
     # The copies' waiting tasks, queued as the engine queues them (the template's rows are not copied:
     # a copy's organisations may differ from the template's).
     work_queue.fill(conn, _table("human_tasks").c.instance_id.in_([r["id"] for copy in batch

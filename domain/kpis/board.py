@@ -7,8 +7,9 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from typing import Any
 
-from sqlalchemy import exists, or_, select, union
+from sqlalchemy import exists, or_, select
 
+from polku.engine import org_links
 from polku.engine.models import Organisation
 
 from ..models import Period, Referral
@@ -23,18 +24,20 @@ from .weeks import weeks_without_meetings
 
 def providers_of(uow, scope: Scope) -> list[tuple[int, str]]:
     """The providers named by the area's referrals or periods, by name: the dashboard's columns.
-    An area's are a few dozen of hundreds: they are collected from its cases' records (a probe
-    per provider through its referrals read every referral of the providers of other areas, 3 s
-    at 100,000 cases). Every area's: a probe per provider, which stops at its first record."""
-    if scope.area_id is None:
-        named = or_(exists().where(Referral.provider_organisation_id == Organisation.id),
-                    exists().where(Period.provider_organisation_id == Organisation.id))
-    else:
-        named = Organisation.id.in_(union(
-            select(Referral.provider_organisation_id).where(scope.owns(Referral.instance_id)),
-            select(Period.provider_organisation_id).where(scope.owns(Period.instance_id))))
-    query = select(Organisation.id, Organisation.name).where(Organisation.kind == "provider", named)
-    return [(r.id, r.name) for r in uow.session.execute(query.order_by(Organisation.name))]
+    An area's are a few dozen of hundreds, and the organisations it shares an instance with
+    (``org_links``) hold them: each of those is probed for a referral or period of the area, a
+    probe that stops at its first one (collecting them from the area's 12,500 cases' records took
+    30 ms at 100,000 cases; a probe of every provider read every referral of other areas' providers,
+    3 s). Every area's: a probe per provider, which stops at its first record."""
+    query = select(Organisation.id, Organisation.name).where(Organisation.kind == "provider")
+    if scope.area_id is not None:
+        candidates = org_links.linked(uow.session, scope.area_id)
+        if not candidates:
+            return []
+        query = query.where(Organisation.id.in_(sorted(candidates)))
+    named = or_(exists().where(Referral.provider_organisation_id == Organisation.id, scope.holds(Referral.instance_id)),
+                exists().where(Period.provider_organisation_id == Organisation.id, scope.holds(Period.instance_id)))
+    return [(r.id, r.name) for r in uow.session.execute(query.where(named).order_by(Organisation.name))]
 
 
 # Every figure by its key, in the dashboard's order; a function giving two figures is run once.

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from datetime import date
 
 import lxml.html
 import pytest
@@ -14,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from polku.app import build_app
+from polku.domain.kpis import Scope, providers_of
 from polku.domain.models import Client, Period, Provider, Referral, WeeklyReview
 from polku.engine.models import AuditEvent, HumanTask, Instance, InstanceOrganisation, Organisation, User, UserRole
 from polku.seed_cli import summary_counts
@@ -188,6 +190,20 @@ def test_the_case_lists_provider_choices_are_those_of_the_areas_cases(seeded, db
         page = lxml.html.fromstring(web(official).get("/cases").get_data(as_text=True))
         offered = [o.text_content().strip() for o in page.xpath('//select[@name="provider"]/option') if o.get("value")]
         assert sorted(offered) == sorted({named[c[0]] for c in cases if c[2] == area}), area
+
+
+def test_the_dashboards_columns_are_the_providers_the_areas_referrals_name(seeded, db_engine, uow_factory):
+    """Refused copies included: their provider is linked with the area as the refusal's handler links it."""
+    with Session(db_engine) as session:
+        cases = _cases(session)
+        named = dict(session.execute(select(Referral.instance_id, Referral.provider_organisation_id)).all())
+        refused = session.scalar(select(func.count()).where(Referral.outcome == "refused"))
+        areas = dict(session.execute(select(Organisation.name, Organisation.id).where(Organisation.kind == "area")).all())
+    assert refused
+    with uow_factory(write=False) as uow:
+        for area in {c[2] for c in cases}:
+            columns = [p for p, _name in providers_of(uow, Scope(date(2026, 1, 1), date(2026, 1, 31), areas[area]))]
+            assert sorted(columns) == sorted({named[c[0]] for c in cases if c[2] == area}), area
 
 
 def test_a_moved_copy_runs_on_in_its_new_home_and_the_audit_chains_still_verify(seeded, polku, db_engine, web):

@@ -3,16 +3,19 @@ handlers in the step's transaction; the labels and the start event of a version 
 deploy time. Neither is read back from the audit trail or from XML."""
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from polku.domain.casefile import case_file
+from polku.domain.caselist import case_list
+from polku.domain.kpis import TOTAL, dashboard
 from polku.domain.models import Client, Referral
 from polku.engine import queries
 from polku.engine.models import AuditEvent, Organisation, ProcessDefinition
-from tests.scenarios.conftest import HETU, PROVIDER, rows
+from tests.scenarios.conftest import HETU, OTHER_PROVIDER, PROVIDER, rows
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -90,3 +93,16 @@ def test_no_code_reads_state_back_from_the_audit_trail():
                 readers[str(path.relative_to(ROOT))] = count
     assert readers == {"engine/queries.py": 1, "domain/casefile_story.py": 2, "domain/access_export.py": 1,
                        "domain/anomalies.py": 2}
+
+
+def test_a_provider_named_only_by_a_refused_referral_is_a_column_of_the_area_but_is_not_shown_the_case(
+        refer, uow_factory):
+    case = refer(planned_end="2026-01-20", provider=OTHER_PROVIDER)  # 9 days: refused (R1)
+    with uow_factory(write=False) as uow:
+        found = dashboard(uow, "boss", date(2026, 1, 1), date(2026, 1, 31))
+        other = uow.session.scalar(select(Organisation.id).where(Organisation.name == OTHER_PROVIDER))
+        assert [p for p, _name in found["providers"]] == [other]
+        refused = found["kpis"]["referrals"].row("refused").values
+        assert (refused[other], refused[TOTAL]) == (1, 1)
+    with uow_factory() as uow:  # the provider is not among the case's organisations
+        assert case.id not in [c["id"] for c in case_list(uow, "coach2")]

@@ -30,7 +30,9 @@ from datetime import date, datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from polku.domain.handlers import refusal_links
 from polku.domain.models import Client, Closure, Decision, Goal, Meeting, Period, Provider, Redirection, Referral
+from polku.engine import org_links
 from polku.engine.models import HumanTask, Instance, InstanceOrganisation, Organisation, ProcessDefinition
 from tests.scenarios.conftest import AREA, OTHER_PROVIDER, PROVIDER
 
@@ -44,6 +46,7 @@ def _at(day: str, clock: str = "10:00") -> datetime:
 class Builder:
     def __init__(self, session: Session):
         self.s = session
+        self.orgs: dict[int, tuple[int, int]] = {}  # each case's organisations
         orgs = dict(session.execute(select(Organisation.name, Organisation.id)).all())
         if OTHER_AREA not in orgs:
             session.add(Organisation(name=OTHER_AREA, kind="area"))
@@ -62,8 +65,12 @@ class Builder:
                         started_at=_at(referred), started_by="off1", updated_at=_at(referred))
         self.s.add(inst)
         self.s.flush()
-        for org in (area or self.area, provider):
+        orgs = (area or self.area, provider)
+        for org in orgs:
             self.s.add(InstanceOrganisation(instance_id=inst.id, organisation_id=org))
+        self.orgs[inst.id] = orgs
+        self.s.flush()
+        org_links.link(self.s, org_links.pairs(orgs))  # as the engine links them
         return inst.id
 
     def referral(self, iid: int, provider: int, referred: str, language: str = "fi",
@@ -81,6 +88,8 @@ class Builder:
                             provider_organisation_id=provider, outcome="refused" if refused else "accepted",
                             refusal_reason=refused, submitted_by="off1", submitted_at=_at(referred),
                             responsible_official="off1"))
+        if refused:  # as the refusal's handler links them
+            org_links.link(self.s, refusal_links(self.orgs[iid], provider))
         return client_id
 
     def period(self, iid: int, client: int | None, provider: int, start: str, end: str | None = None,
