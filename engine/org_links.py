@@ -1,7 +1,9 @@
 """Which organisations work together: ``organisation_links``, the pairs of organisations that share
-an instance. Written wherever an instance gains an organisation (``link``), read by the filters'
-choices (``linked``): an area's providers are a few dozen among hundreds, and finding them through
-the area's cases would read every one of them."""
+an instance, and those a process's handlers link without sharing one (a refused referral's area and
+the provider it named: ``domain.handlers.refusal_links``). Written wherever an instance gains an
+organisation (``link``), read by the filters' choices and the dashboard's columns (``linked``): an
+area's providers are a few dozen among hundreds, and finding them through the area's cases would
+read every one of them."""
 from __future__ import annotations
 
 from collections.abc import Iterable
