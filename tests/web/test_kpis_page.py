@@ -6,8 +6,10 @@ import re
 
 import pytest
 from lxml import etree
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from polku.engine.models import Organisation
 from tests.web.kpi_cases import build
 
 MARCH = "/dashboard?from=2026-03-01&to=2026-03-31"
@@ -86,3 +88,15 @@ def test_default_range_is_the_last_full_month(kpi_cases, browser, monkeypatch):
 @pytest.mark.parametrize("username", ["off1", "coach1", "designer1"])
 def test_others_get_the_404_page(kpi_cases, browser, username):
     assert browser(username).get(MARCH).status_code == 404
+
+
+def test_each_cell_is_labelled_with_its_column_and_names_are_escaped(kpi_cases, browser, db_engine):
+    with db_engine.begin() as conn:
+        conn.execute(update(Organisation).where(Organisation.id == kpi_cases["B"]).values(name='B & <b>"Oy"</b>'))
+    html = in_language(browser("boss"), "fi").get(MARCH).get_data(as_text=True)
+    assert "<b>" not in html
+    row = re.findall(r"<tr>(.*?)</tr>", section(html, "clients").split("<tbody>", 1)[1], re.S)[0]
+    assert re.findall(r'<td data-label="([^"]*)">', row) == ["B &amp; &lt;b&gt;&#34;Oy&#34;&lt;/b&gt;", "Valmennus Oy",
+                                                           "Koko alue"]
+    assert re.search(r'<td data-label="[^"]*">–</td>', html)  # no value: no link to its cases
+    assert not re.search(r'<a href="[^"]*">–</a>', html)

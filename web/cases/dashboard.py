@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from babel.numbers import format_decimal, format_percent
 from flask import g, render_template, request, url_for
+from markupsafe import Markup, escape
 
 from polku.domain.casefile import CASE_PROCESS
 from polku.domain.deadlines import SERVICE_TZ
@@ -163,6 +164,16 @@ def row_links(key: str, code: str, start: date, end: date, cells: list[tuple[int
             for provider, value in cells]
 
 
+def value_cells(cells: list[tuple[str, str | None]], labels: list[Markup]) -> Markup:
+    """A row's cells: each value, linked to its cases when it has a link, labelled with its column's
+    (escaped) name for the stacked table on a phone. Made here, not in the template: an area's page
+    has 3,500 of them, and a template loop took 35 ms to write them."""
+    def cell(value: str, link: str | None, label: Markup) -> str:
+        text = f'<a href="{escape(link)}">{escape(value)}</a>' if link else escape(value)
+        return f'<td data-label="{label}">{text}</td>'
+    return Markup("".join(cell(value, link, label) for (value, link), label in zip(cells, labels, strict=True)))
+
+
 @bp.get("/dashboard")
 def kpi_dashboard():
     provider = request.args.get("provider", "")
@@ -173,6 +184,7 @@ def kpi_dashboard():
     columns = found["providers"]
     keys = [*(p for p, _n in columns), TOTAL]
     locale = conventions()[0]
+    labels = [escape(name) for name in (*(name for _p, name in columns), _("Area total"))]
     tables = []
     for key in found["order"]:
         kpi = found["kpis"][key]
@@ -180,8 +192,9 @@ def kpi_dashboard():
         for row in kpi.rows:
             links = row_links(key, row.code, start, end,
                               [(p if p is not None else chosen, row.values.get(p)) for p in keys])
-            rows.append((row_label(kpi, row.code), [(shown(row.unit, row.values.get(p), locale), link)
-                                                    for p, link in zip(keys, links, strict=True)]))
+            rows.append((row_label(kpi, row.code), value_cells(
+                [(shown(row.unit, row.values.get(p), locale), link) for p, link in zip(keys, links, strict=True)],
+                labels)))
         head = next((r for r in kpi.rows if r.code == HEADLINE.get(key)), None)
         chart = None
         if head is not None and columns:
@@ -195,8 +208,7 @@ def kpi_dashboard():
         value = row.values.get(TOTAL) if row is not None else None
         glance.append({"key": key, "label": label, "value": shown(row.unit if row else "count", value),
                        "link": cases_link(key, code, start, end, chosen, value)})
-    headers = [*(name for _p, name in columns), _("Area total")]  # each cell's label when the table stacks
-    return render_template("cases/dashboard.html", tables=tables, glance=glance, columns=columns, headers=headers,
+    return render_template("cases/dashboard.html", tables=tables, glance=glance, columns=columns,
                            start=start, end=end, provider=chosen, all_areas=found["all_areas"],
                            all_providers=found["all_providers"], as_of=found["as_of"],
                            may_open_cases="manager" in g.user.roles)
