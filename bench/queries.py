@@ -1,6 +1,7 @@
 """Response times of the pages users wait on, on a seeded database (`polku seed --cases N`).
 
-Through the Flask test client, logged in as the demo users (what a user sees, login excluded):
+Through the Flask test client, on an app started as a server process starts it (``polku.app.serving``),
+logged in as the demo users (what a user sees, login excluded):
 the inbox (GET /tasks) of a coach and of an official, the case list (/cases) with typical filters
 (an official's own cases, and the whole area's: scope=area),
 the managers' instance list (/instances) with typical filters, the case page and the instance page
@@ -31,7 +32,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from polku.app import build_app  # noqa: E402
+from polku.app import build_app, serving  # noqa: E402
 from polku.domain.kpis.snapshots import default_range, refresh  # noqa: E402
 from polku.domain.kpis.support import local_day  # noqa: E402
 from polku.domain.models import Referral  # noqa: E402
@@ -90,7 +91,7 @@ def make_snapshots(engine) -> tuple[int, float]:
 
 
 def measure(url: str, runs: int, dashboard_runs: int) -> tuple[dict[str, tuple[float, float]], str]:
-    app = build_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "bench"})
+    app = serving(build_app({"DATABASE_URL": url, "TESTING": True, "SECRET_KEY": "bench"}))  # as a server starts
     engine = app.extensions["polku"]["engine"]
     counted, seconds = make_snapshots(engine)
     print(f"{url.split('@')[-1]}: dashboard snapshots of {counted} area(s) made in {seconds:.1f} s", file=sys.stderr)

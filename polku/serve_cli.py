@@ -75,9 +75,9 @@ def run_worker_loop(env, interval: float, stop: threading.Event, worker_name: st
 @command
 def serve(env, host, port):
     """Run the web app with a timer worker thread."""
-    from .app import build_app
+    from .app import build_app, serving
 
-    app = build_app({"DATABASE_URL": env.url})
+    app = serving(build_app({"DATABASE_URL": env.url}))
     if app.config.get("SECRET_KEY_SOURCE"):
         click.echo("warning: no POLKU_SECRET_KEY: sessions are signed with a random key kept in the "
                    f"{'database' if app.config['SECRET_KEY_SOURCE'] == 'database' else 'process'}; "

@@ -7,6 +7,6 @@ worker process then opens its own database connections.
 """
 from __future__ import annotations
 
-from .app import build_app
+from .app import build_app, serving
 
-app = build_app()
+app = serving(build_app())
