@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from dataclasses import replace
 from datetime import date
 
 import lxml.html
@@ -15,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from polku.app import build_app
+from polku.domain.caselist import STATUSES, CaseSearch, case_list
 from polku.domain.kpis import Scope, providers_of
 from polku.domain.models import Client, Period, Provider, Referral, WeeklyReview
 from polku.engine.models import AuditEvent, HumanTask, Instance, InstanceOrganisation, Organisation, User, UserRole
@@ -198,7 +200,8 @@ def test_the_dashboards_columns_are_the_providers_the_areas_referrals_name(seede
         cases = _cases(session)
         named = dict(session.execute(select(Referral.instance_id, Referral.provider_organisation_id)).all())
         refused = session.scalar(select(func.count()).where(Referral.outcome == "refused"))
-        areas = dict(session.execute(select(Organisation.name, Organisation.id).where(Organisation.kind == "area")).all())
+        areas = dict(session.execute(select(Organisation.name, Organisation.id)
+                                     .where(Organisation.kind == "area")).all())
     assert refused
     with uow_factory(write=False) as uow:
         for area in {c[2] for c in cases}:
@@ -243,3 +246,20 @@ def test_a_moved_copy_runs_on_in_its_new_home_and_the_audit_chains_still_verify(
     assert f'href="/instances/{end.instance_id}"' in web("esihenkilo3").get(listed).get_data(as_text=True)
     assert f'href="/instances/{end.instance_id}"' not in web("esihenkilo").get(listed).get_data(as_text=True)
     assert polku("audit", "verify").stdout.startswith("ok")
+
+
+def test_each_case_status_filter_finds_exactly_the_cases_shown_with_that_status(seeded, db_engine, uow_factory):
+    """The status filter's conditions (caselist ``is_status``) and the status each row shows (its CASE)
+    are written apart; over the seeded mix of every area they agree."""
+    with Session(db_engine) as session:
+        officials = {c[2]: c[4] for c in _cases(session)}  # one official per area
+    seen: set[str] = set()
+    with uow_factory() as uow:
+        for official in officials.values():
+            area = CaseSearch(scope="area", per_page=500)
+            shown = {c["id"]: c["case_status"] for c in case_list(uow, official, area)}
+            found = {c["id"]: status for status in STATUSES
+                     for c in case_list(uow, official, replace(area, status=status))}
+            assert found == shown, official
+            seen |= set(shown.values())
+    assert {"running", "refused", "closed"} <= seen  # interrupted ones: tests/web/test_case_search.py

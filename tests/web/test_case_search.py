@@ -139,7 +139,16 @@ def test_the_status_filter_finds_interrupted_and_closed_cases(user, refer, coach
     assert names(b, "?status=closed") == ["Tero Lopetettu"]
     assert names(b, "?status=running") == ["Cecilia Castrén"]
     assert names(b, "?status=refused") == []
-    assert names(b, "?status=bogus") == ["Cecilia Castrén", "Tero Lopetettu", MATTI]  # unknown: all
+    # An interrupted case that ends is still interrupted; a refusal whose case ends is still refused:
+    # the filter's conditions (caselist ``is_status``) agree with the status each row shows.
+    coaching("terminate", interrupted.id, "--as", "boss", "--reason", "Moved away for good")
+    refused = refer(now=at("2026-01-08"), client_hetu="020505F903R", client_name="Rauno Hylätty",
+                    planned_end="2026-01-20")
+    assert refused.id and names(b, "?status=refused") == ["Rauno Hylätty"]
+    assert names(b, "?status=interrupted") == [MATTI] and names(b, "?status=closed") == ["Tero Lopetettu"]
+    shown = {r["Client"]: r["Status"] for r in listing(b)}
+    assert shown[MATTI].startswith("Interrupted") and shown["Tero Lopetettu"].startswith("Closed"), shown
+    assert names(b, "?status=bogus") == ["Rauno Hylätty", "Cecilia Castrén", "Tero Lopetettu", MATTI]  # unknown: all
     assert running.id
 
 
