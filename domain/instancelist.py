@@ -51,7 +51,7 @@ from polku.engine.queries import count_upto, distinct_values
 from polku.engine.users import Actor, load_actor
 
 from .casefile import _iso
-from .caselist import MAX_PAGE, MAX_STEP, PAGE_SIZE, CasePage, counted_page, open_steps, page_of, positive_int
+from .caselist import MAX_PAGE, MAX_STEP, PAGE_SIZE, CasePage, open_steps, page_ids, positive_int
 from .deadlines import SERVICE_TZ
 from .kpis.links import FigureCases, KpiLink, figure_cases
 from .models import Client, Notice, Referral
@@ -264,16 +264,15 @@ def _order(search: InstanceSearch, cols: dict) -> list:
     return [Instance.id.desc()]
 
 
-def _rows(uow, user: Actor, search: InstanceSearch, page: int | None, figure: FigureCases | None):
-    """The rows of one page (`page`), or of every match (None: the export, the bulk selection)."""
+def _rows(uow, user: Actor, search: InstanceSearch, ids: list[int] | None, figure: FigureCases | None):
+    """The rows of one page (`ids`: the page's), or of every match (None: the export, the bulk selection)."""
     provider = aliased(Organisation)
     cols = _columns(uow.now)
-    if page is None:
+    if ids is None:
         query = _filtered(user, search, cols, provider, figure)
     else:
         # The page's ids passed every filter and the access rule: its rows are read by id alone
         # (with the filters again, SQLite started from the area's whole instance list: 30 ms).
-        ids = page_of(uow, _filtered(user, search, cols, None, figure), _order(search, cols), search, page)
         query = _joined(provider).where(Instance.id.in_(ids))
     return uow.session.execute(query.outerjoin(ProcessDefinition, ProcessDefinition.id == Instance.definition_id)
                                .with_only_columns(
@@ -320,9 +319,10 @@ def instance_list(uow, actor: str, search: InstanceSearch | None = None) -> Inst
     search = search or InstanceSearch()
     user = list_reader(uow, actor)
     figure = _figure(uow, user, search)
-    total, page, pages, more = counted_page(uow, _matching(uow, user, search, figure), search)
-    rows = _rows(uow, user, search, page, figure)
-    return InstancePage(CasePage(_present(uow, user, rows, export=False), total, page, pages, more), figure)
+    found = page_ids(uow, _matching(uow, user, search, figure), _order(search, _columns(uow.now)), search)
+    rows = _rows(uow, user, search, found.ids, figure)
+    return InstancePage(CasePage(_present(uow, user, rows, export=False), found.total, found.page, found.pages,
+                                 found.more), figure)
 
 
 def _matching(uow, user: Actor, search: InstanceSearch, figure: FigureCases | None):

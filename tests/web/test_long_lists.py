@@ -13,6 +13,7 @@ from polku.engine import inbox, queries, users
 from polku.engine.clock import FixedClock
 from polku.engine.db import UnitOfWork, make_engine
 from polku.schema import upgrade
+from tests.scenarios.conftest import at
 from tests.web.conftest import english
 from tests.web.inbox_support import CLIENTS, clients, page
 
@@ -129,3 +130,28 @@ def test_the_case_list_is_read_from_its_narrowest_condition(tmp_path):
             assert not any("ix_instances_process_started" in plan for plan in plans), (search, plans)
             plans.clear()
     engine.dispose()
+
+
+def test_a_name_search_pages_on_past_the_cap_and_a_page_past_the_end_is_the_last(browser, refer, monkeypatch):
+    """A search reads the count and the page in one ordered read within the cap (caselist.page_ids),
+    and apart past it: both give the same pages."""
+    for i, (hetu, first) in enumerate([(CLIENTS[0][0], "Aino"), (CLIENTS[1][0], "Bertta"), (CLIENTS[2][0], "Cecilia")]):
+        refer(now=at(f"2026-01-0{5 + i}"), client_hetu=hetu, client_name=f"{first} Virtanen")
+    refer(now=at("2026-01-09"), client_hetu="020505F903R", client_name="Veli Lahtinen")  # not found
+    monkeypatch.setattr(queries, "COUNT_CAP", 2)
+    monkeypatch.setattr("polku.domain.caselist.PAGE_SIZE", 1)
+    b = english(browser("off1"))
+
+    def shown(number: int) -> tuple[list[str], str, str]:
+        doc = page(b.get(f"/cases?q=virtanen&page={number}"))
+        return ([th.text_content().split()[0] for th in doc.xpath('//table[@id="case-table"]/tbody/tr/th')],
+                doc.get_element_by_id("results-heading").text_content().strip(),
+                doc.get_element_by_id("pagination").text_content())
+    first, second, third = shown(1), shown(2), shown(3)  # pages 1 and 2 within the cap; 3 past it
+    assert (first[0], first[1]) == (["Cecilia"], "More than 2 cases") and "Page 1 of more than 2" in first[2]
+    assert second[0] == ["Bertta"] and second[1] == "More than 2 cases"
+    assert (third[0], third[1]) == (["Aino"], "3 cases") and "Page 3 of 3" in third[2]
+    monkeypatch.setattr(queries, "COUNT_CAP", 10)
+    monkeypatch.setattr("polku.domain.caselist.PAGE_SIZE", 2)
+    last = shown(9)  # within the cap, whole: the last page
+    assert (last[0], last[1]) == (["Aino"], "3 cases") and "Page 2 of 2" in last[2]
