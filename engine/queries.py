@@ -51,8 +51,8 @@ def among(session: Session, column: Any, ids: Iterable[int]) -> Any:
     values = sorted({int(i) for i in ids})
     if session.get_bind().dialect.name == "postgresql":
         return column == any_(bindparam(None, values, type_=ARRAY(Integer)))
-    listed = select(literal_column("value")).select_from(func.json_each(bindparam(None, json.dumps(values))))
-    return column.in_(listed)
+    listed: Select[Any] = select(literal_column("value"))
+    return column.in_(listed.select_from(func.json_each(bindparam(None, json.dumps(values)))))
 
 
 class unindexed(FunctionElement[Any]):
