@@ -280,7 +280,7 @@ class Referral(Base):
     # The figures the eligibility decision was based on (planned days, limits, history).
     figures: Mapped[dict] = mapped_column(JSON, default=dict)
     submitted_by: Mapped[str] = mapped_column(String(100))
-    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)  # the dashboard's referrals of a range
     # The case's responsible official: the official who made the referral (the process's
     # `responsible_official`, its camunda:initiator). "My cases" of an official are these.
     responsible_official: Mapped[str] = mapped_column(String(100))
