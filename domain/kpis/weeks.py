@@ -53,7 +53,7 @@ def weeks_without_meetings(uow, scope: Scope, providers: list[int]) -> Kpi:
         meetings = (select(Meeting.period_id, Meeting.held_on)
                     .where(among(uow.session, Meeting.period_id, client_of),
                            Meeting.held_on >= scope.start - timedelta(days=6), Meeting.held_on <= scope.end))
-        for period_id, held_on in uow.session.execute(meetings).tuples():  # thousands: unpacked, not by name
+        for period_id, held_on in uow.session.execute(meetings):  # thousands of rows: unpacked, not read by name
             held.add((client_of[period_id], held_on.toordinal() - held_on.weekday()))
     items = [(provider, "without" if key not in held else "held", key, case_id)
              for key, (provider, case_id) in weeks.items() if scope.provider_ok(provider)]
