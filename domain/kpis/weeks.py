@@ -42,9 +42,8 @@ def weeks_without_meetings(uow, scope: Scope, providers: list[int]) -> Kpi:
     weeks: dict[tuple[int, int], tuple[int, int]] = {}  # (client, Monday): (provider, case)
     for r in sorted(periods, key=lambda r: r.actual_start):
         client, column = r.client_id, (r.provider_organisation_id, r.instance_id)
-        for monday in mondays(r.actual_start, r.actual_end):  # some 24,000 an area's two months
-            if (client, monday) not in weeks:
-                weeks[client, monday] = column
+        for monday in mondays(r.actual_start, r.actual_end):
+            weeks.setdefault((client, monday), column)
     held: set[tuple[int, int]] = set()
     client_of = {r.id: r.client_id for r in periods}  # the periods' clients are known: no join back
     if client_of:
