@@ -82,6 +82,11 @@ def _split(value: str | None) -> list[str]:
     return [v.strip() for v in value.split(",") if v.strip()] if value else []
 
 
+def candidate_groups(el: Element) -> list[str]:
+    """A user task's camunda:candidateGroups, as a list."""
+    return _split(_camunda(el, "candidateGroups"))
+
+
 def _properties(el: Element) -> dict[str, str | None]:
     props: dict[str, str | None] = {}
     for prop in el.xpath("./bpmn:extensionElements/camunda:properties/camunda:property", namespaces=NS):
@@ -129,7 +134,7 @@ def read_extensions(tree: Tree) -> dict[str, dict[str, Any]]:
         }
     for el in tree.xpath("//bpmn:userTask | //bpmn:manualTask", namespaces=NS):
         out[el.get("id")] = {
-            "candidate_groups": _split(_camunda(el, "candidateGroups")),
+            "candidate_groups": candidate_groups(el),
             "assignee": _camunda(el, "assignee"),
             "due_date": _camunda(el, "dueDate"),
             "priority": _camunda(el, "priority"),

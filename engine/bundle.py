@@ -20,9 +20,11 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from . import bpmn_xml
 from .bpmn_xml import Tree
+from .design_checks import ERROR, design_problems
 from .errors import DeployFailed, DeployProblem
 from .forms import check_form_definition, field_definitions
 from .parser import PolkuParser
+from .users import ROLES
 
 if TYPE_CHECKING:
     from .runtime import Runtime
@@ -63,7 +65,10 @@ def read_bundle(paths: list[str | Path]) -> list[BundleFile]:
     return files
 
 
-def compile_bundle(files: list[BundleFile], runtime: Runtime) -> list[CompiledProcess]:
+def compile_bundle(files: list[BundleFile], runtime: Runtime,
+                   warnings: list[DeployProblem] | None = None) -> list[CompiledProcess]:
+    """The bundle's processes, or DeployFailed with every error found; `warnings` (when given)
+    collects what a designer should see but does not refuse the bundle (design_checks)."""
     problems: list[DeployProblem] = []
     trees: dict[str, etree._ElementTree] = {}
     for f in files:
@@ -88,6 +93,11 @@ def compile_bundle(files: list[BundleFile], runtime: Runtime) -> list[CompiledPr
             problems.append(_from_validation(name, tree, exc))
             continue
         problems.extend(_static_problems(name, tree, decisions, runtime))
+        for found in design_problems(name, tree, ROLES):
+            if found.severity == ERROR:
+                problems.append(found)
+            elif warnings is not None:
+                warnings.append(found)
     for name, tree in dmn_files.items():
         own = _dmn_problems(name, tree, runtime)
         problems.extend(own)
@@ -153,6 +163,17 @@ def compile_bundle(files: list[BundleFile], runtime: Runtime) -> list[CompiledPr
     if not compiled:
         raise DeployFailed([DeployProblem(", ".join(bpmn_files) or "bundle", "no executable process in the bundle")])
     return compiled
+
+
+def check_bundle(files: list[BundleFile], runtime: Runtime) -> list[DeployProblem]:
+    """Everything a deploy of `files` would refuse (errors) and what a designer should see beside
+    it (warnings), by file and line; nothing is stored."""
+    found: list[DeployProblem] = []
+    try:
+        compile_bundle(files, runtime, warnings=found)
+    except DeployFailed as exc:
+        found += exc.problems
+    return sorted(found, key=lambda p: (p.file, p.line or 0, p.severity != ERROR, p.element_id or ""))
 
 
 def start_event_id(tree: Tree, key: str) -> str | None:

@@ -71,10 +71,12 @@ class ValidationFailed(PolkuError):
 class DeployProblem:
     """One thing wrong with a bundle: where it is and what is wrong."""
 
-    __slots__ = ("file", "element_id", "line", "message")
+    __slots__ = ("file", "element_id", "line", "message", "severity", "hint")
 
-    def __init__(self, file: str, message: str, element_id: str | None = None, line: int | None = None):
+    def __init__(self, file: str, message: str, element_id: str | None = None, line: int | None = None,
+                 severity: str = "error", hint: str | None = None):
         self.file, self.element_id, self.line, self.message = file, element_id, line, message
+        self.severity, self.hint = severity, hint  # "error" refuses a deploy, "warning" does not
 
     def __str__(self) -> str:
         where = self.file
@@ -85,7 +87,8 @@ class DeployProblem:
         return f"{where}: {self.message}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"file": self.file, "element_id": self.element_id, "line": self.line, "message": self.message}
+        return {"file": self.file, "element_id": self.element_id, "line": self.line, "message": self.message,
+                "severity": self.severity, "hint": self.hint}
 
 
 class DeployFailed(PolkuError):

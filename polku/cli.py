@@ -17,7 +17,7 @@ from sqlalchemy.exc import DBAPIError
 from polku.domain.referrals import referral_outcome
 from polku.engine import accounts, instances, queries, tasks, users
 from polku.engine import deploy as deploy_mod
-from polku.engine.bundle import read_bundle
+from polku.engine.bundle import check_bundle, read_bundle
 from polku.engine.clock import clock_from_env
 from polku.engine.db import UnitOfWork, make_engine
 from polku.engine.errors import PolkuError
@@ -151,6 +151,24 @@ def deploy(env, paths, actor, as_json):
         results = deploy_mod.deploy(uow, env.runtime, actor, files)
         uow.commit()
     _emit(as_json, [r.__dict__ for r in results], "\n".join(f"{r.key}\t{r.version}\t{r.status}" for r in results))
+
+
+@main.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@json_option
+@click.pass_obj
+@command
+def check(env, paths, as_json):
+    """Check BPMN/DMN files or folders (default processes/) as a deploy would, and for what the
+    modeler's linter flags; deploys nothing, needs no database. Exit 1 when an error is found."""
+    files = read_bundle(list(paths) or [processes_dir()])
+    found = check_bundle(files, env.runtime)
+    errors = sum(p.severity == "error" for p in found)
+    summary = f"{len(files)} file(s) checked: {errors} error(s), {len(found) - errors} warning(s)"
+    _emit(as_json, {"problems": [p.to_dict() for p in found], "errors": errors, "warnings": len(found) - errors},
+          "\n".join([*(f"{p} ({p.severity})" + (f"\n  fix: {p.hint}" if p.hint else "") for p in found), summary]))
+    if errors:
+        click.get_current_context().exit(1)
 
 
 @main.command()

@@ -186,6 +186,7 @@ def _task(p, claimed_by=None):
 CLI = {
     "init-db": lambda p, who: ["init-db"],
     "definitions": lambda p, who: ["definitions", "--json"],
+    "check": lambda p, who: ["check", p.processes, "--json"],
     "instances": lambda p, who: ["instances", "--json"],
     "worker": lambda p, who: ["worker", "--once"],
     "purge": lambda p, who: ["purge", "--json"],

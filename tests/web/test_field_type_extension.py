@@ -45,7 +45,7 @@ BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
     xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="defs" targetNamespace="http://polku.test/postcode">
   <bpmn:process id="postcodes" name="Postcodes" isExecutable="true">
-    <bpmn:startEvent id="begin" />
+    <bpmn:startEvent id="begin"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
     <bpmn:userTask id="address" name="Address" camunda:candidateGroups="official">
       <bpmn:extensionElements>
         <camunda:formData>
@@ -54,8 +54,10 @@ BPMN = b"""<?xml version="1.0" encoding="UTF-8"?>
           </camunda:formField>
         </camunda:formData>
       </bpmn:extensionElements>
+      <bpmn:incoming>f1</bpmn:incoming>
+      <bpmn:outgoing>f2</bpmn:outgoing>
     </bpmn:userTask>
-    <bpmn:endEvent id="done" />
+    <bpmn:endEvent id="done"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
     <bpmn:sequenceFlow id="f1" sourceRef="begin" targetRef="address" />
     <bpmn:sequenceFlow id="f2" sourceRef="address" targetRef="done" />
   </bpmn:process>
