@@ -21,6 +21,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from . import bpmn_xml
 from .bpmn_xml import Tree
 from .design_checks import ERROR, design_problems
+from .dmn_checks import dmn_problems
 from .errors import DeployFailed, DeployProblem
 from .forms import check_form_definition, field_definitions
 from .parser import PolkuParser
@@ -99,7 +100,7 @@ def compile_bundle(files: list[BundleFile], runtime: Runtime,
             elif warnings is not None:
                 warnings.append(found)
     for name, tree in dmn_files.items():
-        own = _dmn_problems(name, tree, runtime)
+        own = dmn_problems(name, tree, runtime.script_engine)
         problems.extend(own)
         if own:
             continue
@@ -243,7 +244,7 @@ def _static_problems(name: str, tree: Tree, decisions: set[str], runtime: Runtim
     for element, line, kind, text in bpmn_xml.expressions(tree):
         message = check_expression(runtime.script_engine, kind, text)
         if message:
-            problems.append(DeployProblem(name, message, element, line))
+            problems.append(DeployProblem(name, message, element, line, hint=_expression_hint(kind, text)))
     return problems
 
 
@@ -281,6 +282,18 @@ def check_expression(script_engine: SandboxedScriptEngine, kind: str, text: str)
     return None
 
 
+def _expression_hint(kind: str, text: str) -> str:
+    """How to write a `kind` as Python, naming the other languages a modeler suggests."""
+    stripped = text.strip()
+    if stripped.startswith(("${", "#{")):
+        return f"this is JUEL (Camunda 7): expressions here are Python, e.g. {stripped[2:-1].strip() or 'x > 1'}"
+    if stripped.startswith("="):
+        return f"this is FEEL (Camunda 8): expressions here are Python, e.g. {stripped[1:].strip() or 'x > 1'}"
+    if kind.startswith("time"):
+        return 'a quoted ISO 8601 text: "P14D" (a duration), "2026-01-01T09:00:00+02:00" (a date), "R3/P1D" (a cycle)'
+    return "write it as a Python expression over the process data"
+
+
 # What an unquoted ISO 8601 value looks like (P14D, PT1H, R3/P1D, 2026-01-01T…), as opposed
 # to a variable name such as `period_end_at`.
 _ISO_LIKE = re.compile(r"(R\d*/.*|P(\d|T\d).*|\d{4}-\d{2}-\d{2}.*)", re.IGNORECASE)
@@ -312,39 +325,6 @@ def _timer_problem(kind: str, text: str) -> str | None:
     except Exception:
         return f"{kind} {value!r} is not a valid ISO 8601 value"
     return None
-
-
-def _dmn_problems(name: str, tree: Tree, runtime: Runtime) -> list[DeployProblem]:
-    problems: list[DeployProblem] = []
-    decisions = [el for el in tree.iter() if bpmn_xml.local(el.tag) == "decision"]
-    if len(decisions) != 1:
-        # SpiffWorkflow 3.2 reads exactly one decision (table) per DMN file.
-        element = decisions[1].get("id") if len(decisions) > 1 else None
-        line = decisions[1].sourceline if len(decisions) > 1 else None
-        problems.append(DeployProblem(name, f"a DMN file must hold exactly one decision, not {len(decisions)}",
-                                      element, line))
-    for element, line, kind, text in bpmn_xml.dmn_cells(tree):
-        if not text or text == "-":
-            continue
-        message = _dmn_cell_problem(runtime.script_engine, kind, text)
-        if message:
-            problems.append(DeployProblem(name, message, element, line))
-    return problems
-
-
-def _dmn_cell_problem(script_engine: SandboxedScriptEngine, kind: str, text: str) -> str | None:
-    # SpiffWorkflow tries an input cell as an expression, then as "<input> <cell>" (e.g. "< 50").
-    candidates = [text] if kind != "inputEntry" else [text, f"value {text}"]
-    errors: list[str] = []
-    for candidate in candidates:
-        try:
-            script_engine.validate(candidate, mode="eval")
-            return None
-        except SyntaxError as exc:
-            errors.append(exc.msg)
-        except Exception as exc:
-            return f"DMN {kind} is not allowed: {exc}"
-    return f"DMN {kind} {text!r} is not a Python expression (cells are Python, not FEEL): {errors[0]}"
 
 
 # spec and subs are SpiffWorkflow process specs (untyped): the main one and those it calls, by id.

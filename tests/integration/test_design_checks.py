@@ -3,6 +3,7 @@ small bad file beside its good twin, through the command a designer runs. Errors
 the deploy; warnings are listed, exit 0, and the file deploys. The project's own files pass."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -161,3 +162,81 @@ def test_check_with_json_lists_errors_and_exits_1(polku, tmp_path):
 def test_check_of_a_missing_path_is_one_line_and_exit_1(polku, tmp_path):
     result = polku("check", tmp_path / "nowhere.bpmn", ok=False)
     assert result.exit_code == 1 and result.stderr.count("\n") == 1 and "no such file or folder" in result.stderr
+
+
+def dmn(cell: str, policy: str = "FIRST", aggregation: str = "") -> str:
+    """A decision table with one input cell under test, and a catch-all rule."""
+    extra = f' aggregation="{aggregation}"' if aggregation else ""
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<definitions xmlns="https://www.omg.org/spec/DMN/20191111/MODEL/" id="defs_route" name="Route" namespace="http://polku.test">
+  <decision id="route" name="Route">
+    <decisionTable id="table_route" hitPolicy="{policy}"{extra}>
+      <input id="input_kind" label="Kind">
+        <inputExpression id="input_kind_expression" typeRef="string"><text>kind</text></inputExpression>
+      </input>
+      <output id="output_lane" label="Lane" name="lane" typeRef="string"/>
+      <rule id="rule_1">
+        <inputEntry id="rule_1_in"><text>{cell}</text></inputEntry>
+        <outputEntry id="rule_1_out"><text>"fast"</text></outputEntry>
+      </rule>
+      <rule id="rule_2">
+        <inputEntry id="rule_2_in"><text>-</text></inputEntry>
+        <outputEntry id="rule_2_out"><text>"slow"</text></outputEntry>
+      </rule>
+    </decisionTable>
+  </decision>
+</definitions>
+"""
+
+
+DMN_ERRORS = {
+    "FEEL list of values": ('"a","b"', {}, "rule_1", "is a FEEL list of values", 'write ? in ("a","b")'),
+    "FEEL negation": ('not("a")', {}, "rule_1", "is a FEEL negation", 'write ? != "a"'),
+    "FEEL range": ("[1..2]", {}, "rule_1", "is not a Python expression", "is written 1 &lt;= ? &lt;= 2"),
+    "hit policy ANY": ('"a"', {"policy": "ANY"}, "table_route", "hit policy ANY is not one SpiffWorkflow evaluates",
+                       "use UNIQUE or FIRST"),
+    "an aggregation": ('"a"', {"policy": "COLLECT", "aggregation": "SUM"}, "table_route", "hit policy COLLECT SUM",
+                       "COLLECT without an aggregation"),
+}
+
+
+@pytest.mark.parametrize("name", list(DMN_ERRORS))
+def test_a_dmn_that_would_never_match_or_not_run_is_an_error_with_its_fix(polku, tmp_path, name):
+    cell, options, element, message, hint = DMN_ERRORS[name]
+    (tmp_path / "checked.bpmn").write_text(bpmn(), encoding="utf-8")
+    (tmp_path / "route.dmn").write_text(dmn(cell.replace("<", "&lt;"), **options), encoding="utf-8")
+    result = polku("check", tmp_path, ok=False)
+    assert result.exit_code == 1
+    assert re.search(rf"route\.dmn:\d+ \[{element}\]: [^\n]*{re.escape(message)}[^\n]* \(error\)\n"
+                     rf"  fix: [^\n]*{re.escape(hint.replace('&lt;', '<'))}", result.stdout), result.stdout
+
+
+@pytest.mark.parametrize("cell", ['"a"', '? in ("a", "b")', "1 &lt;= ? &lt;= 2", '&lt; "m"', '? != "a"'])
+def test_python_cells_and_the_input_mark_pass(polku, tmp_path, cell):
+    (tmp_path / "checked.bpmn").write_text(bpmn(), encoding="utf-8")
+    (tmp_path / "route.dmn").write_text(dmn(cell), encoding="utf-8")
+    assert polku("check", tmp_path, ok=True).stdout.rstrip().endswith("0 error(s), 0 warning(s)")
+
+
+@pytest.mark.parametrize("condition,hint", [("${needs_more}", "this is JUEL (Camunda 7): expressions here are "
+                                                                "Python, e.g. needs_more"),
+                                            ("= needs_more", "this is FEEL (Camunda 8)")])
+def test_a_condition_in_juel_or_feel_is_an_error_naming_the_language(polku, tmp_path, condition, hint):
+    result, _path = check(polku, tmp_path, bpmn(conditions={"f4": condition}), ok=False)
+    assert re.search(rf"\[f4\]: condition is not valid Python[^\n]*\(error\)\n  fix: {re.escape(hint)}",
+                     result.stdout), result.stdout
+
+
+@pytest.mark.parametrize("cell,kind,lane", [("1 &lt;= ? &lt;= 2", 1.5, "fast"), ("1 &lt;= ? &lt;= 2", 3, "slow"),
+                                            ('? in ("a", "b")', "b", "fast"), ('? in ("a", "b")', "c", "slow"),
+                                            ('? != "a"', "a", "slow")])
+def test_the_cells_the_fixes_name_decide_as_they_say_at_run_time(polku, make_user, tmp_path, cell, kind, lane):
+    nodes = {"start": 'startEvent name="S"', "rule": 'businessRuleTask name="Route" camunda:decisionRef="route"',
+             "review": 'userTask name="R" camunda:candidateGroups="official"', "done": 'endEvent name="D"'}
+    flows = {"f1": ("start", "rule"), "f2": ("rule", "review"), "f3": ("review", "done")}
+    (tmp_path / "routed.bpmn").write_text(bpmn(nodes=nodes, flows=flows, conditions={}), encoding="utf-8")
+    (tmp_path / "route.dmn").write_text(dmn(cell), encoding="utf-8")
+    polku("deploy", tmp_path)
+    make_user("off1", "official")
+    started = polku.json("start", "checked", "--as", "off1", "--data", json.dumps({"kind": kind}))
+    assert polku.json("show", started["id"], "--as", "off1")["data"]["lane"] == lane
