@@ -6,8 +6,11 @@ HTTP or the CLI and its outcome compared with the matrix. Web cells expect a sta
 "ok" or the refusal's JSON `code` (not_found, forbidden, conflict, validation)."""
 from __future__ import annotations
 
+import base64
+import io
 import json
 import os
+from pathlib import Path
 
 import click
 import pytest
@@ -76,6 +79,7 @@ class Web:
     def browser(self, username: str | None) -> Browser:
         if self.fresh or username not in self._browsers:
             b = Browser(self.app)
+            b.username = username  # for the routes that take credentials, not the session (/engine-rest)
             self._browsers[username] = b.login(username) if username else b
         return self._browsers[username]
 
@@ -105,7 +109,27 @@ def _bulk(w, b):
 
 
 _addresses = iter(range(1, 255))
+def _rest(b, method: str, path: str, **kwargs):
+    """/engine-rest with the user's own credentials (Basic), as Camunda Modeler calls it."""
+    token = base64.b64encode(f"{b.username}:{PASSWORD}".encode()).decode()
+    headers = {"Authorization": f"Basic {token}"} if b.username else {}
+    return b.client.open(path, method=method, headers=headers, base_url="https://localhost", **kwargs)
+
+
+def _modeler_deploy(w, b):
+    diagram = (Path(Cli.processes) / "tyohonvalmennus.bpmn").read_bytes()
+    return _rest(b, "POST", "/engine-rest/deployment/create", content_type="multipart/form-data",
+                 data={"deployment-name": "t", "tyohonvalmennus.bpmn": (io.BytesIO(diagram), "tyohonvalmennus.bpmn")})
+
+
 WEB = {
+    "GET /engine-rest/version": lambda w, b: _rest(b, "GET", "/engine-rest/version"),
+    "GET /engine-rest/deployment": lambda w, b: _rest(b, "GET", "/engine-rest/deployment?maxResults=0"),
+    "POST /engine-rest/deployment/create": _modeler_deploy,
+    "POST /engine-rest/process-definition/<definition_id>/start": lambda w, b: _rest(
+        b, "POST", "/engine-rest/process-definition/tyohonvalmennus:1/start",
+        json={"variables": {k: {"value": v, "type": "Boolean" if isinstance(v, bool) else "String"}
+                            for k, v in referral(client_hetu=fresh_hetu()).items()}}),
     "GET /": lambda w, b: b.get("/"),
     "GET /tasks": lambda w, b: b.get("/tasks"),
     "GET /cases": lambda w, b: b.get("/cases"),
