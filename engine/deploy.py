@@ -25,10 +25,14 @@ class DeployResult:
     status: str  # new | unchanged
 
 
+SOURCES = ("cli", "web", "modeler")  # where a version was deployed from
+
+
 def deploy(uow: UnitOfWork, runtime: Runtime, actor: str, files: list[BundleFile],
            source: str = "cli") -> list[DeployResult]:
     """`files` as new versions of the processes they hold (those whose bytes changed), or
-    DeployFailed and nothing; `source` (the CLI, the web, Camunda Modeler) goes in the audit row."""
+    DeployFailed and nothing; `source` (one of SOURCES) is kept with each new version."""
+    assert source in SOURCES, source
     user = load_actor(uow, actor)
     if not user.has_role("designer", "admin", "system"):
         raise Forbidden("deploying processes needs the designer or admin role")
@@ -46,7 +50,7 @@ def deploy(uow: UnitOfWork, runtime: Runtime, actor: str, files: list[BundleFile
         uow.session.add(ProcessDefinition(
             key=proc.key, version=version, name=proc.name, hash=proc.hash, sources=proc.sources,
             spec=proc.spec, extensions=proc.extensions, labels=proc.labels,
-            deployed_at=uow.now, deployed_by=user.username,
+            deployed_at=uow.now, deployed_by=user.username, source=source,
         ))
         results.append(DeployResult(proc.key, version, "new"))
     uow.session.flush()  # a concurrent deploy of the same version fails here on the unique key

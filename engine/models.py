@@ -148,6 +148,8 @@ class ProcessDefinition(Base):
     labels: Mapped[dict[str, Any]] = mapped_column(JSON)
     deployed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     deployed_by: Mapped[str] = mapped_column(String(100))
+    # Where the designer deployed it from (engine.deploy.SOURCES); NULL: before this was kept.
+    source: Mapped[str | None] = mapped_column(String(20))
 
 
 class Instance(Base):

@@ -21,6 +21,7 @@ from polku.engine.bundle import check_bundle, read_bundle
 from polku.engine.clock import clock_from_env
 from polku.engine.db import UnitOfWork, make_engine
 from polku.engine.errors import PolkuError
+from polku.engine.version_diff import version_diff
 
 from .schema import upgrade
 from .wiring import build_runtime, database_url, processes_dir
@@ -169,6 +170,24 @@ def check(env, paths, as_json):
           "\n".join([*(f"{p} ({p.severity})" + (f"\n  fix: {p.hint}" if p.hint else "") for p in found), summary]))
     if errors:
         click.get_current_context().exit(1)
+
+
+@main.command()
+@click.argument("key")
+@click.option("--version", "number", type=click.IntRange(min=1), default=None, help="default: the latest")
+@json_option
+@click.pass_obj
+@command
+def diff(env, key, number, as_json):
+    """What changed in a process version against the one before it, element by element."""
+    with env.uow(write=False) as uow:
+        earlier, version, changes = version_diff(uow, key, number)
+    mark = {"added": "+", "removed": "-", "changed": "~"}
+    lines = [f"{key} {earlier if earlier is not None else '(none)'} -> {version}: {len(changes)} change(s)"]
+    lines += [f"{mark[c.change]} {c.element_id} ({c.kind})" + (f' "{c.name}"' if c.name else "")
+              + (f": {', '.join(c.what)}" if c.what else "") for c in changes]
+    _emit(as_json, {"key": key, "from": earlier, "to": version, "changes": [c.__dict__ for c in changes]},
+          "\n".join(lines))
 
 
 @main.command()

@@ -103,7 +103,7 @@ def create_deployment():
     with unit_of_work() as uow:
         try:
             results = deploy_mod.deploy(uow, runtime(), g.rest_user, deploy_mod.with_deployed_decisions(uow, files),
-                                        source=SOURCE)
+                                        source="modeler")
         except DeployFailed as exc:
             lines = [f"{p} ({p.severity})" + (f" fix: {p.hint}" if p.hint else "") for p in exc.problems]
             return _refusal(400, "ParseException", "ENGINE-09005 Could not parse BPMN process. Errors:\n"

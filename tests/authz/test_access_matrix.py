@@ -211,6 +211,7 @@ CLI = {
     "init-db": lambda p, who: ["init-db"],
     "definitions": lambda p, who: ["definitions", "--json"],
     "check": lambda p, who: ["check", p.processes, "--json"],
+    "diff": lambda p, who: ["diff", "tyohonvalmennus", "--json"],
     "instances": lambda p, who: ["instances", "--json"],
     "worker": lambda p, who: ["worker", "--once"],
     "purge": lambda p, who: ["purge", "--json"],

@@ -69,10 +69,13 @@ def test_the_open_diagram_deploys_alone_its_decisions_taken_from_what_is_deploye
     assert versions(db_engine, "tyohonvalmennus") == [1, 2]
     with Session(db_engine) as s:
         sources = s.scalar(select(ProcessDefinition.sources).where(ProcessDefinition.version == 2))
+        kept = s.scalars(select(ProcessDefinition.source).where(ProcessDefinition.key == "tyohonvalmennus")
+                         .order_by(ProcessDefinition.version)).all()
         details = s.scalars(select(AuditEvent.details).where(AuditEvent.action == "deploy")
                             .order_by(AuditEvent.id.desc())).first()
     assert "referral_eligibility.dmn" in sources  # the deployed decision travels with the new version
-    assert (details["source"], details["files"][0]) == ("Camunda Modeler", "tyohonvalmennus.bpmn")
+    assert (details["source"], details["files"][0]) == ("modeler", "tyohonvalmennus.bpmn")
+    assert kept == ["cli", "modeler"]  # the first from `polku deploy`
 
 
 def test_a_file_with_problems_is_refused_with_each_problem_in_the_message(client, db_engine):
