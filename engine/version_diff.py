@@ -1,4 +1,5 @@
-"""What changed between two versions of a process, element by element, as a designer reads it:
+"""A process's deployed versions, and what changed between two of them, element by element, as a
+designer reads it:
 elements added, removed, and changed in what a person or the engine acts on: the type, the name,
 the lane, the candidate groups, the form's fields, a flow's condition or ends, a timer.
 
@@ -11,13 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from . import bpmn_xml
+from .access import ADMIN, Facts, HasRole, require
 from .bpmn_xml import BPMN, NS, SUPPORTED_FLOW_NODES, local
 from .db import UnitOfWork
 from .errors import NotFound
-from .models import ProcessDefinition
+from .models import Instance, ProcessDefinition, User
+from .users import load_actor
 
 CAMUNDA_FORM = "{http://camunda.org/schema/1.0/bpmn}formField"
 TIMERS = ("timeDate", "timeDuration", "timeCycle")
@@ -82,3 +85,45 @@ def version_diff(uow: UnitOfWork, key: str, version: int | None = None) -> tuple
         raise NotFound(f"no deployed version {version} of {key!r}" if version else f"no deployed process {key!r}")
     earlier = max((v for v in rows if v < wanted), default=None)
     return earlier, wanted, diff(rows[earlier] if earlier is not None else {}, rows[wanted])
+
+
+DESIGN_READERS = ADMIN | HasRole("designer")
+RUNNING = ("running", "suspended", "error")  # an instance still on its version
+
+
+def process_versions(uow: UnitOfWork, actor: str, key: str | None = None) -> list[dict[str, Any]]:
+    """The deployed versions (of `key`, or of every process), newest first within each key: when,
+    by whom, from where, the content hash and how many instances still run on each. For designers
+    and admins (the process files, no client data); anyone else: Forbidden."""
+    require(DESIGN_READERS, load_actor(uow, actor), Facts(), "process versions are for designers and admins")
+    running = (select(Instance.definition_id, func.count().label("n")).where(Instance.status.in_(RUNNING))
+               .group_by(Instance.definition_id).subquery())
+    query = (select(ProcessDefinition.id, ProcessDefinition.key, ProcessDefinition.version, ProcessDefinition.name,
+                    ProcessDefinition.hash, ProcessDefinition.deployed_at, ProcessDefinition.deployed_by,
+                    ProcessDefinition.source, User.display_name, func.coalesce(running.c.n, 0).label("running"))
+             .outerjoin(running, running.c.definition_id == ProcessDefinition.id)
+             .outerjoin(User, User.username == ProcessDefinition.deployed_by)
+             .order_by(ProcessDefinition.key, ProcessDefinition.version.desc()))
+    if key is not None:
+        query = query.where(ProcessDefinition.key == key)
+    return [{"id": r.id, "key": r.key, "version": r.version, "name": r.name, "hash": r.hash,
+             "deployed_at": r.deployed_at, "deployed_by": r.display_name or r.deployed_by, "source": r.source,
+             "running": r.running} for r in uow.session.execute(query)]
+
+
+def version_sources(uow: UnitOfWork, actor: str, key: str, version: int) -> dict[str, str]:
+    require(DESIGN_READERS, load_actor(uow, actor), Facts(), "process versions are for designers and admins")
+    sources = uow.session.scalar(select(ProcessDefinition.sources).where(ProcessDefinition.key == key,
+                                                                         ProcessDefinition.version == version))
+    if sources is None:
+        raise NotFound(f"no deployed version {version} of {key!r}")
+    return dict(sources)
+
+
+def main_file(sources: dict[str, str], key: str) -> str | None:
+    """The BPMN text among a version's sources that holds the process `key` (its diagram)."""
+    for text in sources.values():
+        tree = bpmn_xml.parse_xml(text)
+        if not bpmn_xml.is_dmn(tree) and tree.xpath("//bpmn:process[@id=$key]", namespaces=NS, key=key):
+            return text
+    return None

@@ -55,6 +55,7 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
+    from .definitions import bp as definitions_bp
     from .engine_rest import bp as engine_rest_bp
     from .i18n import bp as i18n_bp
     from .notices import bp as notices_bp
@@ -69,7 +70,8 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
     i18n.init_app(app)
     errors.init_app(app)  # NotFound/Forbidden → 404, Conflict → 409, for every route
     notices_init(app)  # the navigation's count of open notices
-    for blueprint in (auth_bp, i18n_bp, tasks_bp, referrals_bp, cases_bp, notices_bp, admin_bp, engine_rest_bp):
+    for blueprint in (auth_bp, i18n_bp, tasks_bp, referrals_bp, cases_bp, notices_bp, admin_bp, definitions_bp,
+                      engine_rest_bp):
         app.register_blueprint(blueprint)
     # No cookie is read there (web.engine_rest): a cross-site request has no login to borrow.
     app.extensions["csrf"].exempt(engine_rest_bp)

@@ -123,6 +123,8 @@ def _modeler_deploy(w, b):
 
 
 WEB = {
+    "GET /definitions": lambda w, b: b.get("/definitions"),
+    "GET /definitions/<key>": lambda w, b: b.get("/definitions/tyohonvalmennus"),
     "GET /engine-rest/version": lambda w, b: _rest(b, "GET", "/engine-rest/version"),
     "GET /engine-rest/deployment": lambda w, b: _rest(b, "GET", "/engine-rest/deployment?maxResults=0"),
     "POST /engine-rest/deployment/create": _modeler_deploy,

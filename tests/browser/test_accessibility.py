@@ -13,6 +13,7 @@ from tests.browser.conftest import process_label, step, ui
 
 LANGS = ["fi", "sv", "en"]
 COACH, OTHER_COACH, OFFICIAL, MANAGER = "valmentaja1", "valmentaja2", "virkailija1", "esihenkilo"
+DESIGNER = "suunnittelija"
 CHECK = "0123456789ABCDEFHJKLMNPRSTUVWXY"
 GOALS = [
     {"category": "job_search_skills", "description": "Ansioluettelo päivitetty", "verification": "Hakemusloki"},
@@ -288,4 +289,14 @@ def test_manager_pages(module_person, cases, lang):
     assert page.locator("main table tbody tr").count() >= 1
     c.visit(f"/cases/{cases['done']}/statement", "statement print page for a manager",
             h1=ui(lang, "Job coaching: final statement and notifications"))
+    c.assert_clean()
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_designer_pages(module_person, lang):
+    """The deployed processes, and a process's versions with its diagram and its changes."""
+    c = logged_in(module_person, DESIGNER, lang)
+    c.visit("/definitions", "processes", h1=ui(lang, "Processes"))
+    c.visit("/definitions/tyohonvalmennus", "process versions")
+    assert c.user.page.locator("div.diagram-scroll svg").count() == 1
     c.assert_clean()

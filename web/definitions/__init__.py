@@ -1,0 +1,60 @@
+"""The designers' pages (issue 11): the deployed processes and each one's versions, with the
+version's diagram drawn on the server and what changed against the version before it
+(``engine.version_diff``). Designers and admins; anyone else gets the 404 every refused page gives.
+The process files hold no client data: nothing is audited."""
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, request
+from markupsafe import Markup
+
+from polku.engine.diagram import parse, render
+from polku.engine.errors import NotFound
+from polku.engine.version_diff import main_file, process_versions, version_diff, version_sources
+
+from ..cases.instance_page import natural_size
+from ..context import reading
+from ..i18n import gettext as _
+from ..i18n import lazy_gettext
+
+bp = Blueprint("definitions", __name__, template_folder="templates", url_prefix="/definitions")
+SOURCES = {"cli": lazy_gettext("command line"), "web": lazy_gettext("web"), "modeler": lazy_gettext("Camunda Modeler")}
+FACTS = {"type": lazy_gettext("type"), "name": lazy_gettext("name"), "lane": lazy_gettext("lane"),
+         "candidate groups": lazy_gettext("who may work on it"), "form": lazy_gettext("form fields"),
+         "condition": lazy_gettext("condition"), "flow": lazy_gettext("where the flow leads"),
+         "timer": lazy_gettext("timer")}
+
+
+@bp.get("")
+def index():
+    with reading() as uow:
+        versions = process_versions(uow, g.user.username)
+    latest: dict[str, dict] = {}
+    for v in versions:  # newest first within each key
+        if v["key"] not in latest:
+            latest[v["key"]] = {**v, "versions": 0, "running_all": 0}
+        latest[v["key"]]["versions"] += 1
+        latest[v["key"]]["running_all"] += v["running"]
+    return render_template("definitions/index.html", processes=list(latest.values()), sources=SOURCES)
+
+
+@bp.get("/<key>")
+def versions(key: str):
+    chosen = request.args.get("version", "")
+    with reading() as uow:
+        rows = process_versions(uow, g.user.username, key)
+        if not rows:
+            raise NotFound(f"no deployed process {key!r}")
+        number = int(chosen) if chosen.isdigit() and len(chosen) < 10 else rows[0]["version"]
+        earlier, version, changes = version_diff(uow, key, number)
+        sources = version_sources(uow, g.user.username, key, version)
+    shown = next(r for r in rows if r["version"] == version)
+    diagram = not_drawn = None
+    bpmn = main_file(sources, key)
+    if bpmn is not None:
+        drawn = render(parse(bpmn), title=_("Diagram of version %(version)s", version=version),
+                       id_prefix="version-diagram")
+        diagram, not_drawn = Markup(natural_size(drawn.svg)), drawn.not_drawn
+    listed = [{"change": c.change, "element_id": c.element_id, "name": c.name,
+               "what": ", ".join(str(FACTS[w]) for w in c.what)} for c in changes]
+    return render_template("definitions/versions.html", key=key, rows=rows, shown=shown, earlier=earlier,
+                           changes=listed, diagram=diagram, not_drawn=not_drawn, sources=SOURCES)
