@@ -3,6 +3,6 @@ active, error) and an optional heat map. Pure: no Flask, no SpiffWorkflow (see d
 from __future__ import annotations
 
 from .parse import DiagramRefused, Model, parse
-from .render import STATES, Rendered, render, state_list
+from .render import CHANGES, STATES, Rendered, render, state_list
 
-__all__ = ["STATES", "DiagramRefused", "Model", "Rendered", "parse", "render", "state_list"]
+__all__ = ["CHANGES", "STATES", "DiagramRefused", "Model", "Rendered", "parse", "render", "state_list"]

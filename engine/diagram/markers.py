@@ -174,14 +174,21 @@ def activity_markers(collapsed: bool, loop: str | None, cx: float, bottom: float
     return placed
 
 
-COLOURS = {"completed": "#2e7d32", "active": "#1565c0", "error": "#c62828"}
+COLOURS = {"completed": "#2e7d32", "active": "#1565c0", "error": "#c62828", "added": "#6a1b9a", "changed": "#a34700"}
 
 
 def state_glyph(state: str, cx: float, cy: float) -> list[Part]:
     """The badge of a state at (cx, cy): a tick in a circle, a play sign in a circle, an
-    exclamation mark in a triangle. The shapes differ, so the state is not told by colour alone."""
+    exclamation mark in a triangle; a version's change: a plus or a stroke in a square. The shapes
+    differ, so the state is not told by colour alone."""
     colour = COLOURS[state]
     cls = f"state-glyph glyph-{state}"
+    if state in ("added", "changed"):  # a square: a plus (added), a pen's stroke (changed)
+        mark = (f"M {n(cx - 4.5)},{n(cy)} h 9 M {n(cx)},{n(cy - 4.5)} v 9" if state == "added"
+                else f"M {n(cx - 4)},{n(cy + 4)} l 8,-8")
+        return [path(polygon([(cx - 8, cy - 8), (cx + 8, cy - 8), (cx + 8, cy + 8), (cx - 8, cy + 8)]), fill=colour,
+                     stroke=PAPER, width=1.5, cls=cls),
+                path(mark, stroke=PAPER, width=2.4, cls=cls)]
     if state == "completed":
         return [circle(cx, cy, 9, fill=colour, stroke=PAPER, width=1.5, cls=cls),
                 path(f"M {n(cx - 4.5)},{n(cy)} l 3,3.5 l 6,-7", stroke=PAPER, width=2.2, cls=cls)]

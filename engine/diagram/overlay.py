@@ -13,7 +13,8 @@ from .parse import EVENTS, GATEWAYS, Edge, Shape
 from .text import anchor
 
 # The outline around an element: active thick and solid, error thick and dashed (completed: none).
-OUTLINES = {"completed": (2.0, None), "active": (4.0, None), "error": (4.0, "7 4")}
+OUTLINES = {"completed": (2.0, None), "active": (4.0, None), "error": (4.0, "7 4"),
+            "added": (4.0, None), "changed": (4.0, "2 3")}  # a version's changes: solid, dotted
 TINT = "#e8f5e9"
 HEAT = ("#fff3e0", "#ffe0b2", "#ffb74d", "#fb8c00", "#e65100")
 

@@ -19,7 +19,10 @@ from .parse import ACTIVITIES, EVENTS, GATEWAYS, Edge, Model, Shape
 
 SVG_NS = "http://www.w3.org/2000/svg"
 STATES = ("completed", "active", "error")
-DEFAULT_STATE_LABELS = {"completed": "completed", "active": "active", "error": "error"}
+# What a version changed, drawn like a state (web.definitions): its own outline and glyph.
+CHANGES = ("added", "changed")
+DEFAULT_STATE_LABELS = {"completed": "completed", "active": "active", "error": "error", "added": "added",
+                        "changed": "changed"}
 MARGIN = 30.0
 SUBPROCESSES = {"subProcess", "transaction", "adHocSubProcess"}
 
@@ -212,9 +215,9 @@ def render(model: Model, states: Mapping[str, str] | None = None, *, counts: Map
     -> its median time, already formatted by the caller; state_labels: the states' names in the
     reader's language (for the <title>s); id_prefix: unique per page (marker ids)."""
     states = dict(states or {})
-    wrong = sorted({s for s in states.values() if s not in STATES})
+    wrong = sorted({s for s in states.values() if s not in STATES + CHANGES})
     if wrong:
-        raise ValueError(f"unknown states {wrong}: use {', '.join(STATES)}")
+        raise ValueError(f"unknown states {wrong}: use {', '.join(STATES + CHANGES)}")
     counts, durations = dict(counts or {}), dict(durations or {})
     labels = {**DEFAULT_STATE_LABELS, **(state_labels or {})}
     peak = max(counts.values(), default=0)

@@ -47,7 +47,11 @@ def test_a_new_version_shows_where_it_came_from_and_what_changed(browser, web_ap
     assert (change.get("data-element-id"), change.get("data-change")) == ("coaching_period", "changed")
     assert "Ändrat:" in change.text_content() and "namn" in change.text_content()
     svg = doc.xpath("//div[@class='diagram-scroll']/*[local-name()='svg']")
-    assert svg and svg[0].xpath(".//*[@data-element-id='coaching_period']")
+    [changed_shape] = svg[0].xpath(".//*[@data-element-id='coaching_period']")
+    assert changed_shape.get("data-state") == "changed"  # drawn with its own outline and glyph
+    assert changed_shape.xpath(".//*[contains(@class, 'glyph-changed')]")
+    assert len(svg[0].xpath(".//*[@data-state]")) == 1
+    assert "ändrat:" in doc.xpath("//ul[@class='diagram-legend']")[0].text_content()
     first = page(b.get("/definitions/tyohonvalmennus?version=1"))
     assert "den första versionen" in first.xpath("//h2[@id='changes-heading']")[0].text_content()
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, g, render_template, request
 from markupsafe import Markup
 
-from polku.engine.diagram import parse, render
+from polku.engine.diagram import CHANGES, parse, render
 from polku.engine.errors import NotFound
 from polku.engine.version_diff import main_file, process_versions, version_diff, version_sources
 
@@ -51,8 +51,9 @@ def versions(key: str):
     diagram = not_drawn = None
     bpmn = main_file(sources, key)
     if bpmn is not None:
-        drawn = render(parse(bpmn), title=_("Diagram of version %(version)s", version=version),
-                       id_prefix="version-diagram")
+        marked = {c.element_id: c.change for c in changes if c.change in CHANGES} if earlier is not None else {}
+        drawn = render(parse(bpmn), marked, state_labels={"added": _("added"), "changed": _("changed")},
+                       title=_("Diagram of version %(version)s", version=version), id_prefix="version-diagram")
         diagram, not_drawn = Markup(natural_size(drawn.svg)), drawn.not_drawn
     listed = [{"change": c.change, "element_id": c.element_id, "name": c.name,
                "what": ", ".join(str(FACTS[w]) for w in c.what)} for c in changes]
