@@ -86,6 +86,10 @@ class DeployProblem:
             where += f" [{self.element_id}]"
         return f"{where}: {self.message}"
 
+    def reported(self, before_fix: str) -> str:
+        """The problem as a report lists it: where, what, its severity, then its fix after `before_fix`."""
+        return f"{self} ({self.severity})" + (f"{before_fix}fix: {self.hint}" if self.hint else "")
+
     def to_dict(self) -> dict[str, Any]:
         return {"file": self.file, "element_id": self.element_id, "line": self.line, "message": self.message,
                 "severity": self.severity, "hint": self.hint}

@@ -16,15 +16,12 @@ from sqlalchemy.exc import DBAPIError
 
 from polku.domain.referrals import referral_outcome
 from polku.engine import accounts, instances, queries, tasks, users
-from polku.engine import deploy as deploy_mod
-from polku.engine.bundle import check_bundle, read_bundle
 from polku.engine.clock import clock_from_env
 from polku.engine.db import UnitOfWork, make_engine
 from polku.engine.errors import PolkuError
-from polku.engine.version_diff import version_diff
 
 from .schema import upgrade
-from .wiring import build_runtime, database_url, processes_dir
+from .wiring import build_runtime, database_url
 
 
 class Env:
@@ -137,68 +134,6 @@ def init_db(env):
     """Create or upgrade the schema (Alembic)."""
     upgrade(env.engine)
     click.echo("schema is up to date")
-
-
-@main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--as", "actor", default="system", show_default=True)
-@json_option
-@click.pass_obj
-@command
-def deploy(env, paths, actor, as_json):
-    """Deploy BPMN/DMN files or folders (default processes/)."""
-    files = read_bundle(list(paths) or [processes_dir()])
-    with env.uow() as uow:
-        results = deploy_mod.deploy(uow, env.runtime, actor, files)
-        uow.commit()
-    _emit(as_json, [r.__dict__ for r in results], "\n".join(f"{r.key}\t{r.version}\t{r.status}" for r in results))
-
-
-@main.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-@json_option
-@click.pass_obj
-@command
-def check(env, paths, as_json):
-    """Check BPMN/DMN files or folders (default processes/) as a deploy would, and for what the
-    modeler's linter flags; deploys nothing, needs no database. Exit 1 when an error is found."""
-    files = read_bundle(list(paths) or [processes_dir()])
-    found = check_bundle(files, env.runtime)
-    errors = sum(p.severity == "error" for p in found)
-    summary = f"{len(files)} file(s) checked: {errors} error(s), {len(found) - errors} warning(s)"
-    _emit(as_json, {"problems": [p.to_dict() for p in found], "errors": errors, "warnings": len(found) - errors},
-          "\n".join([*(f"{p} ({p.severity})" + (f"\n  fix: {p.hint}" if p.hint else "") for p in found), summary]))
-    if errors:
-        click.get_current_context().exit(1)
-
-
-@main.command()
-@click.argument("key")
-@click.option("--version", "number", type=click.IntRange(min=1), default=None, help="default: the latest")
-@json_option
-@click.pass_obj
-@command
-def diff(env, key, number, as_json):
-    """What changed in a process version against the one before it, element by element."""
-    with env.uow(write=False) as uow:
-        earlier, version, changes = version_diff(uow, key, number)
-    mark = {"added": "+", "removed": "-", "changed": "~"}
-    lines = [f"{key} {earlier if earlier is not None else '(none)'} -> {version}: {len(changes)} change(s)"]
-    lines += [f"{mark[c.change]} {c.element_id} ({c.kind})" + (f' "{c.name}"' if c.name else "")
-              + (f": {', '.join(c.what)}" if c.what else "") for c in changes]
-    _emit(as_json, {"key": key, "from": earlier, "to": version, "changes": [c.__dict__ for c in changes]},
-          "\n".join(lines))
-
-
-@main.command()
-@json_option
-@click.pass_obj
-@command
-def definitions(env, as_json):
-    """List deployed process versions."""
-    with env.uow(write=False) as uow:
-        rows = queries.definitions(uow)
-    _emit(as_json, rows, "\n".join(f"{r['key']}\t{r['version']}\t{r['hash'][:12]}\t{r['deployed_at']}" for r in rows))
 
 
 @main.group()
@@ -402,4 +337,13 @@ def retry(env, instance_id, actor, reason, data, as_json):
 
 
 # More commands, registered on import.
-from . import audit_cli, intervene_cli, purge_cli, read_cli, seed_cli, serve_cli, user_cli  # noqa: E402, F401
+from . import (  # noqa: E402, F401
+    audit_cli,
+    design_cli,
+    intervene_cli,
+    purge_cli,
+    read_cli,
+    seed_cli,
+    serve_cli,
+    user_cli,
+)

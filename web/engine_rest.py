@@ -105,9 +105,8 @@ def create_deployment():
             results = deploy_mod.deploy(uow, runtime(), g.rest_user, deploy_mod.with_deployed_decisions(uow, files),
                                         source="modeler")
         except DeployFailed as exc:
-            lines = [f"{p} ({p.severity})" + (f" fix: {p.hint}" if p.hint else "") for p in exc.problems]
             return _refusal(400, "ParseException", "ENGINE-09005 Could not parse BPMN process. Errors:\n"
-                            + "\n".join(lines), [p.to_dict() for p in exc.problems])
+                            + "\n".join(p.reported(" ") for p in exc.problems), [p.to_dict() for p in exc.problems])
         except PolkuError as exc:
             return _refusal(403 if isinstance(exc, Forbidden) else 400, type(exc).__name__, str(exc))
         uow.commit()
