@@ -6,6 +6,8 @@ from typing import Any
 
 from lxml import etree
 
+from .fieldtypes import N_, Msg
+
 # lxml ships no type information: elements and trees are typed Any here.
 Element = Any
 Tree = Any
@@ -37,6 +39,9 @@ IGNORED_CHILDREN = {
 }
 
 
+DOCTYPE_REFUSED = N_("a DOCTYPE (DTD) is not allowed in BPMN or DMN: its entities are never expanded")
+
+
 class RefusedXML(ValueError):
     """A BPMN or DMN document refused: it declares a DTD (wherever it is read), or a stored one
     no longer parses (engine.parser.decision_engine)."""
@@ -58,7 +63,7 @@ def parse_xml(data: bytes | str) -> Tree:
     tree = etree.ElementTree(etree.fromstring(raw, _hardened_parser()))
     info = tree.docinfo
     if info.doctype or info.internalDTD is not None or info.externalDTD is not None:
-        raise RefusedXML("a DOCTYPE (DTD) is not allowed in BPMN or DMN: its entities are never expanded")
+        raise RefusedXML(DOCTYPE_REFUSED)
     return tree
 
 
@@ -159,17 +164,19 @@ def validation_decisions(tree: Tree) -> list[tuple[str, int, str]]:
     return found
 
 
-def structural_problems(tree: Tree) -> list[tuple[str | None, int | None, str]]:
+def structural_problems(tree: Tree) -> list[tuple[str | None, int | None, Msg]]:
     """(element id, line, message) for what SpiffWorkflow would accept but cannot run."""
-    problems: list[tuple[str | None, int | None, str]] = []
+    problems: list[tuple[str | None, int | None, Msg]] = []
     all_ids = set(tree.xpath("//@id"))
     for proc in tree.xpath("//bpmn:process", namespaces=NS):
         pid = proc.get("id")
         if proc.get("isExecutable") != "true":
-            problems.append((pid, proc.sourceline, f"process '{pid}' is not executable (set isExecutable=\"true\")"))
+            msg = Msg(N_("process '%(process)s' is not executable (set isExecutable=\"true\")"), {"process": pid})
+            problems.append((pid, proc.sourceline, msg))
             continue
         if not proc.xpath("./bpmn:startEvent", namespaces=NS):
-            problems.append((pid, proc.sourceline, f"process '{pid}' has no start event"))
+            problems.append((pid, proc.sourceline, Msg(N_("process '%(process)s' has no start event"),
+                                                       {"process": pid})))
         for el in proc.iter():
             name = local(el.tag)
             if not isinstance(el.tag, str) or etree.QName(el).namespace != BPMN:
@@ -177,14 +184,15 @@ def structural_problems(tree: Tree) -> list[tuple[str | None, int | None, str]]:
             parent = el.getparent()
             if parent is not None and local(parent.tag) in ("process", "subProcess", "transaction"):
                 if name not in SUPPORTED_FLOW_NODES and name not in IGNORED_CHILDREN:
-                    problems.append((el.get("id"), el.sourceline, f"element '{name}' is not supported by the engine"))
+                    msg = Msg(N_("element '%(element)s' is not supported by the engine"), {"element": name})
+                    problems.append((el.get("id"), el.sourceline, msg))
             if name == "sequenceFlow":
                 for attr in ("sourceRef", "targetRef"):
                     ref = el.get(attr)
                     if ref not in all_ids:
-                        problems.append(
-                            (el.get("id"), el.sourceline, f"sequence flow {attr} '{ref}' does not name an element")
-                        )
+                        msg = Msg(N_("sequence flow %(attribute)s '%(ref)s' does not name an element"),
+                                  {"attribute": attr, "ref": ref})
+                        problems.append((el.get("id"), el.sourceline, msg))
     return problems
 
 

@@ -23,6 +23,7 @@ from .bpmn_xml import Tree
 from .design_checks import ERROR, design_problems
 from .dmn_checks import dmn_problems
 from .errors import DeployFailed, DeployProblem
+from .fieldtypes import N_, Msg
 from .forms import check_form_definition, field_definitions
 from .parser import PolkuParser
 from .users import ROLES
@@ -59,10 +60,10 @@ def read_bundle(paths: list[str | Path]) -> list[BundleFile]:
         elif path.is_file():
             members = [path]
         else:
-            raise DeployFailed([DeployProblem(str(path), "no such file or folder")])
+            raise DeployFailed([DeployProblem(str(path), N_("no such file or folder"))])
         files.extend(BundleFile(p.name, p.read_bytes()) for p in members)
     if not files:
-        raise DeployFailed([DeployProblem(", ".join(map(str, paths)) or "(none)", "no .bpmn or .dmn files found")])
+        raise DeployFailed([DeployProblem(", ".join(map(str, paths)) or "(none)", N_("no .bpmn or .dmn files found"))])
     return files
 
 
@@ -76,7 +77,8 @@ def compile_bundle(files: list[BundleFile], runtime: Runtime,
         try:
             trees[f.name] = bpmn_xml.parse_xml(f.data)
         except etree.XMLSyntaxError as exc:
-            problems.append(DeployProblem(f.name, f"malformed XML: {exc.msg}", line=exc.lineno))
+            problems.append(DeployProblem(f.name, N_("malformed XML: %(detail)s"), line=exc.lineno,
+                                          params={"detail": exc.msg}))
         except bpmn_xml.RefusedXML as exc:
             problems.append(DeployProblem(f.name, str(exc)))
     if problems:
@@ -111,7 +113,7 @@ def compile_bundle(files: list[BundleFile], runtime: Runtime,
         except ValidationException as exc:
             problems.append(_from_validation(name, tree, exc))
         except Exception as exc:  # the DMN parser raises bare errors on odd tables
-            problems.append(DeployProblem(name, f"invalid DMN: {exc}"))
+            problems.append(DeployProblem(name, N_("invalid DMN: %(detail)s"), params={"detail": exc}))
     if problems:
         raise DeployFailed(problems)
 
@@ -162,7 +164,8 @@ def compile_bundle(files: list[BundleFile], runtime: Runtime,
     if problems:
         raise DeployFailed(problems)
     if not compiled:
-        raise DeployFailed([DeployProblem(", ".join(bpmn_files) or "bundle", "no executable process in the bundle")])
+        raise DeployFailed([DeployProblem(", ".join(bpmn_files) or "bundle",
+                                          N_("no executable process in the bundle"))])
     return compiled
 
 
@@ -209,36 +212,39 @@ def _from_validation(name: str, tree: Tree, exc: ValidationException) -> DeployP
     line = exc.line_number if isinstance(getattr(exc, "line_number", None), int) else None
     # SpiffWorkflow leaves line_number empty for element errors: find the element ourselves.
     line = line or bpmn_xml.line_of(tree, element)
-    message = (exc.args[0] if exc.args else str(exc)).strip()
-    return DeployProblem(name, message, element_id=element, line=line)
+    detail = (exc.args[0] if exc.args else str(exc)).strip()
+    return DeployProblem(name, N_("SpiffWorkflow's parser refused it: %(detail)s"), element_id=element, line=line,
+                         params={"detail": detail})
 
 
 def _static_problems(name: str, tree: Tree, decisions: set[str], runtime: Runtime) -> list[DeployProblem]:
     problems = [DeployProblem(name, msg, el, line) for el, line, msg in bpmn_xml.structural_problems(tree)]
     for element, line, decision in bpmn_xml.validation_decisions(tree):
         if decision not in decisions:
-            msg = f"validation decision '{decision}' is not in the bundle"
-            problems.append(DeployProblem(name, msg, element, line))
+            problems.append(DeployProblem(name, N_("validation decision '%(decision)s' is not in the bundle"),
+                                          element, line, params={"decision": decision}))
     for proc_id, ext in bpmn_xml.read_extensions(tree).items():
         for form_problem in check_form_definition(ext.get("start_form") or [], runtime.field_types):
-            problems.append(DeployProblem(name, f"start form: {form_problem}", proc_id,
-                                          bpmn_xml.line_of(tree, proc_id)))
+            problems.append(DeployProblem(name, N_("start form: %(detail)s"), proc_id,
+                                          bpmn_xml.line_of(tree, proc_id), params={"detail": form_problem}))
     for task_id, ref, line in bpmn_xml.decision_refs(tree):
         if not ref:
-            problems.append(DeployProblem(name, "business rule task has no camunda:decisionRef", task_id, line))
+            problems.append(DeployProblem(name, N_("business rule task has no camunda:decisionRef"), task_id, line))
         elif ref not in decisions:
-            problems.append(DeployProblem(name, f"decision '{ref}' is not in the bundle", task_id, line))
+            problems.append(DeployProblem(name, N_("decision '%(decision)s' is not in the bundle"), task_id, line,
+                                          params={"decision": ref}))
     for element, ext in bpmn_xml.read_extensions(tree).items():
         if "handler" in ext:
             handler = ext["handler"]
             if not handler:
-                msg = ("service task names no handler"
-                       " (camunda:type=\"external\" with camunda:topic, or a 'handler' property)")
+                msg = N_("service task names no handler"
+                         " (camunda:type=\"external\" with camunda:topic, or a 'handler' property)")
                 problems.append(DeployProblem(name, msg, element, bpmn_xml.line_of(tree, element)))
             elif handler not in runtime.handlers:
-                known = ", ".join(runtime.handlers.names()) or "none"
-                msg = f"unknown service handler '{handler}' (registered: {known})"
-                problems.append(DeployProblem(name, msg, element, bpmn_xml.line_of(tree, element)))
+                known = ", ".join(runtime.handlers.names()) or Msg(N_("none"))
+                msg = N_("unknown service handler '%(handler)s' (registered: %(known)s)")
+                problems.append(DeployProblem(name, msg, element, bpmn_xml.line_of(tree, element),
+                                              params={"handler": handler, "known": known}))
             else:
                 problems.extend(_property_problems(name, tree, element, handler, ext.get("properties") or {}, runtime))
     for element, line, kind, text in bpmn_xml.expressions(tree):
@@ -254,44 +260,48 @@ def _property_problems(name: str, tree: Tree, element: str, handler: str, proper
     problems = []
     for prop, allowed in sorted(runtime.handlers.requirements(handler).items()):
         value = properties.get(prop)
+        params = {"handler": handler, "property": prop, "value": value, "allowed": ", ".join(allowed or ())}
         if value is None or not value.strip():
-            msg = f"service handler '{handler}' needs the camunda:property '{prop}'"
-            if allowed:
-                msg += f" (one of: {', '.join(allowed)})"
+            msg = (N_("service handler '%(handler)s' needs the camunda:property '%(property)s' (one of: %(allowed)s)")
+                   if allowed else N_("service handler '%(handler)s' needs the camunda:property '%(property)s'"))
         elif allowed and value not in allowed:
-            msg = f"service handler '{handler}': property '{prop}' is '{value}', not one of: {', '.join(allowed)}"
+            msg = N_("service handler '%(handler)s': property '%(property)s' is '%(value)s', not one of: %(allowed)s")
         else:
             continue
-        problems.append(DeployProblem(name, msg, element, bpmn_xml.line_of(tree, element)))
+        problems.append(DeployProblem(name, msg, element, bpmn_xml.line_of(tree, element), params=params))
     return problems
 
 
-def check_expression(script_engine: SandboxedScriptEngine, kind: str, text: str) -> str | None:
+def check_expression(script_engine: SandboxedScriptEngine, kind: str, text: str) -> Msg | None:
     """Why `text` cannot run as a `kind` (condition, script, timeDate, ...), or None."""
     if not text:
-        return f"empty {kind}"
+        return Msg(N_("empty %(kind)s"), {"kind": kind})
     mode = "exec" if kind == "script" else "eval"
     try:
         script_engine.validate(text, mode=mode)
     except SyntaxError as exc:
-        return f"{kind} is not valid Python: {exc.msg} ({text!r})"
+        return Msg(N_("%(kind)s is not valid Python: %(detail)s (%(text)s)"),
+                   {"kind": kind, "detail": exc.msg, "text": repr(text)})
     except Exception as exc:  # SandboxViolation and friends
-        return f"{kind} is not allowed: {exc}"
+        return Msg(N_("%(kind)s is not allowed: %(detail)s"), {"kind": kind, "detail": exc})
     if kind.startswith("time"):
         return _timer_problem(kind, text)
     return None
 
 
-def _expression_hint(kind: str, text: str) -> str:
+def _expression_hint(kind: str, text: str) -> Msg:
     """How to write a `kind` as Python, naming the other languages a modeler suggests."""
     stripped = text.strip()
     if stripped.startswith(("${", "#{")):
-        return f"this is JUEL (Camunda 7): expressions here are Python, e.g. {stripped[2:-1].strip() or 'x > 1'}"
+        return Msg(N_("this is JUEL (Camunda 7): expressions here are Python, e.g. %(example)s"),
+                   {"example": stripped[2:-1].strip() or "x > 1"})
     if stripped.startswith("="):
-        return f"this is FEEL (Camunda 8): expressions here are Python, e.g. {stripped[1:].strip() or 'x > 1'}"
+        return Msg(N_("this is FEEL (Camunda 8): expressions here are Python, e.g. %(example)s"),
+                   {"example": stripped[1:].strip() or "x > 1"})
     if kind.startswith("time"):
-        return 'a quoted ISO 8601 text: "P14D" (a duration), "2026-01-01T09:00:00+02:00" (a date), "R3/P1D" (a cycle)'
-    return "write it as a Python expression over the process data"
+        return Msg(N_('a quoted ISO 8601 text: "P14D" (a duration), "2026-01-01T09:00:00+02:00" (a date), '
+                      '"R3/P1D" (a cycle)'))
+    return Msg(N_("write it as a Python expression over the process data"))
 
 
 # What an unquoted ISO 8601 value looks like (P14D, PT1H, R3/P1D, 2026-01-01T…), as opposed
@@ -299,15 +309,17 @@ def _expression_hint(kind: str, text: str) -> str:
 _ISO_LIKE = re.compile(r"(R\d*/.*|P(\d|T\d).*|\d{4}-\d{2}-\d{2}.*)", re.IGNORECASE)
 
 
-def _timer_problem(kind: str, text: str) -> str | None:
+def _timer_problem(kind: str, text: str) -> Msg | None:
     try:
         value = ast.literal_eval(text)
     except (ValueError, SyntaxError):
         if _ISO_LIKE.fullmatch(text.strip()):
-            return f"{kind} {text!r} must be a quoted Python string, e.g. \"{text}\" (expressions are Python, not FEEL)"
+            return Msg(N_('%(kind)s %(text)s must be a quoted Python string, e.g. "%(bare)s" (expressions are Python, '
+                          'not FEEL)'), {"kind": kind, "text": repr(text), "bare": text})
         return None  # an expression over process data (e.g. a variable): checked when it runs
     if not isinstance(value, str):
-        return f"{kind} must give an ISO 8601 text, not {type(value).__name__}"
+        return Msg(N_("%(kind)s must give an ISO 8601 text, not %(type)s"),
+                   {"kind": kind, "type": type(value).__name__})
     from .clock import Clock
     from .timers import parse_cycle
 
@@ -323,7 +335,7 @@ def _timer_problem(kind: str, text: str) -> str | None:
 
             to_due_time(value, Clock().now())
     except Exception:
-        return f"{kind} {value!r} is not a valid ISO 8601 value"
+        return Msg(N_("%(kind)s %(value)s is not a valid ISO 8601 value"), {"kind": kind, "value": repr(value)})
     return None
 
 
@@ -337,5 +349,6 @@ def _form_problems(name: str, tree: Tree, spec: Any, subs: dict[str, Any], runti
                 continue
             for message in check_form_definition(field_definitions(form), runtime.field_types):
                 element = task_spec.bpmn_id
-                problems.append(DeployProblem(name, f"form: {message}", element, bpmn_xml.line_of(tree, element)))
+                problems.append(DeployProblem(name, N_("form: %(detail)s"), element, bpmn_xml.line_of(tree, element),
+                                              params={"detail": message}))
     return problems

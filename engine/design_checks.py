@@ -28,6 +28,7 @@ from collections.abc import Iterable
 from . import bpmn_xml
 from .bpmn_xml import BPMN, NS, SUPPORTED_FLOW_NODES, Element, Tree, local
 from .errors import DeployProblem
+from .fieldtypes import N_
 
 ERROR, WARNING = "error", "warning"
 # An element without a shape in the diagram: the engine runs it and the instance page lists it as
@@ -54,8 +55,12 @@ def design_problems(name: str, tree: Tree, roles: Iterable[str]) -> list[DeployP
     return found
 
 
-def _problem(name: str, el: Element, message: str, hint: str, severity: str = ERROR) -> DeployProblem:
-    return DeployProblem(name, message, el.get("id"), el.sourceline, severity=severity, hint=hint)
+def _problem(name: str, el: Element, message: str, hint: str, severity: str = ERROR, **params: object) -> DeployProblem:
+    """A finding at `el`: `message` and `hint` are N_-marked msgids, both filled from `params`
+    (the element's id is always there as ``id``)."""
+    params = {"id": el.get("id"), **params}
+    return DeployProblem(name, message, el.get("id"), el.sourceline, severity=severity, hint=hint,
+                         params=params, hint_params=params)
 
 
 def _children(scope: Element, kinds: set[str]) -> list[Element]:
@@ -88,31 +93,32 @@ def _scope_problems(name: str, scope: Element) -> list[DeployProblem]:
         incoming, outgoing = into.get(eid, []), out_of.get(eid, [])
         if _attached_otherwise(el):
             if kind == "boundaryEvent" and not outgoing:
-                found.append(_problem(name, el, f"boundary event '{eid}' leads nowhere",
-                                      "draw a sequence flow from it to what follows"))
+                found.append(_problem(name, el, N_("boundary event '%(id)s' leads nowhere"),
+                                      N_("draw a sequence flow from it to what follows")))
             continue
         if not incoming and not outgoing:
-            found.append(_problem(name, el, f"'{eid}' is not connected",
-                                  "connect it with sequence flows, or delete it"))
+            found.append(_problem(name, el, N_("'%(id)s' is not connected"),
+                                  N_("connect it with sequence flows, or delete it")))
             continue
         if not incoming and kind != "startEvent":
-            found.append(_problem(name, el, f"'{eid}' is an implicit start: no sequence flow leads into it",
-                                  "draw a flow into it, or begin the scope with a start event"))
+            found.append(_problem(name, el, N_("'%(id)s' is an implicit start: no sequence flow leads into it"),
+                                  N_("draw a flow into it, or begin the scope with a start event")))
         if not outgoing and kind != "endEvent":
-            found.append(_problem(name, el, f"'{eid}' is an implicit end: no sequence flow leaves it",
-                                  "draw a flow from it, or end the path with an end event"))
+            found.append(_problem(name, el, N_("'%(id)s' is an implicit end: no sequence flow leaves it"),
+                                  N_("draw a flow from it, or end the path with an end event")))
         found += _listed_flows(name, el, {f.get("id") for f in incoming}, {f.get("id") for f in outgoing})
         if kind in CONDITIONAL_GATEWAYS and len(outgoing) > 1:
             found += _unconditional(name, el, outgoing)
         if kind not in GATEWAYS and len(incoming) > 1:
-            found.append(_problem(name, el, f"'{eid}' has {len(incoming)} incoming flows that do not join",
-                                  "merge them with an exclusive gateway in front of it", WARNING))
+            found.append(_problem(name, el, N_("'%(id)s' has %(count)s incoming flows that do not join"),
+                                  N_("merge them with an exclusive gateway in front of it"), WARNING,
+                                  count=len(incoming)))
     seen = Counter((f.get("sourceRef"), f.get("targetRef"), _condition(f)) for f in flows)
     for flow in flows:
         key = (flow.get("sourceRef"), flow.get("targetRef"), _condition(flow))
         if seen[key] > 1:
-            found.append(_problem(name, flow, f"flow '{flow.get('id')}' duplicates another flow from "
-                                  f"'{key[0]}' to '{key[1]}'", "delete one of them"))
+            found.append(_problem(name, flow, N_("flow '%(id)s' duplicates another flow from '%(source)s' to "
+                                  "'%(target)s'"), N_("delete one of them"), source=key[0], target=key[1]))
     return found
 
 
@@ -122,10 +128,13 @@ def _listed_flows(name: str, el: Element, incoming: set[str], outgoing: set[str]
     for kind, actual in (("incoming", incoming), ("outgoing", outgoing)):
         missing = sorted(actual - _listed(el, kind))
         if missing:
+            message = (N_("'%(id)s' does not list its incoming flow(s) %(flows)s: Camunda Modeler shows it as "
+                          "not connected") if kind == "incoming" else
+                       N_("'%(id)s' does not list its outgoing flow(s) %(flows)s: Camunda Modeler shows it as "
+                          "not connected"))
             found.append(_problem(
-                name, el, f"'{el.get('id')}' does not list its {kind} flow(s) {', '.join(missing)}: "
-                f"Camunda Modeler shows it as not connected",
-                f"add <bpmn:{kind}>{missing[0]}</bpmn:{kind}> inside the element (or redraw the flow)"))
+                name, el, message, N_("add %(tag)s inside the element (or redraw the flow)"),
+                flows=", ".join(missing), tag=f"<bpmn:{kind}>{missing[0]}</bpmn:{kind}>"))
     return found
 
 
@@ -136,8 +145,9 @@ def _condition(flow: Element) -> str | None:
 
 def _unconditional(name: str, gateway: Element, outgoing: list[Element]) -> list[DeployProblem]:
     default = gateway.get("default")
-    return [_problem(name, flow, f"flow '{flow.get('id')}' leaves gateway '{gateway.get('id')}' with no condition "
-                     "and is not its default", "give it a condition, or make it the gateway's default flow")
+    return [_problem(name, flow, N_("flow '%(id)s' leaves gateway '%(gateway)s' with no condition and is not its "
+                                    "default"), N_("give it a condition, or make it the gateway's default flow"),
+                     gateway=gateway.get("id"))
             for flow in outgoing if _condition(flow) is None and flow.get("id") != default]
 
 
@@ -149,12 +159,13 @@ def _work_problems(name: str, tree: Tree, roles: set[str]) -> list[DeployProblem
     for task in tree.xpath("//bpmn:userTask", namespaces=NS):
         groups = bpmn_xml.candidate_groups(task)
         if not groups and task.get("id") not in in_lane:
-            found.append(_problem(name, task, f"user task '{task.get('id')}' has no candidate group and no lane: "
-                                  "nobody could work on it", f"set camunda:candidateGroups to one of: {known}"))
+            found.append(_problem(name, task, N_("user task '%(id)s' has no candidate group and no lane: "
+                                                 "nobody could work on it"),
+                                  N_("set camunda:candidateGroups to one of: %(roles)s"), roles=known))
         for group in groups:
             if group not in roles:
-                found.append(_problem(name, task, f"user task '{task.get('id')}': candidate group '{group}' "
-                                      "is not a role", f"use one of: {known}"))
+                found.append(_problem(name, task, N_("user task '%(id)s': candidate group '%(group)s' is not a role"),
+                                      N_("use one of: %(roles)s"), group=group, roles=known))
     return found
 
 
@@ -167,10 +178,10 @@ def _drawing_problems(name: str, tree: Tree) -> list[DeployProblem]:
     for proc in tree.xpath("//bpmn:process[@isExecutable='true']", namespaces=NS):
         for el in proc.iter(*(f"{{{BPMN}}}{k}" for k in (*SUPPORTED_FLOW_NODES, "sequenceFlow"))):
             if el.get("id") not in drawn:
-                found.append(_problem(name, el, f"'{el.get('id')}' has no shape in the diagram: it could not be drawn",
-                                      "open the file in Camunda Modeler and place the element (or re-save it)",
+                found.append(_problem(name, el, N_("'%(id)s' has no shape in the diagram: it could not be drawn"),
+                                      N_("open the file in Camunda Modeler and place the element (or re-save it)"),
                                       UNDRAWN))
             if local(el.tag) in LABELLED and not (el.get("name") or "").strip():
-                found.append(_problem(name, el, f"'{el.get('id')}' has no label",
-                                      "give it a name that says what happens there", WARNING))
+                found.append(_problem(name, el, N_("'%(id)s' has no label"),
+                                      N_("give it a name that says what happens there"), WARNING))
     return found

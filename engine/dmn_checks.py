@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 from . import bpmn_xml
 from .bpmn_xml import Tree
 from .errors import DeployProblem
+from .fieldtypes import N_, Msg
 
 if TYPE_CHECKING:
     from .sandbox import SandboxedScriptEngine
@@ -36,15 +37,17 @@ def dmn_problems(name: str, tree: Tree, script_engine: SandboxedScriptEngine) ->
         # SpiffWorkflow 3.2 reads exactly one decision (table) per DMN file.
         element = decisions[1].get("id") if len(decisions) > 1 else None
         line = decisions[1].sourceline if len(decisions) > 1 else None
-        problems.append(DeployProblem(name, f"a DMN file must hold exactly one decision, not {len(decisions)}",
-                                      element, line, hint="put each decision table in a file of its own"))
+        problems.append(DeployProblem(name, N_("a DMN file must hold exactly one decision, not %(count)s"),
+                                      element, line, hint=N_("put each decision table in a file of its own"),
+                                      params={"count": len(decisions)}))
     for table in (el for el in tree.iter() if bpmn_xml.local(el.tag) == "decisionTable"):
         policy, aggregation = table.get("hitPolicy") or "UNIQUE", table.get("aggregation")
         if policy not in HIT_POLICIES or aggregation:
             shown = f"{policy} {aggregation}" if aggregation else policy
             problems.append(DeployProblem(
-                name, f"hit policy {shown} is not one SpiffWorkflow evaluates", table.get("id"), table.sourceline,
-                hint="use UNIQUE or FIRST (the first matching rule decides) or COLLECT without an aggregation"))
+                name, N_("hit policy %(policy)s is not one SpiffWorkflow evaluates"), table.get("id"), table.sourceline,
+                hint=N_("use UNIQUE or FIRST (the first matching rule decides) or COLLECT without an aggregation"),
+                params={"policy": shown}))
     for element, line, kind, text in bpmn_xml.dmn_cells(tree):
         if not text or text == "-":
             continue
@@ -54,7 +57,7 @@ def dmn_problems(name: str, tree: Tree, script_engine: SandboxedScriptEngine) ->
     return problems
 
 
-def cell_problem(script_engine: SandboxedScriptEngine, kind: str, text: str) -> tuple[str, str] | None:
+def cell_problem(script_engine: SandboxedScriptEngine, kind: str, text: str) -> tuple[Msg, Msg] | None:
     """(what is wrong, how to fix it) for a cell SpiffWorkflow would refuse or never match, or None."""
     if kind == "inputEntry" and INPUT_MARK.search(text):  # `?` is the input: one expression
         candidates = [INPUT_MARK.sub("dmninputexpr", text)]
@@ -68,19 +71,23 @@ def cell_problem(script_engine: SandboxedScriptEngine, kind: str, text: str) -> 
             errors.append(exc.msg)
             continue
         except Exception as exc:
-            return f"DMN {kind} is not allowed: {exc}", "use only the names and functions the sandbox offers"
+            return (Msg(N_("DMN %(kind)s is not allowed: %(detail)s"), {"kind": kind, "detail": exc}),
+                    Msg(N_("use only the names and functions the sandbox offers")))
         return _never_matches(text) if kind == "inputEntry" and candidate == text else None
-    hint = ("a FEEL range such as [1..2] is written 1 <= ? <= 2" if ".." in text else
-            "cells are Python: a text in quotes, a number, or a comparison such as < 50")
-    return f"DMN {kind} {text!r} is not a Python expression (cells are Python, not FEEL): {errors[0]}", hint
+    hint = Msg(N_("a FEEL range such as [1..2] is written 1 <= ? <= 2") if ".." in text else
+               N_("cells are Python: a text in quotes, a number, or a comparison such as < 50"))
+    return Msg(N_("DMN %(kind)s %(text)s is not a Python expression (cells are Python, not FEEL): %(detail)s"),
+               {"kind": kind, "text": repr(text), "detail": errors[0]}), hint
 
 
-def _never_matches(text: str) -> tuple[str, str] | None:
+def _never_matches(text: str) -> tuple[Msg, Msg] | None:
     body = ast.parse(text, mode="eval").body
     if isinstance(body, ast.Tuple):
-        return (f"DMN inputEntry {text!r} is a FEEL list of values: in Python it is one tuple, which the input "
-                "never equals", f"write ? in ({text}) to match any of them")
+        return (Msg(N_("DMN inputEntry %(text)s is a FEEL list of values: in Python it is one tuple, which the "
+                       "input never equals"), {"text": repr(text)}),
+                Msg(N_("write %(fix)s to match any of them"), {"fix": f"? in ({text})"}))
     if isinstance(body, ast.UnaryOp) and isinstance(body.op, ast.Not):
-        return (f"DMN inputEntry {text!r} is a FEEL negation: in Python it is a true or false value compared with "
-                "the input", "write ? != \"a\" for one value, or ? not in (\"a\", \"b\") for several")
+        return (Msg(N_("DMN inputEntry %(text)s is a FEEL negation: in Python it is a true or false value compared "
+                       "with the input"), {"text": repr(text)}),
+                Msg(N_('write ? != "a" for one value, or ? not in ("a", "b") for several')))
     return None

@@ -5,7 +5,10 @@ leave a command.
 """
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
+
+from .fieldtypes import Msg
 
 
 class PolkuError(Exception):
@@ -69,14 +72,30 @@ class ValidationFailed(PolkuError):
 
 
 class DeployProblem:
-    """One thing wrong with a bundle: where it is and what is wrong."""
+    """One thing wrong with a bundle: where it is and what is wrong.
 
-    __slots__ = ("file", "element_id", "line", "message", "severity", "hint")
+    The problem and its fix are each an English msgid marked ``N_`` with its parameters (a
+    ``Msg``), so that the web shows them in the designer's language; a text from a third party
+    (lxml's, SpiffWorkflow's, Python's) is a parameter, quoted as is. ``message`` and ``hint`` are
+    the English texts the CLI and the REST API give."""
 
-    def __init__(self, file: str, message: str, element_id: str | None = None, line: int | None = None,
-                 severity: str = "error", hint: str | None = None):
-        self.file, self.element_id, self.line, self.message = file, element_id, line, message
-        self.severity, self.hint = severity, hint  # "error" refuses a deploy, "warning" does not
+    __slots__ = ("file", "element_id", "line", "msg", "severity", "hint_msg")
+
+    def __init__(self, file: str, message: str | Msg, element_id: str | None = None, line: int | None = None,
+                 severity: str = "error", hint: str | Msg | None = None, *,
+                 params: Mapping[str, Any] | None = None, hint_params: Mapping[str, Any] | None = None):
+        self.file, self.element_id, self.line = file, element_id, line
+        self.msg = message if isinstance(message, Msg) else Msg(message, dict(params or {}))
+        self.hint_msg = hint if isinstance(hint, Msg) or hint is None else Msg(hint, dict(hint_params or {}))
+        self.severity = severity  # "error" refuses a deploy, "warning" does not
+
+    @property
+    def message(self) -> str:
+        return str(self.msg)
+
+    @property
+    def hint(self) -> str | None:
+        return None if self.hint_msg is None else str(self.hint_msg)
 
     def __str__(self) -> str:
         where = self.file
