@@ -11,6 +11,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Engine
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
+from sqlalchemy.pool import StaticPool
 
 from .clock import Clock
 from .errors import Conflict
@@ -30,6 +31,15 @@ def make_engine(url: str) -> Engine:
         _configure_sqlite(engine)
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+def make_memory_engine() -> Engine:
+    """A private SQLite database in memory, configured as `make_engine` configures a file's: one
+    connection for the engine's life, since every new connection to `sqlite://` is a new, empty
+    database (scenario runs: engine/scenario_run.py)."""
+    engine = create_engine("sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False})
+    _configure_sqlite(engine)
+    return engine
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -343,6 +343,7 @@ from . import (  # noqa: E402, F401
     intervene_cli,
     purge_cli,
     read_cli,
+    scenario_cli,
     seed_cli,
     serve_cli,
     user_cli,
