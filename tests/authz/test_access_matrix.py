@@ -214,6 +214,7 @@ CLI = {
     "definitions": lambda p, who: ["definitions", "--json"],
     "check": lambda p, who: ["check", p.processes, "--json"],
     "diff": lambda p, who: ["diff", "tyohonvalmennus", "--json"],
+    "test": lambda p, who: ["test", str(Path(p.processes) / "scenarios" / "provider_follow_up.yaml"), "--json"],
     "instances": lambda p, who: ["instances", "--json"],
     "worker": lambda p, who: ["worker", "--once"],
     "purge": lambda p, who: ["purge", "--json"],
