@@ -85,7 +85,7 @@ def _no_device(stamp: str) -> bool:
 
 
 def authenticate(uow: UnitOfWork, username: str, password: str, *, address: str | None = None,
-                 known_device: Callable[[str], bool] = _no_device) -> Actor:
+                 known_device: Callable[[str], bool] = _no_device, audit_success: bool = True) -> Actor:
     """The Actor for a correct password; LoginFailed otherwise (and the failure counted).
 
     Every answer costs one password check, whether the user is unknown, locked or real: the time
@@ -95,6 +95,8 @@ def authenticate(uow: UnitOfWork, username: str, password: str, *, address: str 
     earlier login by this user with the current credential (`credential_stamp` of the stored hash):
     a browser that logged in before the password changed is a stranger again. It is asked exactly
     once per attempt, with a stand-in's stamp for a missing user, so it costs every answer the same.
+    `audit_success=False`: the caller audits the success itself (engine.api_tokens, at most once a
+    quarter hour); failures are audited here whatever it says.
     """
     name = (username or "").strip()[:100]
     where = {"address": address} if address else {}
@@ -131,7 +133,8 @@ def authenticate(uow: UnitOfWork, username: str, password: str, *, address: str 
         user.failed_logins, user.locked_until = 0, None
     uow.session.flush()
     actor = load_actor(uow, user.username)
-    audit.record(uow, actor, "login", details={"known_device": known, **where})
+    if audit_success:
+        audit.record(uow, actor, "login", details={"known_device": known, **where})
     return actor
 
 

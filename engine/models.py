@@ -75,6 +75,9 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # When an /engine-rest request last had its password login audited (engine.api_tokens.AUDIT_EVERY):
+    # the API's successful logins are audit rows once per user and quarter hour, not once per request.
+    rest_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class LoginSession(Base):
@@ -117,6 +120,23 @@ class SavedFilter(Base):
     name: Mapped[str] = mapped_column(String(100))
     query: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class ApiToken(Base):
+    """A bearer token for /engine-rest (Camunda Modeler's Deploy dialog), made by `polku token
+    create`. Only the SHA-256 of the secret is stored (the secret is random, 256 bits: no salt or
+    slow hash needed), so a copy of this table authenticates nobody. Revoked rows stay, for the
+    audit trail's sake; deleting the user deletes their tokens."""
+
+    __tablename__ = "api_tokens"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(100))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # to within AUDIT_EVERY
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class UserRole(Base):

@@ -346,5 +346,6 @@ from . import (  # noqa: E402, F401
     scenario_cli,
     seed_cli,
     serve_cli,
+    token_cli,
     user_cli,
 )

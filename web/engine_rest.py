@@ -9,11 +9,13 @@ they draw in, by typing this server's ``…/engine-rest`` as the endpoint.
   Decisions the diagram references and the request does not carry are the latest deployed ones;
 - ``POST /process-definition/<key>:<version>/start``: Camunda's typed variables.
 
-Each request authenticates itself (HTTP Basic, the user's password; no session cookie is read, so
-no cross-site request can borrow a browser's login) and must be a designer's or an admin's: 401
-otherwise, or 403 for another role. Answers are JSON; a refusal has Camunda's ``type`` and
-``message`` (the one text the Modeler shows the designer: every problem with its file, line,
-element and fix, one per line) and Polku's ``details`` (the same problems as objects).
+Each request authenticates itself (HTTP Basic with the user's password, or `Bearer` with a token
+from `polku token create`; no session cookie is read, so no cross-site request can borrow a
+browser's login) and must be a designer's or an admin's: 401 otherwise, or 403 for another role.
+A success is audited once in a while, a failure every time (engine.api_tokens says why). Answers
+are JSON; a refusal has Camunda's ``type`` and ``message`` (the one text the Modeler shows the
+designer: every problem with its file, line, element and fix, one per line) and Polku's
+``details`` (the same problems as objects).
 """
 from __future__ import annotations
 
@@ -23,10 +25,11 @@ import hashlib
 
 from flask import Blueprint, g, jsonify, request
 
-from polku.engine import accounts, instances, queries
+from polku.engine import api_tokens, instances, queries
 from polku.engine import deploy as deploy_mod
 from polku.engine.access import ADMIN, Facts, HasRole
 from polku.engine.accounts import LoginFailed
+from polku.engine.api_tokens import TokenRejected
 from polku.engine.bundle import BundleFile
 from polku.engine.errors import DeployFailed, Forbidden, NotFound, PolkuError, ValidationFailed
 from polku.engine.throttle import Throttled
@@ -50,26 +53,36 @@ def _refusal(status: int, kind: str, message: str, details: list | None = None):
 
 @bp.before_request
 def _authenticate():
-    """The user of the Authorization header (Basic): 401 without one or with a wrong password;
-    403 for a user who may not deploy."""
+    """The user of the Authorization header (Basic or Bearer): 401 without one or with a wrong
+    password or token; 403 for a user who may not deploy."""
     g.rest_user = None
-    scheme, _, encoded = (request.headers.get("Authorization") or "").partition(" ")
-    try:
-        username, _, password = base64.b64decode(encoded, validate=True).decode().partition(":")
-    except (binascii.Error, UnicodeDecodeError):
-        username = password = ""
-    if scheme.lower() != "basic" or not username:
-        return _refusal(401, "AuthenticationException", "credentials are required (HTTP Basic)")
+    scheme, _, credentials = (request.headers.get("Authorization") or "").partition(" ")
+    scheme, credentials = scheme.lower(), credentials.strip()
+    username = password = ""
+    if scheme == "basic":
+        try:
+            username, _, password = base64.b64decode(credentials, validate=True).decode().partition(":")
+        except (binascii.Error, UnicodeDecodeError):
+            pass
+    given = bool(username) if scheme == "basic" else scheme == "bearer" and bool(credentials)
+    if not given:
+        return _refusal(401, "AuthenticationException", "credentials are required (HTTP Basic or a Bearer token)")
     with unit_of_work() as uow:
         try:
-            user = accounts.authenticate(uow, username, password, address=client_address())
+            if scheme == "bearer":
+                user = api_tokens.token_login(uow, credentials, address=client_address())
+            else:
+                user = api_tokens.password_login(uow, username, password, address=client_address())
         except Throttled as refused:
             uow.commit()
             response, status = _refusal(429, "AuthenticationException", str(refused))
             response.headers["Retry-After"] = str(refused.retry_after)
             return response, status
-        except LoginFailed:
+        except TokenRejected as rejected:
             uow.commit()  # the failure is counted and audited
+            return _refusal(401, "AuthenticationException", str(rejected))
+        except LoginFailed:
+            uow.commit()
             return _refusal(401, "AuthenticationException", "the user name or password is not correct")
         uow.commit()
     if not DEPLOYERS.allows(user, Facts()):

@@ -26,14 +26,16 @@ def basic(username: str, password: str = PASSWORD) -> dict[str, str]:
     return {"Authorization": f"Basic {token}", "Accept": "application/json"}
 
 
-def deploy(client, username: str, *files: tuple[str, bytes], name: str = "Työhönvalmennus"):
+def deploy(client, username: str, *files: tuple[str, bytes], name: str = "Työhönvalmennus",
+           headers: dict[str, str] | None = None):
     """POST /deployment/create as the Modeler's client builds it: the form fields first, then the
-    open diagram and the attachments, each a part named by its file name, typed text/xml."""
+    open diagram and the attachments, each a part named by its file name, typed text/xml.
+    `headers`: other credentials than `username`'s password (a Bearer token)."""
     data: dict = {"deployment-name": name, "deployment-source": "Camunda Modeler",
                   "enable-duplicate-filtering": "true"}
     for filename, content in files:
         data[filename] = (io.BytesIO(content), filename, "text/xml")
-    return client.post("/engine-rest/deployment/create", data=data, headers=basic(username), base_url=BASE,
+    return client.post("/engine-rest/deployment/create", data=data, headers=headers or basic(username), base_url=BASE,
                        content_type="multipart/form-data")
 
 
