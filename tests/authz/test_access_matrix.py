@@ -209,6 +209,11 @@ def _task(p, claimed_by=None):
     return p.case(claimed_by).task
 
 
+def _api_token(p) -> int:
+    """A fresh token for each cell: revoking one twice is a conflict, not what the cell is about."""
+    return p.polku.json("token", "create", "--user", "designer1", "--name", f"t{p.n}")["id"]
+
+
 CLI = {
     "init-db": lambda p, who: ["init-db"],
     "definitions": lambda p, who: ["definitions", "--json"],
@@ -239,6 +244,9 @@ CLI = {
     "audit anomalies": lambda p, who: ["audit", "anomalies", *who, "--json"],
     "user set-password": lambda p, who: ["user", "set-password", "coach3", "--password-stdin", *who, "--json"],
     "user end-sessions": lambda p, who: ["user", "end-sessions", "coach3", *who, "--json"],
+    "token create": lambda p, who: ["token", "create", "--user", "designer1", "--name", f"t{p.n}", *who, "--json"],
+    "token list": lambda p, who: ["token", "list", *who, "--json"],
+    "token revoke": lambda p, who: ["token", "revoke", _api_token(p), *who, "--json"],
 }
 STDIN = {"user set-password": PASSWORD + "\n"}  # the same password again: other cells still log in
 # Not run here: each would start a long-running server or fill a database with demo data. Both are
