@@ -42,7 +42,7 @@ READ_ACTIONS = frozenset({"view_case", "view_task", "show", "list_cases", "list_
 # details, as do refused attempts to open one.
 LIST_READS = ("list_cases", "list_notices", "list_tasks")
 # Audit actions that are acts on the case with no record elsewhere.
-ACTS = ("claim", "take_over", "unclaim", "assign", "suspend", "resume", "terminate", "retry", "set_due")
+ACTS = ("claim", "take_over", "unclaim", "assign", "suspend", "resume", "terminate", "retry", "set_due", "migrate")
 # The role that records weekly reviews, redirections, closures, statements and goals.
 RECORDER = "coach"
 
@@ -128,7 +128,8 @@ def story(uow, instance_id: int, periods: list[Period], referral: dict | None, n
     for a in acts:
         add(a.at, "act", a.actor, action=a.action, element_id=elements.get(a.task_id),
             assignee=(a.details or {}).get("assignee"), holder=(a.details or {}).get("from"),
-            reason=(a.details or {}).get("reason"))  # a manager's intervention says why
+            reason=(a.details or {}).get("reason"),  # a manager's intervention says why
+            versions=((a.details or {}).get("from_version"), (a.details or {}).get("to_version")))
 
     events.sort(key=lambda e: e["at"] or "")  # stable: records of one instant keep their causal order
     shown = names({e["username"] for e in events} | {e.get(k) for e in events for k in ("assignee", "holder")})

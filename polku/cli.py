@@ -341,6 +341,7 @@ from . import (  # noqa: E402, F401
     audit_cli,
     design_cli,
     intervene_cli,
+    migrate_cli,
     purge_cli,
     read_cli,
     scenario_cli,

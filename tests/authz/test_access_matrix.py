@@ -220,6 +220,7 @@ CLI = {
     "check": lambda p, who: ["check", p.processes, "--json"],
     "diff": lambda p, who: ["diff", "tyohonvalmennus", "--json"],
     "test": lambda p, who: ["test", str(Path(p.processes) / "scenarios" / "provider_follow_up.yaml"), "--json"],
+    "migrate": lambda p, who: ["migrate", "tyohonvalmennus", "--dry-run", *who, "--json"],
     "instances": lambda p, who: ["instances", "--json"],
     "worker": lambda p, who: ["worker", "--once"],
     "purge": lambda p, who: ["purge", "--json"],
