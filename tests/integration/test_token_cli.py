@@ -46,7 +46,8 @@ def test_list_revoke_and_expiry(cast, db_engine):
     assert first["expires_at"] == "2026-02-04 09:00:00+00:00"
     assert cast.json("token", "revoke", second["id"], "--as", "admin1")["username"] == "admin1"
     rows = cast.json("token", "list")
-    assert [(r["id"], r["username"], r["state"]) for r in rows] == [(1, "designer1", "active"), (2, "admin1", "revoked")]
+    assert [(r["id"], r["username"], r["state"]) for r in rows] == [(1, "designer1", "active"),
+                                                                     (2, "admin1", "revoked")]
     assert all("secret" not in r and "token_hash" not in r for r in rows)
     assert [r["id"] for r in cast.json("token", "list", "--user", "admin1")] == [2]
     assert cast.json("token", "list", now="2026-02-04T09:00:00+00:00")[0]["state"] == "expired"
