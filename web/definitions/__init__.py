@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, request
 from markupsafe import Markup
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from polku.engine.diagram import CHANGES, parse, render
 from polku.engine.errors import NotFound
@@ -15,9 +16,13 @@ from ..cases.instance_page import natural_size
 from ..context import reading
 from ..i18n import gettext as _
 from ..i18n import lazy_gettext
+from . import upload
+from .listing import SOURCES, deployed_processes, render_index
 
 bp = Blueprint("definitions", __name__, template_folder="templates", url_prefix="/definitions")
-SOURCES = {"cli": lazy_gettext("command line"), "web": lazy_gettext("web"), "modeler": lazy_gettext("Camunda Modeler")}
+# Deploy from the web: the upload form posts to the processes page (web.definitions.upload).
+bp.add_url_rule("", "upload", upload.upload, methods=["POST"])
+bp.register_error_handler(RequestEntityTooLarge, upload.upload_too_large)
 FACTS = {"type": lazy_gettext("type"), "name": lazy_gettext("name"), "lane": lazy_gettext("lane"),
          "candidate groups": lazy_gettext("who may work on it"), "form": lazy_gettext("form fields"),
          "condition": lazy_gettext("condition"), "flow": lazy_gettext("where the flow leads"),
@@ -27,14 +32,8 @@ FACTS = {"type": lazy_gettext("type"), "name": lazy_gettext("name"), "lane": laz
 @bp.get("")
 def index():
     with reading() as uow:
-        versions = process_versions(uow, g.user.username)
-    latest: dict[str, dict] = {}
-    for v in versions:  # newest first within each key
-        if v["key"] not in latest:
-            latest[v["key"]] = {**v, "versions": 0, "running_all": 0}
-        latest[v["key"]]["versions"] += 1
-        latest[v["key"]]["running_all"] += v["running"]
-    return render_template("definitions/index.html", processes=list(latest.values()), sources=SOURCES)
+        processes = deployed_processes(uow)
+    return render_index(processes)
 
 
 @bp.get("/<key>")
