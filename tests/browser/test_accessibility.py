@@ -293,10 +293,24 @@ def test_manager_pages(module_person, cases, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_designer_pages(module_person, lang):
-    """The deployed processes, and a process's versions with its diagram and its changes."""
+def test_designer_pages(module_person, lang, tmp_path):
+    """The deployed processes (with the upload form, a validation report, an upload's error), and a
+    process's versions with its diagram and its changes."""
+    from tests.integration.test_design_checks import bpmn
+
     c = logged_in(module_person, DESIGNER, lang)
     c.visit("/definitions", "processes", h1=ui(lang, "Processes"))
+    bad = tmp_path / "bad.bpmn"
+    bad.write_text(bpmn(groups=None, undrawn=("back",)), encoding="utf-8")  # an error and a warning
+    page = c.user.page
+    page.set_input_files("#upload-files", str(bad))
+    page.click("#upload-form button[value=check]")
+    page.wait_for_load_state()
+    assert page.locator("#report-table tbody tr").count() >= 2
+    c.check("validation report")
+    page.click("#upload-form button[value=deploy]")  # no file chosen
+    page.wait_for_load_state()
+    c.errors_shown("upload without a file", "#upload-files")
     c.visit("/definitions/tyohonvalmennus", "process versions")
     assert c.user.page.locator("div.diagram-scroll svg").count() == 1
     c.assert_clean()
