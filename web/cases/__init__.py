@@ -111,6 +111,10 @@ class Words:
             return _("Case terminated by %(name)s", name=name)
         if action == "retry":
             return _("%(name)s ran the failed step again", name=name)
+        if action == "migrate":
+            old, new = event.get("versions") or (None, None)
+            return _("%(name)s moved the case from version %(old)s to version %(new)s of the process",
+                     name=name, old=old, new=new)
         if action == "set_due":
             return _("%(name)s changed the due date of “%(step)s”", name=name, step=step)
         return _("%(name)s: %(action)s", name=name, action=action)

@@ -56,5 +56,10 @@ def versions(key: str):
         diagram, not_drawn = Markup(natural_size(drawn.svg)), drawn.not_drawn
     listed = [{"change": c.change, "element_id": c.element_id, "name": c.name,
                "what": ", ".join(str(FACTS[w]) for w in c.what)} for c in changes]
+    older = sum(r["running"] for r in rows[1:])  # instances that could move to the latest version
     return render_template("definitions/versions.html", key=key, rows=rows, shown=shown, earlier=earlier,
-                           changes=listed, diagram=diagram, not_drawn=not_drawn, sources=SOURCES)
+                           changes=listed, diagram=diagram, not_drawn=not_drawn, sources=SOURCES,
+                           latest=rows[0]["version"], older=older)
+
+
+from . import migrate  # noqa: E402,F401  (moving instances between versions)
