@@ -13,7 +13,7 @@ from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from polku.engine import migration
 from polku.engine.errors import Conflict, NotFound, ValidationFailed
-from polku.engine.version_diff import element_facts, version_sources
+from polku.engine.version_diff import element_facts, process_versions, version_sources
 
 from ..codes import instance_status
 from ..context import reading, runtime, unit_of_work
@@ -24,9 +24,13 @@ from . import bp
 LISTED = 200
 
 
-def reason_text(reason: dict) -> str:
-    """A dry run's sentence in the user's language: its N_-marked template, then its values."""
-    return _(reason["template"]) % reason["params"]
+def reason_text(reason: dict, element_label) -> str:
+    """A dry run's sentence in the user's language: its N_-marked template, then its values, the
+    element named as the diagram names it (`element_label(id)`)."""
+    params = dict(reason["params"])
+    if "element" in params:
+        params["element"] = element_label(params["element"])
+    return _(reason["template"]) % params
 
 
 def _target() -> int | None:
@@ -39,12 +43,16 @@ def migrate_page(key: str):
     with reading() as uow:
         target, found = migration.candidates(uow, g.user.username, key, _target())
         target, verdicts = migration.dry_run(uow, runtime(), g.user.username, key, found[:LISTED], target)
-        names = {e: f.get("name") for e, f in element_facts(version_sources(uow, g.user.username, key,
-                                                                            target)).items()}
+        process_name = next(iter(process_versions(uow, g.user.username, key)), {}).get("name")
+        # Elements named as their versions name them: the target's, and a removed one by its old version.
+        names: dict[str, str | None] = {}
+        for version in [*sorted({v.version for v in verdicts}), target]:
+            names.update({e: f.get("name") for e, f in
+                          element_facts(version_sources(uow, g.user.username, key, version)).items()})
     rows = [{**v.to_dict(), "at_names": [(e, names.get(e)) for e in v.at]} for v in verdicts]
-    return render_template("definitions/migrate.html", key=key, target=target, rows=rows, total=len(found),
-                           listed=LISTED, movable=sum(v.movable for v in verdicts), reason_text=reason_text,
-                           status_word=instance_status)
+    return render_template("definitions/migrate.html", key=key, process_name=process_name, target=target,
+                           rows=rows, total=len(found), listed=LISTED, movable=sum(v.movable for v in verdicts),
+                           reason_text=reason_text, names=names, status_word=instance_status)
 
 
 @bp.post("/<key>/migrate")
