@@ -116,23 +116,31 @@ def _assess(runtime: Runtime, wf: BpmnWorkflow, new: LoadedDefinition
                                        {"element": sub.spec.name}))
             continue
         pairs.append((sub, sp_diff))
+    changed = [(task, _changes(registry, diff, task)) for _workflow, diff in pairs for task in diff.changed
+               if _visible(task)]
     for _workflow, diff in pairs:
         for task in diff.removed:
             if task.state & ACTIVE and _visible(task):
-                blockers.append(Reason(N_("the element %(element)s it stands on was removed"),
-                                       {"element": _element(task)}))
-        for task in diff.changed:
-            changes = _changes(registry, diff, task)
-            if not changes or not _visible(task):
-                continue
-            if task.state == TaskState.COMPLETED and changes - HARMLESS:
-                blockers.append(Reason(N_("the element %(element)s it has completed changed (%(what)s)"),
-                                       {"element": _element(task), "what": ", ".join(sorted(changes - HARMLESS))}))
-            elif task.state & RESET and changes - {"inputs"}:
-                restarted.add(str(task.id))
-                notes.append(Reason(N_("the element %(element)s starts again under the new version"),
-                                    {"element": _element(task)}))
+                _add(blockers, N_("the element %(element)s it stands on was removed"), element=_element(task))
+    for task, changes in changed:
+        if task.state & RESET and changes - {"inputs"}:
+            restarted.add(str(task.id))
+            _add(notes, N_("the element %(element)s starts again under the new version"), element=_element(task))
+    again = {_element(t) for t, _c in changed if str(t.id) in restarted}
+    for task, changes in changed:
+        # An element done before and about to run again (a loop's next round) runs under the new version:
+        # what comes after it reads the new round's result.
+        if task.state == TaskState.COMPLETED and changes - HARMLESS and _element(task) not in again:
+            _add(blockers, N_("the element %(element)s it has completed changed (%(what)s)"),
+                 element=_element(task), what=", ".join(sorted(changes - HARMLESS)))
     return blockers, notes, restarted, (top, subs)
+
+
+def _add(reasons: list[Reason], template: str, **params: Any) -> None:
+    """Once per sentence: a loop's element has a task for each round."""
+    reason = Reason(template, params)
+    if reason not in reasons:
+        reasons.append(reason)
 
 
 def _changes(registry: Any, diff: Any, task: Any) -> set[str]:
