@@ -33,6 +33,9 @@ def raise_notice(call: ServiceCall, kind: str, recipient: str, period_id=None, *
                             created_at=call.now, details=details))
 
 
+PERIOD_DATE_KEYS = ("period_start", "period_end", "period_end_at", "reassessment_at")  # what period_dates gives
+
+
 def period_dates(start: date, end: date, data: dict) -> dict:
     return {
         "period_start": start.isoformat(), "period_end": end.isoformat(), "period_end_at": midnight_after(end),

@@ -18,7 +18,15 @@ from polku.engine.services import ServiceCall, ServiceRegistry
 from . import rules
 from .calendar import add_business_days
 from .clientname import CONFIRM_FIELD, RENAME_ACTION, same_name
-from .handler_support import as_day, current_period, limits_of, midnight_after, period_dates, raise_notice
+from .handler_support import (
+    PERIOD_DATE_KEYS,
+    as_day,
+    current_period,
+    limits_of,
+    midnight_after,
+    period_dates,
+    raise_notice,
+)
 from .identity import validate as validate_identity
 from .models import (
     Client,
@@ -36,7 +44,7 @@ from .models import (
 )
 from .provider_handlers import PROVIDER_HANDLERS
 from .second_period_handlers import record_second_period, second_period_history, start_second_period
-from .weeks import WEEK_HANDLERS, period_start, period_week
+from .weeks import WEEK_HANDLERS, WEEK_KEYS, period_start, period_week
 
 CIS_TOPIC = "customer_information_system"
 
@@ -330,7 +338,35 @@ REQUIRES = {
 }
 
 
+# What each handler returns into the process data (engine.services: a name it does not declare fails
+# the call; engine.dmn_inputs counts these as set for the decisions the process runs).
+PROVIDES: dict[str, tuple[str, ...]] = {
+    "coaching_history": ("planned_days", "planned_end_limit", "planned_end_ok", "history_active",
+                         "history_consecutive", "window_days_max", "window_limit_days"),  # rules.check_referral
+    "record_refusal": (),
+    "record_referral": ("client_id", "client_temporary_code", "period_id", "period_number", *PERIOD_DATE_KEYS,
+                        "start_notice_due", "case_organisations", "case_title", "review_count", "absence_streak",
+                        "notice_kind", "reassessment_done"),
+    "record_start": ("start_notified",),
+    "escalate_start_notice": (),
+    "record_goals": (),
+    "record_week": ("absence_streak", "week_without_meeting", "notice_kind",  # rules.week_review
+                    "review_count", "reassessment_due"),
+    "second_period_history": ("sp_start", "sp_end", "sp_days", "sp_consecutive", "sp_window_days_max",
+                              "sp_window_limit_days", "window_limit_days"),  # rules.check_second_period
+    "record_second_period": ("reassessment_done", "reassessment_due"),
+    "load_period_state": ("period_number", "second_period_approved"),
+    "start_second_period": ("period_id", "period_number", *PERIOD_DATE_KEYS, "review_count", "absence_streak",
+                            "notice_kind", "end_period", "second_period_approved"),
+    "record_redirection": (), "record_decision": (), "record_interruption": ("interrupted",),
+    "record_hard_end": ("notice_kind",), "record_closure": (), "send_statement": (),
+    "send_end_notification": ("end_notified",), "record_feedback": (),
+    "register_provider": ("provider_id", "case_organisations", "case_title"), "record_follow_up": (),
+    "open_week": (*WEEK_KEYS, "week_due_at", "week_flag_cycle"), "flag_silent_weeks": (),
+}
+
+
 def register_handlers(registry: ServiceRegistry) -> None:
     registry.on_terminate(end_on_termination)
     for name, handler in HANDLERS.items():
-        registry.register(name, handler, requires=REQUIRES.get(name))
+        registry.register(name, handler, requires=REQUIRES.get(name), provides=PROVIDES[name])

@@ -11,7 +11,7 @@ transaction stays usable for recording the instance's error state.
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -58,19 +58,32 @@ def _one_line(exc: BaseException) -> str:
 # accepts (None: any value). Deploy refuses a task that lacks one, so a handler never has to
 # guess from the element id.
 Requirements = dict[str, "tuple[str, ...] | None"]
+def undeclared(provides: tuple[str, ...] | None, names: Iterable[object]) -> list[str]:
+    """The returned names `provides` does not declare. `provides` lists exact names and prefixes
+    written "name_*"; None declares anything (nothing is undeclared)."""
+    if provides is None:
+        return []
+    exact = {p for p in provides if not p.endswith("*")}
+    prefixes = tuple(p[:-1] for p in provides if p.endswith("*"))
+    return sorted(str(n) for n in names if n not in exact and not (prefixes and str(n).startswith(prefixes)))
 
 
 class ServiceRegistry:
     def __init__(self) -> None:
         self._handlers: dict[str, Handler] = {}
         self._requires: dict[str, Requirements] = {}
+        self._provides: dict[str, tuple[str, ...] | None] = {}
         self._on_terminate: list[Handler] = []
 
-    def register(self, name: str, handler: Handler, requires: Requirements | None = None) -> None:
+    def register(self, name: str, handler: Handler, requires: Requirements | None = None,
+                 provides: tuple[str, ...] | None = None) -> None:
+        """`provides`: the names the handler returns (engine.dmn_inputs counts them as set); a
+        call that returns another name fails (`call`). None: anything, unchecked both ways."""
         if name in self._handlers:
             raise ValueError(f"service handler {name!r} is already registered")
         self._handlers[name] = handler
         self._requires[name] = dict(requires or {})
+        self._provides[name] = None if provides is None else tuple(provides)
 
     def on_terminate(self, handler: Handler) -> None:
         """`handler` runs when a manager terminates an instance, in the same transaction: a cancelled
@@ -85,6 +98,9 @@ class ServiceRegistry:
     def requirements(self, name: str) -> Requirements:
         return dict(self._requires.get(name, {}))
 
+    def provides(self, name: str) -> tuple[str, ...] | None:
+        return self._provides.get(name)
+
     def __contains__(self, name: str) -> bool:
         return name in self._handlers
 
@@ -93,16 +109,26 @@ class ServiceRegistry:
 
     def call(self, name: str, call: ServiceCall) -> dict[str, Any]:
         """Run handler `name` in a savepoint; its pending rows are flushed inside it, so a
-        constraint they violate fails here, as the handler's failure. Raises HandlerFailed."""
+        constraint they violate fails here, as the handler's failure. A result naming a value the
+        handler does not declare in `provides` is its failure too (the declaration cannot rot).
+        Raises HandlerFailed."""
         handler = self._handlers[name]
         try:
             if call.session is None:  # a workflow run without a database (process unit tests)
-                return handler(call) or {}
+                return self._checked(name, handler(call) or {})
             with call.session.begin_nested():
-                result = handler(call) or {}
+                result = self._checked(name, handler(call) or {})
                 call.session.flush()
         except Exception as exc:  # whatever the handler raised: the savepoint is rolled back
             raise HandlerFailed(_one_line(exc)) from exc
+        return result
+
+    def _checked(self, name: str, result: dict[str, Any]) -> dict[str, Any]:
+        extra = undeclared(self._provides.get(name), result)
+        if extra:
+            declared = ", ".join(self._provides.get(name) or ()) or "nothing"
+            raise ValueError(f"handler {name!r} returned {', '.join(extra)}, which it does not declare "
+                             f"(provides: {declared})")
         return result
 
     def names(self) -> list[str]:

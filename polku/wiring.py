@@ -66,7 +66,7 @@ def periodic_jobs() -> dict[str, PeriodicJob]:
 def build_runtime() -> Runtime:
     handlers = ServiceRegistry()
     # The customer information system is an integration point: the step writes an outbox row.
-    handlers.register("record_outbox", outbox_handler("customer_information_system"))
+    handlers.register("record_outbox", outbox_handler("customer_information_system"), provides=())
     register_handlers(handlers)
     field_types = default_field_types()
     register_field_types(field_types)  # each type object: converter, widget, form parser, messages
