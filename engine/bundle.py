@@ -22,6 +22,7 @@ from . import bpmn_xml
 from .bpmn_xml import Tree
 from .design_checks import ERROR, design_problems
 from .dmn_checks import dmn_problems
+from .dmn_inputs import dmn_input_problems
 from .errors import DeployFailed, DeployProblem
 from .fieldtypes import N_, Msg
 from .forms import check_form_definition, field_definitions
@@ -114,6 +115,7 @@ def compile_bundle(files: list[BundleFile], runtime: Runtime,
             problems.append(_from_validation(name, tree, exc))
         except Exception as exc:  # the DMN parser raises bare errors on odd tables
             problems.append(DeployProblem(name, N_("invalid DMN: %(detail)s"), params={"detail": exc}))
+    problems.extend(dmn_input_problems(bpmn_files, dmn_files, runtime))  # inputs no caller provides
     if problems:
         raise DeployFailed(problems)
 
