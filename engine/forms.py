@@ -16,6 +16,7 @@ from .fieldtypes import (  # noqa: F401
     ContextualFieldType,
     FieldType,
     Invalid,
+    Msg,
     Option,
     Widget,
     field_attrs,
@@ -247,7 +248,12 @@ class FormValidationError(Exception):
 
 
 class FormDefinitionError(Exception):
-    """A broken stored definition (check_form_definition finds these): not the submitter's fault."""
+    """A broken stored definition (check_form_definition finds these): not the submitter's fault.
+    `msg` is the translatable problem when it was raised with one."""
+
+    def __init__(self, message: str | Msg):
+        super().__init__(str(message))
+        self.msg = message if isinstance(message, Msg) else None
 
 
 def to_json_value(value: Any) -> Any:
@@ -274,9 +280,12 @@ def _default(fdef: dict[str, Any], ftype: FieldType) -> Any:
     try:
         value = ftype.convert(default)
     except ValueError as exc:
-        raise FormDefinitionError(f"field {fdef.get('id')!r}: default {default!r} {exc}") from None
+        raise FormDefinitionError(Msg(N_("field %(field)s: default %(default)s %(detail)s"), {
+            "field": repr(fdef.get("id")), "default": repr(default), "detail": getattr(exc, "msg", None) or exc,
+        })) from None
     if fdef.get("type") == "enum" and value not in [o.get("id") for o in fdef.get("options") or []]:
-        raise FormDefinitionError(f"field {fdef.get('id')!r}: default {default!r} is not an option")
+        raise FormDefinitionError(Msg(N_("field %(field)s: default %(default)s is not an option"),
+                                      {"field": repr(fdef.get("id")), "default": repr(default)}))
     return value
 
 
@@ -354,45 +363,3 @@ def validate_submission(fields: list[dict[str, Any]], data: dict[str, Any], type
     if errors:
         raise FormValidationError(errors)
     return result
-
-
-def check_form_definition(fields: list[dict[str, Any]], types: FieldTypes) -> list[str]:
-    """Deploy-time problems with a form definition, one English sentence each."""
-    problems: list[str] = []
-    seen: set[str | None] = set()
-    for fdef in fields:
-        fid: str | None = fdef.get("id")
-        tname: str | None = fdef.get("type")
-        label = f"field {fid!r}"
-        if fid in seen:
-            problems.append(f"{label}: duplicate id")
-        seen.add(fid)
-        if tname is None or tname not in types:  # None is never registered: the same message
-            problems.append(f"{label}: unknown type {tname!r}")
-            continue
-        if tname == "string" and "maxlength" not in (fdef.get("constraints") or {}):
-            # Unbounded text would be copied into state, audit and every read (issue 9, finding 7).
-            problems.append(f"{label}: a string field needs a maxlength constraint"
-                            " (<camunda:constraint name=\"maxlength\" config=\"...\"/>)")
-        if tname == "enum" and not fdef.get("options"):
-            problems.append(f"{label}: enum has no options")
-        bounds: dict[str, Any] = {}
-        for name, config in (fdef.get("constraints") or {}).items():
-            parse = _BOUND_PARSERS.get((tname, name))
-            if parse is None:
-                if name in ("min", "max", "minlength", "maxlength"):  # else silently ignored
-                    problems.append(f"{label}: constraint {name!r} does not apply to type {tname!r}")
-                continue
-            try:
-                bounds[name] = parse(config)
-            except ValueError as exc:
-                problems.append(f"{label}: {name} {config!r} is not valid for {tname} ({exc})")
-        for low, high in (("min", "max"), ("minlength", "maxlength")):
-            if low in bounds and high in bounds and bounds[low] > bounds[high]:
-                problems.append(f"{label}: {low} is greater than {high}")
-        if tname in BUILTIN_TYPES:  # custom converters may expect JSON, not XML text
-            try:
-                _default(fdef, types.get(tname))
-            except FormDefinitionError as exc:
-                problems.append(str(exc))
-    return problems

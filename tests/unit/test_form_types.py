@@ -5,12 +5,12 @@ import json
 import pytest
 from SpiffWorkflow.camunda.parser.CamundaParser import CamundaParser
 
+from polku.engine.form_definitions import check_form_definition
 from polku.engine.forms import (
     FieldError,
     FieldType,
     FieldTypes,
     FormValidationError,
-    check_form_definition,
     default_field_types,
     field_definitions,
     validate_submission,
@@ -113,7 +113,7 @@ def test_check_form_definition_accepts_good_definition(goal_types):
     (fld("e", "enum", options=["a"], default="z"), "default 'z' is not an option"),
 ])
 def test_check_form_definition_findings(types, field, fragment):
-    problems = check_form_definition([field], types)
+    problems = [str(p) for p in check_form_definition([field], types)]  # each a Msg: its English
     assert len(problems) == 1, problems
     assert f"field {field['id']!r}" in problems[0]
     assert fragment in problems[0]
@@ -121,7 +121,7 @@ def test_check_form_definition_findings(types, field, fragment):
 
 def test_check_form_definition_duplicate_id(types):
     problems = check_form_definition([fld("a", maxlength="9"), fld("a", "long")], types)
-    assert problems == ["field 'a': duplicate id"]
+    assert [str(p) for p in problems] == ["field 'a': duplicate id"]
 
 
 # --- definitions from a parsed BPMN ----------------------------------------------
