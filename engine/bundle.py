@@ -25,7 +25,8 @@ from .dmn_checks import dmn_problems
 from .dmn_inputs import dmn_input_problems
 from .errors import DeployFailed, DeployProblem
 from .fieldtypes import N_, Msg
-from .forms import check_form_definition, field_definitions
+from .form_definitions import check_form_definition
+from .forms import field_definitions
 from .parser import PolkuParser
 from .users import ROLES
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 class BundleFile:
     name: str
     data: bytes
+    catalogs: Path | None = None  # the label translations beside a file read from disk (design_labels)
 
 
 @dataclass(frozen=True)
@@ -62,7 +64,7 @@ def read_bundle(paths: list[str | Path]) -> list[BundleFile]:
             members = [path]
         else:
             raise DeployFailed([DeployProblem(str(path), N_("no such file or folder"))])
-        files.extend(BundleFile(p.name, p.read_bytes()) for p in members)
+        files.extend(BundleFile(p.name, p.read_bytes(), p.parent / "translations") for p in members)
     if not files:
         raise DeployFailed([DeployProblem(", ".join(map(str, paths)) or "(none)", N_("no .bpmn or .dmn files found"))])
     return files
@@ -97,7 +99,7 @@ def compile_bundle(files: list[BundleFile], runtime: Runtime,
             problems.append(_from_validation(name, tree, exc))
             continue
         problems.extend(_static_problems(name, tree, decisions, runtime))
-        for found in design_problems(name, tree, ROLES):
+        for found in design_problems(name, tree, ROLES, next(f.catalogs for f in files if f.name == name)):
             if found.severity == ERROR:
                 problems.append(found)
             elif warnings is not None:

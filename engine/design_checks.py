@@ -4,7 +4,7 @@ set), the diagram (every element drawn), and who may work on each user task.
 
 Each finding is a ``DeployProblem`` with its file, line and element, a severity and a fix hint.
 Errors refuse the deploy (``bundle.compile_bundle``); warnings (style: an unlabelled element, an
-implicit join) are shown by ``polku check`` and let the file through.
+implicit join, a label with no translation) are shown by ``polku check`` and let the file through.
 
 The structure is read scope by scope (a process, each subprocess): a sequence flow joins two
 elements of one scope. What counts, as in bpmnlint:
@@ -18,15 +18,19 @@ elements of one scope. What counts, as in bpmnlint:
   default;
 - two flows with the same source, target and condition;
 - an implicit join (warning): a task or event with several incoming flows, which joins nothing
-  (each arriving token runs it again).
+  (each arriving token runs it again);
+- an automatic loop with no counter (engine.design_loops): it would run into SpiffWorkflow's depth limit.
 """
 from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 
 from . import bpmn_xml
 from .bpmn_xml import BPMN, NS, SUPPORTED_FLOW_NODES, Element, Tree, local
+from .design_labels import translation_problems
+from .design_loops import loop_problems
 from .errors import DeployProblem
 from .fieldtypes import N_
 
@@ -43,15 +47,18 @@ LABELLED = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "busi
 DI = "http://www.omg.org/spec/BPMN/20100524/DI"
 
 
-def design_problems(name: str, tree: Tree, roles: Iterable[str]) -> list[DeployProblem]:
-    """Every finding in one BPMN file, errors and warnings."""
+def design_problems(name: str, tree: Tree, roles: Iterable[str], catalogs: Path | None = None) -> list[DeployProblem]:
+    """Every finding in one BPMN file, errors and warnings; `catalogs` is the folder of the label
+    translations beside the file, when it has one (engine.design_labels)."""
     found: list[DeployProblem] = []
     for scope in tree.iter(*(f"{{{BPMN}}}{s}" for s in SCOPES)):
         if local(scope.tag) == "process" and scope.get("isExecutable") != "true":
             continue  # refused on its own (bpmn_xml.structural_problems), with its fix
         found += _scope_problems(name, scope)
+        found += loop_problems(name, scope, _problem)
     found += _work_problems(name, tree, set(roles))
     found += _drawing_problems(name, tree)
+    found += translation_problems(name, tree, catalogs)
     return found
 
 

@@ -14,10 +14,17 @@ from polku.engine.dmn_checks import cell_problem
 from polku.engine.errors import DeployProblem
 from polku.engine.fieldtypes import Msg
 from tests.integration.test_design_checks import FLOWS, bpmn
+from tests.integration.test_design_loops import CHOICE, NOTE, loop, with_form
 
 ROOT = Path(__file__).resolve().parents[2]
 BAD = ROOT / "tests" / "fixtures" / "bpmn" / "bad"
 PLACEHOLDER = re.compile(r"%\((\w+)\)s")
+MIN, MAX = '<camunda:constraint name="min" config="5"/>', '<camunda:constraint name="max" config="1"/>'
+FORM_FIELDS = [("colour", "colour", "", ""), ("text", "string", "", ""),  # every form problem (form_definitions)
+               ("n1", "long", "", '<camunda:constraint name="maxlength" config="3"/>'),
+               ("n2", "long", "", '<camunda:constraint name="min" config="x"/>'), ("n3", "long", "", MIN + MAX),
+               ("n4", "long", ' defaultValue="many"', ""), ("e", "enum", ' defaultValue="z"', ""),
+               ("e2", "enum", ' defaultValue="z"><camunda:value id="a"/', "")]
 DESIGN_FILES = {  # one small file per design rule (tests/integration/test_design_checks.py)
     "no_group.bpmn": bpmn(groups=None),
     "not_a_role.bpmn": bpmn(groups="wizard"),
@@ -27,7 +34,18 @@ DESIGN_FILES = {  # one small file per design rule (tests/integration/test_desig
     "disconnected.bpmn": bpmn(flows={k: v for k, v in FLOWS.items() if k != "f4"}),
     "unlabelled.bpmn": bpmn().replace('name="Done"', ""),
     "juel.bpmn": bpmn(conditions={"f4": "${needs_more}"}),
+    "loop.bpmn": loop('scriptTask name="Note"', 'note = "again"'),
+    "standard_loop.bpmn": bpmn().replace("</bpmn:userTask>", "<bpmn:standardLoopCharacteristics/></bpmn:userTask>")
+    .replace("bpmn:userTask", "bpmn:scriptTask"),
+    "forms.bpmn": with_form(NOTE + NOTE + CHOICE.replace('<camunda:value id="a" name="A"/>', "") + "".join(
+        f'<camunda:formField id="{fid}" type="{kind}"{extra}><camunda:validation>{rules}</camunda:validation>'
+        "</camunda:formField>" for fid, kind, extra, rules in FORM_FIELDS)),
 }
+# Every kind of label the translations beside a file must have (engine.design_labels), with none there.
+LABELS = with_form(CHOICE + NOTE.replace("</camunda:validation>", '</camunda:validation><camunda:properties>'
+                                         '<camunda:property id="help" value="Ohje"/></camunda:properties>')).replace(
+    "</camunda:formData>", '</camunda:formData><camunda:properties><camunda:property name="submit_label" '
+    'value="Valmis"/></camunda:properties>')
 
 
 def catalog(lang: str) -> dict[str, str]:
@@ -45,9 +63,10 @@ def msgs(problem: DeployProblem) -> list[Msg]:
 
 
 @pytest.fixture(scope="module")
-def problems(stub_runtime, script_engine) -> list[DeployProblem]:
+def problems(stub_runtime, script_engine, tmp_path_factory) -> list[DeployProblem]:
     files = [BundleFile(p.name, p.read_bytes()) for p in sorted(BAD.glob("*.bpmn"))]
     files += [BundleFile(name, text.encode()) for name, text in DESIGN_FILES.items()]
+    files.append(BundleFile("labels.bpmn", LABELS.encode(), tmp_path_factory.mktemp("translations")))  # all lacking
     found = [p for f in files for p in check_bundle([f], stub_runtime)]  # one at a time: malformed XML stops a bundle
     for text in ("[1..2]", '"a","b"', 'not("a")'):
         cell = cell_problem(script_engine, "inputEntry", text)
