@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser.conftest import process_label, step, ui
+from tests.browser.conftest import BPMN, Cli, process_label, step, ui
 
 LANGS = ["fi", "sv", "en"]
 COACH, OTHER_COACH, OFFICIAL, MANAGER = "valmentaja1", "valmentaja2", "virkailija1", "esihenkilo"
@@ -293,9 +293,10 @@ def test_manager_pages(module_person, cases, lang):
 
 
 @pytest.mark.parametrize("lang", LANGS)
-def test_designer_pages(module_person, lang, tmp_path):
-    """The deployed processes (with the upload form, a validation report, an upload's error), and a
-    process's versions with its diagram and its changes."""
+def test_designer_pages(module_person, module_database_url, lang, tmp_path):
+    """The deployed processes (with the upload form, a validation report, an upload's error), a
+    process's versions with its diagram and its changes, and the move of its running instances to a
+    new version (the provider follow-up's: a renamed task; the demo's follow-ups run on version 1)."""
     from tests.integration.test_design_checks import bpmn
 
     c = logged_in(module_person, DESIGNER, lang)
@@ -313,4 +314,10 @@ def test_designer_pages(module_person, lang, tmp_path):
     c.errors_shown("upload without a file", "#upload-files")
     c.visit("/definitions/tyohonvalmennus", "process versions")
     assert c.user.page.locator("div.diagram-scroll svg").count() == 1
+    renamed = tmp_path / "provider_follow_up.bpmn"
+    renamed.write_text(BPMN.with_name("provider_follow_up.bpmn").read_text(encoding="utf-8").replace(
+        'name="Kirjaa seurantapalaveri"', 'name="Kirjaa seurannan palaveri"'), encoding="utf-8")
+    Cli(module_database_url)("deploy", renamed, "--as", DESIGNER)  # version 2 (the next languages: unchanged)
+    c.visit("/definitions/provider_follow_up/migrate", "moving instances")
+    assert page.locator("#migrate-instances tbody tr").count() >= 1
     c.assert_clean()
