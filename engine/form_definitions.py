@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from .fieldtypes import N_, Msg
-from .forms import _BOUND_PARSERS, BUILTIN_TYPES, FieldTypes, FormDefinitionError, _default
+from .forms import BOUND_PARSERS, BUILTIN_TYPES, FieldTypes, FormDefinitionError, field_default
 
 
 def check_form_definition(fields: list[dict[str, Any]], types: FieldTypes) -> list[Msg]:
@@ -32,7 +32,7 @@ def check_form_definition(fields: list[dict[str, Any]], types: FieldTypes) -> li
             problems.append((fid, N_("field %(field)s: enum has no options"), {}))
         bounds: dict[str, Any] = {}
         for name, config in (fdef.get("constraints") or {}).items():
-            parse = _BOUND_PARSERS.get((tname, name))
+            parse = BOUND_PARSERS.get((tname, name))
             if parse is None:
                 if name in ("min", "max", "minlength", "maxlength"):  # else silently ignored
                     problems.append((fid, N_("field %(field)s: constraint %(name)s does not apply to type %(type)s"),
@@ -49,8 +49,8 @@ def check_form_definition(fields: list[dict[str, Any]], types: FieldTypes) -> li
                                  {"low": low, "high": high}))
         if tname in BUILTIN_TYPES:  # custom converters may expect JSON, not XML text
             try:
-                _default(fdef, types.get(tname))
+                field_default(fdef, types.get(tname))
             except FormDefinitionError as exc:
-                assert exc.msg is not None  # _default raises its problem as a Msg
+                assert exc.msg is not None  # field_default raises its problem as a Msg
                 problems.append((fid, exc.msg.msgid, dict(exc.msg.params)))
     return [Msg(msgid, {"field": repr(fid), **params}) for fid, msgid, params in problems]

@@ -111,7 +111,7 @@ def _to_length(config: Any) -> int:
 
 # How each constraint's config is parsed, per type it applies to.
 # Their results are compared with converted values of the same type (int with int, date with date).
-_BOUND_PARSERS: dict[tuple[str, str], Callable[[Any], Any]] = {("long", "min"): _to_long, ("long", "max"): _to_long,
+BOUND_PARSERS: dict[tuple[str, str], Callable[[Any], Any]] = {("long", "min"): _to_long, ("long", "max"): _to_long,
                   ("date", "min"): _to_date, ("date", "max"): _to_date,
                   ("string", "minlength"): _to_length, ("string", "maxlength"): _to_length}
 TEXTAREA_OVER = 200  # a string field with a longer maxlength is shown as a textarea
@@ -272,7 +272,7 @@ def _missing(raw: Any) -> bool:
     return raw is None or (isinstance(raw, str) and not raw.strip())
 
 
-def _default(fdef: dict[str, Any], ftype: FieldType) -> Any:
+def field_default(fdef: dict[str, Any], ftype: FieldType) -> Any:
     """The field's converted default, or None."""
     default = fdef.get("default")
     if _missing(default):
@@ -292,7 +292,7 @@ def _default(fdef: dict[str, Any], ftype: FieldType) -> Any:
 def _constraint_error(fdef: dict[str, Any], value: Any) -> FieldError | None:
     tname: str = fdef["type"]  # validate_submission has read it already
     for name, config in (fdef.get("constraints") or {}).items():
-        parse = _BOUND_PARSERS.get((tname, name))
+        parse = BOUND_PARSERS.get((tname, name))
         if parse is None:
             continue  # readonly is handled by the caller; unknown names are ignored
         try:
@@ -328,7 +328,7 @@ def validate_submission(fields: list[dict[str, Any]], data: dict[str, Any], type
         if _missing(raw):
             # Disabled (readonly) inputs are not submitted, so their default stands. An
             # unchecked HTML checkbox is absent too, so it means False whatever the default.
-            value = _default(fdef, ftype) if readonly or not (required or boolean) else None
+            value = field_default(fdef, ftype) if readonly or not (required or boolean) else None
             if value is None and required:
                 errors[fid] = FieldError("required", "is required")
             else:
@@ -349,9 +349,9 @@ def validate_submission(fields: list[dict[str, Any]], data: dict[str, Any], type
         if fdef["type"] == "enum" and value not in options:
             errors[fid] = FieldError("enum", "must be one of: " + ", ".join(map(str, options)),
                                      {"options": options})
-        elif readonly and value != _default(fdef, ftype):
+        elif readonly and value != field_default(fdef, ftype):
             errors[fid] = FieldError("readonly", "cannot be changed",
-                                     {"default": to_json_value(_default(fdef, ftype))})
+                                     {"default": to_json_value(field_default(fdef, ftype))})
         elif (error := _constraint_error(fdef, value)) is not None:
             errors[fid] = error
         else:
