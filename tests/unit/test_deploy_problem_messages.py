@@ -90,7 +90,28 @@ def test_every_problem_and_fix_is_translated_with_its_placeholders(problems, lan
             assert set(PLACEHOLDER.findall(msg.msgid)) <= set(msg.params), msg.msgid
 
 
+def filled(text: str, params: dict) -> str:
+    """`text` with each %(name)s replaced by its parameter's English, a nested Msg filled the same way
+    (written apart from Msg.__str__, which the English message comes from)."""
+    def value(match: re.Match) -> str:
+        param = params[match.group(1)]
+        return filled(param.msgid, dict(param.params)) if isinstance(param, Msg) else str(param)
+    return PLACEHOLDER.sub(value, text)
+
+
 def test_the_english_text_is_the_msgid_filled_in(problems):
     for problem in problems:
-        assert problem.message == str(problem.msg) and "%(" not in problem.message
+        assert problem.message == filled(problem.msg.msgid, dict(problem.msg.params))
+        assert "%(" not in problem.message, problem.message
         assert problem.to_dict()["message"] == problem.message and problem.to_dict()["hint"] == problem.hint
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_every_translation_formats_with_the_problems_parameters(problems, lang):
+    """As the web fills them: no KeyError, no stray % and no placeholder left."""
+    translations = catalog(lang)
+    for problem in problems:
+        for msg in msgs(problem):
+            text = translations.get(msg.msgid) or msg.msgid
+            done = text % {k: str(v) for k, v in msg.params.items()} if msg.params else text
+            assert "%(" not in done, (lang, msg.msgid, done)
