@@ -19,6 +19,7 @@ instances may move and moves them one at a time:
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -34,16 +35,18 @@ from .errors import Conflict, NotFound, ValidationFailed
 from .fieldtypes import N_
 from .models import HumanTask, Instance, ProcessDefinition, TaskCandidateGroup
 from .persist import load_definition, load_instance, save
+from .runtime import Snapshot, StepError, is_human
 from .timers import bound_clock
 from .users import load_actor
 from .version_diff import DESIGN_READERS, RUNNING
 
 if TYPE_CHECKING:
     from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+    from SpiffWorkflow.task import Task
 
     from .db import UnitOfWork
     from .rows import InstanceRow
-    from .runtime import LoadedDefinition, Runtime, Snapshot
+    from .runtime import LoadedDefinition, Runtime
 
 ACTIVE = TaskState.READY | TaskState.WAITING | TaskState.STARTED | TaskState.ERROR
 RESET = TaskState.READY | TaskState.WAITING  # what migrate_workflow predicts again
@@ -66,6 +69,15 @@ class Reason:
 
     def to_dict(self) -> dict[str, Any]:
         return {"message": self.text, "template": self.template, "params": self.params}
+
+
+@dataclass
+class Changed:
+    """The ids of an instance's ready and waiting tasks whose element changed: those that start again
+    (what they do changed) and all whose rows are written again (a new name, lane or form too)."""
+
+    restarted: set[str] = field(default_factory=set)
+    touched: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -99,9 +111,9 @@ def _visible(task: Any) -> bool:
     return getattr(task.task_spec, "bpmn_id", None) is not None
 
 
-def _assess(runtime: Runtime, wf: BpmnWorkflow, new: LoadedDefinition
-            ) -> tuple[list[Reason], list[Reason], set[str], Any]:
-    """Why the instance cannot move, what moving does, the ids of the tasks that start again, the diffs."""
+def _assess(runtime: Runtime, wf: BpmnWorkflow, old: LoadedDefinition, new: LoadedDefinition
+            ) -> tuple[list[Reason], list[Reason], Changed, Any]:
+    """Why the instance cannot move, what moving does, the ids of its changed tasks, the diffs."""
     registry = runtime.serializer.registry
     top, subs = diff_workflow(registry, wf, new.spec, new.subprocess_specs)
     blockers: list[Reason] = []
@@ -122,8 +134,16 @@ def _assess(runtime: Runtime, wf: BpmnWorkflow, new: LoadedDefinition
         for task in diff.removed:
             if task.state & ACTIVE and _visible(task):
                 _add(blockers, N_("the element %(element)s it stands on was removed"), element=_element(task))
+    touched: set[str] = set()  # ready and waiting tasks whose element changed: their rows are written again
+    # Polku's own properties of an element (priority, due date, assignee...) are not in SpiffWorkflow's spec.
+    for task in wf.get_tasks(state=RESET):
+        if _visible(task) and old.extensions.get(_element(task)) != new.extensions.get(_element(task)):
+            touched.add(str(task.id))
     for task, changes in changed:
-        if task.state & RESET and changes - {"inputs"}:
+        if task.state & RESET and changes - {"inputs", "outputs"}:
+            touched.add(str(task.id))
+        # Only what changes what it does starts again: a timer that was only renamed or rewired keeps its due time.
+        if task.state & RESET and changes - HARMLESS:
             restarted.add(str(task.id))
             _add(notes, N_("the element %(element)s starts again under the new version"), element=_element(task))
     again = {_element(t) for t, _c in changed if str(t.id) in restarted}
@@ -133,7 +153,7 @@ def _assess(runtime: Runtime, wf: BpmnWorkflow, new: LoadedDefinition
         if task.state == TaskState.COMPLETED and changes - HARMLESS and _element(task) not in again:
             _add(blockers, N_("the element %(element)s it has completed changed (%(what)s)"),
                  element=_element(task), what=", ".join(sorted(changes - HARMLESS)))
-    return blockers, notes, restarted, (top, subs)
+    return blockers, notes, Changed(restarted, touched), (top, subs)
 
 
 def _add(reasons: list[Reason], template: str, **params: Any) -> None:
@@ -201,30 +221,67 @@ def move(uow: UnitOfWork, runtime: Runtime, actor: str, key: str, instance_id: i
     target = _target(uow, key, to_version)
     new = runtime.definition(target)
     inst = _movable_row(uow, instance_id, key, target.version)
-    verdict, wf, restarted, before = _trial(uow, runtime, inst, new)
+    verdict, wf, changed, before = _trial(uow, runtime, inst, new)
     if wf is None:
         return verdict
-    old_tasks = {t: None for t in uow.session.scalars(
+    try:
+        _write(uow, runtime, user.username, inst, target, new, wf, before, changed)
+    except StepError as error:  # the new version fails on this instance's data: nothing written stays
+        _add(verdict.blockers, N_("the new version fails at %(element)s: %(detail)s"),
+             element=error.element_id or "-", detail=error.message)
+        return verdict
+    audit.record(uow, user, "migrate", instance_id=inst.id,
+                 details={"process_key": key, "from_version": verdict.version, "to_version": target.version,
+                          "restarted": sorted({_element(t) for t in wf.get_tasks() if str(t.id) in changed.restarted})})
+    verdict.moved = True
+    return verdict
+
+
+def move_each(units: Callable[[], UnitOfWork], runtime: Runtime, actor: str, key: str, instance_ids: list[int],
+              to_version: int) -> list[Verdict]:
+    """Move each instance in its own transaction: one that cannot move, or that ended or changed
+    meanwhile, stays as it is, with the reason, and the others go on."""
+    verdicts = []
+    for instance_id in instance_ids:
+        with units() as uow:
+            try:
+                verdict = move(uow, runtime, actor, key, instance_id, to_version)
+            except (Conflict, NotFound, ValidationFailed) as exc:
+                verdict = Verdict(instance_id, "?", 0, [], [Reason(N_("it changed meanwhile: %(detail)s"),
+                                                                   {"detail": str(exc)})])
+            if verdict.moved:
+                try:
+                    uow.commit()
+                except Conflict as exc:
+                    verdict.moved = False
+                    verdict.blockers.append(Reason(N_("it changed meanwhile: %(detail)s"), {"detail": str(exc)}))
+        verdicts.append(verdict)
+    return verdicts
+
+
+def _write(uow: UnitOfWork, runtime: Runtime, actor: str, inst: InstanceRow, target: ProcessDefinition,
+           new: LoadedDefinition, wf: BpmnWorkflow, before: Snapshot, changed: Changed) -> None:
+    """The moved instance written: a running one first runs what became ready on its own (an element
+    that changed its type), as any step does; its state, version, task rows and timers."""
+    old_tasks: dict[str, Task | None] = {t: None for t in uow.session.scalars(
         select(HumanTask.id).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready"))}
     before.human_tasks = old_tasks  # what the tables hold (a failed step materialised nothing)
+    if inst.status == "running":
+        with runtime.budget.scope():
+            runtime.advance(wf, new, instance_id=inst.id, session=uow.session, now=uow.now, actor=actor)
     after = runtime.snapshot(wf, new, uow.now)
     if inst.status == "error":
         after.human_tasks = {tid: t for tid, t in after.human_tasks.items() if tid in old_tasks}
-    after.views = {tid: runtime.human_view(t, new, uow.now) for tid, t in after.human_tasks.items()
-                   if tid not in old_tasks and t is not None}
-    after.error_element, after.error_message = inst.error_element, inst.error_message
-    old_version = inst.version
-    save(uow, runtime, inst, wf, new, before, after, status=inst.status)
+    with runtime.budget.scope():
+        after.views = {tid: runtime.human_view(t, new, uow.now) for tid, t in after.human_tasks.items()
+                       if tid not in old_tasks and t is not None}
+    if inst.status != "running":  # suspended or in error it stays so, its error kept
+        after.status, after.error_element, after.error_message = inst.status, inst.error_element, inst.error_message
+    save(uow, runtime, inst, wf, new, before, after, status=after.status)
     uow.execute(update(Instance).where(Instance.id == inst.id)
                 .values(definition_id=target.id, version=target.version))
     _refresh_tasks(uow, runtime, new, inst.id, {tid: t for tid, t in after.human_tasks.items()
-                                       if tid in old_tasks and tid in restarted})
-    audit.record(uow, user, "migrate", instance_id=inst.id,
-                 details={"process_key": key, "from_version": old_version, "to_version": target.version,
-                          "restarted": sorted({_element(t) for t in after.human_tasks.values()
-                                               if t is not None and str(t.id) in restarted})})
-    verdict.moved = True
-    return verdict
+                                                if tid in old_tasks and tid in changed.touched})
 
 
 def _movable_row(uow: UnitOfWork, instance_id: int, key: str, target: int) -> InstanceRow:
@@ -240,27 +297,47 @@ def _movable_row(uow: UnitOfWork, instance_id: int, key: str, target: int) -> In
 
 
 def _trial(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, new: LoadedDefinition
-           ) -> tuple[Verdict, BpmnWorkflow | None, set[str], Snapshot]:
-    """The instance moved in memory (None with the reasons when it cannot move), the ids of its
-    tasks that start again, and how it looked before."""
-    old = load_definition(uow, runtime, inst.definition_id)
-    wf = runtime.load(old, inst.state)
-    before = runtime.snapshot(wf, old, uow.now)
-    at = sorted({_element(t) for t in wf.get_tasks(state=ACTIVE) if _visible(t)})
-    blockers, notes, restarted, diffs = _assess(runtime, wf, new)
-    verdict = Verdict(inst.id, inst.status, inst.version, at, blockers, notes)
-    if blockers:
-        return verdict, None, restarted, before
+           ) -> tuple[Verdict, BpmnWorkflow | None, Changed, Snapshot]:
+    """The instance moved in memory (None with the reasons when it cannot move), its changed tasks,
+    and how it looked before."""
+    verdict = Verdict(inst.id, inst.status, inst.version, [])
+    changed, before = Changed(), Snapshot(inst.status)
     try:
+        old = load_definition(uow, runtime, inst.definition_id)
+        wf = runtime.load(old, inst.state)
+        before = runtime.snapshot(wf, old, uow.now)
+        verdict.at = sorted({_element(t) for t in wf.get_tasks(state=ACTIVE) if _visible(t)})
+        verdict.blockers, verdict.notes, changed, diffs = _assess(runtime, wf, old, new)
+        if verdict.blockers:
+            return verdict, None, changed, before
         # Predicting a timer again reads the clock: the command's, never the machine's.
         with bound_clock(FixedClock(uow.now)), runtime.budget.scope():
-            _swap(wf, new, diffs, restarted)
+            _swap(wf, new, diffs, changed.restarted)
         runtime.load(new, runtime.dump(wf))  # it must load back under the new version
     except Exception as exc:  # noqa: BLE001 - whatever SpiffWorkflow raises, the instance stays as it was
         verdict.blockers.append(Reason(N_("SpiffWorkflow could not move it: %(detail)s"),
                                        {"detail": str(exc) or type(exc).__name__}))
-        return verdict, None, restarted, before
-    return verdict, wf, restarted, before
+        return verdict, None, changed, before
+    try:  # a changed ready task's assignee, due date and priority under the new version
+        with runtime.budget.scope():
+            for task in wf.get_tasks(state=TaskState.READY):
+                if str(task.id) in changed.touched and is_human(task.task_spec):
+                    runtime.human_view(task, new, uow.now)
+    except StepError as error:
+        _add(verdict.blockers, N_("the new version fails at %(element)s: %(detail)s"),
+             element=error.element_id or "-", detail=error.message)
+        return verdict, None, changed, before
+    if inst.status != "running":
+        # Nothing runs a suspended instance or one in error: an element that became one that runs on its
+        # own (its type changed) would wait for ever.
+        for task in wf.get_tasks(state=TaskState.READY):
+            if _visible(task) and not is_human(task.task_spec):
+                _add(verdict.blockers, N_("the element %(element)s it stands on would run on its own, which an "
+                                          "instance suspended or in error cannot: resume or retry it first"),
+                     element=_element(task))
+        if verdict.blockers:
+            return verdict, None, changed, before
+    return verdict, wf, changed, before
 
 
 def _swap(wf: BpmnWorkflow, new: LoadedDefinition, diffs: Any, restarted: set[str]) -> None:

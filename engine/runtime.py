@@ -160,7 +160,7 @@ class Runtime:
         from uuid import UUID
 
         task = wf.get_task_from_id(UUID(task_id))
-        if task is None or task.state != TaskState.READY or not _is_human(task.task_spec):
+        if task is None or task.state != TaskState.READY or not is_human(task.task_spec):
             return None
         return task
 
@@ -292,7 +292,7 @@ class Runtime:
             snap = Snapshot("running")
         human: dict[str, Task] = {}  # never None here, unlike a snapshot read back for a retry
         for task in _ready(wf):
-            if _is_human(task.task_spec):
+            if is_human(task.task_spec):
                 human[str(task.id)] = task
             snap.organisations.update(_organisations(task.data))
         snap.human_tasks.update(human)
@@ -370,7 +370,7 @@ def _ready(wf: BpmnWorkflow) -> list[Task]:
     return [t for w in (wf, *wf.subprocesses.values()) for t in w.tasks.values() if t.state == TaskState.READY]
 
 
-def _is_human(spec: Any) -> bool:
+def is_human(spec: Any) -> bool:
     return isinstance(spec, (UserTaskMixin, ManualTaskMixin))
 
 

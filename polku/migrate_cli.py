@@ -47,14 +47,8 @@ def migrate(env, key, to_version, from_version, instance_ids, move_all, dry_run,
         target, found = migration.candidates(uow, actor, key, to_version, from_version)
         if dry_run:
             target, verdicts = migration.dry_run(uow, env.runtime, actor, key, list(instance_ids) or found, target)
-    if not dry_run:
-        verdicts = []
-        for instance_id in list(instance_ids) or found:
-            with env.uow() as uow:  # one instance, one transaction: a refusal leaves the others moving
-                verdict = migration.move(uow, env.runtime, actor, key, instance_id, target)
-                if verdict.moved:
-                    uow.commit()
-            verdicts.append(verdict)
+    if not dry_run:  # each in its own transaction: one that cannot move leaves the others moving
+        verdicts = migration.move_each(env.uow, env.runtime, actor, key, list(instance_ids) or found, target)
     moved = sum(v.moved for v in verdicts)
     stays = sum(not v.movable for v in verdicts)
     summary = (f"{key} -> version {target}: {len(verdicts)} instance(s), "

@@ -13,8 +13,9 @@ from polku.engine.models import HumanTask, Instance, Timer
 from tests.conftest import REVIEW_OK, SAMPLE, task_of
 
 
-def new_version(polku, tmp_path, *edits: tuple[str, str], name: str = "v") -> None:
-    """The sample process deployed again with `edits` (old text, new text) made to its BPMN file."""
+def new_version(polku, tmp_path, *edits: tuple[str, str], name: str = "v", rewrite=None) -> None:
+    """The sample process deployed again with `edits` (old text, new text) made to its BPMN file, and
+    `rewrite` (a function of the whole text) if given."""
     copy = tmp_path / name
     shutil.copytree(SAMPLE.parent if SAMPLE.is_file() else SAMPLE, copy)
     bpmn = next(copy.glob("*.bpmn")) if not (copy / "sample_case.bpmn").exists() else copy / "sample_case.bpmn"
@@ -22,7 +23,7 @@ def new_version(polku, tmp_path, *edits: tuple[str, str], name: str = "v") -> No
     for old, new in edits:
         assert old in text, old
         text = text.replace(old, new)
-    bpmn.write_text(text, encoding="utf-8")
+    bpmn.write_text(rewrite(text) if rewrite else text, encoding="utf-8")
     polku("deploy", copy, "--as", "designer1")
 
 
@@ -38,7 +39,17 @@ def at_coach_work(polku) -> int:
 
 NOTE_LABEL = ('label="Note"', 'label="Notes for the coach"')
 END_RENAMED = ('name="Done"', 'name="Coaching done"')
-COACH_WORK_REMOVED = ('<bpmn:userTask id="coach_work"', '<bpmn:manualTask id="coach_work"')
+# coach_work no longer waits for a coach: it becomes a script that runs on its own.
+COACH_WORK_START = '<bpmn:userTask id="coach_work"'
+COACH_WORK_SCRIPT = ('<bpmn:scriptTask id="coach_work" name="Coach work" scriptFormat="python">'
+                     '<bpmn:incoming>flow_record_coach</bpmn:incoming><bpmn:outgoing>flow_coach_done</bpmn:outgoing>'
+                     '<bpmn:script>summary = "done automatically"</bpmn:script></bpmn:scriptTask>')
+
+
+def coach_work_scripted(text: str) -> str:
+    start = text.index(COACH_WORK_START)
+    end = text.index("</bpmn:userTask>", start) + len("</bpmn:userTask>")
+    return text[:start] + COACH_WORK_SCRIPT + text[end:]
 
 
 def test_dry_run_says_which_can_move_and_why_not_and_changes_nothing(sample, tmp_path, db_engine):
@@ -122,12 +133,15 @@ def test_refusals_are_one_line(sample, tmp_path):
     polku.refused("migrate", "sample_case", "--all", "--as", "off1")  # designers and admins only
     polku.refused("migrate", "nothing", "--all", "--as", "designer1")
     polku.refused("migrate", "sample_case", "--all", "--to", "9", "--as", "designer1")
-    polku.refused("migrate", "sample_case", "--instance", str(iid), "--to", "1", "--as", "designer1")  # not newer
+    older = polku("migrate", "sample_case", "--instance", str(iid), "--to", "1", "--as", "designer1", ok=False)
+    assert older.exit_code == 1 and "stays: it changed meanwhile: instance" in older.stdout  # not newer
+    assert "is already on version 1" in older.stdout
     usage = polku("migrate", "sample_case", ok=False)
     assert usage.exit_code == 2 and "--dry-run" in usage.stderr
     polku("terminate", str(iid), "--as", "boss", "--reason", "duplicate")
     new_version(polku, tmp_path, END_RENAMED)
-    polku.refused("migrate", "sample_case", "--instance", str(iid), "--as", "designer1")  # ended
+    ended = polku("migrate", "sample_case", "--instance", str(iid), "--as", "designer1", ok=False)
+    assert ended.exit_code == 1 and "has ended (terminated)" in ended.stdout
     assert polku.json("migrate", "sample_case", "--all", "--as", "designer1")["instances"] == []
 
 
@@ -148,3 +162,38 @@ def test_an_instance_in_error_moves_to_the_fixed_version_and_its_retry_runs_the_
     shown = polku.json("show", iid)
     assert shown["status"] == "running" and shown["data"]["result"] == 0
     assert [t["element_id"] for t in shown["ready_tasks"]] == ["after"]
+
+
+def test_an_element_that_now_runs_on_its_own_runs_when_a_running_instance_moves(sample, tmp_path, db_engine):
+    polku = sample
+    working, held = at_coach_work(polku), at_coach_work(polku)
+    polku("suspend", str(held), "--as", "boss", "--reason", "waiting for papers")
+    new_version(polku, tmp_path, rewrite=coach_work_scripted)
+    verdicts = {v["instance_id"]: v for v in polku.json("migrate", "sample_case", "--dry-run", "--as",
+                                                         "designer1")["instances"]}
+    assert verdicts[working]["movable"]
+    assert [b["message"] for b in verdicts[held]["blockers"]] == [
+        "the element coach_work it stands on would run on its own, which an instance suspended or in error "
+        "cannot: resume or retry it first"]
+    polku("migrate", "sample_case", "--all", "--as", "designer1")
+    shown = polku.json("show", working)
+    assert (shown["status"], shown["version"], shown["data"]["summary"]) == ("completed", 2, "done automatically")
+    assert shown["ready_tasks"] == [] and shown["timers"] == []
+    with db_engine.connect() as conn:
+        assert conn.scalar(select(Instance.version).where(Instance.id == held)) == 1
+
+
+def test_a_version_whose_expressions_fail_on_the_instance_leaves_it_untouched(sample, tmp_path, db_engine):
+    polku = sample
+    waiting = at_review(polku)
+    with db_engine.connect() as conn:
+        untouched = conn.execute(select(Instance).where(Instance.id == waiting)).one()
+    new_version(polku, tmp_path, ('camunda:priority="50"', 'camunda:priority="${urgency_level * 10}"'))
+    [verdict] = polku.json("migrate", "sample_case", "--dry-run", "--as", "designer1")["instances"]
+    assert not verdict["movable"] and verdict["blockers"][0]["params"]["element"] == "review"
+    result = polku("migrate", "sample_case", "--instance", str(waiting), "--as", "designer1", ok=False)
+    assert result.exit_code == 1 and "stays: the new version fails at review:" in result.stdout
+    assert "urgency_level" in result.stdout
+    with db_engine.connect() as conn:
+        assert conn.execute(select(Instance).where(Instance.id == waiting)).one() == untouched
+    assert not [h for h in polku.json("show", waiting)["history"] if h["action"] == "migrate"]

@@ -12,24 +12,36 @@ from __future__ import annotations
 from flask import abort, flash, g, redirect, render_template, request, url_for
 
 from polku.engine import migration
-from polku.engine.errors import Conflict, NotFound, ValidationFailed
 from polku.engine.version_diff import element_facts, process_versions, version_sources
 
 from ..codes import instance_status
 from ..context import reading, runtime, unit_of_work
 from ..i18n import gettext as _
-from ..i18n import ngettext
+from ..i18n import lazy_gettext, ngettext, process_label
 from . import bp
 
-LISTED = 200
+LISTED = 100
 
 
-def reason_text(reason: dict, element_label) -> str:
+# What changed in a completed element, in SpiffWorkflow's words (its serialized spec's attributes).
+CHANGED_PARTS = {"form": lazy_gettext("form fields"), "script": lazy_gettext("script"),
+                 "typename": lazy_gettext("type"), "cond_task_specs": lazy_gettext("conditions"),
+                 "default_task_spec": lazy_gettext("default flow"), "event_definition": lazy_gettext("event"),
+                 "extensions": lazy_gettext("properties"), "decision_ref": lazy_gettext("decision"),
+                 "lane": lazy_gettext("lane"), "data_input_associations": lazy_gettext("inputs"),
+                 "data_output_associations": lazy_gettext("outputs")}
+
+
+def reason_text(reason: dict, key: str, names: dict[str, str | None]) -> str:
     """A dry run's sentence in the user's language: its N_-marked template, then its values, the
-    element named as the diagram names it (`element_label(id)`)."""
+    element named as the diagram names it and the changed parts in words. Plain text: the page
+    escapes it once."""
     params = dict(reason["params"])
-    if "element" in params:
-        params["element"] = element_label(params["element"])
+    element = params.get("element")
+    if element and names.get(element):
+        params["element"] = f"“{process_label(key, element, names[element])}” ({element})"
+    if "what" in params:
+        params["what"] = ", ".join(str(CHANGED_PARTS.get(part, part)) for part in params["what"].split(", "))
     return _(reason["template"]) % params
 
 
@@ -70,18 +82,9 @@ def migrate_post(key: str):
         if not chosen:
             flash(_("Choose the instances to move, or move all that can move."), "warning")
             return redirect(url_for("definitions.migrate_page", key=key, to=target))
-    moved, stayed = 0, 0
-    for instance_id in chosen:
-        try:
-            with unit_of_work() as uow:  # one instance, one transaction
-                verdict = migration.move(uow, runtime(), g.user.username, key, instance_id, target)
-                if verdict.moved:
-                    uow.commit()
-        except (Conflict, NotFound, ValidationFailed):  # ended or moved meanwhile: it stays as it is
-            stayed += 1
-            continue
-        moved += verdict.moved
-        stayed += not verdict.moved
+    verdicts = migration.move_each(unit_of_work, runtime(), g.user.username, key, chosen, target)
+    moved = sum(v.moved for v in verdicts)
+    stayed = len(verdicts) - moved
     flash(ngettext("%(num)d instance moved to version %(version)s.", "%(num)d instances moved to version %(version)s.",
                    moved, version=target), "success" if moved else "warning")
     if stayed:
