@@ -20,7 +20,7 @@ from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 
 from . import bpmn_xml
 from .bpmn_xml import Tree
-from .design_checks import ERROR, design_problems
+from .design_checks import ERROR, bundle_processes, design_problems
 from .dmn_checks import dmn_problems
 from .dmn_inputs import dmn_input_problems
 from .errors import DeployFailed, DeployProblem
@@ -92,6 +92,7 @@ def compile_bundle(files: list[BundleFile], runtime: Runtime,
     decisions = set().union(*(bpmn_xml.decision_ids(t) for t in dmn_files.values())) if dmn_files else set()
 
     parser = PolkuParser()
+    callable_processes = bundle_processes(bpmn_files.values())
     for name, tree in bpmn_files.items():
         try:
             parser.add_bpmn_xml(tree, filename=name)
@@ -99,7 +100,8 @@ def compile_bundle(files: list[BundleFile], runtime: Runtime,
             problems.append(_from_validation(name, tree, exc))
             continue
         problems.extend(_static_problems(name, tree, decisions, runtime))
-        for found in design_problems(name, tree, ROLES, next(f.catalogs for f in files if f.name == name)):
+        catalogs = next(f.catalogs for f in files if f.name == name)
+        for found in design_problems(name, tree, ROLES, catalogs, callable_processes):
             if found.severity == ERROR:
                 problems.append(found)
             elif warnings is not None:

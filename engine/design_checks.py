@@ -24,7 +24,7 @@ elements of one scope. What counts, as in bpmnlint:
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from . import bpmn_xml
@@ -47,19 +47,29 @@ LABELLED = {"task", "userTask", "manualTask", "scriptTask", "serviceTask", "busi
 DI = "http://www.omg.org/spec/BPMN/20100524/DI"
 
 
-def design_problems(name: str, tree: Tree, roles: Iterable[str], catalogs: Path | None = None) -> list[DeployProblem]:
+def design_problems(name: str, tree: Tree, roles: Iterable[str], catalogs: Path | None = None,
+                    processes: Mapping[str, Element] | None = None) -> list[DeployProblem]:
     """Every finding in one BPMN file, errors and warnings; `catalogs` is the folder of the label
-    translations beside the file, when it has one (engine.design_labels)."""
+    translations beside the file, when it has one (engine.design_labels); `processes` the bundle's
+    processes by id, which the file's call activities may call (by default the file's own)."""
+    if processes is None:
+        processes = bundle_processes([tree])
     found: list[DeployProblem] = []
     for scope in tree.iter(*(f"{{{BPMN}}}{s}" for s in SCOPES)):
         if local(scope.tag) == "process" and scope.get("isExecutable") != "true":
             continue  # refused on its own (bpmn_xml.structural_problems), with its fix
         found += _scope_problems(name, scope)
-        found += loop_problems(name, scope, _problem)
+        found += loop_problems(name, scope, _problem, processes)
     found += _work_problems(name, tree, set(roles))
     found += _drawing_problems(name, tree)
     found += translation_problems(name, tree, catalogs)
     return found
+
+
+def bundle_processes(trees: Iterable[Tree]) -> dict[str, Element]:
+    """The processes of BPMN files by id: what a call activity of the bundle may call."""
+    return {p.get("id"): p for tree in trees for p in tree.xpath("/bpmn:definitions/bpmn:process", namespaces=NS)
+            if p.get("id")}
 
 
 def _problem(name: str, el: Element, message: str, hint: str, severity: str = ERROR, **params: object) -> DeployProblem:

@@ -5,7 +5,9 @@ Each scope's sequence flows form a graph; its cycles are its strongly connected 
 component of one element counts when a flow leads from it to itself). A cycle is bounded when
 - an element of it waits for the outside world: a user, manual or receive task, an intermediate
   catch event (message, signal, timer), an event-based gateway, an element with a timer boundary
-  event, or a subprocess that holds such a wait; or
+  event, a subprocess that holds such a wait, or a call activity to a process of the bundle that
+  holds one (a call to a process outside the bundle may wait: Polku cannot tell, so its cycle is
+  not reported); or
 - it counts its rounds: a script task of the cycle changes a variable by itself (``n = n + 1``,
   ``n += 1``, ``n = n - 1``, ``n -= 1``) and a condition that decides whether to go round again
   reads it (on a flow that leaves the cycle, or on a flow out of one of the cycle's gateways).
@@ -16,24 +18,28 @@ nothing that waits or counts (as above, the script being the activity's own), a 
 """
 from __future__ import annotations
 
-import ast
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 from .bpmn_xml import BPMN, SUPPORTED_FLOW_NODES, Element, local
 from .errors import DeployProblem
 from .fieldtypes import N_
+from .pynames import counted_names, free_names
 
 WAITING = {"userTask", "manualTask", "receiveTask", "intermediateCatchEvent", "eventBasedGateway"}
 GATEWAYS = {"exclusiveGateway", "parallelGateway", "inclusiveGateway", "eventBasedGateway"}
 NESTED = {"subProcess", "transaction"}
+CALL_OR_WAIT = WAITING | {"callActivity"}
 
 # design_checks._problem: (file name, element, message, hint, severity, **params) -> DeployProblem
 MakeProblem = Callable[..., DeployProblem]
 
 
-def loop_problems(name: str, scope: Element, problem: MakeProblem) -> list[DeployProblem]:
-    """The automatic loops of one scope (a process or subprocess; not the scopes inside it)."""
+def loop_problems(name: str, scope: Element, problem: MakeProblem,
+                  processes: Mapping[str, Element] | None = None) -> list[DeployProblem]:
+    """The automatic loops of one scope (a process or subprocess; not the scopes inside it);
+    `processes` are the bundle's processes by id, which its call activities may call."""
+    called = processes or {}
     nodes = {el.get("id"): el for el in _own(scope, SUPPORTED_FLOW_NODES) if el.get("id")}
     flows = [f for f in _own(scope, {"sequenceFlow"})
              if f.get("sourceRef") in nodes and f.get("targetRef") in nodes]
@@ -44,7 +50,7 @@ def loop_problems(name: str, scope: Element, problem: MakeProblem) -> list[Deplo
     found = []
     for cycle in _cycles(list(nodes), after):
         members = [nodes[i] for i in cycle]
-        if any(_waits(el) or el.get("id") in timed for el in members):
+        if any(_waits(el, called) or el.get("id") in timed for el in members):
             continue
         if _counted(members, [f for f in flows if f.get("sourceRef") in cycle], cycle):
             continue
@@ -57,7 +63,7 @@ def loop_problems(name: str, scope: Element, problem: MakeProblem) -> list[Deplo
                "on the way out that reads it (e.g. rounds >= 10), or a user task or timer that waits in the loop"),
             elements=", ".join(cycle)))
     for el in nodes.values():
-        found += _standard_loop(name, el, el.get("id") in timed, problem)
+        found += _standard_loop(name, el, el.get("id") in timed, problem, called)
     return found
 
 
@@ -110,14 +116,26 @@ def _cycles(order: list[str], after: dict[str, list[str]]) -> list[list[str]]:
     return found
 
 
-def _waits(el: Element) -> bool:
-    """Whether running `el` waits for a person, a message, a signal or a time."""
+def _waits(el: Element, processes: Mapping[str, Element], seen: frozenset[str] = frozenset()) -> bool:
+    """Whether running `el` waits (or may wait) for a person, a message, a signal or a time: a call
+    activity as the process it calls, which may wait when it is not among `processes`."""
     kind = local(el.tag)
     if kind in WAITING:
         return True
+    if kind == "callActivity":
+        target = el.get("calledElement") or ""
+        if target not in processes:
+            return True  # outside the bundle (or an expression): it may wait
+        return target not in seen and _holds_wait(processes[target], processes, seen | {target})
     if kind in NESTED:
-        return any(local(inner.tag) in WAITING or _timer_boundary(inner) for inner in el.iter(f"{{{BPMN}}}*"))
+        return _holds_wait(el, processes, seen)
     return False
+
+
+def _holds_wait(container: Element, processes: Mapping[str, Element], seen: frozenset[str]) -> bool:
+    """Whether anything inside `container` (a subprocess, a called process) waits."""
+    return any(_timer_boundary(inner) or (local(inner.tag) in CALL_OR_WAIT and _waits(inner, processes, seen))
+               for inner in container.iter(f"{{{BPMN}}}*"))
 
 
 def _timer_boundary(el: Element) -> bool:
@@ -135,15 +153,16 @@ def _counted(members: list[Element], leaving: list[Element], cycle: list[str]) -
         return False
     gateways = {el.get("id") for el in members if local(el.tag) in GATEWAYS}
     deciding = [f for f in leaving if f.get("targetRef") not in cycle or f.get("sourceRef") in gateways]
-    return any(counters & _read_names(_text(f, "conditionExpression")) for f in deciding)
+    return any(counters & free_names(_text(f, "conditionExpression")) for f in deciding)
 
 
-def _standard_loop(name: str, el: Element, timed: bool, problem: MakeProblem) -> list[DeployProblem]:
+def _standard_loop(name: str, el: Element, timed: bool, problem: MakeProblem,
+                   processes: Mapping[str, Element]) -> list[DeployProblem]:
     loop = el.find(f"{{{BPMN}}}standardLoopCharacteristics")
-    if loop is None or (loop.get("loopMaximum") or "").strip() or timed or _waits(el):
+    if loop is None or (loop.get("loopMaximum") or "").strip() or timed or _waits(el, processes):
         return []
     counters = counted_names(_text(el, "script")) if local(el.tag) == "scriptTask" else set()
-    if counters & _read_names(_text(loop, "loopCondition")):
+    if counters & free_names(_text(loop, "loopCondition")):
         return []
     return [problem(name, el, N_("'%(id)s' repeats itself (standard loop) with no loopMaximum and no counter: it "
                                  "could run until SpiffWorkflow's depth limit stops the instance"),
@@ -154,34 +173,3 @@ def _standard_loop(name: str, el: Element, timed: bool, problem: MakeProblem) ->
 def _text(el: Element, child: str) -> str:
     found = el.find(f"{{{BPMN}}}{child}")
     return "" if found is None else (found.text or "").strip()
-
-
-def _parse(text: str, mode: str) -> ast.AST | None:
-    try:
-        return ast.parse(text, mode=mode)
-    except (SyntaxError, ValueError):
-        return None  # refused on its own (bundle.check_expression)
-
-
-def counted_names(script: str) -> set[str]:
-    """The variables a script steps up or down by itself: ``n = n + 1``, ``n = 1 + n``,
-    ``n += 1``, ``n = n - 1``, ``n -= 1``."""
-    tree = _parse(script, "exec")
-    names: set[str] = set()
-    for node in ast.walk(tree) if tree is not None else ():
-        if isinstance(node, ast.AugAssign) and isinstance(node.op, (ast.Add, ast.Sub)):
-            if isinstance(node.target, ast.Name):
-                names.add(node.target.id)
-        elif isinstance(node, ast.Assign) and isinstance(node.value, ast.BinOp) \
-                and isinstance(node.value.op, (ast.Add, ast.Sub)):
-            operands = [node.value.left] + ([node.value.right] if isinstance(node.value.op, ast.Add) else [])
-            for target in node.targets:
-                if isinstance(target, ast.Name) and any(isinstance(o, ast.Name) and o.id == target.id
-                                                        for o in operands):
-                    names.add(target.id)
-    return names
-
-
-def _read_names(condition: str) -> set[str]:
-    tree = _parse(condition, "eval")
-    return {n.id for n in ast.walk(tree) if isinstance(n, ast.Name)} if tree is not None else set()

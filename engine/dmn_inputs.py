@@ -22,74 +22,17 @@ activity to a process outside the bundle. A DMN that no BPMN of the bundle refer
 """
 from __future__ import annotations
 
-import ast
 from typing import TYPE_CHECKING
 
 from .bpmn_xml import BPMN, CAMUNDA, NS, Tree, form_fields, local, read_extensions
 from .errors import DeployProblem
 from .fieldtypes import N_
+from .pynames import assigned_names, free_names
 from .services import undeclared
 
 if TYPE_CHECKING:
     from .bpmn_xml import Element
     from .runtime import Runtime
-
-_SCOPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.Lambda)
-_COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
-
-
-def free_names(text: str) -> set[str]:
-    """The variables a Python expression reads: names loaded, less those its comprehensions, lambdas
-    and ``:=`` bind. Empty for a text that does not parse (reported as a cell problem on its own)."""
-    try:
-        tree = ast.parse(text.strip(), mode="eval")
-    except SyntaxError:
-        return set()
-    walrus = {n.target.id for n in ast.walk(tree) if isinstance(n, ast.NamedExpr)}
-    return _free(tree, frozenset()) - walrus
-
-
-def _free(node: ast.AST, bound: frozenset[str]) -> set[str]:
-    if isinstance(node, ast.Name):
-        return {node.id} if isinstance(node.ctx, ast.Load) and node.id not in bound else set()
-    if isinstance(node, ast.Lambda):
-        args = node.args
-        params = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
-        defaults = [*args.defaults, *(d for d in args.kw_defaults if d is not None)]
-        return set().union(*(_free(d, bound) for d in defaults)) | _free(node.body, bound | params)
-    if isinstance(node, _COMPREHENSIONS):
-        found: set[str] = set()
-        inner = bound
-        for gen in node.generators:  # each iterable sees the targets bound before it
-            found |= _free(gen.iter, inner)
-            inner = inner | {n.id for n in ast.walk(gen.target) if isinstance(n, ast.Name)}
-            for cond in gen.ifs:
-                found |= _free(cond, inner)
-        parts = [node.key, node.value] if isinstance(node, ast.DictComp) else [node.elt]
-        return found.union(*(_free(p, inner) for p in parts))
-    return set().union(*(_free(child, bound) for child in ast.iter_child_nodes(node)))
-
-
-def assigned_names(script: str) -> set[str]:
-    """The names a script binds at its top level, which the sandbox keeps as task data (the names
-    bound inside a comprehension, a lambda or a function body are not)."""
-    try:
-        tree = ast.parse(script)
-    except SyntaxError:
-        return set()
-    names: set[str] = set()
-    todo: list[ast.AST] = [tree]
-    while todo:
-        node = todo.pop()
-        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
-            names.add(node.id)
-        elif isinstance(node, ast.NamedExpr):
-            names.add(node.target.id)
-        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            continue  # a callable is not task data; its body's names are its own
-        todo.extend(c for c in ast.iter_child_nodes(node) if not isinstance(c, _SCOPES))
-    return names
-
 
 def dmn_input_problems(bpmn_trees: dict[str, Tree], dmn_trees: dict[str, Tree],
                        runtime: Runtime) -> list[DeployProblem]:

@@ -80,6 +80,48 @@ def test_a_loop_with_a_timer_on_its_step_passes(polku, tmp_path):
     assert report["errors"] == 0, report
 
 
+def test_a_condition_that_reads_the_counter_only_as_its_own_loop_variable_is_no_counter(polku, tmp_path):
+    # `rounds` in the condition is the comprehension's own variable, not the script's counter.
+    text = loop('scriptTask name="Count"', "rounds += 1", "any(rounds &gt; 3 for rounds in [1, 2])")
+    report = checked(polku, tmp_path, text, ok=False)
+    assert [p["element_id"] for p in report["problems"] if p["severity"] == "error"] == ["merge"]
+
+
+def called(step: str = 'userTask name="Answer" camunda:candidateGroups="official"') -> str:
+    """A process `asked` (start -> answer -> end) that a call activity calls; `step` is its answer."""
+    text = bpmn(nodes={"start": 'startEvent name="Start"', "answer": step, "done": 'endEvent name="Done"'},
+                flows={"f1": ("start", "answer"), "f2": ("answer", "done")}, conditions={}, default=None)
+    return text.replace('id="checked" name="Checked"', 'id="asked" name="Asked"').replace(
+        'bpmnElement="checked"', 'bpmnElement="asked"').replace("</bpmn:scriptTask>",
+                                                                "<bpmn:script>x = 1</bpmn:script></bpmn:scriptTask>")
+
+
+CALL = 'callActivity name="Ask" calledElement="asked"'
+
+
+def test_a_loop_through_a_call_to_a_process_that_waits_passes(polku, tmp_path):
+    (tmp_path / "asked.bpmn").write_text(called(), encoding="utf-8")
+    (tmp_path / "checked.bpmn").write_text(loop(CALL), encoding="utf-8")
+    report = polku.json("check", tmp_path)
+    assert report["errors"] == 0, report
+
+
+def test_a_loop_through_a_call_to_a_process_that_never_waits_is_an_error(polku, tmp_path):
+    (tmp_path / "asked.bpmn").write_text(called('scriptTask name="Answer"'), encoding="utf-8")
+    (tmp_path / "checked.bpmn").write_text(loop(CALL), encoding="utf-8")
+    report = polku.json("check", tmp_path, ok=False)
+    [problem] = [p for p in report["problems"] if p["severity"] == "error"]
+    assert (problem["file"], problem["element_id"]) == ("checked.bpmn", "merge")
+    assert "automatic loop with no counter through merge, step, decide" in problem["message"]
+
+
+def test_a_loop_through_a_call_to_a_process_outside_the_bundle_is_not_reported(polku, tmp_path):
+    report = checked(polku, tmp_path, loop(CALL), ok=False)  # the deploy refuses the call on its own...
+    assert [p["message"] for p in report["problems"] if p["severity"] == "error"] == [
+        "SpiffWorkflow's parser refused it: The process 'asked' was not found. Did you mean one of the following: "
+        "checked?"]  # ... and the loop is no error of its own: the process called may wait
+
+
 def test_a_standard_loop_without_a_maximum_is_a_warning(polku, tmp_path):
     text = bpmn().replace('<bpmn:userTask name="Review" camunda:candidateGroups="official" id="review">',
                         '<bpmn:scriptTask name="Review" id="review">').replace(

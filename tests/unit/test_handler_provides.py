@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from polku.engine.dmn_inputs import assigned_names, free_names
+from polku.engine.pynames import assigned_names, free_names
 from polku.engine.services import HandlerFailed, ServiceCall, ServiceRegistry, undeclared
 from polku.wiring import build_runtime
 
