@@ -202,6 +202,33 @@ def test_names_options_and_both_languages_are_looked_for(polku, tmp_path):
         "the option a of the form field choice of review has no Swedish translation"]
 
 
+def test_a_translation_that_is_not_a_text_is_a_warning_not_a_crash(polku, tmp_path):
+    catalogs(tmp_path, sv={**NAMES, "review": 5}, en=NAMES)
+    text = bpmn()
+    report = checked(polku, tmp_path, text, ok=True)
+    [problem] = report["problems"]
+    assert problem == {
+        "file": "checked.bpmn", "element_id": "review", "line": line_of(text, "review"), "severity": "warning",
+        "message": 'the Swedish translation of review ("review" under "checked" in translations/sv.json) is not a '
+                   "text: it shows in Finnish",
+        "hint": 'write it as a text in quotes: "review": "…", the Swedish for "Review"'}
+
+
+@pytest.mark.parametrize("content, message", [
+    ('{"checked": {', "translations/sv.json is not valid JSON (Expecting property name enclosed in double quotes: "
+                      "line 1 column 14 (char 13)): none of its Swedish translations can be read"),
+    ("[1, 2]", "translations/sv.json does not hold an object (process key, label key, text): none of its Swedish "
+               "translations can be read"),
+])
+def test_a_catalog_file_that_cannot_be_read_is_one_warning_naming_it(polku, tmp_path, content, message):
+    catalogs(tmp_path, sv=NAMES, en={k: v for k, v in NAMES.items() if k != "review"})
+    (tmp_path / "translations" / "sv.json").write_text(content, encoding="utf-8")
+    report = checked(polku, tmp_path, bpmn(), ok=True)
+    assert [(p["file"], p["message"]) for p in report["problems"]] == [
+        ("checked.bpmn", message), ("checked.bpmn", "the name of review has no English translation")]
+    assert report["problems"][0]["hint"].startswith("fix the file")
+
+
 def test_without_a_translations_folder_nothing_is_looked_for(polku, tmp_path):
     assert checked(polku, tmp_path, with_form(NOTE), ok=True)["problems"] == []
 

@@ -67,6 +67,11 @@ def problems(stub_runtime, script_engine, tmp_path_factory) -> list[DeployProble
     files = [BundleFile(p.name, p.read_bytes()) for p in sorted(BAD.glob("*.bpmn"))]
     files += [BundleFile(name, text.encode()) for name, text in DESIGN_FILES.items()]
     files.append(BundleFile("labels.bpmn", LABELS.encode(), tmp_path_factory.mktemp("translations")))  # all lacking
+    for sv, en in (("{", '{"checked": {"review": 5}}'), ("[1]", "{}")):  # catalogs that cannot be read, a number
+        folder = tmp_path_factory.mktemp("translations")
+        (folder / "sv.json").write_text(sv, encoding="utf-8")
+        (folder / "en.json").write_text(en, encoding="utf-8")
+        files.append(BundleFile("bad_catalogs.bpmn", LABELS.encode(), folder))
     found = [p for f in files for p in check_bundle([f], stub_runtime)]  # one at a time: malformed XML stops a bundle
     for text in ("[1..2]", '"a","b"', 'not("a")'):
         cell = cell_problem(script_engine, "inputEntry", text)
