@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.events.end_event import EndEvent
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from . import instances, queries, tasks, users
@@ -28,7 +27,6 @@ from .db import UnitOfWork, make_memory_engine
 from .deploy import deploy
 from .errors import PolkuError, ValidationFailed
 from .jsonvalues import to_json
-from .models import Instance, Timer
 from .persist import load_instance, load_workflow
 from .scenarios import Advance, Complete, Expect, Refused, Scenario, ScenarioError, Start
 from .worker import PeriodicJob, worker_round
@@ -123,9 +121,14 @@ class _Run:
         return self.result
 
     def add_actors(self) -> None:
+        """The scenario's actors as users; one the users' rules refuse (a name taken or reserved, a
+        role that is none) makes the file one that cannot run as written."""
         with self.uow() as uow:
             for actor in self.scenario.actors.values():
-                users.add_user(uow, users.SYSTEM.username, actor.name, [actor.role], actor.org, actor.org_kind)
+                try:
+                    users.add_user(uow, users.SYSTEM.username, actor.name, [actor.role], actor.org, actor.org_kind)
+                except PolkuError as exc:
+                    raise ScenarioError(f"{self.scenario.path}: actor {actor.name} cannot be added: {exc}") from None
             uow.commit()
 
     def do(self, action: Start | Complete | Advance | Expect) -> None:
@@ -158,13 +161,8 @@ class _Run:
         if target < self.clock.at:
             raise _Failed(f"cannot move the clock back from {self.clock.at.isoformat()} to {target.isoformat()}")
         self.clock.at = target
-        with self.uow(write=False) as uow:  # what the round will fire: what is due by then, in due order
-            due = list(uow.session.scalars(
-                select(Timer.element_id).join(Instance, Instance.id == Timer.instance_id)
-                .where(Timer.due_at < uow.now, Instance.status == "running", Timer.instance_id == self.instance)
-                .order_by(Timer.due_at, Timer.id)))
-        worker_round(self.engine, self.runtime, self.clock, self.jobs)
-        self.result.path.extend(f"timer {element}" for element in due)
+        fired = worker_round(self.engine, self.runtime, self.clock, self.jobs).timers
+        self.result.path.extend(f"timer {t.element_id}" for t in fired if t.instance_id == self.instance)
         self.check_no_error()
 
     def refused(self, action: Refused) -> None:

@@ -17,7 +17,10 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from uuid import UUID
 
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Row, select
 from sqlalchemy.engine import Engine
 
@@ -36,15 +39,23 @@ _log = logging.getLogger("polku.worker")
 
 
 @dataclass(frozen=True)
+class FiredTimer:
+    instance_id: int
+    element_id: str  # the timer event's id in the BPMN
+
+
+@dataclass(frozen=True)
 class RoundResult:
     fired: int  # instances advanced by their timers
     jobs: dict[str, int] = field(default_factory=dict)  # job name -> what it did (failed jobs are absent)
+    timers: tuple[FiredTimer, ...] = ()  # the timers that fired, in the order they fired
 
 
 def worker_round(engine: Engine, runtime: Runtime, clock: Clock,
                  jobs: Mapping[str, PeriodicJob] | None = None) -> RoundResult:
     """One round of the worker: the due timers, then each periodic job once."""
-    fired = fire_due_timers(engine, runtime, clock)
+    timers: list[FiredTimer] = []
+    fired = fire_due_timers(engine, runtime, clock, report=timers)
     done: dict[str, int] = {}
     for name, job in (jobs or {}).items():
         try:
@@ -53,11 +64,14 @@ def worker_round(engine: Engine, runtime: Runtime, clock: Clock,
                 uow.commit()
         except Exception:  # noqa: BLE001  (logged with its traceback; the other jobs still run)
             _log.exception("periodic job %s failed; it runs again next round", name)
-    return RoundResult(fired, done)
+    return RoundResult(fired, done, tuple(timers))
 
 
-def fire_due_timers(engine: Engine, runtime: Runtime, clock: Clock, limit: int = 1000) -> int:
-    """Fire every timer due by `clock`; returns how many instances were advanced."""
+def fire_due_timers(engine: Engine, runtime: Runtime, clock: Clock, limit: int = 1000,
+                    report: list[FiredTimer] | None = None) -> int:
+    """Fire every timer due by `clock`; returns how many instances were advanced. `report`, when
+    given, gets each timer that fired (a firing may fire others of the instance due with it, and
+    cancel some: those are not reported), committed ones only."""
     fired, skipped = 0, set[str]()
     for _ in range(limit):
         with UnitOfWork(engine, clock, origin="worker") as uow:
@@ -84,18 +98,35 @@ def fire_due_timers(engine: Engine, runtime: Runtime, clock: Clock, limit: int =
                 continue
             uow.commit()
             fired += 1
+            if report is not None:
+                report.extend(FiredTimer(row.instance_id, element) for element in changed)
     return fired
 
 
-def _fire(uow: UnitOfWork, runtime: Runtime, row: Row[str, int, str]) -> bool:
+def _fire(uow: UnitOfWork, runtime: Runtime, row: Row[str, int, str]) -> list[str]:
+    """The element ids of the instance's timers that fired (empty: nothing did)."""
     inst = load_instance(uow, row.instance_id)
     defn, wf, before = load_workflow(uow, runtime, inst)
     if row.id not in before.timers:
-        return False
+        return []
     after = advance(uow, runtime, inst, defn, wf, before, action=lambda: runtime.refresh_timers(wf, uow.now))
     if row.id in after.timers and after.timers[row.id].due_at == before.timers[row.id].due_at:
-        return False  # not actually due by SpiffWorkflow's reckoning; leave it
+        return []  # not actually due by SpiffWorkflow's reckoning; leave it
     audit.record(uow, "system", "timer", instance_id=inst.id, task_id=row.id,
                  details={"element_id": row.element_id, "status": after.status})
-    return True
+    fired = []
+    for tid, timer in before.timers.items():  # due ones: moved on (a cycle) or run, not cancelled
+        later = after.timers.get(tid)
+        if timer.due_at >= uow.now or (later is not None and later.due_at == timer.due_at):
+            continue
+        if later is not None or tid == row.id or _completed(wf, tid):
+            fired.append(timer.element_id)
+    return fired
+
+
+def _completed(wf: BpmnWorkflow, task_id: str) -> bool:
+    """Whether the task ran to completion (a timer cancelled by another's firing did not)."""
+    tid = UUID(task_id)
+    task = next((w.tasks[tid] for w in (wf, *wf.subprocesses.values()) if tid in w.tasks), None)
+    return task is not None and task.state == TaskState.COMPLETED
 

@@ -42,7 +42,7 @@ def test(env, paths, processes, as_json):
             outcomes.append(runner.run(scenario, folder))
             if not as_json:
                 click.echo(_report(outcomes[-1]))
-    except ScenarioError as exc:  # the processes themselves do not deploy
+    except ScenarioError as exc:  # the processes do not deploy, or an actor cannot be added
         _usage_error(ctx, as_json, str(exc))
         return
     finally:

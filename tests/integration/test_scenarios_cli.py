@@ -164,3 +164,17 @@ def test_the_loader_reads_dates_as_a_form_sends_them_and_bare_roles_as_actors(tm
     (tmp_path / "list.yaml").write_text("- a\n- b\n", encoding="utf-8")
     with pytest.raises(ScenarioError, match="list.yaml: a scenario is a mapping"):
         load_scenario(tmp_path / "list.yaml")
+
+
+@pytest.mark.parametrize(("actor", "message"), [
+    ("system: {role: manager}", "actor system cannot be added: username: must be 1–100 characters and not a "
+                                "reserved name"),
+    ("b" + "o" * 100 + ": {role: manager}", "actor b" + "o" * 100 + " cannot be added: username: must be 1–100"),
+])
+def test_an_actor_the_users_rules_refuse_is_one_line_and_exit_2(tmp_path, actor, message):
+    path = tmp_path / "actors.yaml"
+    path.write_text(HEAD.format(name="actors").replace("actors:\n", f"actors:\n  {actor}\n"), encoding="utf-8")
+    result = run(path, "--processes", PROCESSES, tmp_path=tmp_path)
+    assert result.exit_code == 2 and result.stdout == "", result.output
+    assert result.stderr.startswith(f"error: {path}: {message}"), result.stderr
+    assert result.stderr.count("\n") == 1
