@@ -23,6 +23,7 @@ class DeployResult:
     key: str
     version: int
     status: str  # new | unchanged
+    name: str | None = None  # the process's name in the file (Finnish), for a reader
 
 
 SOURCES = ("cli", "web", "modeler")  # where a version was deployed from
@@ -44,7 +45,7 @@ def deploy(uow: UnitOfWork, runtime: Runtime, actor: str, files: list[BundleFile
             .order_by(ProcessDefinition.version.desc()).limit(1)
         ).first()
         if latest is not None and latest.hash == proc.hash:
-            results.append(DeployResult(proc.key, latest.version, "unchanged"))
+            results.append(DeployResult(proc.key, latest.version, "unchanged", proc.name))
             continue
         version = (latest.version if latest else 0) + 1
         uow.session.add(ProcessDefinition(
@@ -52,10 +53,11 @@ def deploy(uow: UnitOfWork, runtime: Runtime, actor: str, files: list[BundleFile
             spec=proc.spec, extensions=proc.extensions, labels=proc.labels,
             deployed_at=uow.now, deployed_by=user.username, source=source,
         ))
-        results.append(DeployResult(proc.key, version, "new"))
+        results.append(DeployResult(proc.key, version, "new", proc.name))
     uow.session.flush()  # a concurrent deploy of the same version fails here on the unique key
     audit.record(uow, user, "deploy", details={
-        "files": [f.name for f in files], "processes": [r.__dict__ for r in results], "source": source})
+        "files": [f.name for f in files], "source": source,
+        "processes": [{"key": r.key, "version": r.version, "status": r.status} for r in results]})
     return results
 
 

@@ -93,7 +93,8 @@ def test_deploy_makes_the_next_version_from_the_web_and_confirms_it(browser, db_
     assert details["source"] == "web" and details["files"][0] == "tyohonvalmennus.bpmn"
     assert "referral_eligibility.dmn" in sources  # the deployed decisions travel with the diagram
     notices = [n.text_content() for n in doc(b.get("/definitions/tyohonvalmennus")).xpath("//div[@role='status']")]
-    assert any("tyohonvalmennus: versio 2 otettiin käyttöön." in n for n in notices), notices
+    # The process by its label in the reader's language, the key beside it.
+    assert any("Työhönvalmennus (tyohonvalmennus): versio 2 otettiin käyttöön." in n for n in notices), notices
 
 
 def test_the_same_bytes_say_nothing_changed(browser, db_engine):
@@ -103,7 +104,7 @@ def test_the_same_bytes_say_nothing_changed(browser, db_engine):
     assert versions(db_engine, "tyohonvalmennus") == [(1, "cli")]
     page = doc(b.get(response.headers["Location"]))
     notices = " ".join(n.text_content() for n in page.xpath("//div[@role='status']"))
-    assert "ingenting ändrades" in notices and "version 1" in notices
+    assert "Arbetsträning (tyohonvalmennus): ingenting ändrades" in notices and "version 1" in notices
 
 
 @pytest.mark.parametrize("locale,expected", [
@@ -124,10 +125,22 @@ def test_a_file_with_an_error_deploys_nothing_and_the_report_is_in_the_language(
     assert page.xpath("//section[@id='report']//p[@id='report-summary']")
 
 
-def test_warnings_do_not_stop_a_deploy(browser, db_engine):
-    response = post(browser("designer1"), "deploy", ("warned.bpmn", bpmn(undrawn=("back",)).encode()))
+@pytest.mark.parametrize("locale, undrawn, expected", [
+    ("en", ("back",), "The files had 1 warning: check them again to see it."),
+    ("en", ("back", "done"), "The files had 2 warnings: check them again to see the list."),
+    ("fi", ("back",), "Tiedostoissa oli 1 varoitus"),
+    ("fi", ("back", "done"), "Tiedostoissa oli 2 varoitusta"),
+    ("sv", ("back",), "Filerna hade 1 varning:"),
+    ("sv", ("back", "done"), "Filerna hade 2 varningar:"),
+])
+def test_warnings_do_not_stop_a_deploy(browser, db_engine, locale, undrawn, expected):
+    b = in_language(browser("designer1"), locale)
+    response = post(b, "deploy", ("warned.bpmn", bpmn(undrawn=undrawn).encode()))
     assert response.status_code == 302, report_rows(response)
     assert versions(db_engine, "checked") == [(1, "web")]
+    notices = [n.text_content() for n in doc(b.get(response.headers["Location"])).xpath("//div[@role='status']")]
+    assert any(expected in n for n in notices), notices
+    assert any("Checked (checked)" in n for n in notices), notices  # no catalog for it: the name in the file
 
 
 def test_a_check_of_a_clean_file_says_it_can_be_deployed(browser, db_engine):

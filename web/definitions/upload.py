@@ -31,6 +31,7 @@ from ..codes import translate
 from ..context import reading, runtime, unit_of_work
 from ..errors import too_large
 from ..i18n import gettext as _
+from ..i18n import ngettext, process_label
 from .listing import deployed_processes, render_index
 
 EXTENSIONS = (".bpmn", ".dmn")
@@ -67,15 +68,17 @@ def upload():
     except DeployFailed as exc:  # the files changed nothing since the check; the deployed decisions might have
         return render_index(processes, 400, report=report(exc.problems), action=action, names=names)
     for result in results:
+        process = f"{process_label(result.key, result.key, result.name) or result.key} ({result.key})"
         if result.status == "new":
-            flash(_("%(process)s: version %(version)s was deployed.", process=result.key, version=result.version),
+            flash(_("%(process)s: version %(version)s was deployed.", process=process, version=result.version),
                   "success")
         else:
             flash(_("%(process)s: nothing changed, version %(version)s is the same and remains the latest.",
-                    process=result.key, version=result.version), "info")
+                    process=process, version=result.version), "info")
     warnings = sum(p.severity != ERROR for p in problems)
     if warnings:
-        flash(_("The files had %(count)s warnings: check them again to see the list.", count=warnings), "warning")
+        flash(ngettext("The files had %(num)d warning: check them again to see it.",
+                       "The files had %(num)d warnings: check them again to see the list.", warnings), "warning")
     shown = next((r for r in results if r.status == "new"), results[0])
     return redirect(url_for("definitions.versions", key=shown.key))
 
