@@ -266,11 +266,17 @@ class WorkQueueEntry(Base):
 
 class Timer(Base):
     __tablename__ = "timers"
+    # The worker's claim reads due rows in (due_at, id) order (engine.timer_claims).
+    __table_args__ = (Index("ix_timers_due_at_id", "due_at", "id"),)
     id: Mapped[str] = mapped_column(String(36), primary_key=True)  # the waiting event's task UUID
     instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), index=True)
     element_id: Mapped[str] = mapped_column(String(200))
     kind: Mapped[str] = mapped_column(String(20))  # date | duration | cycle
-    due_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    due_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # A worker's lease on a claimed row: the others leave it alone until it runs out (a worker
+    # that died holding it); the firing deletes the row, an unfired one is let go.
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class AuditEvent(Base):

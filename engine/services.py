@@ -44,7 +44,7 @@ class HandlerFailed(Exception):
     """A handler failed and its writes were rolled back; `str()` is one readable line."""
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
     """A database error by the driver's first line, without SQLAlchemy's statement,
     parameters and link; anything else by its first line."""
     if isinstance(exc, DBAPIError) and exc.orig is not None:
@@ -120,7 +120,7 @@ class ServiceRegistry:
                 result = self._checked(name, handler(call) or {})
                 call.session.flush()
         except Exception as exc:  # whatever the handler raised: the savepoint is rolled back
-            raise HandlerFailed(_one_line(exc)) from exc
+            raise HandlerFailed(one_line(exc)) from exc
         return result
 
     def _checked(self, name: str, result: dict[str, Any]) -> dict[str, Any]:

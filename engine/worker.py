@@ -1,9 +1,11 @@
 """The timer worker: fires due timers, one instance per transaction, then runs the periodic
 jobs the composition root gives it.
 
-On PostgreSQL due rows are claimed with FOR UPDATE SKIP LOCKED, so several workers share the
-work without ever firing one timer twice; the instance's optimistic lock backs that up (and
-is all SQLite needs, where writers queue anyway).
+Due timers are claimed in batches under a lease (engine.timer_claims: FOR UPDATE SKIP LOCKED on
+PostgreSQL), so several workers share the work without ever firing one timer twice; the
+instance's optimistic lock backs that up (and is all SQLite needs, where writers queue anyway).
+Each timer fires in a transaction of its own; one whose firing fails puts its instance in error
+(an incident a manager retries) and never holds back the others.
 
 A periodic job is what a service needs done every round besides its timers (the job-coaching
 domain's deadline watch): a function of a unit of work and the runtime that returns how many
@@ -16,26 +18,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
-from uuid import UUID
+from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Row, select
+from sqlalchemy import Row, Table, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 
-from . import audit
+from . import audit, timer_claims
 from .clock import Clock
 from .db import UnitOfWork
 from .errors import Conflict
-from .models import Instance, Timer
+from .models import Instance
 from .persist import advance, load_instance, load_workflow
+from .services import one_line
 
 if TYPE_CHECKING:
     from .runtime import Runtime
 
 PeriodicJob = Callable[[UnitOfWork, "Runtime"], int]
 _log = logging.getLogger("polku.worker")
+_INSTANCES = cast(Table, Instance.__table__)
 
 
 @dataclass(frozen=True)
@@ -67,43 +72,89 @@ def worker_round(engine: Engine, runtime: Runtime, clock: Clock,
     return RoundResult(fired, done, tuple(timers))
 
 
-def fire_due_timers(engine: Engine, runtime: Runtime, clock: Clock, limit: int = 1000,
+def fire_due_timers(engine: Engine, runtime: Runtime, clock: Clock, batch: int = 100,
                     report: list[FiredTimer] | None = None) -> int:
-    """Fire every timer due by `clock`; returns how many instances were advanced. `report`, when
-    given, gets each timer that fired (a firing may fire others of the instance due with it, and
-    cancel some: those are not reported), committed ones only."""
-    fired, skipped = 0, set[str]()
-    for _ in range(limit):
-        with UnitOfWork(engine, clock, origin="worker") as uow:
-            query = (
-                select(Timer.id, Timer.instance_id, Timer.element_id)
-                .join(Instance, Instance.id == Timer.instance_id)
-                .where(Timer.due_at < uow.now, Instance.status == "running")
-                .order_by(Timer.due_at, Timer.id)
-                .limit(1)
-                .with_for_update(of=Timer, skip_locked=True)
-            )
-            if skipped:
-                query = query.where(Timer.id.not_in(skipped))
-            row = uow.session.execute(query).first()
-            if row is None:
+    """Fire every timer due by `clock`, however many, claimed `batch` at a time; returns how many
+    instances were advanced. `report`, when given, gets each timer that fired (a firing may fire
+    others of the instance due with it, and cancel some: those are not reported), committed ones
+    only. A timer whose firing fails puts its instance in error (`_fail`) and the round goes on."""
+    worker, fired, held = uuid4().hex, 0, list[str]()
+    try:
+        while True:
+            with UnitOfWork(engine, clock, origin="worker") as uow:
+                rows = timer_claims.claim(uow, worker, batch)
+                uow.commit()
+            if not rows:
                 return fired
-            try:
-                changed = _fire(uow, runtime, row)
-            except Conflict:
-                skipped.add(row.id)  # another command got there first; it is someone else's now
-                continue
-            if not changed:
-                skipped.add(row.id)
-                continue
+            for row in rows:
+                changed = _fire_own(engine, runtime, clock, row)
+                if not changed:
+                    held.append(row.id)  # stays ours until the end, so this call takes it no more
+                    continue
+                fired += 1
+                if report is not None:
+                    report.extend(FiredTimer(row.instance_id, element) for element in changed)
+    finally:
+        _let_go(engine, clock, worker, held)
+
+
+def _fire_own(engine: Engine, runtime: Runtime, clock: Clock, row: Row[Any]) -> list[str]:
+    """Fire one claimed timer in a transaction of its own; what fired (empty: nothing did)."""
+    try:
+        with UnitOfWork(engine, clock, origin="worker") as uow:
+            changed = _fire(uow, runtime, row)
+            if changed:
+                uow.commit()
+            return changed
+    except Conflict:
+        return []  # another command changed the instance meanwhile; the next round sees it afresh
+    except OperationalError:
+        # The database failed, not the step (a lost connection, a restart): the next round tries again.
+        _log.exception("timer %s of instance %s: database error; tried again next round", row.id, row.instance_id)
+        return []
+    except Exception as exc:  # noqa: BLE001  (logged with its traceback; the instance goes to error)
+        _log.exception("timer %s (%s) of instance %s failed; the instance goes to error",
+                       row.id, row.element_id, row.instance_id)
+        _fail(engine, clock, row, exc)
+        return []
+
+
+def _fail(engine: Engine, clock: Clock, row: Row[Any], exc: BaseException) -> None:
+    """Put the instance in error at the timer's element, in a fresh transaction, so a manager sees
+    it as an incident and can retry it; the timer row stays (a retry makes the instance running,
+    and the timer is due again)."""
+    message = one_line(exc)
+    try:
+        with UnitOfWork(engine, clock, origin="worker") as uow:
+            inst = load_instance(uow, row.instance_id)
+            if inst.status != "running":
+                return
+            result = uow.execute(
+                update(_INSTANCES)
+                .where(_INSTANCES.c.id == inst.id, _INSTANCES.c.lock_version == inst.lock_version)
+                .values(status="error", error_element=row.element_id, error_message=message,
+                        lock_version=inst.lock_version + 1, updated_at=uow.now))
+            if result.rowcount != 1:
+                return  # changed meanwhile: the next round fires it afresh
+            audit.record(uow, "system", "timer", instance_id=inst.id, task_id=row.id,
+                         details={"element_id": row.element_id, "status": "error", "error": message})
             uow.commit()
-            fired += 1
-            if report is not None:
-                report.extend(FiredTimer(row.instance_id, element) for element in changed)
-    return fired
+    except Exception:  # noqa: BLE001  (logged; the round goes on with the other timers)
+        _log.exception("could not put instance %s in error after its timer %s failed", row.instance_id, row.id)
 
 
-def _fire(uow: UnitOfWork, runtime: Runtime, row: Row[str, int, str]) -> list[str]:
+def _let_go(engine: Engine, clock: Clock, worker: str, held: list[str]) -> None:
+    if not held:
+        return
+    try:
+        with UnitOfWork(engine, clock, origin="worker") as uow:
+            timer_claims.release(uow, worker, held)
+            uow.commit()
+    except Exception:  # noqa: BLE001  (the leases run out by themselves: LEASE)
+        _log.exception("could not let go of %d claimed timer(s); their leases run out by themselves", len(held))
+
+
+def _fire(uow: UnitOfWork, runtime: Runtime, row: Row[Any]) -> list[str]:
     """The element ids of the instance's timers that fired (empty: nothing did)."""
     inst = load_instance(uow, row.instance_id)
     defn, wf, before = load_workflow(uow, runtime, inst)
