@@ -25,7 +25,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Row, Table, update
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from . import audit, timer_claims
 from .clock import Clock
@@ -123,7 +123,7 @@ def _fail(engine: Engine, clock: Clock, row: Row[Any], exc: BaseException) -> No
     """Put the instance in error at the timer's element, in a fresh transaction, so a manager sees
     it as an incident and can retry it; the timer row stays (a retry makes the instance running,
     and the timer is due again)."""
-    message = one_line(exc)
+    message = one_line(exc) if isinstance(exc, DBAPIError) else f"{type(exc).__name__}: {one_line(exc)}"
     try:
         with UnitOfWork(engine, clock, origin="worker") as uow:
             inst = load_instance(uow, row.instance_id)
