@@ -19,16 +19,16 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('timers', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('claimed_by', sa.String(length=64), nullable=True))
-        batch_op.add_column(sa.Column('claimed_until', UTCDateTime(), nullable=True))
-        batch_op.drop_index(batch_op.f('ix_timers_due_at'))
-        batch_op.create_index('ix_timers_due_at_id', ['due_at', 'id'], unique=False)
+    # Plain ALTERs (SQLite has ADD COLUMN): no copy of the timers table.
+    op.add_column('timers', sa.Column('claimed_by', sa.String(length=64), nullable=True))
+    op.add_column('timers', sa.Column('claimed_until', UTCDateTime(), nullable=True))
+    op.drop_index('ix_timers_due_at', table_name='timers')
+    op.create_index('ix_timers_due_at_id', 'timers', ['due_at', 'id'], unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index('ix_timers_due_at_id', table_name='timers')
+    op.create_index('ix_timers_due_at', 'timers', ['due_at'], unique=False)
     with op.batch_alter_table('timers', schema=None) as batch_op:
-        batch_op.drop_index('ix_timers_due_at_id')
-        batch_op.create_index(batch_op.f('ix_timers_due_at'), ['due_at'], unique=False)
         batch_op.drop_column('claimed_until')
         batch_op.drop_column('claimed_by')
