@@ -227,7 +227,9 @@ class Runtime:
             try:
                 for _ in range(MAX_SERVICE_ROUNDS):
                     wf.do_engine_steps()
-                    if not self._run_automatic(wf, defn, instance_id, session, now, actor):
+                    # do_engine_steps ends by refreshing timers: one due by `now` is then ready, and runs now.
+                    if not self._run_automatic(wf, defn, instance_id, session, now, actor) and not any(
+                            not t.task_spec.manual for t in wf.get_tasks(state=TaskState.READY)):
                         break
                 else:
                     raise StepError(None, "service tasks kept producing work: stopped after a safety limit")

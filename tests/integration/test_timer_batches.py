@@ -80,8 +80,8 @@ def test_a_failing_timer_puts_its_instance_in_error_and_the_others_fire(sample, 
                                                                         monkeypatch, caplog):
     """21 due timers, the firing of one raises something no step handles (a bug in a handler, say):
     the 20 others fire in the same `worker --once`, the failing one's instance is in error at the
-    timer's element with the message in one line, logged with its traceback; a retry by a manager
-    makes it running again and the next round fires it."""
+    timer's element with the message in one line, logged with its traceback; a retry by a manager,
+    after the timer's due time, fires the timer and the instance goes on to its end."""
     polku = sample
     ids = _prepare(uow_factory, 21)
     bad = ids[0]  # claimed first: the first due, the lowest id at one due time
@@ -109,4 +109,7 @@ def test_a_failing_timer_puts_its_instance_in_error_and_the_others_fire(sample, 
     assert last == {"element_id": "remind", "status": "error", "error": message}
     assert left == [(bad, None)]  # the timer waits, let go, for the instance to run again
     assert _fired(polku, AFTER_DUE) == 0  # an instance in error is not claimed
+    monkeypatch.setattr(worker, "_fire", real_fire)  # the handler fixed: a manager runs it again
+    polku("retry", str(bad), "--as", "boss", "--reason", "handler fixed", now=AFTER_DUE)
+    assert _statuses(db_engine, [bad]) == {bad: "completed"}  # the timer, due meanwhile, fired in the retry
 
