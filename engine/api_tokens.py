@@ -27,7 +27,7 @@ from typing import Any, cast
 from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute
 
-from . import accounts, audit, throttle
+from . import accounts, audit, ids, throttle
 from .access import require_admin
 from .db import UnitOfWork
 from .errors import Conflict, Forbidden, NotFound, ValidationFailed
@@ -110,6 +110,8 @@ def tokens(uow: UnitOfWork, actor: str, username: str | None = None) -> list[dic
 def revoke(uow: UnitOfWork, actor: str, token_id: int) -> dict[str, Any]:
     """Ends a token for good; the row stays (who had it, and when it stopped)."""
     require_admin(load_actor(uow, actor), "revoking API tokens needs the admin role")
+    if not ids.is_row_id(token_id):  # past the column's range: unknown, not a driver's overflow
+        raise NotFound(f"no API token {token_id}")
     found = uow.session.execute(select(ApiToken, User.username).join(User, User.id == ApiToken.user_id)
                                 .where(ApiToken.id == token_id)).first()
     if found is None:

@@ -9,12 +9,15 @@ from typing import Any
 from sqlalchemy import create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
 from .clock import Clock
-from .errors import Conflict
+from .errors import Conflict, ValidationFailed
+
+URL_FORMS = "sqlite:///PATH or postgresql+psycopg://USER@HOST/DATABASE"
 
 
 def make_engine(url: str) -> Engine:
@@ -23,14 +26,36 @@ def make_engine(url: str) -> Engine:
     SQLite: WAL (readers do not block the writer), a busy timeout, and BEGIN IMMEDIATE for
     write units of work, so that two writers queue instead of failing to upgrade a read lock.
     """
-    if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-        _configure_sqlite(engine)
-        return engine
-    return create_engine(url, pool_pre_ping=True)
+    scheme = url.split("://", 1)[0] if "://" in url else ""
+    if scheme not in ("sqlite", "postgresql") and not scheme.startswith("postgresql+"):
+        # Only the scheme is quoted: the rest of a URL may hold a password.
+        raise ValidationFailed(f"database URL: unsupported scheme {scheme!r}: use {URL_FORMS}"
+                               if scheme else f"database URL: not a URL: use {URL_FORMS}",
+                               {"database_url": "unsupported scheme"})
+    try:
+        if scheme == "sqlite":
+            path = url.split("///", 1)[-1]
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            _configure_sqlite(engine)
+            return engine
+        return create_engine(url, pool_pre_ping=True)
+    except (ArgumentError, ImportError, ValueError) as exc:  # a driver not installed, a malformed URL
+        raise ValidationFailed(f"database URL: {scheme}:// cannot be used: {type(exc).__name__}",
+                               {"database_url": "unusable"}) from exc
+    except OSError as exc:  # the SQLite file's folder cannot be made
+        raise ValidationFailed(f"database URL: cannot make the folder of the SQLite file: {exc.strerror}",
+                               {"database_url": "unusable"}) from exc
+
+
+def is_unavailable(exc: BaseException) -> bool:
+    """Whether a database error means the database cannot be reached (or used) right now: refused
+    connections, a server gone away mid-request, an SQLite file that cannot be opened, a full pool.
+    Nothing of the request was committed; trying again later may work."""
+    if isinstance(exc, (OperationalError, InterfaceError, SQLAlchemyTimeoutError)):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
 
 
 def make_memory_engine() -> Engine:

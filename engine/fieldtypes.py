@@ -74,6 +74,30 @@ _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 CONTROL_CHARACTERS = N_("must not contain control characters")
 
 
+# NUL and lone surrogates: no database stores them (PostgreSQL refuses NUL in text and jsonb, and a
+# lone surrogate is not UTF-8, so no driver can send it). Refused wherever user text enters.
+_UNSTORABLE_RE = re.compile("[\x00\ud800-\udfff]")
+NOT_ALLOWED = N_("contains a character that is not allowed")
+
+
+def has_unstorable_text(raw: Any) -> bool:
+    """Whether a value holds NUL or a lone surrogate anywhere (list items, keys and values of rows)."""
+    if isinstance(raw, str):
+        return _UNSTORABLE_RE.search(raw) is not None
+    if isinstance(raw, (list, tuple)):
+        return any(has_unstorable_text(item) for item in raw)
+    if isinstance(raw, dict):
+        return any(has_unstorable_text(k) or has_unstorable_text(v) for k, v in raw.items())
+    return False
+
+
+def unstorable_fields(values: Mapping[Any, Any]) -> list[str]:
+    """The names of the fields of ``values`` that hold NUL or a lone surrogate (a name that holds one
+    itself is given escaped, so that it can be printed and sent as JSON)."""
+    return [repr(k)[1:-1] if has_unstorable_text(k) else str(k)
+            for k, v in values.items() if has_unstorable_text(k) or has_unstorable_text(v)]
+
+
 def has_control_characters(raw: Any) -> bool:
     """Whether a submitted value holds a control character anywhere (list items, row keys too)."""
     if isinstance(raw, str):

@@ -13,6 +13,7 @@ from typing import Any
 from .fieldtypes import (  # noqa: F401
     CONTROL_CHARACTERS,
     N_,
+    NOT_ALLOWED,
     ContextualFieldType,
     FieldType,
     Invalid,
@@ -21,6 +22,7 @@ from .fieldtypes import (  # noqa: F401
     Widget,
     field_attrs,
     has_control_characters,
+    has_unstorable_text,
 )
 
 # Validation names understood here. Unknown names are ignored at submission time
@@ -334,6 +336,10 @@ def validate_submission(fields: list[dict[str, Any]], data: dict[str, Any], type
             else:
                 result[fid] = to_json_value(False if value is None and boolean else value)
             continue
+        if has_unstorable_text(raw):  # NUL, a lone surrogate: no database could store it
+            exc = Invalid(NOT_ALLOWED)
+            errors[fid] = FieldError("type", str(exc), {"message": exc.msg.as_dict()})
+            continue
         if has_control_characters(raw):  # refused before any type sees it (a lookup, a parser)
             exc = Invalid(CONTROL_CHARACTERS)
             errors[fid] = FieldError("type", str(exc), {"message": exc.msg.as_dict()})
@@ -359,7 +365,8 @@ def validate_submission(fields: list[dict[str, Any]], data: dict[str, Any], type
     known = {fdef["id"] for fdef in fields}
     for key in data:
         if key not in known:
-            errors[str(key)] = FieldError("unknown_field", "unknown field")
+            errors[repr(key)[1:-1] if has_unstorable_text(key) else str(key)] = FieldError("unknown_field",
+                                                                                           "unknown field")
     if errors:
         raise FormValidationError(errors)
     return result

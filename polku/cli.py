@@ -18,7 +18,9 @@ from polku.domain.referrals import referral_outcome
 from polku.engine import accounts, instances, queries, tasks, users
 from polku.engine.clock import clock_from_env
 from polku.engine.db import UnitOfWork, make_engine
-from polku.engine.errors import PolkuError
+from polku.engine.errors import PolkuError, ValidationFailed
+from polku.engine.fieldtypes import NOT_ALLOWED, unstorable_fields
+from polku.engine.jsonvalues import JsonRefused, parse_json
 
 from .schema import upgrade
 from .wiring import build_runtime, database_url
@@ -53,13 +55,41 @@ class Env:
         return UnitOfWork(self.engine, self.clock, write=write, origin="cli")
 
 
+class RefusedArg:
+    """A well-formed argument the command refuses (JSON nested too deep, say): handed to the command
+    instead of its value, so that `command` refuses it as it refuses anything else (exit 1, the JSON
+    error body with --json). Malformed syntax stays click's usage error (exit 2)."""
+
+    def __init__(self, error: PolkuError):
+        self.error = error
+
+
 def _json_arg(ctx, param, value):
     if value is None:
         return None
     try:
-        return json.loads(value)
+        return parse_json(value)
+    except JsonRefused as exc:
+        name = param.name
+        return RefusedArg(ValidationFailed(f"{name}: {exc}", {name: str(exc)}))
     except json.JSONDecodeError as exc:
         raise click.BadParameter(f"not valid JSON: {exc.msg} at position {exc.pos}") from exc
+
+
+def _check_arguments(kwargs: dict) -> None:
+    """Refuses what no command may take: an argument refused while parsing, and text no database can
+    store (NUL, a lone surrogate: from a JSON escape, or undecodable bytes in argv), named by its field
+    (a key of --data) or by its option."""
+    for value in kwargs.values():
+        if isinstance(value, RefusedArg):
+            raise value.error
+    bad = unstorable_fields({k: v for k, v in kwargs.items() if not isinstance(v, dict)})
+    for value in kwargs.values():
+        if isinstance(value, dict):
+            bad += unstorable_fields(value)
+    if bad:
+        raise ValidationFailed(f"{bad[0]}: {NOT_ALLOWED}", dict.fromkeys(bad, NOT_ALLOWED),
+                               {name: {"code": "not_allowed", "params": {}} for name in bad})
 
 
 def _emit(as_json: bool, payload, text: str | None = None) -> None:
@@ -83,6 +113,7 @@ def command(fn):
         as_json = kwargs.get("as_json", False)
         try:
             ctx.obj.clock = clock_from_env()
+            _check_arguments(kwargs)
             return fn(*args, **kwargs)
         except PolkuError as exc:
             if as_json:
