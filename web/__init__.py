@@ -51,7 +51,7 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=app.config["PROXIES"], x_proto=app.config["PROXIES"])  # type: ignore[method-assign]
 
-    from . import context, errors, i18n, security
+    from . import context, errors, i18n, input_check, security
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .cases import bp as cases_bp
@@ -69,6 +69,7 @@ def create_app(config: dict | None = None, *, runtime) -> Flask:
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)  # NotFound/Forbidden → 404, Conflict → 409, for every route
+    input_check.init_app(app)  # NUL and lone surrogates refused before any route, JSON parsed within bounds
     notices_init(app)  # the navigation's count of open notices
     for blueprint in (auth_bp, i18n_bp, tasks_bp, referrals_bp, cases_bp, notices_bp, admin_bp, definitions_bp,
                       engine_rest_bp):

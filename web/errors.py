@@ -5,17 +5,22 @@
 - A request body over MAX_CONTENT_LENGTH → 413 with its own page, nothing read or saved.
 - Conflict → 409, worded by its `reason` code in the user's language (the engine's own message
   is English and may name other users).
+- The database unreachable (engine.db.is_unavailable) → 503 with Retry-After, in the language of
+  the session or the browser, rendered without the database (no user, so no navigation counts).
 
 A route catches one of these itself only to do something different on purpose (the task page's
 "handled meanwhile" page, the form shown again). JSON clients (an `Accept` that prefers
-application/json, or anything under /api/) get the same status with a JSON body.
+application/json, or anything under /api/ or /engine-rest/) get the same status with a JSON body.
 """
 from __future__ import annotations
 
 from flask import g, render_template, request
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import NotFound as HTTPNotFound
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from polku.engine.db import is_unavailable
 from polku.engine.errors import Conflict, Forbidden, NotFound
 from polku.engine.refusals import record_refusal
 
@@ -25,6 +30,7 @@ from .i18n import gettext as _
 # The pages of client data: a refusal there is an attempt to reach someone's data, kept as evidence.
 CLIENT_DATA_PAGES = frozenset({"cases", "tasks", "notices", "referrals"})
 MAX_ID = 2**31 - 1
+RETRY_AFTER_SECONDS = 30
 
 
 def init_app(app) -> None:
@@ -32,12 +38,14 @@ def init_app(app) -> None:
         app.register_error_handler(error, not_found)
     app.register_error_handler(Conflict, conflict)
     app.register_error_handler(RequestEntityTooLarge, too_large)
+    for error in (DBAPIError, PoolTimeout):
+        app.register_error_handler(error, database_error)
 
 
 def wants_json() -> bool:
     # Exact types outrank */*, so a browser's Accept picks text/html and `fetch`'s default JSON.
     best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return request.path.startswith("/api/") or best == "application/json"
+    return request.path.startswith(("/api/", "/engine-rest/")) or best == "application/json"
 
 
 def _record_refusal() -> None:
@@ -87,3 +95,17 @@ def conflict(error: Conflict):
     if wants_json():
         return {"error": message, "code": error.code, "reason": error.reason}, 409
     return render_template("error.html", title=_("The change could not be made"), message=message), 409
+
+
+def database_error(error: Exception):
+    """The database cannot be reached: 503, nothing was saved (the unit of work rolled back). Any
+    other database error stays what it is, a bug (500)."""
+    if not is_unavailable(error):
+        raise error
+    message = _("The service is temporarily unavailable. Nothing you entered was saved. Try again in a moment.")
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    if wants_json():
+        return {"error": message, "code": "unavailable"}, 503, headers
+    # current_user=None: the navigation of a logged-in user reads the database (its notice count).
+    page = render_template("error.html", title=_("Service unavailable"), message=message, current_user=None)
+    return page, 503, headers
