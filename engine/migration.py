@@ -247,8 +247,8 @@ def move_each(units: Callable[[], UnitOfWork], runtime: Runtime, actor: str, key
             try:
                 verdict = move(uow, runtime, actor, key, instance_id, to_version)
             except (Conflict, NotFound, ValidationFailed) as exc:
-                verdict = Verdict(instance_id, "?", 0, [], [Reason(N_("it changed meanwhile: %(detail)s"),
-                                                                   {"detail": str(exc)})])
+                verdict = Verdict(instance_id, "", 0, [], [Reason(N_("it changed meanwhile: %(detail)s"),
+                                                                  {"detail": str(exc)})])  # not read
             if verdict.moved:
                 try:
                     uow.commit()

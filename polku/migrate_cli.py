@@ -14,7 +14,8 @@ from .cli import _emit, command, json_option, main
 
 
 def _line(v: migration.Verdict) -> str:
-    head = f"instance {v.instance_id} (version {v.version}, {v.status}, at {', '.join(v.at) or '-'}): "
+    head = f"instance {v.instance_id}" + (f" (version {v.version}, {v.status}, at {', '.join(v.at) or '-'})"
+                                          if v.status else "") + ": "  # one that could not be read: its id
     if v.moved:
         head += "moved"
     elif v.movable:

@@ -141,7 +141,8 @@ def test_refusals_are_one_line(sample, tmp_path):
     polku("terminate", str(iid), "--as", "boss", "--reason", "duplicate")
     new_version(polku, tmp_path, END_RENAMED)
     ended = polku("migrate", "sample_case", "--instance", str(iid), "--as", "designer1", ok=False)
-    assert ended.exit_code == 1 and "has ended (terminated)" in ended.stdout
+    assert ended.exit_code == 1 and f"instance {iid}: stays: it changed meanwhile: instance {iid} has ended" \
+        in ended.stdout
     assert polku.json("migrate", "sample_case", "--all", "--as", "designer1")["instances"] == []
 
 
