@@ -279,6 +279,25 @@ class Timer(Base):
     claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ServiceRetry(Base):
+    """A service task whose handler failed for a passing reason, waiting to be run again
+    (engine.service_retries): one row per instance, written with its step. The worker claims due
+    rows under a lease as it does timers; after the last attempt the row stays, without a next
+    attempt, beside the instance's error (its count and last error stay visible)."""
+
+    __tablename__ = "service_retries"
+    # The worker's claim reads due rows in (next_attempt_at, instance_id) order.
+    __table_args__ = (Index("ix_service_retries_next", "next_attempt_at", "instance_id"),)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("instances.id", ondelete="CASCADE"), primary_key=True)
+    element_id: Mapped[str] = mapped_column(String(200))
+    attempts: Mapped[int] = mapped_column(Integer)  # failed attempts so far
+    last_error: Mapped[str] = mapped_column(Text)  # one line
+    failed_at: Mapped[datetime] = mapped_column(UTCDateTime)  # when the last attempt failed
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # None: no more attempts
+    claimed_by: Mapped[str | None] = mapped_column(String(64))
+    claimed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
 class AuditEvent(Base):
     """Append-only, enforced by the database (triggers refuse UPDATE and DELETE) and provable:
     each row carries the hash of the previous row of its chain (engine.audit, docs/security.md)."""
