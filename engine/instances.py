@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import CursorResult, insert, select, update
 
-from . import audit, retrydata
+from . import audit, retrydata, service_retries
 from .access import can_view_instance, instance_org_ids, require_instance_manager, require_starter
 from .errors import Conflict, NotFound, ValidationFailed
 from .formcheck import check_form_rule, check_rule, validated
@@ -113,6 +113,7 @@ def terminate(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int,
     wf.cancel()
     after = runtime.snapshot(wf, defn, uow.now)
     save(uow, runtime, inst, wf, defn, before, after, status="terminated")
+    service_retries.clear(uow, inst.id)
     runtime.handlers.terminated(ServiceCall(instance_id=inst.id, element_id="", handler="terminate",
                                             data=dict(wf.data), now=uow.now, session=uow.session,
                                             actor=user.username))
@@ -126,7 +127,8 @@ def retry(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int, reaso
     whatever the caller sent, must be a JSON object of variables the failed step reads, checked
     like a form by engine/retrydata.py)."""
     user, inst = _managed_instance(uow, actor, instance_id)
-    if inst.status != "error":
+    # A running instance whose failed service task waits for its next attempt is retried now.
+    if inst.status != "error" and not (inst.status == "running" and service_retries.pending(uow, inst.id)):
         raise Conflict(f"instance {instance_id} is {inst.status}, not in error")
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed("data must be a JSON object", {"data": "must be a JSON object"})
@@ -138,6 +140,7 @@ def retry(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: int, reaso
         .where(InstanceOrganisation.instance_id == inst.id)))
     before = materialised(uow, inst.id, names)
     failed = runtime.retry_failed(wf, data)
+    service_retries.clear(uow, inst.id)  # a fresh start: a transient failure now counts from one
     after = advance(uow, runtime, inst, defn, wf, before, actor=user.username)
     audit.record(uow, user, "retry", instance_id=inst.id,
                  details={"reason": reason, "fields": audit.changed_fields(data), "rerun": failed,

@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import String, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from . import ids, org_links, task_summary, work_queue
+from . import ids, org_links, service_retries, task_summary, work_queue
 from .errors import Conflict, NotFound
 from .models import (
     HumanTask,
@@ -91,8 +91,11 @@ def advance(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, defn: LoadedDe
 
     The error is saved in the command's own transaction, which a failing service handler
     cannot break: its writes were rolled back to its savepoint (engine/services.py). What
-    ran before it in this step is saved as done; the failed task waits for a retry."""
+    ran before it in this step is saved as done; the failed task waits for a retry. A service
+    handler's transient failure leaves the instance running with the retry scheduled
+    (engine.service_retries) until its retries are used up."""
     old = before.human_tasks if before else {}
+    was_waiting, failure = service_retries.waiting(wf), None
     try:
         with runtime.budget.scope():  # the whole step's model code shares one time budget
             if action is not None:
@@ -104,13 +107,32 @@ def advance(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, defn: LoadedDe
             after.views = {tid: runtime.human_view(t, defn, uow.now)
                            for tid, t in after.human_tasks.items() if tid not in old}
     except StepError as error:
-        after = runtime.snapshot(wf, defn, uow.now)
-        # Nothing new is materialised from a failed step; retry materialises it.
-        after.human_tasks = {tid: t for tid, t in after.human_tasks.items() if tid in old}
-        after.status = "error"
-        after.error_element, after.error_message = error.element_id, error.message
+        after, failure = _failed(uow, runtime, inst, wf, defn, old, error)
     save(uow, runtime, inst, wf, defn, before, after)
+    if failure is not None:  # after the instance's own write, which holds its lock
+        service_retries.record(uow, inst.id, failure)
+    elif was_waiting:  # the waiting service task ran, or failed for good: no retry is pending
+        service_retries.clear(uow, inst.id)
     return after
+
+
+def _failed(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, wf: BpmnWorkflow, defn: LoadedDefinition,
+            old: dict[str, Task | None], error: StepError) -> tuple[Snapshot, service_retries.Failure | None]:
+    after = runtime.snapshot(wf, defn, uow.now)
+    failure = service_retries.failed(uow, runtime.handlers.retry_policy, inst.id, error) if error.transient else None
+    if failure is not None and failure.next_attempt_at is not None:
+        try:  # the step stands, a running instance: what it made ready is materialised as usual
+            after.views = {tid: runtime.human_view(t, defn, uow.now)
+                           for tid, t in after.human_tasks.items() if tid not in old}
+            return after, failure
+        except StepError as other:
+            error, failure = other, None
+    # Nothing new is materialised from a failed step; retry materialises it.
+    after.human_tasks = {tid: t for tid, t in after.human_tasks.items() if tid in old}
+    after.status = "error"
+    after.error_element = error.element_id
+    after.error_message = failure.incident() if failure is not None else error.message
+    return after, failure
 
 
 def save(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, wf: BpmnWorkflow, defn: LoadedDefinition,

@@ -102,10 +102,10 @@ class Snapshot:
     title: str | None = None
 
 
-class StepError(Exception):
-    def __init__(self, element_id: str | None, message: str):
+class StepError(Exception):  # transient: a handler's failure that a retry may get past
+    def __init__(self, element_id: str | None, message: str, transient: bool = False):
         super().__init__(message)
-        self.element_id, self.message = element_id, message
+        self.element_id, self.message, self.transient = element_id, message, transient
 
 
 class Runtime:
@@ -260,8 +260,9 @@ class Runtime:
                                    actor, dict(ext.get("properties") or {}))
                 try:
                     result = self.handlers.call(handler_name, call)
-                except HandlerFailed as exc:  # a handler's failure is the instance's error, with its text
-                    raise StepError(spec.bpmn_id, f"service handler {handler_name!r} failed: {exc}") from exc
+                except HandlerFailed as exc:  # the instance's error with its text (or, transient, a retry)
+                    failed = f"service handler {handler_name!r} failed: {exc}"
+                    raise StepError(spec.bpmn_id, failed, exc.transient) from exc
                 task.data = {**task.data, **result}
                 task.complete()
                 progressed = True

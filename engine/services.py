@@ -13,10 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -41,7 +41,22 @@ Handler = Callable[[ServiceCall], "dict[str, Any] | None"]
 
 
 class HandlerFailed(Exception):
-    """A handler failed and its writes were rolled back; `str()` is one readable line."""
+    """A handler failed and its writes were rolled back; `str()` is one readable line.
+
+    A handler raises it itself to say "the other system failed, try again later": such a failure,
+    like a lost connection (OSError) or a database's OperationalError (a lock timeout, a
+    deadlock, a restart), is `transient` and the task is retried with back-off
+    (engine.service_retries). Anything else the handler raises (a KeyError, a constraint it
+    violates, a value it does not declare) would fail the same way again: an incident at once."""
+
+    def __init__(self, message: str, transient: bool = False):
+        super().__init__(message)
+        self.transient = transient
+
+
+def transient(exc: BaseException) -> bool:
+    """Whether a handler's failure may pass by itself (see HandlerFailed)."""
+    return isinstance(exc, (HandlerFailed, OSError, OperationalError, InterfaceError))
 
 
 def one_line(exc: BaseException) -> str:
@@ -52,6 +67,27 @@ def one_line(exc: BaseException) -> str:
         return f"database error: {lines[0] if lines else type(exc.orig).__name__}"
     lines = str(exc).strip().splitlines()
     return lines[0] if lines else type(exc).__name__
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How a service task whose handler failed for a passing reason (`transient`) is retried:
+    `retries` times after its first failure, the n-th retry `base_seconds` × 2^(n-1) after the
+    failure before it, never more than `max_seconds`; after that the instance goes to error.
+    The composition root reads it from the environment (polku.wiring); a registry made without it
+    retries nothing."""
+
+    retries: int = 0
+    base_seconds: float = 30.0
+    max_seconds: float = 3600.0
+
+    def __post_init__(self) -> None:
+        if self.retries < 0 or self.base_seconds < 1 or self.max_seconds < self.base_seconds:
+            raise ValueError("service retries: retries >= 0, base >= 1 second, maximum >= base")
+
+    def delay(self, failures: int) -> timedelta:
+        """How long after its `failures`-th failure a task is run again."""
+        return timedelta(seconds=min(self.base_seconds * 2 ** min(failures - 1, 40), self.max_seconds))
 
 
 # What a handler needs from its task's camunda:properties: property name -> the values it
@@ -74,6 +110,7 @@ class ServiceRegistry:
         self._requires: dict[str, Requirements] = {}
         self._provides: dict[str, tuple[str, ...] | None] = {}
         self._on_terminate: list[Handler] = []
+        self.retry_policy = RetryPolicy()
 
     def register(self, name: str, handler: Handler, requires: Requirements | None = None,
                  provides: tuple[str, ...] | None = None) -> None:
@@ -120,7 +157,7 @@ class ServiceRegistry:
                 result = self._checked(name, handler(call) or {})
                 call.session.flush()
         except Exception as exc:  # whatever the handler raised: the savepoint is rolled back
-            raise HandlerFailed(one_line(exc)) from exc
+            raise HandlerFailed(one_line(exc), transient(exc)) from exc
         return result
 
     def _checked(self, name: str, result: dict[str, Any]) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from polku.engine.forms import default_field_types
 from polku.engine.runtime import Runtime
 from polku.engine.sandbox import SandboxedScriptEngine
 from polku.engine.script_functions import standard_functions
-from polku.engine.services import ServiceRegistry, outbox_handler
+from polku.engine.services import RetryPolicy, ServiceRegistry, outbox_handler
 from polku.engine.worker import PeriodicJob
 
 DEFAULT_DATABASE_URL = "sqlite:///instance/polku.db"
@@ -56,6 +56,16 @@ def model_budget() -> Budget:
     return Budget(seconds=seconds, memory_bytes=memory_mb * 1024 * 1024)
 
 
+def service_retry_policy() -> RetryPolicy:
+    """How a service task whose handler failed for a passing reason is retried (engine.services.
+    RetryPolicy), from the environment: POLKU_SERVICE_RETRIES (default 3; 0 turns retries off),
+    POLKU_SERVICE_RETRY_BASE_SECONDS (default 30: then 60, 120, ...) and
+    POLKU_SERVICE_RETRY_MAX_SECONDS (default 3600), the longest wait between two attempts."""
+    return RetryPolicy(retries=int(os.environ.get("POLKU_SERVICE_RETRIES") or 3),
+                       base_seconds=float(os.environ.get("POLKU_SERVICE_RETRY_BASE_SECONDS") or 30),
+                       max_seconds=float(os.environ.get("POLKU_SERVICE_RETRY_MAX_SECONDS") or 3600))
+
+
 def periodic_jobs() -> dict[str, PeriodicJob]:
     """What the worker does every round after the timers (engine.worker.worker_round): the
     deadline watch's reminders and escalations (domain.deadline_watch) and the dashboard's
@@ -68,6 +78,7 @@ def build_runtime() -> Runtime:
     # The customer information system is an integration point: the step writes an outbox row.
     handlers.register("record_outbox", outbox_handler("customer_information_system"), provides=())
     register_handlers(handlers)
+    handlers.retry_policy = service_retry_policy()
     field_types = default_field_types()
     register_field_types(field_types)  # each type object: converter, widget, form parser, messages
     form_rules = FormRules()
