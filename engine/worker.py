@@ -33,6 +33,7 @@ from .db import UnitOfWork
 from .errors import Conflict
 from .models import Instance
 from .persist import advance, load_instance, load_workflow
+from .retry_worker import run_due_retries
 from .services import one_line
 
 if TYPE_CHECKING:
@@ -54,13 +55,20 @@ class RoundResult:
     fired: int  # instances advanced by their timers
     jobs: dict[str, int] = field(default_factory=dict)  # job name -> what it did (failed jobs are absent)
     timers: tuple[FiredTimer, ...] = ()  # the timers that fired, in the order they fired
+    retried: int = 0  # service-task retries run (engine.retry_worker)
 
 
 def worker_round(engine: Engine, runtime: Runtime, clock: Clock,
                  jobs: Mapping[str, PeriodicJob] | None = None) -> RoundResult:
-    """One round of the worker: the due timers, then each periodic job once."""
+    """One round of the worker: the due timers, the due service-task retries, then each periodic
+    job once."""
     timers: list[FiredTimer] = []
     fired = fire_due_timers(engine, runtime, clock, report=timers)
+    try:
+        retried = run_due_retries(engine, runtime, clock)
+    except Exception:  # noqa: BLE001  (a claim that failed: logged; the jobs still run, the next round tries again)
+        _log.exception("service retries failed this round; tried again next round")
+        retried = 0
     done: dict[str, int] = {}
     for name, job in (jobs or {}).items():
         try:
@@ -69,7 +77,7 @@ def worker_round(engine: Engine, runtime: Runtime, clock: Clock,
                 uow.commit()
         except Exception:  # noqa: BLE001  (logged with its traceback; the other jobs still run)
             _log.exception("periodic job %s failed; it runs again next round", name)
-    return RoundResult(fired, done, tuple(timers))
+    return RoundResult(fired, done, tuple(timers), retried)
 
 
 def fire_due_timers(engine: Engine, runtime: Runtime, clock: Clock, batch: int = 100,

@@ -37,12 +37,15 @@ DEMO_USERS = [
 @click.pass_obj
 @command
 def worker(env, once, interval, worker_name):
-    """Fire due timers and run the periodic jobs, such as the deadline watch (once, or in a loop)."""
+    """Fire due timers, retry failed service tasks and run the periodic jobs, such as the deadline
+    watch (once, or in a loop)."""
     worker_name = worker_name or default_worker_name()
     if once:
         result = worker_round(env.engine, env.runtime, env.clock, periodic_jobs())
         record_round(env.engine, env.clock, worker_name, result.fired)
         click.echo(f"fired {result.fired} timer(s)")
+        if result.retried:
+            click.echo(f"service retries: {result.retried}")
         for name, count in result.jobs.items():
             if count:
                 click.echo(f"{name}: {count}")
