@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 
-from . import audit, retrydata
+from . import audit, retrydata, service_retries
 from .access import IN_ORGANISATION, HasRole, instance_facts
 from .errors import Hidden
 from .jsonvalues import to_json
@@ -118,6 +118,7 @@ def instance_view(uow: UnitOfWork, runtime: Runtime, actor: str, instance_id: in
         "timers": found_timers,
         "data": data,
         "retry": _editable(runtime, defn, wf, inst.status),
+        "service_retry": service_retries.view(uow, instance_id),
         "error": {"element_id": inst.error_element, "message": inst.error_message}
         if inst.error_message or inst.error_element else None,
     }

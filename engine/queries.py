@@ -12,7 +12,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 
-from . import audit, ids
+from . import audit, ids, service_retries
 from .access import (
     DATA_READER,
     MAY_TAKE_OVER,
@@ -182,6 +182,7 @@ def show(uow: UnitOfWork, runtime: Runtime, instance_id: int, actor: str | None 
         "id": inst.id, "process_key": inst.process_key, "version": inst.version, "status": inst.status,
         "business_key": inst.business_key, "started_at": _iso(inst.started_at), "ended_at": _iso(inst.ended_at),
         "error": {"element_id": inst.error_element, "message": inst.error_message} if inst.error_message else None,
+        "service_retry": service_retries.view(uow, instance_id),  # a failing service task's attempts
         "ready_tasks": tasks_for(uow, None, instance_id, only_running=False),
         "timers": [{"id": t.id, "element_id": t.element_id, "kind": t.kind, "due_at": _iso(t.due_at)} for t in timers],
         "data": to_json(data),

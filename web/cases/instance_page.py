@@ -55,6 +55,15 @@ ACTIONS = {"running": ("suspend", "terminate"), "error": ("retry", "suspend", "t
            "suspended": ("resume", "terminate")}
 
 
+def _actions(inst: dict) -> tuple[str, ...]:
+    """A running instance whose failed service task waits for its next attempt can be retried now."""
+    actions = ACTIONS.get(inst["status"], ())
+    retry = inst.get("service_retry")
+    if inst["status"] == "running" and retry and retry["next_attempt_at"]:
+        return ("retry", *actions)
+    return actions
+
+
 @bp.get("/instances/<int:instance_id>")
 def instance(instance_id: int):
     return instance_response(instance_id)
@@ -89,7 +98,7 @@ def instance_response(instance_id: int, errors: dict[str, str] | None = None, va
     retry_summary = forms.error_summary([v["view"] for v in retry_views], retry_errors)
     return render_template("cases/instance.html", case=detail, inst=inst, w=words, diagram=diagram,
                            listed=listed, not_drawn=not_drawn, states=state_words(), data=data,
-                           status=instance_status, actions=ACTIONS.get(inst["status"], ()), open_tasks=tasks,
+                           status=instance_status, actions=_actions(inst), open_tasks=tasks,
                            errors=errors or {}, values=values or {}, reason_max=REASON_MAX,
                            retry_views=retry_views, retry_summary=retry_summary, retry_shown=retry_data.SHOWN), status
 
