@@ -12,6 +12,7 @@ from tests.conftest import BAD, FIXTURES, SAMPLE, T0, task_of
 
 DEPLOY = FIXTURES / "bpmn" / "deploy"
 SAMPLE_KEYS = ["cycle_case", "sample_case", "script_case"]
+NAMES = {"cycle_case": "Cycle case", "sample_case": "Sample case", "script_case": "Script case"}
 
 
 def deploy_audit_count(db_engine) -> int:
@@ -50,12 +51,14 @@ def test_first_deploy_prints_one_new_line_per_process(polku):
 def test_deploying_the_same_bundle_again_is_unchanged(polku):
     polku("deploy", SAMPLE)
     assert polku("deploy", SAMPLE).stdout.splitlines() == [f"{key}\t1\tunchanged" for key in SAMPLE_KEYS]
-    assert polku.json("deploy", SAMPLE) == [{"key": key, "version": 1, "status": "unchanged"} for key in SAMPLE_KEYS]
+    assert polku.json("deploy", SAMPLE) == [{"key": key, "version": 1, "status": "unchanged", "name": NAMES[key]}
+                                            for key in SAMPLE_KEYS]
     assert versions(polku) == {key: [1] for key in SAMPLE_KEYS}
 
 
-def test_deploy_json_lists_key_version_and_status(polku):
-    assert polku.json("deploy", SAMPLE) == [{"key": key, "version": 1, "status": "new"} for key in SAMPLE_KEYS]
+def test_deploy_json_lists_key_version_status_and_name(polku):
+    assert polku.json("deploy", SAMPLE) == [{"key": key, "version": 1, "status": "new", "name": NAMES[key]}
+                                            for key in SAMPLE_KEYS]
 
 
 def test_definitions_json_lists_every_deployed_version(polku):
@@ -75,7 +78,8 @@ def test_changed_bpmn_makes_a_new_version_and_running_instances_keep_theirs(samp
     old_iid = polku.json("start", "sample_case", "--as", "off1")["id"]
     edit(sample_copy / "sample_case.bpmn", 'name="Review referral"', 'name="Review the referral"')
 
-    assert polku.json("deploy", sample_copy, "--as", "designer1") == [
+    assert [{k: r[k] for k in ("key", "version", "status")} for r in
+            polku.json("deploy", sample_copy, "--as", "designer1")] == [
         {"key": "cycle_case", "version": 1, "status": "unchanged"},
         {"key": "sample_case", "version": 2, "status": "new"},
         {"key": "script_case", "version": 1, "status": "unchanged"},
