@@ -76,16 +76,29 @@ def row_hash(values: dict[str, Any]) -> str:
 
 def record(uow: UnitOfWork, actor: Who | str, action: str, *, instance_id: int | None = None,
            task_id: str | None = None, details: dict[str, Any] | None = None) -> None:
+    """One audit row, in the unit of work's transaction; or, when the unit carries a read-audit
+    sink (engine.read_audit: the pages that only read), handed to the sink once the unit commits."""
     if isinstance(actor, str):
         username, role, organisation = actor, None, None
     else:
         username, role, organisation = actor.username, ",".join(sorted(actor.roles)), actor.organisation
-    chain = chain_of(username, instance_id)
-    head = _TAKE_HEAD.all(uow, {"chain": chain, "genesis": GENESIS})[0]
-    # A new chain's head row comes back with seq 1 and the genesis hash: the first row's previous.
     values = {"at": uow.now, "actor": username, "role": role, "organisation": organisation,
               "origin": uow.origin or None, "action": action, "instance_id": instance_id, "task_id": task_id,
-              "details": to_json(details or {}), "chain": chain, "seq": head["seq"], "prev_hash": head["hash"]}
+              "details": to_json(details or {}), "chain": chain_of(username, instance_id)}
+    pending = getattr(uow, "pending_reads", None)
+    if pending is not None:
+        pending.append(values)
+        return
+    append(uow, values)
+
+
+def append(uow: UnitOfWork, values: dict[str, Any]) -> None:
+    """Write one row at the end of its chain: the chain's head gives its number and the previous
+    hash (its lock orders the chain's writers until the transaction ends)."""
+    chain = values["chain"]
+    head = _TAKE_HEAD.all(uow, {"chain": chain, "genesis": GENESIS})[0]
+    # A new chain's head row comes back with seq 1 and the genesis hash: the first row's previous.
+    values = dict(values, seq=head["seq"], prev_hash=head["hash"])
     values["hash"] = row_hash(values)
     _INSERT.run(uow, values)
     _SET_HEAD.run(uow, {"hash": values["hash"], "chain": chain})

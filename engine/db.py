@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
@@ -85,6 +85,12 @@ def _configure_sqlite(engine: Engine) -> None:
         conn.connection.driver_connection.execute(f"BEGIN {mode}")  # type: ignore[union-attr]
 
 
+class ReadAuditSink(Protocol):
+    """Where a reading unit's audit rows go (engine.read_audit.ReadAudit)."""
+
+    def submit(self, rows: list[dict[str, Any]]) -> None: ...
+
+
 class UnitOfWork:
     """A context manager around one Session; rolls back unless `commit()` was called.
 
@@ -94,8 +100,13 @@ class UnitOfWork:
     commands that run workflows take the runtime as an argument of their own.
     """
 
-    def __init__(self, engine: Engine, clock: Clock, write: bool = True, origin: str = ""):
+    def __init__(self, engine: Engine, clock: Clock, write: bool = True, origin: str = "",
+                 read_audit: ReadAuditSink | None = None):
         self._engine = engine
+        # With a sink (engine.read_audit), audit.record keeps this unit's rows and `commit` hands
+        # them over after the unit's own commit: a page that only reads then never writes itself.
+        self._read_audit = read_audit
+        self.pending_reads: list[dict[str, Any]] | None = [] if read_audit is not None else None
         self.clock = clock
         self.write = write
         # Where the command came from, for its audit rows: the client address, "cli", "worker".
@@ -144,6 +155,9 @@ class UnitOfWork:
             if _is_lock_error(exc):
                 raise Conflict("the database is busy with another change to the same data; try again") from exc
             raise
+        if self._read_audit is not None and self.pending_reads:
+            rows, self.pending_reads = self.pending_reads, []
+            self._read_audit.submit(rows)  # returns once they are committed
 
 
 def _is_lock_error(exc: OperationalError) -> bool:

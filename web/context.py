@@ -2,6 +2,9 @@
 per command, the logged-in user loaded fresh for every request (no state in process memory)."""
 from __future__ import annotations
 
+import atexit
+import os
+import weakref
 from contextlib import contextmanager
 from datetime import timedelta
 
@@ -11,6 +14,7 @@ from polku.engine import sessions
 from polku.engine.clock import clock_from_env
 from polku.engine.db import UnitOfWork, make_engine
 from polku.engine.errors import NotFound
+from polku.engine.read_audit import ReadAudit
 from polku.engine.users import load_actor
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "healthz", "i18n.set_language"}
@@ -23,10 +27,31 @@ SESSION_TOKEN = "sid"  # the key in the signed cookie that holds the server-side
 def init_app(app, runtime) -> None:
     # `user_loaded`: callables (uow, user) run in the user's lookup, for what every page shows
     # about its user (the navigation's notice count), so a page still opens one unit of work more.
-    app.extensions["polku"] = {"engine": make_engine(app.config["DATABASE_URL"]), "runtime": runtime,
-                               "user_loaded": []}
+    engine = make_engine(app.config["DATABASE_URL"])
+    app.extensions["polku"] = {"engine": engine, "runtime": runtime, "user_loaded": [],
+                               "read_audit": _read_audit(app, engine)}
     app.before_request(_load_user)
     app.context_processor(lambda: {"current_user": g.get("user")})
+
+
+def _read_audit(app, engine) -> ReadAudit | None:
+    """The process's group commit of read-audit rows (engine.read_audit), where it helps: SQLite,
+    whose one write lock a reading page would otherwise hold from its first read (issue 12).
+    POLKU_READ_AUDIT_BATCH (or the READ_AUDIT_BATCH setting): auto (SQLite only), on, off."""
+    mode = str(app.config.get("READ_AUDIT_BATCH") or os.environ.get("POLKU_READ_AUDIT_BATCH") or "auto").lower()
+    if mode == "off" or (mode == "auto" and engine.dialect.name != "sqlite"):
+        return None
+    writer = ReadAudit(engine, clock_from_env())
+    # Rows handed in by pages still running when the process ends (a weak reference: an app
+    # dropped earlier, as the tests drop theirs, takes its writer with it).
+    atexit.register(_close, weakref.ref(writer))
+    return writer
+
+
+def _close(ref) -> None:
+    writer = ref()
+    if writer is not None:
+        writer.close()
 
 
 def runtime():
@@ -37,6 +62,17 @@ def runtime():
 def unit_of_work(write: bool = True) -> UnitOfWork:
     ext = current_app.extensions["polku"]
     return UnitOfWork(ext["engine"], clock_from_env(), write=write, origin=request.remote_addr or "")
+
+
+def auditing_read() -> UnitOfWork:
+    """The unit of work of a page that only reads and logs that read (R12): with the read-audit
+    writer, a read transaction whose rows are written when it commits; else a write unit of work
+    whose commit writes them, as for any command."""
+    writer = current_app.extensions["polku"]["read_audit"]
+    if writer is None:
+        return unit_of_work()
+    return UnitOfWork(current_app.extensions["polku"]["engine"], clock_from_env(), write=False,
+                      origin=request.remote_addr or "", read_audit=writer)
 
 
 @contextmanager

@@ -34,7 +34,7 @@ from ..codes import (
     turn,
     week_label,
 )
-from ..context import unit_of_work
+from ..context import auditing_read, unit_of_work
 from ..deadline import deadline
 from ..i18n import gettext as _
 from ..i18n import process_label
@@ -127,7 +127,7 @@ class Words:
 # --- routes ----------------------------------------------------------------------------
 def _open(instance_id: int, view: str) -> tuple[dict, datetime]:
     """The case file and the command's clock reading (its deadlines are read against it)."""
-    with unit_of_work() as uow:  # a case the user may not see is NotFound: the 404 page (web.errors)
+    with auditing_read() as uow:  # a case the user may not see is NotFound: the 404 page (web.errors)
         case = case_file(uow, g.user.username, instance_id, view=view)
         now = uow.now
         uow.commit()  # the audit row of this read (R12)
@@ -172,7 +172,7 @@ def show(instance_id: int):
 @bp.get("/cases/<int:instance_id>/access-log")
 def access_log(instance_id: int):
     """Who read the case: for the managers of its organisation (others: 404); itself a logged read."""
-    with unit_of_work() as uow:
+    with auditing_read() as uow:
         log = case_access_log(uow, g.user.username, instance_id)
         uow.commit()  # the audit row of this read (R12)
     return render_template("cases/access_log.html", log=log, w=Words(log))

@@ -15,7 +15,7 @@ from polku.engine import inbox as inbox_query
 from polku.engine import tasks as task_commands
 from polku.engine.errors import Conflict, ValidationFailed
 
-from ..context import unit_of_work
+from ..context import auditing_read, unit_of_work
 from ..deadline import deadline, local_day
 from ..i18n import gettext as _
 from . import bp
@@ -122,7 +122,7 @@ def _steps(found: list[dict], selected: str) -> list[dict]:
 def _render(filters: Filters, page: int, *, errors: dict | None = None, filter_name: str = "", status: int = 200):
     per_page = int(current_app.config["INBOX_PAGE_SIZE"])
     username = g.user.username
-    with unit_of_work() as uow:  # the rows show client names: the list's audit row (engine.inbox)
+    with auditing_read() as uow:  # the rows show client names: the list's audit row (engine.inbox)
         now = uow.now
 
         def fetch(number: int) -> dict:

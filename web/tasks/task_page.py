@@ -20,7 +20,7 @@ from polku.engine import tasks as task_commands
 from polku.engine.errors import Conflict, ValidationFailed
 
 from .. import codes, forms
-from ..context import reading, runtime, unit_of_work
+from ..context import auditing_read, reading, runtime, unit_of_work
 from ..i18n import gettext as _
 from ..i18n import process_label
 from . import bp
@@ -135,7 +135,7 @@ def _gone(uow, task_id: str):
 @bp.route("/tasks/<task:task_id>", methods=["GET", "POST"])
 def task(task_id):
     if request.method == "GET":  # showing the case summary is a read of client data: logged (R12)
-        with unit_of_work() as uow:
+        with auditing_read() as uow:
             page = _load(uow, task_id, record_view=True)
             if page is None:  # e.g. the back button after a submit: done, if the user may see the case
                 fate = queries.task_fate(uow, g.user.username, task_id)

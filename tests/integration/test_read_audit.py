@@ -1,0 +1,108 @@
+"""engine.read_audit: read-audit rows by group commit (issue 12): every row written, chains in the
+order rows were handed in, the trail verifies, nothing left behind at close, and a page's read is in
+the access log as soon as the page is answered."""
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import func, select
+
+from polku.engine import audit
+from polku.engine.audit_verify import verify
+from polku.engine.clock import Clock
+from polku.engine.db import UnitOfWork
+from polku.engine.models import AuditEvent
+from polku.engine.read_audit import ReadAudit
+
+AT = datetime(2025, 3, 3, 9, 0, tzinfo=timezone.utc)
+
+
+def _row(actor: str, n: int) -> dict:
+    return {"at": AT, "actor": actor, "role": None, "organisation": None, "origin": "127.0.0.1",
+            "action": "list_tasks", "instance_id": None, "task_id": None, "details": {"n": n},
+            "chain": audit.chain_of(actor, None)}
+
+
+def _rows(db_engine, actor: str) -> list[tuple[int, int]]:
+    with db_engine.connect() as conn:
+        found = conn.execute(select(AuditEvent.seq, AuditEvent.details).where(AuditEvent.actor == actor)
+                             .order_by(AuditEvent.seq)).all()
+    return [(seq, details["n"]) for seq, details in found]
+
+
+def test_rows_from_many_threads_are_all_written_in_order_and_the_trail_verifies(db_engine):
+    writer = ReadAudit(db_engine, Clock())
+    errors: list[BaseException] = []
+
+    def page(actor: str) -> None:
+        try:
+            for n in range(0, 40, 2):  # two rows a page, as the inbox's fetch of a page past the end
+                writer.submit([_row(actor, n), _row(actor, n + 1)])
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+
+    threads = [threading.Thread(target=page, args=(f"reader{i % 4}",)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    writer.close()
+    assert not errors
+    assert writer.rows == 8 * 40 and writer.batches < writer.rows  # grouped: fewer transactions than rows
+    for i in range(4):
+        rows = _rows(db_engine, f"reader{i}")
+        assert [seq for seq, _n in rows] == list(range(1, 81))
+        # Each page's two rows stay adjacent and in order in the chain.
+        for (_s1, first), (_s2, second) in zip(rows[::2], rows[1::2]):
+            assert second == first + 1
+    with UnitOfWork(db_engine, Clock(), write=False) as uow:
+        report = verify(uow)
+    assert report.ok, report.problems
+    assert report.rows >= 320
+
+
+def test_a_unit_of_work_hands_its_rows_over_only_when_it_commits(db_engine):
+    writer = ReadAudit(db_engine, Clock())
+    with UnitOfWork(db_engine, Clock(), write=False, read_audit=writer) as uow:
+        audit.record(uow, "reader9", "list_tasks", details={"instances": [1]})
+        assert _rows_count(db_engine, "reader9") == 0
+    assert _rows_count(db_engine, "reader9") == 0  # rolled back: the page was never shown
+    with UnitOfWork(db_engine, Clock(), write=False, read_audit=writer) as uow:
+        audit.record(uow, "reader9", "list_tasks", details={"instances": [1]})
+        uow.commit()
+        assert _rows_count(db_engine, "reader9") == 1  # committed before commit() returns
+    writer.close()
+
+
+def test_close_writes_what_was_handed_in_and_then_refuses(db_engine):
+    writer = ReadAudit(db_engine, Clock())
+    done = []
+    threads = [threading.Thread(target=lambda n=n: (writer.submit([_row("closing", n)]), done.append(n)))
+               for n in range(20)]
+    for t in threads:
+        t.start()
+    writer.close()
+    for t in threads:
+        t.join()
+    # Every submit that was accepted returned with its row written; none was dropped.
+    assert sorted(n for _seq, n in _rows(db_engine, "closing")) == sorted(done)
+    with pytest.raises(RuntimeError):
+        writer.submit([_row("closing", 99)])
+
+
+def test_a_failed_batch_fails_its_pages_and_the_next_one_writes(db_engine):
+    writer = ReadAudit(db_engine, Clock())
+    bad = dict(_row("broken", 0), at=None)  # audit_events.at is NOT NULL
+    with pytest.raises(Exception):  # noqa: B017  (the database's own error, whatever its driver calls it)
+        writer.submit([bad])
+    writer.submit([_row("after", 1)])
+    writer.close()
+    assert _rows(db_engine, "after") == [(1, 1)] and _rows(db_engine, "broken") == []
+
+
+def _rows_count(db_engine, actor: str) -> int:
+    with db_engine.connect() as conn:
+        return conn.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.actor == actor))
+
