@@ -33,6 +33,14 @@ def _login_to(web_app, target: str, address: str = "10.1.0.1"):
 @pytest.mark.parametrize("target", EVIL)
 def test_login_never_redirects_off_the_site(web_app, passwords, target):
     response = _login_to(web_app, target)
+    assert_stays_on_the_site(response, target)
+
+
+def assert_stays_on_the_site(response, target: str) -> None:
+    """To the inbox; a target with a NUL is refused before any route (web.input_check): 400, no redirect."""
+    if "\x00" in target:
+        assert response.status_code == 400 and "Location" not in response.headers
+        return
     assert response.status_code == 302
     assert response.headers["Location"] == INBOX
 
@@ -40,8 +48,7 @@ def test_login_never_redirects_off_the_site(web_app, passwords, target):
 @pytest.mark.parametrize("target", EVIL)
 def test_the_language_switch_never_redirects_off_the_site(web_app, target):
     response = Browser(web_app).post("/language", {"locale": "sv", "next": target})
-    assert response.status_code == 302
-    assert response.headers["Location"] == INBOX
+    assert_stays_on_the_site(response, target)
 
 
 def test_the_reported_open_redirect_ends_in_the_inbox(web_app, passwords):

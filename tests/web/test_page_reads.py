@@ -62,7 +62,7 @@ def _closure_case(refer):
     return case
 
 
-def test_task_page_get_reads_rows_only_in_one_transaction(user, refer, counts):
+def test_task_page_get_reads_rows_only_in_one_transaction(user, refer, counts, web_app):
     case = _closure_case(refer)
     b = user("coach1")
     task = case.task("closure", "coach1")
@@ -71,7 +71,10 @@ def test_task_page_get_reads_rows_only_in_one_transaction(user, refer, counts):
     assert response.status_code == 200
     text = response.get_data(as_text=True)
     assert all(goal["description"] in text for goal in GOALS)  # goal_results rows from the Goal table
-    assert (counts.loads, counts.begins - LOGIN_LOOKUP, counts.commits) == (0, 1, 1)  # the R12 read row
+    # The R12 read row: on SQLite written by the read-audit writer in a transaction of its own (the page
+    # reads without the write lock, engine.read_audit); on PostgreSQL in the page's own.
+    batched = web_app.extensions["polku"]["read_audit"] is not None
+    assert (counts.loads, counts.begins - LOGIN_LOOKUP, counts.commits) == ((0, 2, 2) if batched else (0, 1, 1))
 
 
 def test_task_page_post_is_one_unit_of_work_that_only_the_command_deserialises(user, refer, counts):
