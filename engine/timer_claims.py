@@ -51,6 +51,18 @@ def claim(uow: UnitOfWork, worker: str, n: int) -> list[Row[Any]]:
     return sorted(rows, key=lambda r: (r.due_at, r.id))
 
 
+def still_held(uow: UnitOfWork, worker: str, timer_id: str) -> bool:
+    """Whether `worker` still holds its claim on the timer, checked in the firing transaction
+    before anything fires: a batch slower than `LEASE` may have lost the rest of its rows to
+    another worker's claim, and then only that worker fires them (handlers never run twice). On
+    PostgreSQL the row is locked (FOR UPDATE) until the firing commits, so no claim can take it
+    meanwhile; on SQLite the firing's write transaction already keeps every other writer out."""
+    held = uow.execute(
+        select(_T.c.id).where(_T.c.id == timer_id, _T.c.claimed_by == worker).with_for_update(of=_T)
+    ).first()
+    return held is not None
+
+
 def release(uow: UnitOfWork, worker: str, timer_ids: Sequence[str]) -> None:
     """Let go of timers `worker` claimed and did not fire (other workers may take them now)."""
     if timer_ids:

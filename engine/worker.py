@@ -95,7 +95,7 @@ def fire_due_timers(engine: Engine, runtime: Runtime, clock: Clock, batch: int =
             if not rows:
                 return fired
             for row in rows:
-                changed = _fire_own(engine, runtime, clock, row)
+                changed = _fire_own(engine, runtime, clock, row, worker)
                 if not changed:
                     held.append(row.id)  # stays ours until the end, so this call takes it no more
                     continue
@@ -106,10 +106,14 @@ def fire_due_timers(engine: Engine, runtime: Runtime, clock: Clock, batch: int =
         _let_go(engine, clock, worker, held)
 
 
-def _fire_own(engine: Engine, runtime: Runtime, clock: Clock, row: Row[Any]) -> list[str]:
-    """Fire one claimed timer in a transaction of its own; what fired (empty: nothing did)."""
+def _fire_own(engine: Engine, runtime: Runtime, clock: Clock, row: Row[Any], worker: str) -> list[str]:
+    """Fire one claimed timer in a transaction of its own, if `worker` still holds its claim (a
+    lease lost to another worker during a slow batch is that worker's to fire); what fired
+    (empty: nothing did)."""
     try:
         with UnitOfWork(engine, clock, origin="worker") as uow:
+            if not timer_claims.still_held(uow, worker, row.id):
+                return []
             changed = _fire(uow, runtime, row)
             if changed:
                 uow.commit()

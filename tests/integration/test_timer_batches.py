@@ -113,3 +113,28 @@ def test_a_failing_timer_puts_its_instance_in_error_and_the_others_fire(sample, 
     polku("retry", str(bad), "--as", "boss", "--reason", "handler fixed", now=AFTER_DUE)
     assert _statuses(db_engine, [bad]) == {bad: "completed"}  # the timer, due meanwhile, fired in the retry
 
+
+
+def test_a_timer_whose_lease_was_taken_over_during_a_slow_batch_is_not_fired_by_the_first_worker(
+        sample, db_engine, runtime, uow_factory, monkeypatch):
+    ids = _prepare(uow_factory, 3)
+    claim = worker.timer_claims.claim
+    taken_by = parse_instant("2026-01-08T09:20:00+00:00")
+
+    def claim_then_lose_the_first(uow, name, n):
+        rows = claim(uow, name, n)
+        if rows:  # the batch ran past its lease; another worker claimed the first unfired row
+            uow.execute(update(Timer).where(Timer.instance_id == ids[0])
+                        .values(claimed_by="other", claimed_until=taken_by))
+        return rows
+
+    monkeypatch.setattr(worker.timer_claims, "claim", claim_then_lose_the_first)
+    report: list = []
+    assert fire_due_timers(db_engine, runtime, FixedClock(parse_instant(AFTER_DUE)), report=report) == 2
+    assert sorted(t.instance_id for t in report) == sorted(ids[1:])
+    assert _statuses(db_engine, ids)[ids[0]] == "running"
+    with db_engine.connect() as conn:  # the other worker's claim stands: not released by the first
+        assert conn.execute(select(Timer.claimed_by, Timer.claimed_until)
+                            .where(Timer.instance_id == ids[0])).all() == [("other", taken_by)]
+        assert conn.execute(select(func.count()).select_from(AuditEvent)
+                            .where(AuditEvent.action == "timer", AuditEvent.instance_id == ids[0])).scalar_one() == 0
