@@ -32,6 +32,7 @@ from polku.engine.accounts import LoginFailed
 from polku.engine.api_tokens import TokenRejected
 from polku.engine.bundle import BundleFile
 from polku.engine.errors import DeployFailed, Forbidden, NotFound, PolkuError, ValidationFailed
+from polku.engine.fieldtypes import has_unstorable_text
 from polku.engine.throttle import Throttled
 
 from .context import client_address, runtime, unit_of_work
@@ -67,6 +68,10 @@ def _authenticate():
     given = bool(username) if scheme == "basic" else scheme == "bearer" and bool(credentials)
     if not given:
         return _refusal(401, "AuthenticationException", "credentials are required (HTTP Basic or a Bearer token)")
+    if has_unstorable_text([username, password, credentials]):
+        # NUL or a lone surrogate: no user name, password or token holds one, and the database
+        # cannot even be asked (PostgreSQL refuses such text): refused before any query.
+        return _refusal(401, "AuthenticationException", "the user name or password is not correct")
     with unit_of_work() as uow:
         try:
             if scheme == "bearer":

@@ -1,7 +1,8 @@
 """Text no database can store (NUL, a lone surrogate) is refused before any route sees it, in the
-query string (searches), a posted form (the login, reasons, task forms) or a JSON body, with the
-field's name: 400, nothing read or saved. JSON bodies are parsed within the engine's bounds
-(engine.jsonvalues): nesting, digits, NaN; past them a body reads as malformed."""
+path (a key or an id in the URL), the query string (searches), a posted form (the login, reasons,
+task forms) or a JSON body, with the field's name: 400, nothing read or saved. JSON bodies are
+parsed within the engine's bounds (engine.jsonvalues): nesting, digits, NaN; past them a body reads
+as malformed."""
 from __future__ import annotations
 
 from typing import Any
@@ -26,7 +27,8 @@ def init_app(app) -> None:
 
 
 def _fields() -> list[str]:
-    bad = unstorable_fields({k: request.args.getlist(k) for k in request.args})
+    bad = unstorable_fields(request.view_args or {})  # path segments: /definitions/<key>, …
+    bad += unstorable_fields({k: request.args.getlist(k) for k in request.args})
     if request.method != "GET":
         bad += unstorable_fields({k: request.form.getlist(k) for k in request.form})
         if request.is_json:

@@ -84,3 +84,21 @@ def test_json_bodies_are_checked_and_bounded(web_app, coaching):
                        content_type="application/json", base_url="https://localhost")
     assert deep.status_code in (400, 401), deep.get_data(as_text=True)[-300:]
     assert coaching.json("instances") == []
+
+
+@pytest.mark.parametrize("url", ["/definitions/tyo%00honvalmennus", "/definitions/%00/migrate"])
+def test_a_nul_in_a_path_segment_is_refused_before_the_route(browser, coaching, url):
+    response = english(browser("designer1")).get(url)
+    assert response.status_code == 400, response.get_data(as_text=True)[-300:]
+    assert "The field key contains a character that is not allowed" in response.get_data(as_text=True)
+
+
+def test_a_nul_in_an_engine_rest_path_is_refused_before_the_route(web_app, coaching):
+    from tests.web.test_engine_rest import basic
+
+    response = web_app.test_client().post("/engine-rest/process-definition/tyo%00honvalmennus:1/start", json={},
+                                          headers={**basic("designer1"), "Accept-Language": "en"},
+                                          base_url="https://localhost")
+    assert response.status_code == 400, response.get_data(as_text=True)[-300:]
+    assert list(response.json["fields"]) == ["definition_id"]
+    assert coaching.json("instances") == []

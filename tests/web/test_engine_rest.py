@@ -138,3 +138,14 @@ def test_a_start_that_cannot_be_done_says_why(client, definition, payload, statu
                            base_url=BASE, data=json.dumps(payload), content_type="application/json")
     assert response.status_code == status, response.get_json()
     assert message in response.get_json()["message"]
+
+
+@pytest.mark.parametrize("username, password", [("designer1\x00", PASSWORD), ("\x00", "x"),
+                                                ("designer1", PASSWORD + "\x00")])
+def test_a_nul_in_basic_credentials_is_refused_401_before_any_query(client, db_engine, username, password):
+    """PostgreSQL cannot even be asked about such a name (psycopg's DataError was a 500)."""
+    response = client.get("/engine-rest/version", headers=basic(username, password), base_url=BASE)
+    assert response.status_code == 401, response.get_data(as_text=True)[-300:]
+    assert response.get_json()["type"] == "AuthenticationException"
+    with Session(db_engine) as s:  # nothing was asked or counted: no failed login for the name
+        assert list(s.scalars(select(AuditEvent.actor).where(AuditEvent.action == "login_failed"))) == []

@@ -151,3 +151,10 @@ def test_every_failure_is_audited_and_throttled_by_address(client, polku, db_eng
     throttled = client.get("/engine-rest/version", headers=bearer(made["secret"]), base_url=BASE)
     assert throttled.status_code == 429 and int(throttled.headers["Retry-After"]) >= 1
     assert audit_rows(db_engine, "login_throttled")[-1][2]["via"] == "token"
+
+
+def test_a_token_with_a_nul_is_refused_401_before_any_query(client, polku, db_engine):
+    secret = make_token(polku)["secret"]
+    response = client.get("/engine-rest/version", headers=bearer(secret + "\x00"), base_url=BASE)
+    assert response.status_code == 401 and response.get_json()["type"] == "AuthenticationException"
+    assert audit_rows(db_engine, "login_failed", "login") == []
