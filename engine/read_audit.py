@@ -14,14 +14,18 @@ committed, so a page is never sent before its read is in the trail; a process ki
 had sent nothing either (the same guarantee as a row in the page's own transaction). The page
 that shows the trail (the access log) therefore sees every read whose page was answered: the
 reader's own and everyone's. `close` (at exit, and by the app's owner) writes what is still
-handed in and stops the thread. If a batch fails, every page in it gets the error (no page is
-shown without its row); the next batch starts afresh.
+handed in and stops the thread. A batch takes whole pages: a page's rows are never split across
+two batches (so a page goes on only once all its rows are committed, and a failure of any of them
+is its own); a page with more than `MAX_BATCH` rows is a batch alone. If a batch fails, every page
+in it gets the error, raised in each page's thread as a fresh exception of its own whose cause is
+the batch's (no page is shown without its row); the next batch starts afresh.
 
 The cost is one batch's wait at most: a page whose rows arrive while a batch is being written
 waits for that one and its own (no timer: an idle flusher writes at once).
 """
 from __future__ import annotations
 
+import copy
 import threading
 from typing import Any
 
@@ -31,7 +35,7 @@ from . import audit
 from .clock import Clock
 from .db import UnitOfWork
 
-MAX_BATCH = 500  # rows per write transaction; more wait for the next
+MAX_BATCH = 500  # rows per write transaction (whole pages; a bigger page alone); more wait for the next
 IDLE_SECONDS = 5.0  # a flusher with nothing to write for this long ends (apps made and dropped leave no thread)
 
 
@@ -50,7 +54,7 @@ class ReadAudit:
         self._engine = engine
         self._clock = clock or Clock()
         self._cond = threading.Condition()
-        self._queue: list[tuple[dict[str, Any], _Ticket]] = []
+        self._queue: list[tuple[list[dict[str, Any]], _Ticket]] = []  # one entry a page, in order
         self._closed = False
         self._thread: threading.Thread | None = None
         self.batches = 0  # batches written (tests, benches)
@@ -64,7 +68,7 @@ class ReadAudit:
         with self._cond:
             if self._closed:
                 raise RuntimeError("the read-audit writer is closed")
-            self._queue.extend((row, ticket) for row in rows)
+            self._queue.append((list(rows), ticket))
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="polku-read-audit", daemon=True)
                 self._thread.start()
@@ -72,7 +76,8 @@ class ReadAudit:
             while not ticket.done:
                 self._cond.wait()
         if ticket.error is not None:
-            raise ticket.error
+            # One exception object is shared by every page of the batch; each raises its own.
+            raise _fresh(ticket.error) from ticket.error
 
     def _run(self) -> None:
         while True:
@@ -82,10 +87,10 @@ class ReadAudit:
                 if not self._queue:  # idle (the next submit starts a thread again), or closed and drained
                     self._thread = None
                     return
-                batch, self._queue = self._queue[:MAX_BATCH], self._queue[MAX_BATCH:]
-            error = self._write([row for row, _ticket in batch])
+                batch, self._queue = _whole_pages(self._queue)
+            error = self._write([row for rows, _ticket in batch for row in rows])
             with self._cond:
-                for _row, ticket in batch:
+                for _rows, ticket in batch:
                     ticket.done, ticket.error = True, error
                 self._cond.notify_all()
 
@@ -109,3 +114,27 @@ class ReadAudit:
             self._cond.notify_all()
         if thread is not None:
             thread.join(timeout)
+
+
+def _whole_pages(queue: list[tuple[list[dict[str, Any]], _Ticket]]
+                 ) -> tuple[list[tuple[list[dict[str, Any]], _Ticket]], list[tuple[list[dict[str, Any]], _Ticket]]]:
+    """The next batch (whole pages, in order, up to `MAX_BATCH` rows; a first page bigger than
+    that alone) and what waits for the next one."""
+    taken, size = 0, 0
+    for rows, _ticket in queue:
+        if taken and size + len(rows) > MAX_BATCH:
+            break
+        taken, size = taken + 1, size + len(rows)
+    return queue[:taken], queue[taken:]
+
+
+def _fresh(error: BaseException) -> BaseException:
+    """A new exception like `error` (its type, so the callers' handling of database errors still
+    applies), for one page's thread to raise; a RuntimeError when it cannot be copied."""
+    try:
+        fresh = copy.copy(error)
+    except Exception:  # noqa: BLE001  (an exception that cannot be rebuilt from its arguments)
+        fresh = None
+    if fresh is None or fresh is error or type(fresh) is not type(error):
+        return RuntimeError(f"the read-audit batch failed: {error!r}")
+    return fresh

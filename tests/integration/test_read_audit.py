@@ -78,14 +78,26 @@ def test_a_unit_of_work_hands_its_rows_over_only_when_it_commits(db_engine):
 
 def test_close_writes_what_was_handed_in_and_then_refuses(db_engine):
     writer = ReadAudit(db_engine, Clock())
-    done = []
-    threads = [threading.Thread(target=lambda n=n: (writer.submit([_row("closing", n)]), done.append(n)))
-               for n in range(20)]
+    done: list[int] = []
+    refused: dict[int, BaseException] = {}
+
+    def page(n: int) -> None:  # a submit after close raises in its own thread: caught, looked at below
+        try:
+            writer.submit([_row("closing", n)])
+        except BaseException as exc:  # noqa: BLE001
+            refused[n] = exc
+        else:
+            done.append(n)
+
+    threads = [threading.Thread(target=page, args=(n,)) for n in range(20)]
     for t in threads:
         t.start()
     writer.close()
     for t in threads:
         t.join()
+    assert sorted(done + list(refused)) == list(range(20))
+    # A submit that came after close was refused as such, and nothing else went wrong.
+    assert all(type(exc) is RuntimeError and "closed" in str(exc) for exc in refused.values()), refused
     # Every submit that was accepted returned with its row written; none was dropped.
     assert sorted(n for _seq, n in _rows(db_engine, "closing")) == sorted(done)
     with pytest.raises(RuntimeError):
@@ -106,3 +118,81 @@ def _rows_count(db_engine, actor: str) -> int:
     with db_engine.connect() as conn:
         return conn.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.actor == actor))
 
+
+
+class _Held:
+    """A writer whose first batch waits until `go` is set, so that pages queue up behind it; every
+    batch's rows are recorded (actor and n) in the order the batches were written."""
+
+    def __init__(self, writer: ReadAudit, monkeypatch):
+        self.writer, self.entered, self.go, self.batches = writer, threading.Event(), threading.Event(), []
+        write = writer._write
+
+        def held_write(rows):
+            self.batches.append([(row["actor"], row["details"]["n"]) for row in rows])
+            if len(self.batches) == 1:
+                self.entered.set()
+                assert self.go.wait(30)
+            return write(rows)
+
+        monkeypatch.setattr(writer, "_write", held_write)
+        self.threads: list[threading.Thread] = []
+        self.errors: dict[str, BaseException] = {}
+        self.start("holder", [_row("holder", 0)])
+        assert self.entered.wait(30)
+
+    def start(self, name: str, rows: list[dict]) -> None:
+        def page():
+            try:
+                self.writer.submit(rows)
+            except BaseException as exc:  # noqa: BLE001  (looked at by the test)
+                self.errors[name] = exc
+
+        thread = threading.Thread(target=page, name=name)
+        self.threads.append(thread)
+        thread.start()
+
+    def wait_queued(self, pages: int) -> None:
+        for _ in range(3000):
+            with self.writer._cond:
+                if len({id(ticket) for _entry, ticket in self.writer._queue}) == pages:
+                    return
+            threading.Event().wait(0.01)
+        raise AssertionError("the pages were not queued")
+
+    def release(self) -> None:
+        self.go.set()
+        for t in self.threads:
+            t.join(30)
+        self.writer.close()
+
+
+def test_a_batch_takes_whole_pages_never_splitting_one(db_engine, monkeypatch):
+    monkeypatch.setattr("polku.engine.read_audit.MAX_BATCH", 3)
+    held = _Held(ReadAudit(db_engine, Clock()), monkeypatch)
+    held.start("a", [_row("pageA", 0), _row("pageA", 1)])
+    held.wait_queued(1)
+    held.start("b", [_row("pageB", 0), _row("pageB", 1)])
+    held.wait_queued(2)
+    held.start("big", [_row("big", n) for n in range(5)])  # more than a batch: alone, whole
+    held.wait_queued(3)
+    held.release()
+    assert not held.errors
+    # Three rows would fit a batch, but pageB's second row never goes without its first: a page is
+    # answered only once all its rows are committed, and a failure of any of them is its own.
+    assert held.batches == [[("holder", 0)], [("pageA", 0), ("pageA", 1)], [("pageB", 0), ("pageB", 1)],
+                            [("big", n) for n in range(5)]]
+    assert [n for _seq, n in _rows(db_engine, "pageB")] == [0, 1] and len(_rows(db_engine, "big")) == 5
+
+
+def test_each_page_of_a_failed_batch_raises_its_own_exception_caused_by_the_batchs(db_engine, monkeypatch):
+    held = _Held(ReadAudit(db_engine, Clock()), monkeypatch)
+    held.start("a", [dict(_row("broken", 0), at=None)])  # audit_events.at is NOT NULL
+    held.wait_queued(1)
+    held.start("b", [_row("broken", 1)])
+    held.wait_queued(2)
+    held.release()
+    first, second = held.errors["a"], held.errors["b"]
+    assert first is not second and type(first) is type(second)
+    assert first.__cause__ is second.__cause__ and first.__cause__ is not None
+    assert _rows(db_engine, "broken") == [] and _rows(db_engine, "holder") == [(1, 0)]
