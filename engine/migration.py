@@ -28,7 +28,7 @@ from SpiffWorkflow import TaskState
 from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from sqlalchemy import delete, insert, select, update
 
-from . import audit, task_summary, work_queue
+from . import audit, service_retries, task_summary, work_queue
 from .access import Facts, require
 from .clock import FixedClock
 from .errors import Conflict, NotFound, ValidationFailed
@@ -267,8 +267,9 @@ def _write(uow: UnitOfWork, runtime: Runtime, actor: str, inst: InstanceRow, tar
         select(HumanTask.id).where(HumanTask.instance_id == inst.id, HumanTask.state == "ready"))}
     before.human_tasks = old_tasks  # what the tables hold (a failed step materialised nothing)
     if inst.status == "running":
-        with runtime.budget.scope():
-            runtime.advance(wf, new, instance_id=inst.id, session=uow.session, now=uow.now, actor=actor)
+        with runtime.budget.scope():  # a pending retry's task waits out its back-off here too
+            runtime.advance(wf, new, instance_id=inst.id, session=uow.session, now=uow.now, actor=actor,
+                            hold=service_retries.held(uow, inst.id, wf))
     after = runtime.snapshot(wf, new, uow.now)
     if inst.status == "error":
         after.human_tasks = {tid: t for tid, t in after.human_tasks.items() if tid in old_tasks}
@@ -278,6 +279,7 @@ def _write(uow: UnitOfWork, runtime: Runtime, actor: str, inst: InstanceRow, tar
     if inst.status != "running":  # suspended or in error it stays so, its error kept
         after.status, after.error_element, after.error_message = inst.status, inst.error_element, inst.error_message
     save(uow, runtime, inst, wf, new, before, after, status=after.status)
+    service_retries.settle(uow, inst.id, wf, None)  # kept only while its task still waits
     uow.execute(update(Instance).where(Instance.id == inst.id)
                 .values(definition_id=target.id, version=target.version))
     _refresh_tasks(uow, runtime, new, inst.id, {tid: t for tid, t in after.human_tasks.items()

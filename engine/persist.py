@@ -95,12 +95,12 @@ def advance(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, defn: LoadedDe
     handler's transient failure leaves the instance running with the retry scheduled
     (engine.service_retries) until its retries are used up."""
     old = before.human_tasks if before else {}
-    was_waiting, failure = service_retries.waiting(wf), None
+    hold, failure = service_retries.held(uow, inst.id, wf), None  # a retry's back-off is honoured
     try:
         with runtime.budget.scope():  # the whole step's model code shares one time budget
             if action is not None:
                 action()
-            runtime.advance(wf, defn, instance_id=inst.id, session=uow.session, now=uow.now, actor=actor)
+            runtime.advance(wf, defn, instance_id=inst.id, session=uow.session, now=uow.now, actor=actor, hold=hold)
             after = runtime.snapshot(wf, defn, uow.now)
             # Assignee, due date and priority may be expressions: evaluate them while an error
             # can still become the instance's error state.
@@ -109,10 +109,7 @@ def advance(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, defn: LoadedDe
     except StepError as error:
         after, failure = _failed(uow, runtime, inst, wf, defn, old, error)
     save(uow, runtime, inst, wf, defn, before, after)
-    if failure is not None:  # after the instance's own write, which holds its lock
-        service_retries.record(uow, inst.id, failure)
-    elif was_waiting:  # the waiting service task ran, or failed for good: no retry is pending
-        service_retries.clear(uow, inst.id)
+    service_retries.settle(uow, inst.id, wf, failure, after.status == "error")  # after the write (its lock)
     return after
 
 

@@ -75,6 +75,10 @@ def _run(uow: UnitOfWork, runtime: Runtime, worker: str, row: Row[Any]) -> bool:
     if inst.status != "running" or not service_retries.still_claimed(uow, worker, inst.id):
         return False  # suspended, ended, or its retry run (or dropped) by another step meanwhile
     defn, wf, before = load_workflow(uow, runtime, inst)
+    if not service_retries.waiting(wf):  # a stray row: its task ran or went in another step
+        service_retries.clear(uow, inst.id)  # dropped, the instance left as it is (no step, no audit)
+        uow.commit()
+        return False
     after = advance(uow, runtime, inst, defn, wf, before)  # runs the waiting service task again
     audit.record(uow, "system", "service_retry", instance_id=inst.id,
                  details={"element_id": row.element_id, "attempt": row.attempts + 1, "status": after.status})

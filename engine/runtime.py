@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.manual_task import ManualTask as ManualTaskMixin
 from SpiffWorkflow.bpmn.specs.mixins.none_task import NoneTask as NoneTaskMixin
@@ -44,8 +46,9 @@ if TYPE_CHECKING:
 # SpiffWorkflow's task iterator stops at depth 1000 and the instance then looks completed
 # (a loop of ~333 iterations). Refuse well before that.
 MAX_TASK_DEPTH = 900
-# Service tasks completing into more service tasks: bounded so a cycle cannot spin forever.
-MAX_SERVICE_ROUNDS = 200
+# Service tasks completing into more service tasks: bounded so a cycle cannot spin forever. Timers
+# made ready by a round's closing refresh (one cycle of a cycle timer each) have a bound of their own.
+MAX_SERVICE_ROUNDS, MAX_TIMER_ROUNDS = 200, 10_000
 # Process variable through which a process adds organisations to its instance.
 ORGANISATIONS_VARIABLE = "case_organisations"
 # Process variable naming the case in lists (e.g. the client's name).
@@ -157,8 +160,6 @@ class Runtime:
         return self.codec.dump(wf)
 
     def ready_task(self, wf: BpmnWorkflow, task_id: str) -> Task | None:
-        from uuid import UUID
-
         task = wf.get_task_from_id(UUID(task_id))
         if task is None or task.state != TaskState.READY or not is_human(task.task_spec):
             return None
@@ -217,22 +218,29 @@ class Runtime:
         return count
 
     def advance(self, wf: BpmnWorkflow, defn: LoadedDefinition, *, instance_id: int, session: Session | None,
-                now: datetime, actor: str = "system") -> None:
+                now: datetime, actor: str = "system", hold: Collection[UUID] = ()) -> None:
         """Engine steps, service tasks and pass-through tasks until only people or time can move it.
 
         Raises StepError naming the element when a script, expression or handler fails.
         Time stands still at `now` for the whole step, so every due time it computes agrees.
+        The waiting service tasks in `hold` (a retry's back-off: engine.service_retries.held) stay waiting.
         """
         with bound_clock(FixedClock(now)), self.budget.scope():
             try:
-                for _ in range(MAX_SERVICE_ROUNDS):
+                services = timers = 0  # rounds that ran service tasks; rounds that only ran a timer
+                while services < MAX_SERVICE_ROUNDS and timers < MAX_TIMER_ROUNDS:
                     wf.do_engine_steps()
                     # do_engine_steps ends by refreshing timers: one due by `now` is then ready, and runs now.
-                    if not self._run_automatic(wf, defn, instance_id, session, now, actor) and not any(
-                            not t.task_spec.manual for t in wf.get_tasks(state=TaskState.READY)):
+                    if self._run_automatic(wf, defn, instance_id, session, now, actor, hold):
+                        services += 1
+                    elif any(not t.task_spec.manual for t in wf.get_tasks(state=TaskState.READY)):
+                        timers += 1  # a cycle timer far behind fires once a round
+                    else:
                         break
                 else:
-                    raise StepError(None, "service tasks kept producing work: stopped after a safety limit")
+                    raise StepError(None, "service tasks kept producing work: stopped after a safety limit"
+                                    if services >= MAX_SERVICE_ROUNDS else f"a timer kept firing: stopped after "
+                                    f"catching up {MAX_TIMER_ROUNDS} missed firings in one step")
             except StepError:
                 raise
             except SpiffWorkflowException as exc:
@@ -247,11 +255,11 @@ class Runtime:
                 raise StepError(element_of(exc), message_of(exc)) from exc
 
     def _run_automatic(self, wf: BpmnWorkflow, defn: LoadedDefinition, instance_id: int, session: Session | None,
-                       now: datetime, actor: str) -> bool:
+                       now: datetime, actor: str, hold: Collection[UUID]) -> bool:
         progressed = False
         for task in list(wf.get_tasks(state=TaskState.STARTED | TaskState.READY)):
             spec = task.task_spec
-            if task.state == TaskState.STARTED and isinstance(spec, ServiceTaskMixin):
+            if task.state == TaskState.STARTED and isinstance(spec, ServiceTaskMixin) and task.id not in hold:
                 ext = defn.extensions.get(spec.bpmn_id, {})
                 handler_name = ext.get("handler")
                 if handler_name not in self.handlers:
@@ -289,10 +297,7 @@ class Runtime:
 
     # --- reading the state -------------------------------------------------------------
     def snapshot(self, wf: BpmnWorkflow, defn: LoadedDefinition, now: datetime) -> Snapshot:
-        if wf.is_completed():
-            snap = Snapshot("completed")
-        else:
-            snap = Snapshot("running")
+        snap = Snapshot("completed" if wf.is_completed() else "running")
         human: dict[str, Task] = {}  # never None here, unlike a snapshot read back for a retry
         for task in _ready(wf):
             if is_human(task.task_spec):
@@ -379,18 +384,14 @@ def is_human(spec: Any) -> bool:
 
 def _organisations(data: Any) -> set[str]:
     value = data.get(ORGANISATIONS_VARIABLE) if isinstance(data, dict) else None
-    if isinstance(value, str):
-        return {value}
-    if isinstance(value, (list, tuple, set)):
-        return {str(v) for v in value if v}
+    if isinstance(value, (str, list, tuple, set)):
+        return {value} if isinstance(value, str) else {str(v) for v in value if v}
     return set()
 
 
 def _as_int(value: Any) -> int | None:
-    if value is None or value == "":
-        return None
     try:
-        return int(value)
+        return None if value is None or value == "" else int(value)
     except (TypeError, ValueError):
         return None
 

@@ -22,6 +22,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, cast
+from uuid import UUID
 
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceTaskMixin
 from SpiffWorkflow.util.task import TaskState
@@ -58,8 +59,36 @@ class Failure:
 
 def waiting(wf: BpmnWorkflow) -> bool:
     """Whether a service task waits to be run again (a retry row may exist to drop after the step)."""
-    return any(t.state == TaskState.STARTED and isinstance(t.task_spec, ServiceTaskMixin)
-               for w in (wf, *wf.subprocesses.values()) for t in w.tasks.values())
+    return bool(_waiting_tasks(wf))
+
+
+def _waiting_tasks(wf: BpmnWorkflow) -> list[Any]:
+    return [t for w in (wf, *wf.subprocesses.values()) for t in w.tasks.values()
+            if t.state == TaskState.STARTED and isinstance(t.task_spec, ServiceTaskMixin)]
+
+
+def held(uow: UnitOfWork, instance_id: int, wf: BpmnWorkflow) -> frozenset[UUID]:
+    """The waiting service tasks a step must leave waiting: those of the instance's pending retry
+    while its back-off runs (next attempt after now). Only the worker's run, once it is due, and a
+    manager's retry (which drops the row first) run the task again, so no other step (a user's
+    completion, a timer, a migration) calls the failing system early or uses up an attempt."""
+    row = uow.session.execute(select(_R.c.element_id).where(
+        _R.c.instance_id == instance_id, _R.c.next_attempt_at > uow.now)).first()
+    if row is None:
+        return frozenset()
+    return frozenset(t.id for t in _waiting_tasks(wf) if t.task_spec.bpmn_id == row.element_id)
+
+
+def settle(uow: UnitOfWork, instance_id: int, wf: BpmnWorkflow, failure: Failure | None,
+           errored: bool = False) -> None:
+    """After a step's write (which holds the instance's lock): record its transient failure, or drop
+    a row no waiting service task needs any more (the task ran, or is gone from a migrated
+    instance's new version) or that the step's own error (`errored`, not transient) ends. A row
+    whose task still waits stays. Every step, the retry worker's run and a migration end here."""
+    if failure is not None:
+        record(uow, instance_id, failure)
+    elif errored or not waiting(wf):
+        clear(uow, instance_id)
 
 
 def failed(uow: UnitOfWork, policy: RetryPolicy, instance_id: int, error: StepError) -> Failure | None:
@@ -137,10 +166,15 @@ def claim(uow: UnitOfWork, worker: str, n: int) -> list[Row[Any]]:
 
 
 def still_claimed(uow: UnitOfWork, worker: str, instance_id: int) -> bool:
-    """Whether `worker`'s claim stands (no step or manual retry has replaced or dropped the row)."""
-    return uow.session.execute(select(_R.c.instance_id).where(
-        _R.c.instance_id == instance_id, _R.c.claimed_by == worker,
-        _R.c.next_attempt_at.is_not(None))).first() is not None
+    """Whether `worker`'s claim stands (no step, manual retry or other worker has replaced, dropped
+    or taken over the row), checked in the firing transaction by a write that keeps the row locked
+    until it commits: the lease renewed from now, the row locked on PostgreSQL (another worker's
+    claim skips it) and the database's write lock held on SQLite. So a lease that ran out while the
+    handler is slow is never taken over and run a second time."""
+    return uow.execute(
+        update(_R).where(_R.c.instance_id == instance_id, _R.c.claimed_by == worker,
+                         _R.c.next_attempt_at.is_not(None))
+        .values(claimed_until=uow.now + LEASE).returning(_R.c.instance_id)).first() is not None
 
 
 def release(uow: UnitOfWork, worker: str, instance_ids: Sequence[int]) -> None:

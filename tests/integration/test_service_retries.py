@@ -11,19 +11,21 @@ tests/fixtures/bpmn/handlers/handler_paths.bpmn, as tests/integration/test_handl
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, select, update
+from sqlalchemy import func, insert, select, update
 
-from polku.engine import deploy, instances, queries, tasks
+from polku.engine import deploy, instances, migration, queries, service_retries, tasks
 from polku.engine.accounts import hash_password
 from polku.engine.bundle import read_bundle
 from polku.engine.clock import FixedClock, parse_instant
 from polku.engine.db import UnitOfWork
 from polku.engine.models import AuditEvent, HumanTask, Instance, OutboxMessage, ServiceRetry, User
 from polku.engine.retry_worker import run_due_retries
+from polku.engine.timer_claims import LEASE
 from polku.engine.services import HandlerFailed, RetryPolicy
 from polku.engine.worker import worker_round
 from polku.wiring import build_runtime, service_retry_policy
@@ -45,6 +47,7 @@ class Register:
     failures: int = 0
     calls: int = 0
     error: type[Exception] = HandlerFailed
+    during: Callable[[], None] | None = None  # run inside each call (another worker acting meanwhile)
 
     def __post_init__(self) -> None:
         self.lock = threading.Lock()
@@ -57,6 +60,8 @@ def _flaky(register: Register):
             failing = register.failures != 0
             if register.failures > 0:
                 register.failures -= 1
+        if register.during is not None:
+            register.during()
         call.session.add(OutboxMessage(instance_id=call.instance_id, topic="register",
                                        payload={"call": register.calls}, created_at=call.now))
         if failing:
@@ -339,3 +344,109 @@ def test_the_instance_page_shows_the_pending_retry(db_engine, uow, register, dat
         assert 'id="retry-form"' in body  # the manager may run it now
     finally:
         app.extensions["polku"]["engine"].dispose()
+
+
+# A service task beside a human task: the official may complete `other` while `p_call` waits for
+# its next attempt. `%(name)s` lets a test deploy a second version.
+PARALLEL = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="definitions_parallel_call" targetNamespace="http://bpmn.io/schema/bpmn">
+  <bpmn:process id="parallel_call" name="Handler beside a human task" isExecutable="true">
+    <bpmn:startEvent id="p_start"><bpmn:outgoing>p1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:parallelGateway id="fork"><bpmn:incoming>p1</bpmn:incoming><bpmn:outgoing>p2</bpmn:outgoing><bpmn:outgoing>p3</bpmn:outgoing></bpmn:parallelGateway>
+    <bpmn:serviceTask id="p_call" name="Call the register" camunda:type="external" camunda:topic="flaky">
+      <bpmn:incoming>p2</bpmn:incoming><bpmn:outgoing>p4</bpmn:outgoing>
+    </bpmn:serviceTask>
+    <bpmn:userTask id="other" name="%(name)s" camunda:candidateGroups="official">
+      <bpmn:incoming>p3</bpmn:incoming><bpmn:outgoing>p5</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:parallelGateway id="join"><bpmn:incoming>p4</bpmn:incoming><bpmn:incoming>p5</bpmn:incoming><bpmn:outgoing>p6</bpmn:outgoing></bpmn:parallelGateway>
+    <bpmn:userTask id="p_after" name="After both" camunda:candidateGroups="official">
+      <bpmn:incoming>p6</bpmn:incoming><bpmn:outgoing>p7</bpmn:outgoing>
+    </bpmn:userTask>
+    <bpmn:endEvent id="p_end"><bpmn:incoming>p7</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="p1" sourceRef="p_start" targetRef="fork" />
+    <bpmn:sequenceFlow id="p2" sourceRef="fork" targetRef="p_call" />
+    <bpmn:sequenceFlow id="p3" sourceRef="fork" targetRef="other" />
+    <bpmn:sequenceFlow id="p4" sourceRef="p_call" targetRef="join" />
+    <bpmn:sequenceFlow id="p5" sourceRef="other" targetRef="join" />
+    <bpmn:sequenceFlow id="p6" sourceRef="join" targetRef="p_after" />
+    <bpmn:sequenceFlow id="p7" sourceRef="p_after" targetRef="p_end" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def _deploy_parallel(uow, tmp_path, name: str = "Other work") -> None:
+    path = tmp_path / name.replace(" ", "_") / "parallel_call.bpmn"
+    path.parent.mkdir()
+    path.write_text(PARALLEL % {"name": name}, encoding="utf-8")
+    with uow() as u:
+        deploy.deploy(u, uow.runtime, "designer1", read_bundle([path]))
+        u.commit()
+
+
+def _lock_version(db_engine, iid: int) -> int:
+    with db_engine.connect() as conn:
+        return conn.scalar(select(Instance.lock_version).where(Instance.id == iid))
+
+
+def test_a_step_meanwhile_leaves_the_waiting_task_to_its_back_off(db_engine, uow, register, tmp_path):
+    """Completing another task of the instance does not call the failing system early nor use up an attempt."""
+    _deploy_parallel(uow, tmp_path)
+    register.failures = -1
+    iid = _start(uow, "parallel_call")
+    assert register.calls == 1 and _ready(db_engine, iid) == ["other"]
+    with uow(at(5)) as u:
+        task_id = u.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == iid))
+        assert tasks.complete(u, uow.runtime, "off1", task_id, {}) == "running"
+        u.commit()
+    assert register.calls == 1  # the handler was not run by the official's step
+    assert _retry_row(db_engine, iid)[:2] == (1, START + timedelta(seconds=30))
+    register.failures = 0
+    assert _run(db_engine, uow, at(30)) == 1 and register.calls == 2
+    assert _ready(db_engine, iid) == ["p_after"] and _retry_row(db_engine, iid) is None
+
+
+def test_a_migration_that_runs_the_due_retry_leaves_no_row(db_engine, uow, register, tmp_path):
+    _deploy_parallel(uow, tmp_path)
+    register.failures = 1
+    iid = _start(uow, "parallel_call")
+    _deploy_parallel(uow, tmp_path, "Other work, renamed")
+    with uow(at(31)) as u:  # the retry is due: the moved instance's step runs it, and it succeeds
+        assert migration.move(u, uow.runtime, "designer1", "parallel_call", iid, 2).moved
+        u.commit()
+    assert register.calls == 2 and _retry_row(db_engine, iid) is None
+    version = _lock_version(db_engine, iid)
+    assert _run(db_engine, uow, at(60)) == 0 and _lock_version(db_engine, iid) == version
+    assert [a[1] for a in _audit(db_engine, iid)] == ["service_failed"]
+
+
+def test_a_stray_row_is_dropped_by_the_worker_without_a_step(db_engine, uow, register):
+    iid = _start(uow)  # the handler succeeds: nothing waits
+    assert _ready(db_engine, iid) == ["after"]
+    with db_engine.begin() as conn:
+        conn.execute(insert(ServiceRetry).values(instance_id=iid, element_id="call", attempts=1, last_error="x",
+                                                 failed_at=START, next_attempt_at=START + timedelta(seconds=30)))
+    version = _lock_version(db_engine, iid)
+    assert _run(db_engine, uow, at(30)) == 0
+    assert _retry_row(db_engine, iid) is None and _lock_version(db_engine, iid) == version
+    assert _audit(db_engine, iid) == [] and register.calls == 1
+
+
+def test_a_lease_that_runs_out_during_a_slow_handler_is_not_taken_over(db_engine, uow, register):
+    """The claim is re-checked under a lock in the firing transaction: another worker's claim after
+    the lease ran out finds nothing while the first one's handler still runs."""
+    if db_engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer: a second worker's claim waits for the first to commit")
+    register.failures = 1
+    iid = _start(uow)
+    taken: list = []
+
+    def other_worker() -> None:
+        with uow((START + timedelta(seconds=31) + LEASE).isoformat()) as u:
+            taken.extend(service_retries.claim(u, "other", 10))
+            u.commit()
+
+    register.during = other_worker
+    assert _run(db_engine, uow, at(30)) == 1
+    assert taken == [] and register.calls == 2 and _ready(db_engine, iid) == ["after"]
