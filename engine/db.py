@@ -1,6 +1,7 @@
 """Database engine and the unit of work: one transaction, one commit, per command."""
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -49,13 +50,27 @@ def make_engine(url: str) -> Engine:
                                {"database_url": "unusable"}) from exc
 
 
+# SQLite reports "no such table", "no such column" and syntax errors as OperationalError too: those
+# are bugs or a deploy that skipped init-db, not an outage. Only these mean the file cannot be used now.
+_SQLITE_UNAVAILABLE = ("database is locked", "database table is locked", "disk i/o error",
+                       "unable to open database file")
+
+
 def is_unavailable(exc: BaseException) -> bool:
     """Whether a database error means the database cannot be reached (or used) right now: refused
-    connections, a server gone away mid-request, an SQLite file that cannot be opened, a full pool.
-    Nothing of the request was committed; trying again later may work."""
-    if isinstance(exc, (OperationalError, InterfaceError, SQLAlchemyTimeoutError)):
+    connections, a server gone away mid-request, an SQLite file that is locked or cannot be opened
+    or read, a full pool. Nothing of the request was committed; trying again later may work. The one
+    classification of connection-level errors: the web's 503 page (web.errors) and a service
+    handler's transient failure (engine.services.transient) both use it. A missing table or column
+    is not one of them: a bug, or a deploy that skipped init-db (a 500, logged)."""
+    if isinstance(exc, SQLAlchemyTimeoutError) or (isinstance(exc, DBAPIError) and exc.connection_invalidated):
         return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    if isinstance(exc.orig, sqlite3.Error):  # on PostgreSQL every OperationalError is connection-level
+        message = str(exc.orig).lower()
+        return any(m in message for m in _SQLITE_UNAVAILABLE)
+    return True
 
 
 def make_memory_engine() -> Engine:

@@ -16,7 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
+
+from .db import is_unavailable
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
@@ -43,20 +45,26 @@ Handler = Callable[[ServiceCall], "dict[str, Any] | None"]
 class HandlerFailed(Exception):
     """A handler failed and its writes were rolled back; `str()` is one readable line.
 
-    A handler raises it itself to say "the other system failed, try again later": such a failure,
-    like a lost connection (OSError) or a database's OperationalError (a lock timeout, a
-    deadlock, a restart), is `transient` and the task is retried with back-off
-    (engine.service_retries). Anything else the handler raises (a KeyError, a constraint it
-    violates, a value it does not declare) would fail the same way again: an incident at once."""
+    A handler raises it itself to say "the other system failed, try again later": such a failure
+    (`transient`, the default; a handler passes transient=False for one that would fail the same way
+    again), like a lost connection (ConnectionError, TimeoutError) or a database that cannot be used
+    right now (a lock timeout, a deadlock, a restart: engine.db.is_unavailable), is retried with
+    back-off (engine.service_retries). Anything else the handler raises (a KeyError, a constraint
+    it violates, a value it does not declare) would fail the same way again: an incident at once."""
 
-    def __init__(self, message: str, transient: bool = False):
+    def __init__(self, message: str, transient: bool = True):
         super().__init__(message)
         self.transient = transient
 
 
 def transient(exc: BaseException) -> bool:
-    """Whether a handler's failure may pass by itself (see HandlerFailed)."""
-    return isinstance(exc, (HandlerFailed, OSError, OperationalError, InterfaceError))
+    """Whether a handler's failure may pass by itself (see HandlerFailed): a HandlerFailed by its own
+    `transient`, a lost or timed-out connection, a database that cannot be used right now
+    (engine.db.is_unavailable: on SQLite not "no such table" or a syntax error, which would fail the
+    same way again). Any other OSError (a missing file, a permission) is an incident at once."""
+    if isinstance(exc, HandlerFailed):
+        return exc.transient
+    return isinstance(exc, (ConnectionError, TimeoutError)) or is_unavailable(exc)
 
 
 def one_line(exc: BaseException) -> str:

@@ -2,9 +2,14 @@
 Retry-After (JSON for API paths), rendered without the database; never Werkzeug's bare 500."""
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
 from sqlalchemy import create_engine
+from sqlalchemy.exc import OperationalError, ProgrammingError
 
+from polku.engine.db import is_unavailable
+from polku.engine.services import HandlerFailed, transient
 from tests.web.conftest import BASE, english
 
 UNREACHABLE = {
@@ -68,3 +73,37 @@ def test_a_json_client_gets_json(browser, web_app):
     _database_goes_away(web_app, "sqlite-unopenable")
     response = b.client.get("/tasks", base_url=BASE, headers={"Accept": "application/json"})
     assert response.status_code == 503 and response.json == {"error": MESSAGES["fi"], "code": "unavailable"}
+
+
+def test_a_database_without_its_tables_is_a_500_not_an_outage(browser, web_app, tmp_path):
+    """An SQLite file that opens but lacks its tables (a deploy that skipped init-db) is a bug to fix,
+    not a passing outage: "no such table" is no 503 (engine.db.is_unavailable), it fails as a 500."""
+    b = browser("off1")
+    ext = web_app.extensions["polku"]
+    ext["engine"].dispose()
+    ext["engine"] = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    try:
+        response = b.get("/tasks")
+    except OperationalError as exc:  # the test app propagates what it does not handle
+        assert "no such table" in str(exc)
+    else:
+        assert response.status_code == 500, response.get_data(as_text=True)[-500:]
+
+
+@pytest.mark.parametrize(("message", "unavailable"), [
+    ("database is locked", True), ("disk I/O error", True), ("unable to open database file", True),
+    ("no such table: service_retries", False), ("no such column: x", False), ('near "SELEC": syntax error', False),
+])
+def test_only_connection_level_sqlite_errors_are_an_outage_or_transient(message, unavailable):
+    error = OperationalError("SELECT 1", {}, sqlite3.OperationalError(message))
+    assert is_unavailable(error) is unavailable
+    assert transient(error) is unavailable  # a handler's failure: retried only when it may pass
+
+
+def test_what_a_handler_raises_is_transient_by_its_kind():
+    assert transient(HandlerFailed("the register is down"))  # a handler's own: try again later
+    assert not transient(HandlerFailed("the client has no register entry", transient=False))
+    assert transient(ConnectionRefusedError()) and transient(TimeoutError())
+    assert not transient(FileNotFoundError("templates/letter.odt")) and not transient(PermissionError())
+    assert transient(OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly")))
+    assert not transient(ProgrammingError("SELECT 1", {}, Exception('relation "x" does not exist')))
