@@ -25,8 +25,8 @@ from polku.engine.clock import FixedClock, parse_instant
 from polku.engine.db import UnitOfWork
 from polku.engine.models import AuditEvent, HumanTask, Instance, OutboxMessage, ServiceRetry, User
 from polku.engine.retry_worker import run_due_retries
-from polku.engine.timer_claims import LEASE
 from polku.engine.services import HandlerFailed, RetryPolicy
+from polku.engine.timer_claims import LEASE
 from polku.engine.worker import worker_round
 from polku.wiring import build_runtime, service_retry_policy
 from tests.conftest import FIXTURES, T0
@@ -349,17 +349,23 @@ def test_the_instance_page_shows_the_pending_retry(db_engine, uow, register, dat
 # A service task beside a human task: the official may complete `other` while `p_call` waits for
 # its next attempt. `%(name)s` lets a test deploy a second version.
 PARALLEL = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="definitions_parallel_call" targetNamespace="http://bpmn.io/schema/bpmn">
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+    xmlns:camunda="http://camunda.org/schema/1.0/bpmn" id="definitions_parallel_call"
+    targetNamespace="http://bpmn.io/schema/bpmn">
   <bpmn:process id="parallel_call" name="Handler beside a human task" isExecutable="true">
     <bpmn:startEvent id="p_start"><bpmn:outgoing>p1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:parallelGateway id="fork"><bpmn:incoming>p1</bpmn:incoming><bpmn:outgoing>p2</bpmn:outgoing><bpmn:outgoing>p3</bpmn:outgoing></bpmn:parallelGateway>
+    <bpmn:parallelGateway id="fork">
+      <bpmn:incoming>p1</bpmn:incoming><bpmn:outgoing>p2</bpmn:outgoing><bpmn:outgoing>p3</bpmn:outgoing>
+    </bpmn:parallelGateway>
     <bpmn:serviceTask id="p_call" name="Call the register" camunda:type="external" camunda:topic="flaky">
       <bpmn:incoming>p2</bpmn:incoming><bpmn:outgoing>p4</bpmn:outgoing>
     </bpmn:serviceTask>
     <bpmn:userTask id="other" name="%(name)s" camunda:candidateGroups="official">
       <bpmn:incoming>p3</bpmn:incoming><bpmn:outgoing>p5</bpmn:outgoing>
     </bpmn:userTask>
-    <bpmn:parallelGateway id="join"><bpmn:incoming>p4</bpmn:incoming><bpmn:incoming>p5</bpmn:incoming><bpmn:outgoing>p6</bpmn:outgoing></bpmn:parallelGateway>
+    <bpmn:parallelGateway id="join">
+      <bpmn:incoming>p4</bpmn:incoming><bpmn:incoming>p5</bpmn:incoming><bpmn:outgoing>p6</bpmn:outgoing>
+    </bpmn:parallelGateway>
     <bpmn:userTask id="p_after" name="After both" camunda:candidateGroups="official">
       <bpmn:incoming>p6</bpmn:incoming><bpmn:outgoing>p7</bpmn:outgoing>
     </bpmn:userTask>

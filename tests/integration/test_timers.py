@@ -200,3 +200,29 @@ def test_concurrent_workers_fire_every_timer_exactly_once(sample, db_engine, run
     assert statuses == {"completed"}
     assert left == 0
     assert fire_due_timers(db_engine, runtime, FixedClock(parse_instant("2026-02-01T00:00:00+00:00"))) == 0
+
+
+CYCLES = 300
+
+
+def test_a_cycle_timer_far_behind_catches_up_in_one_step(sample, db_engine, uow_factory, tmp_path):
+    """300 missed cycles of a boundary cycle timer (more than MAX_SERVICE_ROUNDS) all fire in the worker's
+    one step, never stopped as "service tasks kept producing work": SpiffWorkflow 3.2 catches them up
+    inside do_engine_steps here, and rounds of Runtime.advance that only run a timer are bounded on
+    their own (engine.runtime.MAX_TIMER_ROUNDS) should a model catch up one cycle a round."""
+    from polku.engine import deploy
+    from polku.engine.bundle import read_bundle
+    from polku.engine.runtime import MAX_SERVICE_ROUNDS
+    from tests.conftest import SAMPLE
+
+    path = tmp_path / "cycle_timer.bpmn"
+    path.write_text((SAMPLE / "cycle_timer.bpmn").read_text(encoding="utf-8").replace('"R2/P1D"', f'"R{CYCLES}/PT1M"'),
+                    encoding="utf-8")
+    with uow_factory() as uow:
+        deploy.deploy(uow, uow_factory.runtime, "designer1", read_bundle([path]))
+        uow.commit()
+    iid = sample.json("start", "cycle_case", "--as", "off1")["id"]
+    assert CYCLES > MAX_SERVICE_ROUNDS
+    assert fire_due_timers(db_engine, uow_factory.runtime, FixedClock(parse_instant("2026-01-06T09:00:00+00:00"))) == 1
+    assert sample.json("show", iid)["status"] == "running"
+    assert _runs(uow_factory, iid, "count_tick") == CYCLES
