@@ -1,12 +1,12 @@
 """Service-task retries: a handler that failed for a passing reason is run again with back-off.
 
 A step whose service handler fails transiently (engine.services.transient: the handler raised
-HandlerFailed itself, a lost connection, a database's OperationalError) does not put its instance
+HandlerFailed itself, a lost connection, a database that cannot be used right now) does not put its instance
 in error. The step is saved as it stands, the instance stays `running` with the failed service
 task waiting (STARTED, as SpiffWorkflow leaves it) and one `service_retries` row says how many
 attempts failed, the last error and when the worker runs the task again (the registry's
-RetryPolicy: back-off doubling from its base). Any later step of the instance runs the waiting
-task too; the worker's round runs the due ones (engine.retry_worker), claimed under a lease like
+RetryPolicy: back-off doubling from its base). No other step runs the waiting task before it is
+due (`held`); the worker's round runs the due ones (engine.retry_worker), claimed under a lease like
 timers (FOR UPDATE SKIP LOCKED on PostgreSQL), so two workers never run one retry twice.
 
 A step that runs the task to completion, or fails on something else, drops the row. After the
