@@ -10,26 +10,24 @@ instance in error and never holds back the others.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
-from sqlalchemy import Row, Table, update
+from sqlalchemy import Row
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from . import audit, service_retries
 from .clock import Clock
 from .db import UnitOfWork
 from .errors import Conflict
-from .models import Instance
+from .incidents import put_in_error
 from .persist import advance, load_instance, load_workflow
-from .services import one_line
 
 if TYPE_CHECKING:
     from .runtime import Runtime
 
 _log = logging.getLogger("polku.worker")
-_INSTANCES = cast(Table, Instance.__table__)
 
 
 def run_due_retries(engine: Engine, runtime: Runtime, clock: Clock, batch: int = 100) -> int:
@@ -86,27 +84,14 @@ def _run(uow: UnitOfWork, runtime: Runtime, worker: str, row: Row[Any]) -> bool:
 
 
 def _fail(engine: Engine, clock: Clock, row: Row[Any], exc: BaseException) -> None:
-    """Put the instance in error at the retried element, in a fresh transaction (an incident)."""
-    message = one_line(exc) if isinstance(exc, DBAPIError) else f"{type(exc).__name__}: {one_line(exc)}"
-    try:
-        with UnitOfWork(engine, clock, origin="worker") as uow:
-            inst = load_instance(uow, row.instance_id)
-            if inst.status != "running":
-                return
-            result = uow.execute(
-                update(_INSTANCES)
-                .where(_INSTANCES.c.id == inst.id, _INSTANCES.c.lock_version == inst.lock_version)
-                .values(status="error", error_element=row.element_id, error_message=message,
-                        lock_version=inst.lock_version + 1, updated_at=uow.now))
-            if result.rowcount != 1:
-                return  # changed meanwhile: the next round sees it afresh
-            service_retries.stop(uow, inst.id)
-            audit.record(uow, "system", "service_retry", instance_id=inst.id,
-                         details={"element_id": row.element_id, "attempt": row.attempts + 1, "status": "error",
-                                  "error": message})
-            uow.commit()
-    except Exception:  # noqa: BLE001  (logged; the round goes on with the other retries)
-        _log.exception("could not put instance %s in error after its service retry failed", row.instance_id)
+    """The instance in error at the retried element (an incident), its schedule stopped."""
+    def record(uow: UnitOfWork, message: str) -> None:
+        service_retries.stop(uow, row.instance_id)
+        audit.record(uow, "system", "service_retry", instance_id=row.instance_id,
+                     details={"element_id": row.element_id, "attempt": row.attempts + 1, "status": "error",
+                              "error": message})
+
+    put_in_error(engine, clock, row.instance_id, row.element_id, exc, record)
 
 
 def _let_go(engine: Engine, clock: Clock, worker: str, held: list[int]) -> None:

@@ -18,30 +18,28 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Row, Table, update
+from sqlalchemy import Row
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import OperationalError
 
 from . import audit, timer_claims
 from .clock import Clock
 from .db import UnitOfWork
 from .errors import Conflict
-from .models import Instance
+from .incidents import put_in_error
 from .persist import advance, load_instance, load_workflow
 from .retry_worker import run_due_retries
-from .services import one_line
 
 if TYPE_CHECKING:
     from .runtime import Runtime
 
 PeriodicJob = Callable[[UnitOfWork, "Runtime"], int]
 _log = logging.getLogger("polku.worker")
-_INSTANCES = cast(Table, Instance.__table__)
 
 
 @dataclass(frozen=True)
@@ -132,27 +130,13 @@ def _fire_own(engine: Engine, runtime: Runtime, clock: Clock, row: Row[Any], wor
 
 
 def _fail(engine: Engine, clock: Clock, row: Row[Any], exc: BaseException) -> None:
-    """Put the instance in error at the timer's element, in a fresh transaction, so a manager sees
-    it as an incident and can retry it; the timer row stays (a retry makes the instance running,
-    and the timer is due again)."""
-    message = one_line(exc) if isinstance(exc, DBAPIError) else f"{type(exc).__name__}: {one_line(exc)}"
-    try:
-        with UnitOfWork(engine, clock, origin="worker") as uow:
-            inst = load_instance(uow, row.instance_id)
-            if inst.status != "running":
-                return
-            result = uow.execute(
-                update(_INSTANCES)
-                .where(_INSTANCES.c.id == inst.id, _INSTANCES.c.lock_version == inst.lock_version)
-                .values(status="error", error_element=row.element_id, error_message=message,
-                        lock_version=inst.lock_version + 1, updated_at=uow.now))
-            if result.rowcount != 1:
-                return  # changed meanwhile: the next round fires it afresh
-            audit.record(uow, "system", "timer", instance_id=inst.id, task_id=row.id,
-                         details={"element_id": row.element_id, "status": "error", "error": message})
-            uow.commit()
-    except Exception:  # noqa: BLE001  (logged; the round goes on with the other timers)
-        _log.exception("could not put instance %s in error after its timer %s failed", row.instance_id, row.id)
+    """The instance in error at the timer's element; the timer row stays (a retry makes the instance
+    running, and the timer is due again)."""
+    def record(uow: UnitOfWork, message: str) -> None:
+        audit.record(uow, "system", "timer", instance_id=row.instance_id, task_id=row.id,
+                     details={"element_id": row.element_id, "status": "error", "error": message})
+
+    put_in_error(engine, clock, row.instance_id, row.element_id, exc, record)
 
 
 def _let_go(engine: Engine, clock: Clock, worker: str, held: list[str]) -> None:
