@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from datetime import date, datetime
 from typing import Any
 
@@ -47,24 +48,26 @@ def _constant(name: str) -> Any:
     raise JsonRefused(f"{name} is not a JSON number")
 
 
-def _too_deep(value: Any) -> bool:
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, (list, dict)):
-            if depth > MAX_DEPTH:
-                return True
-            stack.extend((child, depth + 1) for child in (item.values() if isinstance(item, dict) else item))
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+_BRACKET = re.compile(r"[\[\]{}]")
+_OPEN = {"[": 1, "{": 1, "]": -1, "}": -1}
+
+
+def _text_too_deep(text: str) -> bool:
+    """Nesting read from the text itself, before json.loads: the decoder recurses once per level,
+    and a RecursionError deep in its stack leaves the interpreter too close to its limit for the
+    finalizers that run next (a database connection's, say), which then print to stderr."""
+    depth = 0
+    for bracket in _BRACKET.findall(_STRING.sub("", text)):
+        depth += _OPEN[bracket]
+        if depth > MAX_DEPTH:
+            return True
     return False
 
 
 def parse_json(text: str | bytes, **kwargs: Any) -> Any:
     """json.loads within bounds. Malformed JSON raises json.JSONDecodeError as json.loads does;
     well-formed JSON past the bounds (nesting, digits, NaN and Infinity) raises JsonRefused."""
-    try:
-        value = json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant, **kwargs)
-    except RecursionError:
-        raise JsonRefused(f"nested deeper than {MAX_DEPTH} levels") from None
-    if _too_deep(value):
+    if _text_too_deep(text if isinstance(text, str) else text.decode("utf-8", "replace")):
         raise JsonRefused(f"nested deeper than {MAX_DEPTH} levels")
-    return value
+    return json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant, **kwargs)
