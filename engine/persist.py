@@ -40,16 +40,15 @@ _TASKS = cast(Table, HumanTask.__table__)
 _GROUPS = cast(Table, TaskCandidateGroup.__table__)
 _TIMERS = cast(Table, Timer.__table__)
 _LOAD = select(_INSTANCES).where(_INSTANCES.c.id == bindparam("id"))
-_SAVE = Prepared(
-    update(_INSTANCES)
-    .where(_INSTANCES.c.id == bindparam("b_id"), _INSTANCES.c.lock_version == bindparam("b_lock"))
-    .values(
-        state=bindparam("state"), status=bindparam("status"), lock_version=bindparam("lock"),
-        error_element=bindparam("error_element"), error_message=bindparam("error_message"),
-        title=func.coalesce(bindparam("title", type_=String), _INSTANCES.c.title),
-        updated_at=bindparam("updated_at"), ended_at=bindparam("ended_at"),
-    )
+_SAVED = update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id"),
+                                   _INSTANCES.c.lock_version == bindparam("b_lock")).values(
+    state=bindparam("state"), status=bindparam("status"), lock_version=bindparam("lock"),
+    error_element=bindparam("error_element"), error_message=bindparam("error_message"),
+    title=func.coalesce(bindparam("title", type_=String), _INSTANCES.c.title),
+    updated_at=bindparam("updated_at"), ended_at=bindparam("ended_at"),
 )
+_SAVE = Prepared(_SAVED)
+_SAVE_WITH_SUMMARY = Prepared(_SAVED.values(**task_summary.VALUES))
 _CANCEL = (
     update(_TASKS)
     .where(_TASKS.c.id.in_(bindparam("ids", expanding=True)), _TASKS.c.state == "ready")
@@ -95,12 +94,13 @@ def advance(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, defn: LoadedDe
     handler's transient failure leaves the instance running with the retry scheduled
     (engine.service_retries) until its retries are used up."""
     old = before.human_tasks if before else {}
-    hold, failure = service_retries.held(uow, inst.id, wf), None  # a retry's back-off is honoured
+    retry, failure = service_retries.before_step(uow, inst.id, inst.status, wf), None  # its back-off is honoured
     try:
         with runtime.budget.scope():  # the whole step's model code shares one time budget
             if action is not None:
                 action()
-            runtime.advance(wf, defn, instance_id=inst.id, session=uow.session, now=uow.now, actor=actor, hold=hold)
+            runtime.advance(wf, defn, instance_id=inst.id, session=uow.session, now=uow.now, actor=actor,
+                            hold=retry.hold)
             after = runtime.snapshot(wf, defn, uow.now)
             # Assignee, due date and priority may be expressions: evaluate them while an error
             # can still become the instance's error state.
@@ -109,7 +109,8 @@ def advance(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, defn: LoadedDe
     except StepError as error:
         after, failure = _failed(uow, runtime, inst, wf, defn, old, error)
     save(uow, runtime, inst, wf, defn, before, after)
-    service_retries.settle(uow, inst.id, wf, failure, after.status == "error")  # after the write (its lock)
+    service_retries.settle(uow, inst.id, wf, failure, after.status == "error",  # after the write (its lock)
+                           retry.row_possible)
     return after
 
 
@@ -137,7 +138,15 @@ def save(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, wf: BpmnWorkflow,
     status = status or after.status
     session, now = uow.session, uow.now
     ended = now if status in FINAL else None
-    count = _SAVE.run(uow, {
+    old_tasks = before.human_tasks if before else {}
+    old_timers = before.timers if before else {}
+    live = status not in FINAL
+    # The task rows first, so that the instance's own write, under its optimistic lock, works out
+    # the task summary from them in the same statement (one round trip less). A lost lock raises
+    # Conflict after them: the command's transaction, these rows with it, is rolled back.
+    changed = _sync_tasks(uow, inst.id, after.views, old_tasks, after.human_tasks if live else {})
+    summary = changed or (before is not None and before.finished)
+    count = (_SAVE_WITH_SUMMARY if summary else _SAVE).run(uow, {
         "b_id": inst.id, "b_lock": inst.lock_version, "state": runtime.dump(wf), "status": status,
         "lock": inst.lock_version + 1, "error_element": after.error_element,
         "error_message": after.error_message, "updated_at": now, "ended_at": ended, "title": after.title,
@@ -146,12 +155,6 @@ def save(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, wf: BpmnWorkflow,
         raise Conflict(f"instance {inst.id} was changed by someone else meanwhile; nothing was saved")
     inst.lock_version += 1
     inst.status = status
-    old_tasks = before.human_tasks if before else {}
-    old_timers = before.timers if before else {}
-    live = status not in FINAL
-    changed = _sync_tasks(uow, inst.id, after.views, old_tasks, after.human_tasks if live else {})
-    if changed or (before is not None and before.finished):
-        task_summary.refresh(uow, inst.id)
     _sync_timers(uow, inst.id, old_timers, after.timers if live else {})
     new_orgs = after.organisations - (before.organisations if before else set())
     if new_orgs:

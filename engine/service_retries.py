@@ -79,15 +79,33 @@ def held(uow: UnitOfWork, instance_id: int, wf: BpmnWorkflow) -> frozenset[UUID]
     return frozenset(t.id for t in _waiting_tasks(wf) if t.task_spec.bpmn_id == row.element_id)
 
 
+@dataclass(frozen=True)
+class Found:
+    """What a step found of its instance's retry before it ran."""
+
+    hold: frozenset[UUID]  # the waiting service tasks the step must leave waiting (`held`)
+    row_possible: bool  # whether a row may exist, for `settle` to drop
+
+
+def before_step(uow: UnitOfWork, instance_id: int, status: str, wf: BpmnWorkflow) -> Found:
+    """`held`, read only when a row can exist. A row lives while its service task waits, or, its
+    retries used up, on an instance in error (`settle` keeps nothing else), so most steps (no
+    service task waiting, the instance running) read and drop nothing: two statements less a step."""
+    if not _waiting_tasks(wf):
+        return Found(frozenset(), row_possible=status == "error")
+    return Found(held(uow, instance_id, wf), row_possible=True)
+
+
 def settle(uow: UnitOfWork, instance_id: int, wf: BpmnWorkflow, failure: Failure | None,
-           errored: bool = False) -> None:
+           errored: bool = False, row_possible: bool = True) -> None:
     """After a step's write (which holds the instance's lock): record its transient failure, or drop
     a row no waiting service task needs any more (the task ran, or is gone from a migrated
     instance's new version) or that the step's own error (`errored`, not transient) ends. A row
-    whose task still waits stays. Every step, the retry worker's run and a migration end here."""
+    whose task still waits stays. Every step, the retry worker's run and a migration end here;
+    `row_possible` False (engine.service_retries.before_step found none could exist) skips the drop."""
     if failure is not None:
         record(uow, instance_id, failure)
-    elif errored or not waiting(wf):
+    elif row_possible and (errored or not waiting(wf)):
         clear(uow, instance_id)
 
 

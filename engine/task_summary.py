@@ -6,7 +6,7 @@ and sorts by the next due time; the case list does too. Worked out per row, each
 correlated subquery over ``human_tasks`` for every instance of an area (12,500 at 100,000 cases),
 twice for a sort. They are a function of the ready tasks and nothing else, so they are refreshed
 from those rows in the same transaction as every change to them: a step that makes or ends tasks
-(``persist.save``: complete, cancel, terminate, start) and a manager's new due date
+(``persist.save``, in the instance's own write: complete, cancel, terminate, start) and a manager's new due date
 (``task_admin.set_due``). Claiming changes neither. Derived, never a source: the tasks are.
 """
 from __future__ import annotations
@@ -35,8 +35,8 @@ def _of_ready(column: ColumnElement[Any]) -> ScalarSelect[Any]:
 OPEN_TASKS = _of_ready(func.count())
 NEXT_DUE_AT = _of_ready(func.min(_TASKS.c.due_at))
 
-_REFRESH = Prepared(update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id"))
-                    .values(open_tasks=OPEN_TASKS, next_due_at=NEXT_DUE_AT))
+VALUES = {"open_tasks": OPEN_TASKS, "next_due_at": NEXT_DUE_AT}  # a step's write sets them with its own
+_REFRESH = Prepared(update(_INSTANCES).where(_INSTANCES.c.id == bindparam("b_id")).values(**VALUES))
 
 
 def refresh(uow: UnitOfWork, instance_id: int) -> None:
