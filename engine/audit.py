@@ -18,12 +18,12 @@ import json
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Protocol, cast
 
-from sqlalchemy import Integer, String, Table, bindparam, insert, text
+from sqlalchemy import Integer, String, Table, bindparam, insert, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .jsonvalues import to_json
-from .models import AuditEvent
+from .models import AuditEvent, AuditHead
 from .prepared import Prepared
 
 if TYPE_CHECKING:
@@ -47,14 +47,20 @@ _COLUMNS = ("at", "actor", "role", "organisation", "origin", "action", "instance
 # The fields a row's hash covers, in order (the row id is not among them: order is `seq`).
 HASHED = _COLUMNS[:-1]
 # Declarative classes type `__table__` as any FromClause; a mapped class's is its Table.
-_INSERT = Prepared(insert(cast(Table, AuditEvent.__table__)).values({c: bindparam(c) for c in _COLUMNS}))
+_ROW = insert(cast(Table, AuditEvent.__table__)).values({c: bindparam(c) for c in _COLUMNS})
+_INSERT = Prepared(_ROW)
 # One statement takes the chain's head row (its lock orders the chain's writers) and returns the
 # previous row's number and hash; a new chain starts at 1 after the genesis hash.
 _TAKE_HEAD = Prepared(text(
     "INSERT INTO audit_heads (chain, seq, hash) VALUES (:chain, 1, :genesis) "
     "ON CONFLICT (chain) DO UPDATE SET seq = audit_heads.seq + 1 RETURNING seq, hash"
 ).columns(seq=Integer, hash=String))
-_SET_HEAD = Prepared(text("UPDATE audit_heads SET hash = :hash WHERE chain = :chain"))
+_HEADS = cast(Table, AuditHead.__table__)
+_HEAD_HASH = update(_HEADS).where(_HEADS.c.chain == bindparam("chain")).values(hash=bindparam("hash"))
+_SET_HEAD = Prepared(_HEAD_HASH)
+# PostgreSQL runs a data-modifying WITH: the row and its head's new hash in one round trip
+# (SQLite allows only SELECT there: two statements).
+_INSERT_SETTING_HEAD = Prepared(_ROW.add_cte(_HEAD_HASH.cte("head")))
 
 
 def chain_of(actor: str, instance_id: int | None) -> str:
@@ -100,8 +106,11 @@ def append(uow: UnitOfWork, values: dict[str, Any]) -> None:
     # A new chain's head row comes back with seq 1 and the genesis hash: the first row's previous.
     values = dict(values, seq=head["seq"], prev_hash=head["hash"])
     values["hash"] = row_hash(values)
-    _INSERT.run(uow, values)
-    _SET_HEAD.run(uow, {"hash": values["hash"], "chain": chain})
+    if uow.connection().dialect.name == "postgresql":
+        _INSERT_SETTING_HEAD.run(uow, values)
+    else:
+        _INSERT.run(uow, values)
+        _SET_HEAD.run(uow, {"hash": values["hash"], "chain": chain})
 
 
 class _SessionWork:

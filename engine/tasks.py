@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, exists, select, update
+from sqlalchemy import CursorResult, Table, bindparam, exists, func, select, update
 
 from . import audit, ids, work_queue
 from .access import (
@@ -45,11 +45,13 @@ _CONTEXT = Prepared(
     .join(_INST, _INST.c.id == _TASKS.c.instance_id)
     .where(_TASKS.c.id == bindparam("id"))
 )
-_FINISH = Prepared(
-    update(_TASKS)
-    .where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == "ready")
-    .values(state="completed", completed_at=bindparam("now"), completed_by=bindparam("user"))
-)
+_FINISHED = (update(_TASKS).where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == "ready")
+             .values(state="completed", completed_at=bindparam("now"), completed_by=bindparam("user")))
+_FINISH = Prepared(_FINISHED)
+# On PostgreSQL the task leaves its queues in the same statement (a data-modifying WITH).
+_DONE = _FINISHED.returning(_TASKS.c.id).cte("done")
+_FINISH_AND_DROP = Prepared(select(func.count().label("done")).select_from(_DONE)
+                            .add_cte(work_queue.drop_with(_DONE)))
 
 
 def _check_open(task: TaskRow, inst: InstanceRow) -> None:
@@ -158,6 +160,20 @@ def assign(uow: UnitOfWork, actor: str, task_id: str, assignee: str, reason: str
                           **({"reason": reason} if reason else {})})
 
 
+def _finish(uow: UnitOfWork, task_id: str, username: str) -> None:
+    """Compare-and-set on the task row first: of two racing completions only one gets past here.
+    The task leaves its queues with it."""
+    values = {"b_id": task_id, "now": uow.now, "user": username}
+    if uow.connection().dialect.name == "postgresql":
+        done = cast(dict[str, int], _FINISH_AND_DROP.first(uow, values))["done"]
+    else:
+        done = _FINISH.run(uow, values)
+        if done == 1:
+            work_queue.drop(uow.session, [task_id])
+    if done != 1:
+        raise Conflict(f"task {task_id} was already handled")
+
+
 def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: object) -> str:
     """Validate the submission (whatever the caller sent; a JSON object or None) against the
     task's form, run the workflow on, save. Returns the instance status."""
@@ -178,10 +194,7 @@ def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: 
         check_rule(uow, runtime, defn, spiff_task, values, properties["validation_decision"])
     if properties.get("form_rule"):  # like a validation decision, it sees the task's data under the values
         check_form_rule(uow, runtime.form_rules, properties["form_rule"], {**spiff_task.data, **values})
-    # Compare-and-set on the task row first: of two racing completions only one gets past here.
-    if _FINISH.run(uow, {"b_id": task.id, "now": uow.now, "user": user.username}) != 1:
-        raise Conflict(f"task {task.id} was already handled")
-    work_queue.drop(uow.session, [task.id])
+    _finish(uow, task.id, user.username)
     before.human_tasks.pop(task.id, None)
     before.finished.add(task.id)
     after = advance(uow, runtime, inst, defn, wf, before,

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Select, Subquery, Table, delete, false, insert, select, union
+from sqlalchemy import CTE, ColumnElement, Select, Subquery, Table, delete, false, insert, select, union
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -51,6 +51,24 @@ def drop(bind: Session | Connection, task_ids: Iterable[str]) -> None:
     found = list(task_ids)
     if found:
         bind.execute(delete(_QUEUE).where(_QUEUE.c.task_id.in_(found)))
+
+
+def fill_with(groups: CTE, tasks: CTE) -> Any:
+    """`fill` for new tasks as the main statement of a data-modifying WITH on PostgreSQL: `groups`
+    returns the rows written to ``task_candidate_groups`` (task_id, group_name) and `tasks` the
+    rows written to ``human_tasks`` (id, instance_id, assignee); the unassigned ones are queued in
+    every organisation of their instance."""
+    rows = (select(_ORGS.c.organisation_id, groups.c.group_name, groups.c.task_id)
+            .join(tasks, tasks.c.id == groups.c.task_id)
+            .join(_ORGS, _ORGS.c.instance_id == tasks.c.instance_id)
+            .where(tasks.c.assignee.is_(None)))
+    return insert(_QUEUE).from_select(["organisation_id", "group_name", "task_id"], rows)
+
+
+def drop_with(done: CTE) -> CTE:
+    """`drop` as a data-modifying WITH for PostgreSQL: the tasks `done` returns (its column ``id``)
+    leave their queues in the statement that changed them."""
+    return delete(_QUEUE).where(_QUEUE.c.task_id.in_(select(done.c.id))).cte("unqueued")
 
 
 def assigned(user: Actor) -> Select[Any]:
