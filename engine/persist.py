@@ -199,8 +199,7 @@ def _sync_tasks(uow: UnitOfWork, instance_id: int, views_by_id: dict[str, HumanT
     if groups:
         _INSERT_GROUP.run_many(uow, groups)
         queued = [v.id for v in views if not v.assignee and v.candidate_groups]
-        if queued:
-            work_queue.fill(uow.session, _TASKS.c.id.in_(queued))
+        work_queue.fill_new(uow, queued)
     return True
 
 

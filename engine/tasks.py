@@ -169,7 +169,7 @@ def _finish(uow: UnitOfWork, task_id: str, username: str) -> None:
     else:
         done = _FINISH.run(uow, values)
         if done == 1:
-            work_queue.drop(uow.session, [task_id])
+            work_queue.drop_one(uow, task_id)
     if done != 1:
         raise Conflict(f"task {task_id} was already handled")
 

@@ -19,14 +19,18 @@ come back unchanged on resume.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CTE, ColumnElement, Select, Subquery, Table, delete, false, insert, select, union
+from sqlalchemy import CTE, ColumnElement, Select, Subquery, Table, bindparam, delete, false, insert, select, union
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from .models import HumanTask, InstanceOrganisation, TaskCandidateGroup, WorkQueueEntry
+from .prepared import Prepared
 from .users import Actor
+
+if TYPE_CHECKING:
+    from .db import UnitOfWork
 
 # Declarative classes type `__table__` as any FromClause; a mapped class's is its Table.
 _QUEUE = cast(Table, WorkQueueEntry.__table__)
@@ -35,15 +39,34 @@ _GROUPS = cast(Table, TaskCandidateGroup.__table__)
 _ORGS = cast(Table, InstanceOrganisation.__table__)
 
 
-def fill(bind: Session | Connection, *where: ColumnElement[bool]) -> None:
-    """Queue the ready, unclaimed tasks that `where` selects (conditions on ``human_tasks``, and
-    on ``instance_organisations`` to queue a task in some of its organisations only). Callers
-    select only tasks and organisations not queued yet: a task that was ready but claimed, or new."""
+def _filling(*where: ColumnElement[bool]) -> Any:
     rows = (select(_ORGS.c.organisation_id, _GROUPS.c.group_name, _TASKS.c.id)
             .join(_GROUPS, _GROUPS.c.task_id == _TASKS.c.id)
             .join(_ORGS, _ORGS.c.instance_id == _TASKS.c.instance_id)
             .where(_TASKS.c.state == "ready", _TASKS.c.assignee.is_(None), *where))
-    bind.execute(insert(_QUEUE).from_select(["organisation_id", "group_name", "task_id"], rows))
+    return insert(_QUEUE).from_select(["organisation_id", "group_name", "task_id"], rows)
+
+
+# A step's own two, precompiled (engine.prepared): one task at a time, by id.
+_FILL_ONE = Prepared(_filling(_TASKS.c.id == bindparam("task_id")))
+_DROP_ONE = Prepared(delete(_QUEUE).where(_QUEUE.c.task_id == bindparam("task_id")))
+
+
+def fill(bind: Session | Connection, *where: ColumnElement[bool]) -> None:
+    """Queue the ready, unclaimed tasks that `where` selects (conditions on ``human_tasks``, and
+    on ``instance_organisations`` to queue a task in some of its organisations only). Callers
+    select only tasks and organisations not queued yet: a task that was ready but claimed, or new."""
+    bind.execute(_filling(*where))
+
+
+def fill_new(uow: UnitOfWork, task_ids: list[str]) -> None:
+    """`fill` for a step's new tasks."""
+    _FILL_ONE.run_many(uow, [{"task_id": t} for t in task_ids])
+
+
+def drop_one(uow: UnitOfWork, task_id: str) -> None:
+    """`drop` for the task a step completes."""
+    _DROP_ONE.run(uow, {"task_id": task_id})
 
 
 def drop(bind: Session | Connection, task_ids: Iterable[str]) -> None:
