@@ -1,0 +1,93 @@
+"""The fault tests' option (--long), sizes, their database template and their process helpers."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import PG_URL, Polku, add_user, template
+from tests.faults.forkserver import ForkServer
+from tests.faults.support import seed_from_env
+
+BENCH = Path(__file__).resolve().parents[2] / "bench"
+OFFICIALS = [f"off{i}" for i in range(1, 9)]
+
+
+def pytest_addoption(parser):
+    # Registered from this conftest: pytest reads it when tests/faults (or a file in it) is named on
+    # the command line, which is how the long mode is run (`pytest tests/faults --long`).
+    parser.addoption("--long", action="store_true", default=False,
+                     help="tests/faults: the full sizes (500 kills per database, 50 race rounds, a 20 s outage)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "own_postgres: starts a PostgreSQL cluster of its own (SQLite pass only)")
+
+
+@dataclass(frozen=True)
+class Sizes:
+    kills: int  # SIGKILLs per database
+    race_rounds: int
+    racers: int
+    outage_seconds: float
+    long: bool
+
+
+@pytest.fixture(scope="session")
+def sizes(request) -> Sizes:
+    if request.config.getoption("long", default=False):
+        return Sizes(kills=500, race_rounds=50, racers=8, outage_seconds=20.0, long=True)
+    return Sizes(kills=25, race_rounds=3, racers=6, outage_seconds=3.0, long=False)
+
+
+def pytest_collection_modifyitems(config, items):
+    """The outage test starts a PostgreSQL cluster of its own whichever database the suite runs on:
+    it runs in the SQLite pass only (deselected, not skipped, when POLKU_TEST_DATABASE_URL is set)."""
+    if not PG_URL:
+        return
+    dropped = [i for i in items if i.get_closest_marker("own_postgres")]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if i not in dropped]
+
+
+@template("faults")
+def _faults_cast(polku: Polku) -> None:
+    add_user(polku, "designer1", "designer")
+    for name in ("four_steps.bpmn", "one_timer.bpmn"):
+        polku("deploy", BENCH / name, "--as", "designer1")
+    for name in OFFICIALS:
+        add_user(polku, name, "official")
+
+
+@pytest.fixture
+def faults(polku, _database):
+    """Both bench processes deployed (four user tasks; one timer) and officials off1..off8 of Area 1."""
+    from tests.conftest import from_template
+
+    from_template(_database, "faults")
+    return polku
+
+
+@pytest.fixture
+def seed(request) -> int:
+    """The random generator's seed: reported with a failure, replayed by POLKU_FAULTS_SEED."""
+    request.node.faults_seed = seed_from_env()
+    return request.node.faults_seed
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    seed_used = getattr(item, "faults_seed", None)
+    if report.failed and seed_used is not None:
+        report.sections.append(("faults seed", f"replay with POLKU_FAULTS_SEED={seed_used}"))
+
+
+@pytest.fixture
+def forks(tmp_path):
+    server = ForkServer(tmp_path)
+    yield server
+    server.close()
