@@ -6,12 +6,25 @@
 
 Prepares a database (`polku demo`, then `polku seed --cases N`; on PostgreSQL a database of its own,
 `polku_bench_web`, made on the server the URL names; `--reuse` keeps one already prepared), starts each
-server on a free port, logs in N sessions as the users with ready tasks (demo password scheme
+server on a free port, logs in N sessions as the users whose inbox holds the most tasks (demo password scheme
 `<user>-demo`, the login form's CSRF token), and has each session loop for a fixed time: the inbox
-(/tasks) → one of its tasks (/tasks/<id>) → that task's case (/cases/<id>). Tasks are opened, never
-completed, so every round reads the same amount. Prints req/s, p50/p95/p99 per page and in total and
+(/tasks) → one of its tasks (/tasks/<id>) → the task's form posted (complete) → that task's case
+(/cases/<id>). Prints req/s, p50/p95/p99 per page and in total and
 the errors (status >= 400, redirects to the login page, broken connections) for each server and
 session count, then runs `polku audit verify` on the database (every read is an audit row).
+
+Sessions also complete tasks (`--complete-every`, default every round): the task page's form is
+posted back as a browser would send it (its CSRF token, hidden fields, the defaults shown, checked
+boxes, selected options) with the required inputs it can fill (a date: today; a number: its
+minimum; text, and a row's text: a word; a choice not made: the first), then the case is opened.
+A completing round opens a task it may complete: not one already completed, refused or unfilled
+by this run (a form with a required repeated group, e.g. a goal list, is only read), nor one due
+after this week (a weekly review of a week not begun, which the process refuses). Completing
+moves a case on (a weekly review opens the next week's), and the seeded cases (`--cases`, 6,000)
+keep about 900 tasks ready to complete; when the inbox has none left to complete, the round only reads.
+Besides the errors, the "complete" row counts the 409s (two sessions of one user chose the same
+task: the second gets the "already handled" page) and the 400s (the process's rules refused the
+filled form): outcomes a user meets too, not failures of the server.
 
 Bounded: loopback only, a fixed duration, one connection per session (http.client, no extra
 dependency). The machine is shared: quote medians of several runs.
@@ -29,16 +42,90 @@ import sys
 import tempfile
 import threading
 import time
+from datetime import date
+from html import unescape
 from pathlib import Path
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-PAGES = ("inbox", "task", "case")
+PAGES = ("inbox", "task", "complete", "case")
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 _TASK = re.compile(r'href="(/tasks/[0-9a-fA-F-]{16,})"')
 _CASE = re.compile(r'href="(/cases/\d+)"')
 PG_DATABASE = "polku_bench_web"
+_TASK_FORM = re.compile(r'<form method="post" action="(/tasks/[0-9a-fA-F-]{16,})" class="form"[^>]*>(.*?)</form>', re.S)
+_INPUT = re.compile(r"<input\b([^>]*)>", re.S)
+_SELECT = re.compile(r"<select\b([^>]*)>(.*?)</select>", re.S)
+_OPTION = re.compile(r"<option\b([^>]*)>", re.S)
+_TEXTAREA = re.compile(r"<textarea\b([^>]*)>(.*?)</textarea>", re.S)
+_ATTR = re.compile(r'([\w-]+)(?:="([^"]*)")?')
+# A required repeated group (its rows' count in a hidden `<field>-rows` input): not filled here.
+_REQUIRED_GROUP = re.compile(r'<legend>[^<]*<span class="required-mark">[^<]*</span></legend>\s*'
+                             r'<input type="hidden" name="[\w-]+-rows"')
+
+
+_ROW = re.compile(r'<tr id="task-[^"]+">\s*<th scope="row"><a href="(/tasks/[^"]+)">.*?</tr>', re.S)
+_DUE = re.compile(r'<time datetime="(\d{4}-\d{2}-\d{2})')
+
+
+def later_tasks(inbox: str) -> set[str]:
+    """The inbox's tasks due after this week's Sunday: a weekly review of a week not yet begun,
+    which the process refuses to complete (such a task is opened, not completed)."""
+    today = date.today()
+    sunday = date.fromordinal(today.toordinal() + 6 - today.weekday()).isoformat()
+    later = set()
+    for row in _ROW.finditer(inbox):
+        due = _DUE.search(row.group(0))
+        if due and due.group(1) > sunday:
+            later.add(row.group(1))
+    return later
+
+
+def _attrs(text: str) -> dict[str, str]:
+    return {k: unescape(v or "") for k, v in _ATTR.findall(text)}
+
+
+def task_form(page: str) -> tuple[str, dict[str, str]] | None:
+    """The task page's form as a browser would post it, with its required inputs filled (the
+    action and the fields), or None when it has none or needs a required repeated group."""
+    found = _TASK_FORM.search(page)
+    if not found or _REQUIRED_GROUP.search(found.group(2)):
+        return None
+    action, body = found.groups()
+    fields: dict[str, str] = {}
+    radios: dict[str, str] = {}  # a required radio group's first choice, if none is checked
+    for raw in _INPUT.findall(body):
+        a = _attrs(raw)
+        name, kind, value = a.get("name"), a.get("type", "text"), a.get("value", "")
+        if not name:
+            continue
+        if kind in ("checkbox", "radio"):
+            if "checked" in a:
+                fields[name] = value
+            elif kind == "radio" and "required" in a:
+                radios.setdefault(name, value)
+            continue
+        if not value and "required" in a:
+            value = {"date": date.today().isoformat(), "number": a.get("min") or "1"}.get(kind, "bench")
+        fields[name] = value
+    for name, value in radios.items():
+        fields.setdefault(name, value)
+    for raw, options in _SELECT.findall(body):
+        a = _attrs(raw)
+        choices = [_attrs(o) for o in _OPTION.findall(options)]
+        chosen = next((o for o in choices if "selected" in o), None)
+        if chosen is None:  # a choice still to make ("Choose…"): the first real one
+            chosen = next((o for o in choices if o.get("value")), None)
+        if a.get("name"):
+            fields[a["name"]] = (chosen or (choices[0] if choices else {})).get("value", "")
+    for raw, text in _TEXTAREA.findall(body):
+        a = _attrs(raw)
+        if a.get("name"):
+            # A row's text (e.g. each goal's evidence at closure) is written; a lone optional one is not.
+            filled = "required" in a or re.search(r"-\d+-", a["name"])
+            fields[a["name"]] = unescape(text) or ("bench" if filled else "")
+    return action, fields
 
 
 def free_port() -> int:
@@ -84,21 +171,28 @@ def prepare(database: str, cases: int, reuse: bool, workdir: Path) -> str:
 
 
 def users_with_tasks(url: str) -> list[str]:
-    """Users who have ready tasks assigned (their inbox opens a task page), most first; then the
-    officials and coaches."""
-    from sqlalchemy import create_engine, text
+    """The officials and coaches whose inbox holds ready tasks (their own and their groups'), most
+    first, by the inbox's own query in a read that is never committed (so nothing is audited).
+    They work the client cases; a manager's tasks are providers' follow-ups, not cases to open."""
+    from sqlalchemy import text
 
-    engine = create_engine(url)
+    from polku.engine import inbox
+    from polku.engine.clock import Clock
+    from polku.engine.db import UnitOfWork, make_engine
+
+    engine = make_engine(url)
     with engine.connect() as conn:
-        found = [r[0] for r in conn.execute(text(
-            "SELECT assignee, count(*) FROM human_tasks WHERE state = 'ready' AND assignee IS NOT NULL "
-            "GROUP BY assignee ORDER BY count(*) DESC, assignee"))]
-        # Officials and coaches also see their groups' tasks (the demo alone assigns none).
-        found += [r[0] for r in conn.execute(text(
-            "SELECT username FROM users WHERE username LIKE 'virkailija%' OR username LIKE 'valmentaja%' "
-            "ORDER BY username")) if r[0] not in found]
+        names = [r[0] for r in conn.execute(text(
+            "SELECT DISTINCT u.username FROM users u JOIN user_roles r ON r.user_id = u.id "
+            "WHERE r.role IN ('official', 'coach') ORDER BY u.username"))]
+    counted = []
+    with UnitOfWork(engine, Clock(), write=False) as uow:
+        for name in names:
+            total = inbox.inbox(uow, name, per_page=1)["total"]
+            if total:
+                counted.append((-total, name))
     engine.dispose()
-    return found
+    return [name for _total, name in sorted(counted)]
 
 
 class Server:
@@ -182,7 +276,7 @@ class Session:
             raise SystemExit(f"login of {self.username} failed: {status} {location}")
 
 
-def run_sessions(port: int, users: list[str], sessions: int, duration: float) -> dict:
+def run_sessions(port: int, users: list[str], sessions: int, duration: float, complete_every: int = 1) -> dict:
     clients = []
     for i in range(sessions):
         s = Session(port, users[i % len(users)])
@@ -190,33 +284,60 @@ def run_sessions(port: int, users: list[str], sessions: int, duration: float) ->
         clients.append(s)
     samples: dict[str, list[float]] = {p: [] for p in PAGES}
     errors: dict[str, int] = {p: 0 for p in PAGES}
+    conflicts = {"complete": 0}  # the task was completed by another session first (409)
+    refused = {"complete": 0}  # the form was refused by the process's rules (400; e.g. a review of a later week)
+    spent: set[str] = set()  # tasks not to complete again: completed, refused, or a form not filled here
+    dry = [0]  # completing rounds whose inbox had no task left to complete (the seed ran short)
     lock = threading.Lock()
     start_at = time.monotonic() + 0.2
     stop_at = start_at + duration
 
-    def timed(s: Session, page: str, path: str) -> str | None:
+    def timed(s: Session, page: str, path: str, form: dict | None = None) -> str | None:
         began = time.perf_counter()
         try:
-            status, location, text = s.request("GET", path)
+            status, location, text = s.request("POST" if form is not None else "GET", path, form)
             ok = status < 400 and not (status in (301, 302, 303) and "/login" in location)
+            if page == "complete" and status != 302:  # a completed task redirects to the inbox
+                ok = False
         except (http.client.HTTPException, OSError):
-            ok, text = False, ""
+            status, ok, text = 0, False, ""
         took = time.perf_counter() - began
         with lock:
             samples[page].append(took)
-            errors[page] += 0 if ok else 1
+            if page == "complete" and status == 409:
+                conflicts["complete"] += 1
+            elif page == "complete" and status == 400:
+                refused["complete"] += 1
+            else:
+                errors[page] += 0 if ok else 1
         return text if ok else None
 
     def loop(s: Session, rng: random.Random) -> None:
         while time.monotonic() < start_at:
             time.sleep(0.01)
+        rounds = 0
         while time.monotonic() < stop_at:
+            rounds += 1
             inbox = timed(s, "inbox", "/tasks")
             tasks = _TASK.findall(inbox or "")
             if not tasks or time.monotonic() >= stop_at:
                 continue
-            task = timed(s, "task", rng.choice(tasks))
+            completing = bool(complete_every) and rounds % complete_every == 0
+            with lock:  # a task that may be completed now, if the inbox has one
+                open_now = [t for t in tasks if t not in spent and t not in later_tasks(inbox or "")]
+                dry[0] += 1 if completing and not open_now else 0
+            completing = completing and bool(open_now)  # else this round only reads
+            path = rng.choice(open_now if completing else tasks)
+            task = timed(s, "task", path)
             cases = _CASE.findall(task or "")
+            form = task_form(task or "") if completing and task else None
+            if completing and task and form is None:
+                with lock:
+                    spent.add(path)  # a form this bench does not fill: read only from now on
+            if form is not None and time.monotonic() < stop_at:
+                if timed(s, "complete", form[0], form[1]) is None:
+                    with lock:
+                        spent.add(path)  # refused (its rules) or handled by another session first
             if cases and time.monotonic() < stop_at:
                 timed(s, "case", cases[0])
 
@@ -228,7 +349,8 @@ def run_sessions(port: int, users: list[str], sessions: int, duration: float) ->
     elapsed = time.monotonic() - start_at
     for s in clients:
         s.conn.close()
-    return {"samples": samples, "errors": errors, "elapsed": elapsed}
+    return {"samples": samples, "errors": errors, "conflicts": conflicts, "refused": refused, "dry": dry[0],
+            "elapsed": elapsed}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -243,9 +365,14 @@ def summary_lines(label: str, result: dict) -> list[str]:
     every = [v for p in PAGES for v in result["samples"][p]]
     for page, values in [*((p, result["samples"][p]) for p in PAGES), ("total", every)]:
         errs = sum(result["errors"].values()) if page == "total" else result["errors"][page]
+        clash = sum(result["conflicts"].values()) if page == "total" else result["conflicts"].get(page, 0)
+        refused = sum(result["refused"].values()) if page == "total" else result["refused"].get(page, 0)
         rate = len(values) / result["elapsed"] if result["elapsed"] else 0.0
         cells = [f"{percentile(values, q) * 1000:7.0f}" for q in (50, 95, 99)]
-        lines.append(f"{label:<24} {page:<6} {len(values):>6} {rate:>7.1f} {' '.join(cells)} {errs:>6}")
+        lines.append(f"{label:<24} {page:<8} {len(values):>6} {rate:>7.1f} {' '.join(cells)} "
+                     f"{errs:>6} {clash:>5} {refused:>5}")
+    if result["dry"]:
+        lines.append(f"{label:<24} ({result['dry']} rounds found no task left to complete: seed more --cases)")
     return lines
 
 
@@ -256,8 +383,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--servers", default="serve,gunicorn")
     parser.add_argument("--sessions", default="10,50")
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per server and session count")
-    parser.add_argument("--cases", type=int, default=2000, help="seeded cases beside the demo's (0: none)")
+    parser.add_argument("--cases", type=int, default=6000, help="seeded cases beside the demo's (0: none)")
     parser.add_argument("--workers", type=int, default=4, help="gunicorn worker processes")
+    parser.add_argument("--complete-every", type=int, default=1, help="complete the opened task every Nth round "
+                        "of a session (0: never, reads only)")
     parser.add_argument("--read-audit-batch", default="", help="POLKU_READ_AUDIT_BATCH for the servers: auto, on, off")
     parser.add_argument("--reuse", action="store_true", help="keep a database prepared by an earlier run")
     parser.add_argument("--workdir", default=str(ROOT / "instance" / "bench"), help="where the SQLite file lives")
@@ -279,13 +408,13 @@ def main(argv: list[str] | None = None) -> int:
         try:
             for n in [int(x) for x in args.sessions.split(",")]:
                 label = f"{kind}{f' x{args.workers}' if kind == 'gunicorn' else ''} {n} sessions"
-                result = run_sessions(server.port, users, n, args.duration)
+                result = run_sessions(server.port, users, n, args.duration, args.complete_every)
                 lines += summary_lines(label, result)
                 print("\n".join(summary_lines(label, result)), flush=True)
         finally:
             server.stop()
-    print(f"\n{'server, sessions':<24} {'page':<6} {'reqs':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
-          f"{'p99 ms':>7} {'errors':>6}")
+    print(f"\n{'server, sessions':<24} {'page':<8} {'reqs':>6} {'req/s':>7} {'p50 ms':>7} {'p95 ms':>7} "
+          f"{'p99 ms':>7} {'errors':>6} {'409s':>5} {'400s':>5}")
     print("\n".join(lines))
     if not args.no_verify:
         out = polku(url, "audit", "verify")
