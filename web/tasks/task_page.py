@@ -41,11 +41,15 @@ class TaskPage:
 def _load(uow, task_id: str, record_view: bool = False) -> TaskPage | None:
     """The task if the user may act on it now (else None), with what the page shows: the task
     row and the domain tables, in the caller's unit of work; no workflow is deserialised."""
+    task = queries.open_task(uow, g.user.username, task_id)
+    return None if task is None else _page(uow, task, record_view)
+
+
+def _page(uow, task: dict, record_view: bool = False) -> TaskPage:
+    """What the page shows beside the task row `task` (queries.open_task): read only to show the
+    form, never for a submission that completes the task (issue 12)."""
     username = g.user.username
-    task = queries.open_task(uow, username, task_id)
-    if task is None:
-        return None
-    summary = case_summary(uow, task["instance_id"], viewer=username if record_view else None, task_id=task_id)
+    summary = case_summary(uow, task["instance_id"], viewer=username if record_view else None, task_id=task["id"])
     # What the form widgets read from the case: the goals set for the current period.
     data = {"goals": [{k: goal[k] for k in ("category", "description", "verification")} for goal in summary["goals"]]}
     material = decision_material(uow, task["instance_id"], (task.get("properties") or {}).get("material"))
@@ -146,30 +150,36 @@ def task(task_id):
         # Rows as many as asked (`<field>-rows`): the language switch comes back with the rows it had.
         return _render(page, rows=forms.row_counts(page.task["fields"], request.args))
 
-    # One unit of work: load the task, complete it, commit; a re-render reads in the same one.
+    # One unit of work: load the task row, complete it, commit. The case summary and the widgets'
+    # data are read only for a form shown again: "Add more rows" in this unit of work; a refused
+    # submission (nothing was written) in a read of its own after it, as for a conflict.
+    refused: ValidationFailed | None = None
     with unit_of_work() as uow:
-        page = _load(uow, task_id)
-        if page is None:
+        task = queries.open_task(uow, g.user.username, task_id)
+        if task is None:
             return _gone(uow, task_id)
-        fields = page.task["fields"]
+        fields = task["fields"]
         values = forms.parse_form(fields, request.form)
         more = forms.more_rows_requested(request.form)
         if more:  # "Add more rows": show the form again, nothing is submitted
-            return _render(page, values, rows=forms.row_counts(fields, request.form, add=more))
+            return _render(_page(uow, task), values, rows=forms.row_counts(fields, request.form, add=more))
         try:
             status = task_commands.complete(uow, runtime(), g.user.username, task_id, values)
             uow.commit()
         except ValidationFailed as exc:
-            return _render(page, values, rows=forms.row_counts(fields, request.form), error=exc, status=400)
+            refused, conflict = exc, False
         except Conflict:
             conflict = True
         else:
             conflict = False
-    if conflict:
+    if refused is not None or conflict:
         with reading() as uow:
             still_open = _load(uow, task_id)
             if still_open is None:
                 return _gone(uow, task_id)
+        if refused is not None:
+            return _render(still_open, values, rows=forms.row_counts(fields, request.form), error=refused,
+                           status=400)
         # Still ours to do: the case was being changed at the same moment. Nothing was saved.
         return _render(still_open, values, rows=forms.row_counts(fields, request.form), status=409,
                        notice=_("The case was being changed at the same time, so nothing was saved. "
