@@ -28,6 +28,13 @@ TEST_PASSWORD_METHOD = "pbkdf2:sha256:1"
 accounts.PASSWORD_METHOD = TEST_PASSWORD_METHOD
 
 
+def pytest_addoption(parser):
+    # tests/faults (issue 12): the fault tests' full sizes. Declared here rather than in
+    # tests/faults/conftest.py, which pytest reads too late for `pytest tests --long`.
+    parser.addoption("--long", action="store_true", default=False,
+                     help="tests/faults: the full sizes (500 kills per database, 50 race rounds, a 20 s outage)")
+
+
 def pytest_report_header(config):
     return f"polku test database: {PG_URL or 'SQLite (per-test file)'}"
 

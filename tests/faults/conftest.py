@@ -1,4 +1,5 @@
-"""The fault tests' option (--long), sizes, their database template and their process helpers."""
+"""The fault tests' sizes (`--long`: declared in tests/conftest.py), their database template and their
+process helpers."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -12,13 +13,6 @@ from tests.faults.support import seed_from_env
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 OFFICIALS = [f"off{i}" for i in range(1, 9)]
-
-
-def pytest_addoption(parser):
-    # Registered from this conftest: pytest reads it when tests/faults (or a file in it) is named on
-    # the command line, which is how the long mode is run (`pytest tests/faults --long`).
-    parser.addoption("--long", action="store_true", default=False,
-                     help="tests/faults: the full sizes (500 kills per database, 50 race rounds, a 20 s outage)")
 
 
 def pytest_configure(config):
@@ -36,7 +30,7 @@ class Sizes:
 
 @pytest.fixture(scope="session")
 def sizes(request) -> Sizes:
-    if request.config.getoption("long", default=False):
+    if request.config.getoption("long"):
         return Sizes(kills=500, race_rounds=50, racers=8, outage_seconds=20.0, long=True)
     return Sizes(kills=25, race_rounds=3, racers=6, outage_seconds=3.0, long=False)
 

@@ -65,9 +65,10 @@ class ForkServer:
     def wait(self, pid: int) -> Outcome:
         status = self._ask({"op": "wait", "pid": pid})["status"]
         out, err = self._files.pop(pid)
-        outcome = Outcome(status, out.read_text(), err.read_text())
-        out.unlink()
-        err.unlink()
+        # A child killed right after the fork never made its files.
+        outcome = Outcome(status, *(p.read_text() if p.exists() else "" for p in (out, err)))
+        out.unlink(missing_ok=True)
+        err.unlink(missing_ok=True)
         return outcome
 
     def run(self, args: list[str], env: dict[str, str]) -> Outcome:

@@ -31,11 +31,12 @@ def cli_env(url: str, now: str = T0) -> dict[str, str]:
     return {"POLKU_DATABASE_URL": url, "POLKU_NOW": now}
 
 
-def ready_tasks(engine: Engine) -> list[tuple[str, int]]:
-    """(task id, instance id) of every ready task of a running instance, as a user's inbox would offer."""
+def ready_tasks(engine: Engine) -> list[tuple[str, int, str | None]]:
+    """(task id, instance id, assignee) of every ready task of a running instance."""
     with engine.connect() as conn:
         return [tuple(r) for r in conn.execute(
-            select(HumanTask.id, HumanTask.instance_id).join(Instance, Instance.id == HumanTask.instance_id)
+            select(HumanTask.id, HumanTask.instance_id, HumanTask.assignee)
+            .join(Instance, Instance.id == HumanTask.instance_id)
             .where(HumanTask.state == "ready", Instance.status == "running").order_by(HumanTask.id))]
 
 
@@ -52,12 +53,13 @@ def refusal_problem(outcome: Outcome) -> str | None:
 
 
 def drive_to_end(polku: Polku, actor: str = "off1", rounds: int = 12) -> list[dict]:
-    """Fire every timer, complete every ready task, again until nothing runs; the instances then."""
+    """Fire every timer, complete every ready task (as its assignee, if claimed), again until nothing
+    runs; the instances then."""
     for _ in range(rounds):
         polku("worker", "--once", now=LATER)
         tasks = polku.json("tasks", now=LATER)
         for task in tasks:
-            polku("complete", task["id"], "--as", actor, "--data", "{}", now=LATER)
+            polku("complete", task["id"], "--as", task["assignee"] or actor, "--data", "{}", now=LATER)
         if not tasks and not polku.json("instances", "--status", "running", now=LATER):
             break
     return polku.json("instances", now=LATER)

@@ -1,4 +1,4 @@
-"""kill -9 at random moments: `polku start`, `polku complete` and `polku worker --once` processes
+"""kill -9 at random moments: `polku start`, `complete`, `claim` and `worker --once` processes
 against one database (SQLite, or PostgreSQL with POLKU_TEST_DATABASE_URL), one to three at a time,
 released together and SIGKILLed after a random delay within a command's run time. Afterwards no
 instance is inconsistent (tests/faults/invariants.py), every command that said it was done (exit 0)
@@ -27,10 +27,13 @@ def _command(rng: random.Random, engine, url: str, roll: float | None = None
     """One command, picked at random (or by `roll`): (kind, arguments, environment)."""
     tasks = ready_tasks(engine)
     roll = rng.random() if roll is None else roll
-    if roll < 0.45 and tasks:
-        tid, _iid = rng.choice(tasks)
-        return "complete", ["complete", tid, "--as", rng.choice(OFFICIALS), "--data", "{}"], cli_env(url)
-    if roll < 0.75:  # also a complete with nothing to complete
+    if roll < 0.4 and tasks:
+        tid, _iid, assignee = rng.choice(tasks)
+        return "complete", ["complete", tid, "--as", assignee or rng.choice(OFFICIALS), "--data", "{}"], cli_env(url)
+    if 0.4 <= roll < 0.5 and tasks:  # a claim takes the task out of its queue (engine.work_queue)
+        tid, _iid, _assignee = rng.choice(tasks)
+        return "claim", ["claim", tid, "--as", rng.choice(OFFICIALS)], cli_env(url)
+    if roll < 0.75:  # also a complete or claim with nothing to act on
         key = "one_timer" if rng.random() < 0.35 else "four_steps"
         return "start", ["start", key, "--as", rng.choice(OFFICIALS)], cli_env(url)
     return "worker", ["worker", "--once", "--name", "faults"], cli_env(url, WORKER_NOW)
@@ -45,7 +48,7 @@ def test_kill9_at_random_moments_leaves_every_instance_consistent(faults, forks,
             faults("start", key, "--as", "off1")
         # How long each kind of command runs once started: the kills fall within that.
         span = max(_timed(forks, args, env) for _kind, args, env in
-                   (_command(rng, engine, database_url, roll) for roll in (0.1, 0.5, 0.9)))
+                   (_command(rng, engine, database_url, roll) for roll in (0.1, 0.45, 0.6, 0.9)))
         span = max(span, 0.05) * 1.3
         kills = rounds = 0
         counts: dict[str, int] = {}
@@ -72,14 +75,15 @@ def test_kill9_at_random_moments_leaves_every_instance_consistent(faults, forks,
                 result = "ok" if outcome.status == 0 else "refused"
                 counts[f"{kind} {result}"] = counts.get(f"{kind} {result}", 0) + 1
                 if outcome.status == 0 and kind != "worker":
-                    acknowledged.append((kind, args[1] if kind == "complete" else outcome.stdout.split()[0]))
+                    acknowledged.append((kind, args[1] if kind != "start" else outcome.stdout.split()[0]))
 
         violations = check(database_url)
         assert not violations, f"seed {seed}: after {kills} kills:\n" + "\n".join(violations)
         with engine.connect() as conn:
-            completed = set(conn.scalars(select(HumanTask.id).where(HumanTask.state == "completed")))
-            started = {str(i) for i in conn.scalars(select(Instance.id))}
-        lost = [(k, x) for k, x in acknowledged if x not in (completed if k == "complete" else started)]
+            found = {"complete": set(conn.scalars(select(HumanTask.id).where(HumanTask.state == "completed"))),
+                     "claim": set(conn.scalars(select(HumanTask.id).where(HumanTask.claimed_by.is_not(None)))),
+                     "start": {str(i) for i in conn.scalars(select(Instance.id))}}
+        lost = [(k, x) for k, x in acknowledged if x not in found[k]]
         assert not lost, f"seed {seed}: acknowledged but not in the database: {lost}"
 
         ended = drive_to_end(faults)

@@ -95,7 +95,7 @@ class Traffic(threading.Thread):
         self.engine = make_engine(url)
 
     def run(self) -> None:
-        known: list[tuple[str, int]] = []
+        known: list[tuple[str, int, str | None]] = []
         try:
             while not self.stop.is_set():
                 try:
@@ -105,7 +105,7 @@ class Traffic(threading.Thread):
                 picked = self.rng.sample(known, min(2, len(known)))
                 began = time.monotonic()
                 pids = [(tid, self.forks.spawn(["complete", tid, "--as", self.rng.choice(OFFICIALS), "--data", "{}"],
-                                               cli_env(self.url))) for tid, _iid in picked]
+                                               cli_env(self.url))) for tid, _iid, _assignee in picked]
                 for tid, pid in pids:
                     outcome = self.forks.wait(pid)
                     self.sent.append(Sent(tid, began, time.monotonic(), outcome))
