@@ -150,10 +150,9 @@ def task(task_id):
         # Rows as many as asked (`<field>-rows`): the language switch comes back with the rows it had.
         return _render(page, rows=forms.row_counts(page.task["fields"], request.args))
 
-    # One unit of work: load the task row, complete it, commit. The case summary and the widgets'
-    # data are read only for a form shown again: "Add more rows" in this unit of work; a refused
-    # submission (nothing was written) in a read of its own after it, as for a conflict.
-    refused: ValidationFailed | None = None
+    # One unit of work: load the task row, complete it, commit; a form shown again reads in the
+    # same one. The case summary and the widgets' data are read only for a form shown again
+    # ("Add more rows", or a refused submission: refused before anything was written).
     with unit_of_work() as uow:
         task = queries.open_task(uow, g.user.username, task_id)
         if task is None:
@@ -167,19 +166,17 @@ def task(task_id):
             status = task_commands.complete(uow, runtime(), g.user.username, task_id, values)
             uow.commit()
         except ValidationFailed as exc:
-            refused, conflict = exc, False
+            return _render(_page(uow, task), values, rows=forms.row_counts(fields, request.form), error=exc,
+                           status=400)
         except Conflict:
             conflict = True
         else:
             conflict = False
-    if refused is not None or conflict:
+    if conflict:
         with reading() as uow:
             still_open = _load(uow, task_id)
             if still_open is None:
                 return _gone(uow, task_id)
-        if refused is not None:
-            return _render(still_open, values, rows=forms.row_counts(fields, request.form), error=refused,
-                           status=400)
         # Still ours to do: the case was being changed at the same moment. Nothing was saved.
         return _render(still_open, values, rows=forms.row_counts(fields, request.form), status=409,
                        notice=_("The case was being changed at the same time, so nothing was saved. "
