@@ -43,21 +43,11 @@ from polku.engine.models import (
 )
 from polku.engine.users import SYSTEM, load_actor
 
-from .casefile_story import access_log, story
+from .casefile_story import Records, access_log, read_records, story
 from .models import (
     Client,
-    Closure,
-    Decision,
-    EligibilityDecision,
-    Goal,
-    Meeting,
-    Notice,
-    Notification,
     Period,
-    Redirection,
     Referral,
-    Statement,
-    WeeklyReview,
 )
 from .referrals import referral_record
 from .weeks import period_start, period_week, week_fields
@@ -143,11 +133,11 @@ def goal_status(reached: bool | None) -> str:
     return "open" if reached is None else ("reached" if reached else "not_reached")
 
 
-def _weeks(uow, periods: list[Period], numbers: dict[int, int]) -> list[dict]:
+def _weeks(records: Records, periods: list[Period], numbers: dict[int, int]) -> list[dict]:
     """One row per (period, week): meetings from Meeting, absence days from WeeklyReview; each
     names its calendar week (domain.weeks)."""
     weeks: dict[tuple[int, int], dict] = {}
-    period_ids, starts = list(numbers), {p.id: period_start(p) for p in periods}
+    starts = {p.id: period_start(p) for p in periods}
 
     def row(period_id: int, week: int) -> dict:
         key = (numbers[period_id], week)
@@ -156,18 +146,15 @@ def _weeks(uow, periods: list[Period], numbers: dict[int, int]) -> list[dict]:
                           "dates": [], "kinds": [], "absence_days": 0, "reviewed_at": None}
         return weeks[key]
 
-    if period_ids:
-        for review in uow.session.scalars(select(WeeklyReview).where(WeeklyReview.period_id.in_(period_ids))
-                                          .order_by(WeeklyReview.period_id, WeeklyReview.week_number)):
-            r = row(review.period_id, review.week_number)
-            r["absence_days"] += review.absence_days or 0
-            r["reviewed_at"] = _iso(review.reviewed_at)
-        for m in uow.session.scalars(select(Meeting).where(Meeting.period_id.in_(period_ids))
-                                     .order_by(Meeting.held_on, Meeting.id)):
-            r = row(m.period_id, m.week_number)
-            r["meetings"] += 1
-            r["dates"].append(_iso(m.held_on))
-            r["kinds"].append(m.kind)
+    for review in sorted(records.reviews, key=lambda r: (r.period_id, r.week_number)):
+        r = row(review.period_id, review.week_number)
+        r["absence_days"] += review.absence_days or 0
+        r["reviewed_at"] = _iso(review.reviewed_at)
+    for m in records.meetings:  # by held_on, id
+        r = row(m.period_id, m.week_number)
+        r["meetings"] += 1
+        r["dates"].append(_iso(m.held_on))
+        r["kinds"].append(m.kind)
     return [weeks[k] for k in sorted(weeks)]
 
 
@@ -223,23 +210,14 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
     session = uow.session
     labels = _definition_labels(uow, inst.definition_id)
 
-    goals = session.scalars(select(Goal).where(Goal.period_id.in_(period_ids))
-                            .order_by(Goal.period_id, Goal.position)).all() if period_ids else []
-    notices = session.scalars(select(Notice).where(Notice.instance_id == instance_id)
-                              .order_by(Notice.created_at, Notice.id)).all()
-    decisions = session.scalars(select(Decision).where(Decision.instance_id == instance_id)
-                                .order_by(Decision.decided_at, Decision.id)).all()
-    notifications = session.scalars(select(Notification).where(Notification.instance_id == instance_id)
-                                    .order_by(Notification.sent_at, Notification.id)).all()
-    redirections = session.scalars(select(Redirection).where(Redirection.instance_id == instance_id)
-                                   .order_by(Redirection.created_at, Redirection.id)).all()
-    statement = session.scalars(select(Statement).where(Statement.instance_id == instance_id)
-                                .order_by(Statement.sent_at.desc(), Statement.id.desc()).limit(1)).first()
-    closure = session.scalars(select(Closure).where(Closure.instance_id == instance_id)
-                              .order_by(Closure.closed_at.desc(), Closure.id.desc()).limit(1)).first()
-    refusal = session.scalars(select(EligibilityDecision).where(EligibilityDecision.instance_id == instance_id,
-                                                                EligibilityDecision.eligible.is_(False))
-                              .order_by(EligibilityDecision.id.desc()).limit(1)).first()
+    # Each table once, for the page's sections and its story alike.
+    records = read_records(session, instance_id, period_ids)
+    goals, notices, decisions = records.goals, records.notices, records.decisions
+    notifications, redirections = records.notifications, records.redirections
+    # The latest of each (ORDER BY time DESC, id DESC LIMIT 1 as it was read before).
+    statement = max(records.statements, key=lambda s: (s.sent_at, s.id), default=None)
+    closure = max(records.closures, key=lambda c: (c.closed_at, c.id), default=None)
+    refusal = records.refusals[-1] if records.refusals else None
     responsible = referral["responsible_official"] if referral else None
     deciders = _names(uow, {d.decided_by for d in decisions} | {responsible})
     org_ids = {p.provider_organisation_id for p in periods}
@@ -258,7 +236,7 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
         "goals": [{"period": numbers.get(g.period_id), "position": g.position, "category": g.category,
                    "description": g.description, "verification": g.verification, "reached": g.reached,
                    "status": goal_status(g.reached), "evidence": g.evidence, "revised": g.revised} for g in goals],
-        "weeks": _weeks(uow, list(periods), numbers),
+        "weeks": _weeks(records, list(periods), numbers),
         "notices": [{"kind": n.kind, "recipient": n.recipient_role, "at": _iso(n.created_at),
                      "period": numbers.get(n.period_id), **week_fields(n.details)} for n in notices],
         "decisions": [{"kind": d.kind, "decision": d.decision, "reason": d.reason,
@@ -280,7 +258,7 @@ def case_file(uow, actor: str, instance_id: int, view: str = "case") -> dict:
             "period": numbers.get(closure.period_id)},
         "refusal": None if refusal is None else {
             "reason": refusal.reason, "at": _iso(refusal.decided_at), "details": dict(refusal.details or {})},
-        "timeline": story(uow, instance_id, list(periods), referral, lambda wanted: _names(uow, wanted)),
+        "timeline": story(uow, instance_id, list(periods), referral, lambda wanted: _names(uow, wanted), records),
         "labels": labels,
     }
 

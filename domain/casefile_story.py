@@ -17,6 +17,8 @@ The few acts that exist only in the audit trail (claim, assign, suspend...) are 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from sqlalchemy import and_, or_, select
 
 from polku.engine.models import AuditEvent, HumanTask
@@ -51,8 +53,56 @@ def _iso(value):
     return value.isoformat() if value is not None and not isinstance(value, str) else value
 
 
-def story(uow, instance_id: int, periods: list[Period], referral: dict | None, names) -> list[dict]:
-    """The case's events in time order. `names(usernames) -> {username: display name}`."""
+@dataclass
+class Records:
+    """A case's service record as the case page reads it once (domain.casefile), for the story to
+    tell rather than read again (issue 12: the case page read each of these tables twice). Each
+    list is in the order the story tells ties of one instant in: by id, or by their time then id
+    (the same, once the story sorts its events by time: stable, ties in id order either way)."""
+
+    refusals: list[EligibilityDecision]  # refused eligibility decisions, by id
+    notifications: list[Notification]
+    redirections: list[Redirection]
+    decisions: list[Decision]
+    notices: list[Notice]
+    closures: list[Closure]  # by id
+    statements: list[Statement]  # by id
+    goals: list[Goal] = field(default_factory=list)  # of the case's periods
+    reviews: list[WeeklyReview] = field(default_factory=list)  # by reviewed_at, id
+    meetings: list[Meeting] = field(default_factory=list)  # by held_on, id
+
+
+def read_records(session, instance_id: int, period_ids: list[int]) -> Records:
+    """The records of one case, each table in one statement."""
+    def of_case(model, *order):
+        return list(session.scalars(select(model).where(model.instance_id == instance_id).order_by(*order)))
+
+    def of_periods(model, *order):
+        if not period_ids:
+            return []
+        return list(session.scalars(select(model).where(model.period_id.in_(period_ids)).order_by(*order)))
+
+    return Records(
+        refusals=list(session.scalars(select(EligibilityDecision)
+                                      .where(EligibilityDecision.instance_id == instance_id,
+                                             EligibilityDecision.eligible.is_(False))
+                                      .order_by(EligibilityDecision.id))),
+        notifications=of_case(Notification, Notification.sent_at, Notification.id),
+        redirections=of_case(Redirection, Redirection.created_at, Redirection.id),
+        decisions=of_case(Decision, Decision.decided_at, Decision.id),
+        notices=of_case(Notice, Notice.created_at, Notice.id),
+        closures=of_case(Closure, Closure.id),
+        statements=of_case(Statement, Statement.id),
+        goals=of_periods(Goal, Goal.period_id, Goal.position),
+        reviews=of_periods(WeeklyReview, WeeklyReview.reviewed_at, WeeklyReview.id),
+        meetings=of_periods(Meeting, Meeting.held_on, Meeting.id),
+    )
+
+
+def story(uow, instance_id: int, periods: list[Period], referral: dict | None, names,
+          records: Records) -> list[dict]:
+    """The case's events in time order, told from `records` (read_records) and the case's tasks
+    and audited acts. `names(usernames) -> {username: display name}`."""
     session = uow.session
     numbers = {p.id: p.number for p in periods}
     period_ids = list(numbers)
@@ -77,12 +127,9 @@ def story(uow, instance_id: int, periods: list[Period], referral: dict | None, n
     if referral is not None:
         add(referral["submitted_at"], "referral", referral["submitted_by"], provider=referral["provider"],
             planned_start=referral["planned_start"], planned_end=referral["planned_end"])
-    for e in session.scalars(select(EligibilityDecision).where(EligibilityDecision.instance_id == instance_id,
-                                                               EligibilityDecision.eligible.is_(False))
-                             .order_by(EligibilityDecision.id)):
+    for e in records.refusals:
         add(e.decided_at, "refused", by_task=False, reason=e.reason)
-    for n in session.scalars(select(Notification).where(Notification.instance_id == instance_id)
-                             .order_by(Notification.sent_at, Notification.id)):
+    for n in records.notifications:
         details = n.details or {}
         add(n.sent_at, f"{n.kind}_notification", details.get("by"), n.period_id,
             actual_start=details.get("actual_start"), status=details.get("status"),
@@ -94,30 +141,25 @@ def story(uow, instance_id: int, periods: list[Period], referral: dict | None, n
     for i, t in enumerate(goal_steps):
         add(t.completed_at, "goals", t.completed_by, revised=i > 0)
     if period_ids:
-        _weeks(session, add, periods)
-    for r in session.scalars(select(Redirection).where(Redirection.instance_id == instance_id)
-                             .order_by(Redirection.id)):
+        _weeks(records, add, periods)
+    for r in records.redirections:
         add(r.created_at, "redirection", None, r.period_id, target_service=r.target_service,
             description=r.description)
-    for d in session.scalars(select(Decision).where(Decision.instance_id == instance_id)
-                             .order_by(Decision.id)):
+    for d in records.decisions:
         add(d.decided_at, "decision", d.decided_by, d.period_id, decision_kind=d.kind, decision=d.decision,
             reason=d.reason)
-    for n in session.scalars(select(Notice).where(Notice.instance_id == instance_id)
-                             .order_by(Notice.id)):
+    for n in records.notices:
         details = n.details or {}
         add(n.created_at, "notice", None, n.period_id, by_task=False, notice_kind=n.kind,
             recipient=n.recipient_role, **week_fields(details),
             absence_streak=details.get("absence_streak"), reason=details.get("reason"),
             task=details.get("element_id"), due_on=details.get("due_on"))  # a deadline notice's task
-    for c in session.scalars(select(Closure).where(Closure.instance_id == instance_id)
-                             .order_by(Closure.id)):
-        goals = session.scalars(select(Goal.reached).where(Goal.period_id == c.period_id)).all()
+    for c in records.closures:
+        goals = [g.reached for g in records.goals if g.period_id == c.period_id]
         add(c.closed_at, "closure", None, c.period_id, employment_status=c.employment_status,
             outcome_areas=list(c.outcome_areas or []), next_steps=c.next_steps,
             goals_reached=sum(1 for g in goals if g), goals_total=len(goals))
-    for s in session.scalars(select(Statement).where(Statement.instance_id == instance_id)
-                             .order_by(Statement.id)):
+    for s in records.statements:
         add(s.sent_at, "statement", None, s.period_id, statement_kind=s.kind, reviewed=s.reviewed_with_client)
 
     recorded = {e["at"] for e in events if e["kind"] not in ("notice", "period", "refused")}
@@ -141,15 +183,13 @@ def story(uow, instance_id: int, periods: list[Period], referral: dict | None, n
     return events
 
 
-def _weeks(session, add, periods: list[Period]) -> None:
+def _weeks(records: Records, add, periods: list[Period]) -> None:
     """One event per weekly review: its calendar week, meetings, absences, flags and the coach's notes."""
-    period_ids, starts = [p.id for p in periods], {p.id: period_start(p) for p in periods}
+    starts = {p.id: period_start(p) for p in periods}
     meetings: dict[tuple[int, int], list[dict]] = {}
-    for m in session.scalars(select(Meeting).where(Meeting.period_id.in_(period_ids))
-                             .order_by(Meeting.held_on, Meeting.id)):
+    for m in records.meetings:
         meetings.setdefault((m.period_id, m.week_number), []).append({"date": _iso(m.held_on), "kind": m.kind})
-    for w in session.scalars(select(WeeklyReview).where(WeeklyReview.period_id.in_(period_ids))
-                             .order_by(WeeklyReview.reviewed_at, WeeklyReview.id)):
+    for w in records.reviews:
         held = meetings.get((w.period_id, w.week_number), [])
         flags = [f for f in ("other_service_need", "goals_unrealistic", "interruption_justified") if getattr(w, f)]
         add(w.reviewed_at, "week", None, w.period_id, **period_week(starts[w.period_id], w.week_number).details(),
