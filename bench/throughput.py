@@ -1,0 +1,513 @@
+"""Sustained human steps per second on the job-coaching process: Polku on PostgreSQL (or SQLite)
+with 1, 2 and 4 processes, side by side with bare SpiffWorkflow doing the same step in memory.
+
+    .venv/bin/python bench/throughput.py                     # PostgreSQL, 1, 2, 4 processes, 20 s each
+    .venv/bin/python bench/throughput.py --database-url postgresql+psycopg://postgres@HOST:5432/polku_bench_tp
+    .venv/bin/python bench/throughput.py --database-url sqlite            # a temp SQLite file, 1 process
+    .venv/bin/python bench/throughput.py --quick                          # smoke run: 2 s a variant
+    .venv/bin/python bench/throughput.py --profile 15                     # also cProfile one worker 15 s
+
+Preparation. A throwaway database (PostgreSQL: dropped and made again, its name must contain
+"bench"; SQLite: a temp file) gets `polku demo` (schema, processes/ deployed, the demo area,
+officials, providers and coaches). One template case per demo provider is run through the engine's
+own commands (polku.seed_paths.Driver: referral by `virkailija1`, the coach accepts it and sets the
+goals), so it waits in its first weekly review (`weekly_review`, the coach's step). `--cases` copies
+of them are written in bulk as `polku seed` writes its copies (polku.seed_clone: new ids, clients,
+task UUIDs; same dates). A period runs 2026-01-05..2026-05-01, so a case has 15 weekly reviews
+before its need reassessment (a different step) is due.
+
+One step, as a coach does it: the inbox lookup of the case's ready tasks (`queries.tasks_for`, what
+`polku tasks --as COACH --instance ID` runs), then `tasks.complete` in a UnitOfWork with the runtime,
+committed, exactly as the CLI and the web do, with valid form data: one meeting on the open week's
+Monday, no absence. The step's clock is that Monday at noon (the week's due date, from the inbox row,
+says which week is open), so the review is lawful (not a future week, meeting inside the week and
+the period) and no timer falls due. Completing runs the form checks (field types, the
+weekly_review_rules DMN), the handlers `record_week` (weekly_reviews, meetings rows) and
+`open_week` (the next week), the boundary timer's rows, the task rows, the audit row.
+
+Measurement. For each process count P, P worker processes each take a disjoint share of the cases
+and go round them, one step per case in turn (a case with no review left leaves the round). Each
+worker warms up (`--warmup` s), then all start together and step for `--duration` s. Bare and Polku
+alternate per P so the machine's noise hits both alike.
+
+Bare SpiffWorkflow does, per step: deserialize the JSON state (the task tree and data; the parsed
+spec stays in memory, as Polku keeps it per version, so bare pays no spec serialization) → find the
+ready `weekly_review` task → set the same form data and run it → engine steps, with the two service
+tasks of the loop (`record_week`, `open_week`) completed by in-memory stand-ins that set the same
+process variables as the real handlers (domain.weeks' pure week arithmetic; no rows) → serialize.
+Same spec (Polku's parser, for its clock-aware timers; a plain script engine), same clock per step.
+Bare has no database, no inbox lookup, no form validation or DMN check, no domain rows, no audit.
+
+Columns:
+    processes        worker processes P
+    bare steps/s     bare SpiffWorkflow steps completed in the window ÷ seconds, all workers together
+    Polku steps/s    Polku steps (inbox lookup + complete + commit) completed in the window ÷ seconds
+    ratio            bare steps/s ÷ Polku steps/s (how many times costlier a Polku step is)
+    p50 ms, p95 ms   Polku step latency (lookup + complete + commit), over all workers' steps
+    SQL/step         statements a Polku step sends (lookup included; BEGIN/COMMIT not counted), in the window
+    errors           Polku steps that raised (rolled back; a conflict would be one), by kind below
+    ack = stored     steps each worker saw committed (warm-up included) = new complete audit rows =
+                     new completed weekly_review task rows = new weekly_reviews rows; "ok" when all
+                     four agree (no lost update), else the four numbers
+
+The machine is shared (2 cores): quote medians of several runs, and compare ratios measured side by
+side rather than figures of separate runs.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import multiprocessing as mp
+import os
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/polku_bench_tp"
+PROCESS, STEP = "tyohonvalmennus", "weekly_review"
+START = date(2026, 1, 5)  # a Monday: the templates' period starts (and the coaching is accepted) here
+PERIOD_WEEKS = 17  # planned end START + 17 weeks - 3 days = 2026-05-01, within the 4-month limit
+REASSESS_LEAD_DAYS = 14  # coaching_limits.dmn: reassessment_lead_days
+PLANNED_END = START + timedelta(weeks=PERIOD_WEEKS, days=-3)
+# From this day on, record_week says the need reassessment is due: the case leaves the weekly loop.
+LAST_MONDAY_BEFORE = PLANNED_END - timedelta(days=REASSESS_LEAD_DAYS)
+BARE_CASES = 50
+
+
+def review_data(monday: date) -> dict[str, Any]:
+    return {"meetings": [{"date": monday.isoformat(), "kind": "individual"}], "absence_days": 0}
+
+
+# What Polku's form parsing makes of review_data (every field of the form, unset ones False or None):
+# the bare variant sets these, having no form layer of its own.
+FORM_DEFAULTS = {"other_service_need": False, "goals_unrealistic": False, "interruption_justified": False,
+                 "end_period": False, "notes": None}
+
+
+def noon(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
+
+
+# --- preparation -------------------------------------------------------------------------------
+def _make_database(url: str, workdir: Path) -> str:
+    if url in ("sqlite", "sqlite:"):
+        return f"sqlite:///{workdir / 'throughput.db'}"
+    if url.startswith("sqlite"):
+        return url
+    import psycopg
+
+    name = url.rpartition("/")[2]
+    if "bench" not in name:
+        raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
+    admin = url.replace("postgresql+psycopg://", "postgresql://").rpartition("/")[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return url
+
+
+def prepare(url: str, cases: int, workdir: Path) -> list[tuple[int, str]]:
+    """The database made and filled; returns (instance id, coach) of every case."""
+    from sqlalchemy import text
+
+    from polku import seed_clone, seed_layout
+    from polku.engine.db import make_engine
+    from polku.seed_paths import Driver, person
+    from polku.serve_cli import DEMO_PROVIDERS
+    from polku.wiring import build_runtime
+
+    url = _make_database(url, workdir)
+    env = dict(os.environ, POLKU_DATABASE_URL=url)
+    done = subprocess.run([str(Path(sys.executable).parent / "polku"), "demo"], env=env, cwd=ROOT,
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        raise SystemExit(f"polku demo failed: {done.stderr.strip()[-800:]}")
+    engine, runtime = make_engine(url), build_runtime()
+    with engine.begin() as conn:
+        from sqlalchemy.orm import Session
+
+        ids = seed_layout.organisation_ids(Session(bind=conn))
+    homes = [seed_layout.demo_home(p, ids) for p in DEMO_PROVIDERS]
+    templates = []
+    for n, home in enumerate(homes):
+        name, hetu = person(n)
+        d = Driver(engine, runtime, home.coach, home.provider, (n, name, hetu))
+        d.refer(START, weeks=PERIOD_WEEKS)
+        d.accept(START)
+        d.goals(START)
+        templates.append(d.id)
+    out = [(t, h.coach) for t, h in zip(templates, homes, strict=True)]
+    with engine.begin() as conn:
+        loaded = [seed_clone.Template(conn, t, h) for t, h in zip(templates, homes, strict=True)]
+    n = len(homes)
+    while len(out) < cases:
+        with engine.begin() as conn:
+            ids_ = seed_clone.Ids(conn)
+            batch = []
+            for _ in range(min(500, cases - len(out))):
+                k = n % len(loaded)
+                name, hetu = person(n)
+                n += 1
+                rows = seed_clone.Copier(loaded[k], ids_, name, hetu, 0).rows()
+                batch.append(rows)
+                out.append((rows["instances"][0]["id"], homes[k].coach))
+            seed_clone.insert_batch(conn, batch)
+            ids_.fix_sequences(conn)
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    engine.dispose()
+    return out
+
+
+def stored_counts(url: str) -> tuple[int, int, int]:
+    """(complete audit rows, completed weekly_review task rows, weekly_reviews rows)."""
+    from sqlalchemy import func, select
+
+    from polku.domain.models import WeeklyReview
+    from polku.engine.db import make_engine
+    from polku.engine.models import AuditEvent, HumanTask
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        audit = conn.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "complete"))
+        done = conn.scalar(select(func.count()).select_from(HumanTask).where(
+            HumanTask.element_id == STEP, HumanTask.state == "completed"))
+        reviews = conn.scalar(select(func.count()).select_from(WeeklyReview))
+    engine.dispose()
+    return audit or 0, done or 0, reviews or 0
+
+
+# --- Polku worker ------------------------------------------------------------------------------
+class PolkuStepper:
+    """One worker's steps: the coach's inbox lookup for the case, then `complete`, committed."""
+
+    def __init__(self, url: str):
+        from polku.engine.db import make_engine
+        from polku.wiring import build_runtime
+
+        self.engine, self.runtime = make_engine(url), build_runtime()
+        self.statements = 0
+        # Every statement, the engine's precompiled ones included, goes through SQLAlchemy's
+        # connection: its event sees them all (a counter costs next to nothing against a round trip).
+        event.listen(self.engine, "before_cursor_execute", self._count)
+
+    def _count(self, *args: Any) -> None:
+        self.statements += 1
+
+    def step(self, iid: int, coach: str) -> bool:
+        """True: one review completed; False: the case has no lawful review left (leaves the round)."""
+        from polku.engine import queries, tasks
+        from polku.engine.clock import Clock, FixedClock
+        from polku.engine.db import UnitOfWork
+
+        with UnitOfWork(self.engine, Clock(), write=False) as uow:
+            rows = [t for t in queries.tasks_for(uow, coach, iid) if t["element_id"] == STEP]
+        if not rows:
+            return False
+        due = datetime.fromisoformat(rows[0]["due_at"]).date()  # the open week's Sunday, end of day
+        monday = due - timedelta(days=due.weekday())
+        if monday >= LAST_MONDAY_BEFORE:
+            return False
+        with UnitOfWork(self.engine, FixedClock(noon(monday)), origin="bench") as uow:
+            tasks.complete(uow, self.runtime, coach, rows[0]["id"], review_data(monday))
+            uow.commit()
+        return True
+
+
+# --- bare SpiffWorkflow worker -----------------------------------------------------------------
+class BareStepper:
+    """The same step on bare SpiffWorkflow in memory (see the module docstring for what it includes)."""
+
+    def __init__(self, spec_text: str, initial: dict[str, Any]):
+        import orjson
+        from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+
+        from polku.engine.parser import make_serializer
+
+        self.orjson = orjson
+        self.serializer = make_serializer()
+        self.registry = self.serializer.registry
+        self.converter = self.registry.convert_from_dict["BpmnWorkflow"].args[0].__self__
+        dct = orjson.loads(spec_text)
+        self.spec = self.registry.restore(dct["spec"])
+        self.subs = {k: self.registry.restore(v) for k, v in dct["subprocess_specs"].items()}
+        self.script_engine = PythonScriptEngine()
+        self.initial = orjson.dumps(initial)
+
+    def load(self, state: bytes):
+        from uuid import UUID
+
+        from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+
+        dct = self.orjson.loads(state)
+        conv = self.converter
+        wf = BpmnWorkflow(self.spec, self.subs, script_engine=self.script_engine, deserializing=True)
+        wf.tasks = conv.mapping_from_dict(dct["tasks"], UUID, workflow=wf)
+        wf.task_tree = wf.tasks.get(UUID(dct["root"]))
+        conv.set_default_attributes(wf, dct)
+        conv.subprocesses_from_dict(dct["subprocesses"], wf)
+        wf.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
+        return wf
+
+    def dump(self, wf) -> bytes:
+        from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
+
+        conv = self.converter
+        dct = WorkflowConverter.to_dict(conv, wf)
+        dct["subprocesses"] = conv.mapping_to_dict(wf.subprocesses)
+        dct["bpmn_events"] = self.registry.convert(wf.bpmn_events)
+        return self.orjson.dumps(dct)
+
+    def step(self, state: bytes) -> bytes | None:
+        """The next state, or None when the case has no lawful review left."""
+        from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceTaskMixin
+        from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
+        from SpiffWorkflow.util.task import TaskState
+
+        from polku.engine.clock import FixedClock
+        from polku.engine.timers import bound_clock
+
+        wf = self.load(state)
+        task = next(t for t in wf.get_tasks(state=TaskState.READY, spec_class=UserTaskMixin)
+                    if t.task_spec.bpmn_id == STEP)
+        monday = date.fromisoformat(task.data["week_monday"])
+        if monday >= LAST_MONDAY_BEFORE:
+            return None
+        with bound_clock(FixedClock(noon(monday))):
+            task.data = {**task.data, **review_data(monday), **FORM_DEFAULTS}
+            task.run()
+            while True:
+                wf.do_engine_steps()
+                started = wf.get_tasks(state=TaskState.STARTED, spec_class=ServiceTaskMixin)
+                if not started:
+                    break
+                for t in started:
+                    t.data = {**t.data, **STAND_INS[t.task_spec.bpmn_id](t.data, monday)}
+                    t.complete()
+        return self.dump(wf)
+
+
+def _record_week(data: dict[str, Any], today: date) -> dict[str, Any]:
+    number = int(data.get("review_count") or 0) + 1
+    due = not data.get("reassessment_done") and today >= date.fromisoformat(data["reassessment_at"])
+    held = len(data.get("meetings") or [])
+    return {"absence_streak": 0, "week_without_meeting": held == 0, "notice_kind": None,
+            "review_count": number, "reassessment_due": bool(due)}
+
+
+def _open_week(data: dict[str, Any], today: date) -> dict[str, Any]:
+    from polku.domain.deadlines import end_of_day
+    from polku.domain.weeks import BEAT_AFTER_WEEK, period_week
+
+    start = date.fromisoformat(data["actual_start"])
+    week = period_week(start, int(data.get("review_count") or 0) + 1)
+    beats = max(1, (date.fromisoformat(data["period_end"]) - week.monday).days // 7 + 1)
+    first_beat = datetime.fromisoformat(end_of_day(week.sunday)) + BEAT_AFTER_WEEK
+    return {**week.details(), "week_due_at": end_of_day(week.sunday),
+            "week_flag_cycle": f"R{beats}/{first_beat.isoformat()}/P7D"}
+
+
+STAND_INS = {"record_week": _record_week, "open_week": _open_week}
+
+
+def bare_material(url: str, iid: int) -> tuple[str, dict[str, Any]]:
+    """(the definition's stored spec text, a template case's state as a dict) for the bare worker."""
+    import zlib
+
+    import orjson
+    from sqlalchemy import select
+
+    from polku.engine.db import make_engine
+    from polku.engine.models import Instance, ProcessDefinition
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        blob, spec = conn.execute(select(Instance.state, ProcessDefinition.spec).join(
+            ProcessDefinition, ProcessDefinition.id == Instance.definition_id).where(Instance.id == iid)).one()
+    engine.dispose()
+    state = orjson.loads(zlib.decompress(blob))
+    state.pop("serializer_version", None)
+    return spec, state
+
+
+# --- the workers -------------------------------------------------------------------------------
+def worker(kind: str, url: str, share: list[tuple[int, str]], bare: tuple[str, dict] | None, warmup: float,
+           duration: float, barrier, results, profile: str | None = None) -> None:
+    if kind == "bare":
+        stepper = BareStepper(*bare)
+        states = [stepper.initial] * BARE_CASES  # in memory, a few dozen cases suffice
+
+        def one(k: int) -> bool:
+            nxt = stepper.step(states[k])
+            states[k] = nxt if nxt is not None else stepper.initial  # a spent case starts again
+            return True
+        round_ = list(range(len(states)))
+    else:
+        stepper = PolkuStepper(url)
+
+        def one(k: int) -> bool:
+            return stepper.step(*share[k])
+        round_ = list(range(len(share)))
+    acked = errors = 0
+    kinds: dict[str, int] = {}
+    spent: list[int] = []
+    pos = sql = 0
+
+    def run_until(deadline: float, times: list[float] | None) -> int:
+        nonlocal acked, errors, pos, sql
+        steps = 0
+        while round_:
+            pos %= len(round_)
+            k = round_[pos]
+            before = getattr(stepper, "statements", 0)
+            t0 = time.perf_counter()
+            try:
+                ok = one(k)
+            except Exception as exc:  # counted and shown; the step was rolled back
+                errors += 1
+                name = type(exc).__name__
+                if name not in kinds:
+                    print(f"{kind} worker: {name}: {exc}", file=sys.stderr)
+                kinds[name] = kinds.get(name, 0) + 1
+                pos += 1
+                if time.perf_counter() > deadline:
+                    break
+                continue
+            t1 = time.perf_counter()
+            if not ok:
+                spent.append(share[k][0])
+                round_.pop(pos)
+                continue
+            acked += 1
+            pos += 1
+            if t1 > deadline:
+                break
+            steps += 1
+            if times is not None:
+                times.append(t1 - t0)
+                sql += getattr(stepper, "statements", 0) - before
+        return steps
+
+    run_until(time.perf_counter() + warmup, None)
+    barrier.wait()
+    times: list[float] = []
+    profiler = cProfile.Profile() if profile else None
+    if profiler:
+        profiler.enable()
+    start = time.perf_counter()
+    steps = run_until(start + duration, times)
+    elapsed = min(time.perf_counter() - start, duration)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(profile)
+    results.put({"kind": kind, "steps": steps, "statements": sql, "elapsed": elapsed, "times": times,
+                 "acked": acked, "errors": errors, "error_kinds": kinds, "spent": spent, "dry": not round_})
+
+
+def run(kind: str, url: str, cases: list[tuple[int, str]], procs: int, bare, warmup: float, duration: float,
+        profile: str | None = None) -> dict[str, Any]:
+    ctx = mp.get_context("spawn")
+    barrier, results = ctx.Barrier(procs), ctx.Queue()
+    workers = [ctx.Process(target=worker, args=(kind, url, cases[i::procs], bare, warmup, duration, barrier,
+                                                results, profile if i == 0 else None)) for i in range(procs)]
+    for w in workers:
+        w.start()
+    got = [results.get(timeout=300 + warmup + duration) for _ in workers]
+    for w in workers:
+        w.join()
+        if w.exitcode:
+            raise SystemExit(f"a {kind} worker failed (exit {w.exitcode})")
+    times = sorted(t for g in got for t in g["times"])
+    kinds: dict[str, int] = {}
+    for g in got:
+        for k, v in g["error_kinds"].items():
+            kinds[k] = kinds.get(k, 0) + v
+    steps = sum(g["steps"] for g in got)
+    return {"rate": steps / duration, "times": times, "sql": sum(g["statements"] for g in got) / max(steps, 1),
+            "acked": sum(g["acked"] for g in got), "errors": sum(g["errors"] for g in got), "error_kinds": kinds,
+            "spent": {s for g in got for s in g["spent"]}, "dry": any(g["dry"] for g in got)}
+
+
+def _ms(times: list[float], q: float) -> float:
+    if not times:
+        return float("nan")
+    return times[min(len(times) - 1, int(q * len(times)))] * 1e3
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--database-url", default=DEFAULT_URL,
+                    help="PostgreSQL URL (database name must contain 'bench'; dropped and made again), "
+                         "or 'sqlite' for a temp file")
+    ap.add_argument("--processes", default=None, help="comma-separated process counts (default 1,2,4; SQLite 1)")
+    ap.add_argument("--duration", type=float, default=20.0, help="measured seconds per variant and P")
+    ap.add_argument("--warmup", type=float, default=3.0, help="seconds of steps before the window")
+    ap.add_argument("--cases", type=int, default=None, help="job-coaching cases to prepare (15 reviews each)")
+    ap.add_argument("--quick", action="store_true", help="smoke run: 2 s windows, few cases")
+    ap.add_argument("--profile", type=float, default=0.0, metavar="SECONDS",
+                    help="afterwards, cProfile one Polku worker for SECONDS and print the top entries")
+    args = ap.parse_args()
+    sqlite = args.database_url.startswith("sqlite")
+    procs = [int(p) for p in (args.processes or ("1" if sqlite else "1,2,4")).split(",")]
+    if args.quick:
+        args.duration, args.warmup = min(args.duration, 2.0), min(args.warmup, 0.5)
+    # Enough reviews for every window at a generous 500 steps/s, 15 reviews a case.
+    cases = args.cases or max(20, int(500 * (args.duration + args.warmup) * len(procs) / 15 * 1.2))
+    workdir = Path(tempfile.mkdtemp(prefix="polku-bench-tp-"))
+    t0 = time.perf_counter()
+    pool = prepare(args.database_url, cases, workdir)
+    url = f"sqlite:///{workdir / 'throughput.db'}" if args.database_url in ("sqlite", "sqlite:") else args.database_url
+    print(f"prepared {len(pool)} job-coaching cases at their weekly review on "
+          f"{url.split('@')[-1]} in {time.perf_counter() - t0:.1f} s")
+    bare = bare_material(url, pool[0][0])
+    rows = []
+    for p in procs:
+        b = run("bare", url, pool, p, bare, args.warmup, args.duration)
+        before = stored_counts(url)
+        r = run("polku", url, pool, p, None, args.warmup, args.duration)
+        after = stored_counts(url)
+        stored = [a - b_ for a, b_ in zip(after, before, strict=True)]
+        ok = all(s == r["acked"] for s in stored)
+        pool = [c for c in pool if c[0] not in r["spent"]]
+        rows.append((p, b, r, stored, ok))
+        if r["dry"]:
+            print(f"warning: a worker ran out of cases with P={p}; use more --cases", file=sys.stderr)
+    print(f"step: {PROCESS} {STEP} (inbox lookup + complete + commit) on {url.split('+')[0].split(':')[0]}; "
+          f"{args.duration:g} s windows after {args.warmup:g} s warm-up")
+    print(f"{'processes':>9} {'bare steps/s':>13} {'Polku steps/s':>14} {'ratio':>7} {'p50 ms':>8} {'p95 ms':>8} "
+          f"{'SQL/step':>9} {'errors':>7}  ack = stored")
+    failed = False
+    for p, b, r, stored, ok in rows:
+        check = "ok" if ok else f"MISMATCH ack {r['acked']} audit {stored[0]} tasks {stored[1]} reviews {stored[2]}"
+        failed |= not ok
+        print(f"{p:>9} {b['rate']:>13.1f} {r['rate']:>14.1f} {b['rate'] / max(r['rate'], 1e-9):>7.2f} "
+              f"{_ms(r['times'], 0.5):>8.2f} {_ms(r['times'], 0.95):>8.2f} {r['sql']:>9.1f} {r['errors']:>7}  "
+              f"{r['acked']} = {stored[0]} ({check})")
+    for p, _b, r, _s, _ok in rows:
+        if r["error_kinds"]:
+            print(f"errors with P={p}: " + ", ".join(f"{k} {v}" for k, v in sorted(r["error_kinds"].items())))
+    if args.profile:
+        path = str(workdir / "worker.prof")
+        run("polku", url, pool, 1, None, 0.5, args.profile, profile=path)
+        out = io.StringIO()
+        pstats.Stats(path, stream=out).sort_stats("cumulative").print_stats(25)
+        print(f"cProfile of one Polku worker, {args.profile:g} s, top entries by cumulative time:")
+        print(out.getvalue())
+    if failed:
+        raise SystemExit(1)
+
+
+if __name__ == "__main__":
+    main()
