@@ -12,6 +12,7 @@ from tests.faults.forkserver import ForkServer
 from tests.faults.support import seed_from_env
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
+MIX = Path(__file__).with_name("faults_mix.bpmn")  # tasks with due dates, boundary timers, two branches
 OFFICIALS = [f"off{i}" for i in range(1, 9)]
 
 
@@ -49,15 +50,16 @@ def pytest_collection_modifyitems(config, items):
 @template("faults")
 def _faults_cast(polku: Polku) -> None:
     add_user(polku, "designer1", "designer")
-    for name in ("four_steps.bpmn", "one_timer.bpmn"):
-        polku("deploy", BENCH / name, "--as", "designer1")
+    for path in (BENCH / "four_steps.bpmn", BENCH / "one_timer.bpmn", MIX):
+        polku("deploy", path, "--as", "designer1")
     for name in OFFICIALS:
         add_user(polku, name, "official")
 
 
 @pytest.fixture
 def faults(polku, _database):
-    """Both bench processes deployed (four user tasks; one timer) and officials off1..off8 of Area 1."""
+    """The bench processes four_steps (four user tasks) and one_timer (one timer) and faults_mix deployed;
+    officials off1..off8 of Area 1."""
     from tests.conftest import from_template
 
     from_template(_database, "faults")

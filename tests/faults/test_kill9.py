@@ -34,7 +34,7 @@ def _command(rng: random.Random, engine, url: str, roll: float | None = None
         tid, _iid, _assignee = rng.choice(tasks)
         return "claim", ["claim", tid, "--as", rng.choice(OFFICIALS)], cli_env(url)
     if roll < 0.75:  # also a complete or claim with nothing to act on
-        key = "one_timer" if rng.random() < 0.35 else "four_steps"
+        key = rng.choice(("four_steps", "one_timer", "faults_mix", "faults_mix"))
         return "start", ["start", key, "--as", rng.choice(OFFICIALS)], cli_env(url)
     return "worker", ["worker", "--once", "--name", "faults"], cli_env(url, WORKER_NOW)
 
@@ -44,7 +44,7 @@ def test_kill9_at_random_moments_leaves_every_instance_consistent(faults, forks,
     rng = random.Random(seed)
     engine = make_engine(database_url)
     try:
-        for key in ("four_steps", "four_steps", "four_steps", "one_timer"):
+        for key in ("four_steps", "four_steps", "one_timer", "faults_mix", "faults_mix"):
             faults("start", key, "--as", "off1")
         # How long each kind of command runs once started: the kills fall within that.
         span = max(_timed(forks, args, env) for _kind, args, env in
