@@ -6,6 +6,7 @@ with 1, 2 and 4 processes, side by side with bare SpiffWorkflow doing the same s
     .venv/bin/python bench/throughput.py --database-url sqlite            # a temp SQLite file, 1 process
     .venv/bin/python bench/throughput.py --quick                          # smoke run: 2 s a variant
     .venv/bin/python bench/throughput.py --profile 15                     # also cProfile one worker 15 s
+    .venv/bin/python bench/throughput.py --quick --processes 1 --sql      # also list one step's statements
 
 Preparation. A throwaway database (PostgreSQL: dropped and made again, its name must contain
 "bench"; SQLite: a temp file) gets `polku demo` (schema, processes/ deployed, the demo area,
@@ -45,6 +46,8 @@ Columns:
     ratio            bare steps/s ÷ Polku steps/s (how many times costlier a Polku step is)
     p50 ms, p95 ms   Polku step latency (lookup + complete + commit), over all workers' steps
     SQL/step         statements a Polku step sends (lookup included; BEGIN/COMMIT not counted), in the window
+    cpu ms           CPU time of the Polku worker processes a step (the client side: Python, SpiffWorkflow,
+                     SQLAlchemy, psycopg; PostgreSQL's own CPU is not in it), over the window
     errors           Polku steps that raised (rolled back; a conflict would be one), by kind below
     ack = stored     steps each worker saw committed (warm-up included) = new complete audit rows =
                      new completed weekly_review task rows = new weekly_reviews rows; "ok" when all
@@ -198,7 +201,7 @@ class PolkuStepper:
         from polku.wiring import build_runtime
 
         self.engine, self.runtime = make_engine(url), build_runtime()
-        self.statements = 0
+        self.statements = self.after_lookup = 0
         # Every statement, the engine's precompiled ones included, goes through SQLAlchemy's
         # connection: its event sees them all (a counter costs next to nothing against a round trip).
         event.listen(self.engine, "before_cursor_execute", self._count)
@@ -214,6 +217,7 @@ class PolkuStepper:
 
         with UnitOfWork(self.engine, Clock(), write=False) as uow:
             rows = [t for t in queries.tasks_for(uow, coach, iid) if t["element_id"] == STEP]
+        self.after_lookup = self.statements
         if not rows:
             return False
         due = datetime.fromisoformat(rows[0]["due_at"]).date()  # the open week's Sunday, end of day
@@ -406,13 +410,14 @@ def worker(kind: str, url: str, share: list[tuple[int, str]], bare: tuple[str, d
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     steps = run_until(start + duration, times)
+    cpu = time.process_time() - cpu
     elapsed = min(time.perf_counter() - start, duration)
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)
-    results.put({"kind": kind, "steps": steps, "statements": sql, "elapsed": elapsed, "times": times,
+    results.put({"kind": kind, "steps": steps, "statements": sql, "cpu": cpu, "elapsed": elapsed, "times": times,
                  "acked": acked, "errors": errors, "error_kinds": kinds, "spent": spent, "dry": not round_})
 
 
@@ -435,9 +440,28 @@ def run(kind: str, url: str, cases: list[tuple[int, str]], procs: int, bare, war
         for k, v in g["error_kinds"].items():
             kinds[k] = kinds.get(k, 0) + v
     steps = sum(g["steps"] for g in got)
-    return {"rate": steps / duration, "times": times, "sql": sum(g["statements"] for g in got) / max(steps, 1),
+    return {"rate": steps / duration, "times": times, "cpu": sum(g["cpu"] for g in got) / max(steps, 1),
+            "sql": sum(g["statements"] for g in got) / max(steps, 1),
             "acked": sum(g["acked"] for g in got), "errors": sum(g["errors"] for g in got), "error_kinds": kinds,
             "spent": {s for g in got for s in g["spent"]}, "dry": any(g["dry"] for g in got)}
+
+
+def show_statements(url: str, pool: list[tuple[int, str]]) -> None:
+    """The statements one Polku step sends, in order, each cut to a line (the lookup's marked)."""
+    stepper, seen = PolkuStepper(url), []
+
+    def keep(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        seen.append(" ".join(statement.split()))
+
+    event.listen(stepper.engine, "before_cursor_execute", keep)
+    for iid, coach in pool:
+        seen.clear()
+        if stepper.step(iid, coach):
+            break
+    lookup = stepper.after_lookup - (stepper.statements - len(seen))
+    print(f"statements of one Polku step ({lookup} for the inbox lookup, {len(seen) - lookup} for complete):")
+    for i, sql in enumerate(seen, 1):
+        print(f"  {i:>2} {'lookup' if i <= lookup else 'step':<6} {sql[:150]}")
 
 
 def _ms(times: list[float], q: float) -> float:
@@ -456,6 +480,7 @@ def main() -> None:
     ap.add_argument("--warmup", type=float, default=3.0, help="seconds of steps before the window")
     ap.add_argument("--cases", type=int, default=None, help="job-coaching cases to prepare (15 reviews each)")
     ap.add_argument("--quick", action="store_true", help="smoke run: 2 s windows, few cases")
+    ap.add_argument("--sql", action="store_true", help="afterwards, list the statements of one Polku step")
     ap.add_argument("--profile", type=float, default=0.0, metavar="SECONDS",
                     help="afterwards, cProfile one Polku worker for SECONDS and print the top entries")
     args = ap.parse_args()
@@ -487,17 +512,20 @@ def main() -> None:
     print(f"step: {PROCESS} {STEP} (inbox lookup + complete + commit) on {url.split('+')[0].split(':')[0]}; "
           f"{args.duration:g} s windows after {args.warmup:g} s warm-up")
     print(f"{'processes':>9} {'bare steps/s':>13} {'Polku steps/s':>14} {'ratio':>7} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'SQL/step':>9} {'errors':>7}  ack = stored")
+          f"{'SQL/step':>9} {'cpu ms':>7} {'errors':>7}  ack = stored")
     failed = False
     for p, b, r, stored, ok in rows:
         check = "ok" if ok else f"MISMATCH ack {r['acked']} audit {stored[0]} tasks {stored[1]} reviews {stored[2]}"
         failed |= not ok
         print(f"{p:>9} {b['rate']:>13.1f} {r['rate']:>14.1f} {b['rate'] / max(r['rate'], 1e-9):>7.2f} "
-              f"{_ms(r['times'], 0.5):>8.2f} {_ms(r['times'], 0.95):>8.2f} {r['sql']:>9.1f} {r['errors']:>7}  "
+              f"{_ms(r['times'], 0.5):>8.2f} {_ms(r['times'], 0.95):>8.2f} {r['sql']:>9.1f} {r['cpu'] * 1e3:>7.2f} "
+              f"{r['errors']:>7}  "
               f"{r['acked']} = {stored[0]} ({check})")
     for p, _b, r, _s, _ok in rows:
         if r["error_kinds"]:
             print(f"errors with P={p}: " + ", ".join(f"{k} {v}" for k, v in sorted(r["error_kinds"].items())))
+    if args.sql:
+        show_statements(url, pool)
     if args.profile:
         path = str(workdir / "worker.prof")
         run("polku", url, pool, 1, None, 0.5, args.profile, profile=path)
