@@ -14,7 +14,7 @@ from polku.engine.db import make_engine
 from polku.engine.models import AuditEvent, HumanTask, Instance
 from tests.faults.conftest import OFFICIALS
 from tests.faults.invariants import check
-from tests.faults.support import cli_env, refusal_problem
+from tests.faults.support import WORKER_NOW, cli_env, refusal_problem
 
 
 def test_many_processes_completing_one_task_exactly_one_wins(faults, forks, database_url, tmp_path, sizes, capsys):
@@ -54,5 +54,53 @@ def test_many_processes_completing_one_task_exactly_one_wins(faults, forks, data
         with capsys.disabled():
             print(f"\nraces on {engine.dialect.name}: {sizes.race_rounds} rounds of {sizes.racers} processes, one "
                   f"winner each; the losers' lines: {dict(losers)}")
+    finally:
+        engine.dispose()
+
+
+def test_a_completion_racing_the_boundary_timer_that_cancels_its_task(faults, forks, database_url, tmp_path, sizes,
+                                                                      capsys):
+    """faults_mix's task `a` completed while `polku worker --once` fires its overdue interrupting
+    boundary timer: one of them takes effect, never both, never neither. The completion won: `a`
+    completed, no `late` task, the boundary timer gone. The timer won: `a` cancelled, `late` ready, and
+    the completion refused with one line. Either way the other branch is untouched.
+
+    On PostgreSQL the two can deadlock: the completion locks the task row, then the instance row, then
+    the timer row it deletes; the worker's firing the timer row (its claim), the instance row, then the
+    task row it cancels. PostgreSQL breaks the cycle after deadlock_timeout (1 s) and the victim is
+    refused ("the database is busy ... try again", one line; a worker leaves the timer to its next
+    round). Nothing is lost, so this test accepts it; the counts it prints show how often."""
+    engine = make_engine(database_url)
+    wins: Counter[str] = Counter()
+    try:
+        for round_ in range(sizes.race_rounds):
+            iid = int(faults("start", "faults_mix", "--as", "off1").stdout.split()[0])
+            with engine.connect() as conn:
+                tid = conn.scalar(select(HumanTask.id).where(HumanTask.instance_id == iid, HumanTask.element_id == "a"))
+            gate = tmp_path / f"gate-{round_}"
+            completing = forks.spawn(["complete", tid, "--as", "off2", "--data", "{}"],
+                                     cli_env(database_url, WORKER_NOW), gate)
+            worker = forks.spawn(["worker", "--once", "--name", f"race{round_}"], cli_env(database_url, WORKER_NOW),
+                                 gate)
+            gate.touch()
+            done, fired = forks.wait(completing), forks.wait(worker)
+            assert fired.status == 0, fired
+            assert refusal_problem(done) is None, done
+            with engine.connect() as conn:
+                tasks = dict(conn.execute(select(HumanTask.element_id, HumanTask.state)
+                                          .where(HumanTask.instance_id == iid)).all())
+                actions = Counter(conn.scalars(select(AuditEvent.action).where(AuditEvent.instance_id == iid)))
+            if done.status == 0:
+                wins["completion"] += 1
+                assert tasks == {"a": "completed", "b": "ready"}, (round_, tasks, done, fired)
+            else:
+                wins["timer; the completion: " + re.sub(r"[0-9a-f-]{36}", "<task>", done.stderr.strip())] += 1
+                assert tasks == {"a": "cancelled", "b": "ready", "late": "ready"}, (round_, tasks, done, fired)
+            assert actions["complete"] == (1 if done.status == 0 else 0), actions
+        violations = check(database_url)
+        assert not violations, "\n".join(violations)
+        with capsys.disabled():
+            print(f"\ncompletion against its boundary timer on {engine.dialect.name}: {sizes.race_rounds} rounds, "
+                  f"won by {dict(wins)}")
     finally:
         engine.dispose()
