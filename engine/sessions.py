@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, delete, func, or_, select, update
+from sqlalchemy import CursorResult, bindparam, delete, func, or_, select, update
 
 from . import audit
 from .db import UnitOfWork
 from .errors import Forbidden, NotFound
 from .models import LoginSession, Organisation, User, UserRole
-from .users import SYSTEM, load_actor
+from .prepared import Prepared
+from .users import SYSTEM, Actor, actor_of, load_actor
 
 # How stale `last_seen_at` may get before a request refreshes it: a write per request would
 # serialise every page view on SQLite; this costs the idle timeout at most this much precision.
@@ -77,6 +78,31 @@ def find(uow: UnitOfWork, token: str, timeouts: Timeouts) -> Found | None:
     if uow.now - last_seen_at >= timeouts.idle or uow.now - created_at >= timeouts.absolute:
         return None
     return Found(username, stale=uow.now - last_seen_at >= TOUCH_EVERY)
+
+
+# The session and its user as `users.load_actor` reads it (one row per role), in one statement:
+# every request of a logged-in browser makes this lookup (issue 12).
+_SESSION_ACTOR = Prepared(
+    select(User.id, User.username, User.display_name, User.organisation_id, Organisation.name, UserRole.role,
+           LoginSession.created_at, LoginSession.last_seen_at)
+    .select_from(LoginSession).join(User, User.id == LoginSession.user_id)
+    .outerjoin(Organisation, Organisation.id == User.organisation_id)
+    .outerjoin(UserRole, UserRole.user_id == User.id)
+    .where(LoginSession.token_hash == bindparam("token_hash"))
+)
+
+
+def find_actor(uow: UnitOfWork, token: str, timeouts: Timeouts) -> tuple[Found, Actor] | None:
+    """`find`, with the session's user loaded as `users.load_actor` loads it, in one statement."""
+    if not token or len(token) > 100:
+        return None
+    rows = _SESSION_ACTOR.all(uow, {"token_hash": _digest(token)})
+    if not rows:
+        return None
+    created_at, last_seen_at = rows[0]["created_at"], rows[0]["last_seen_at"]
+    if uow.now - last_seen_at >= timeouts.idle or uow.now - created_at >= timeouts.absolute:
+        return None
+    return Found(rows[0]["username"], stale=uow.now - last_seen_at >= TOUCH_EVERY), actor_of(rows)
 
 
 def touch(uow: UnitOfWork, token: str) -> None:

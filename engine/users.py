@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -48,6 +49,12 @@ def load_actor(uow: UnitOfWork, username: str) -> Actor:
     rows = _ACTOR.all(uow, {"username": username})
     if not rows:
         raise NotFound(f"no user named {username!r}")
+    return actor_of(rows)
+
+
+def actor_of(rows: list[Any]) -> Actor:
+    """The Actor of a user's rows as `_ACTOR` selects them (one per role; the same columns as
+    `load_actor` reads, also when another statement selects them beside its own)."""
     row = rows[0]
     roles = frozenset(r["role"] for r in rows if r["role"])
     return Actor(row["id"], row["username"], row["display_name"], roles, row["organisation_id"], row["name"])

@@ -15,7 +15,6 @@ from polku.engine.clock import clock_from_env
 from polku.engine.db import UnitOfWork, make_engine
 from polku.engine.errors import NotFound
 from polku.engine.read_audit import ReadAudit
-from polku.engine.users import load_actor
 
 PUBLIC_ENDPOINTS = {"auth.login", "static", "healthz", "i18n.set_language"}
 # Blueprints whose requests authenticate themselves (an Authorization header), never by the session
@@ -99,10 +98,12 @@ def _load_user():
     token = session.get(SESSION_TOKEN)
     if token:
         with reading() as uow:
-            found = sessions.find(uow, token, timeouts())
+            # The session and its user in one statement (sessions.find, then users.load_actor).
+            live = sessions.find_actor(uow, token, timeouts())
+            found = live[0] if live is not None else None
             try:
-                if found is not None:
-                    g.user = load_actor(uow, found.username)
+                if live is not None:
+                    g.user = live[1]
                     for loaded in current_app.extensions["polku"]["user_loaded"]:
                         loaded(uow, g.user)
             except NotFound:
