@@ -51,6 +51,8 @@ Columns:
                      SQLAlchemy, psycopg; the database server's CPU is not in it). CPU per step moves far
                      less with the machine's load than steps/s: on 2 cores, 2000 ÷ (CPU ms a step, client
                      and server) bounds the steps/s
+    db cpu           CPU ms of the PostgreSQL server processes serving the Polku workers' connections a
+                     step (from /proc: the server on this machine; nan on SQLite or a remote server)
     errors           Polku steps that raised (rolled back; a conflict would be one), by kind below
     ack = stored     steps each worker saw committed (warm-up included) = new complete audit rows =
                      new completed weekly_review task rows = new weekly_reviews rows; "ok" when all
@@ -208,6 +210,14 @@ class PolkuStepper:
         # Every statement, the engine's precompiled ones included, goes through SQLAlchemy's
         # connection: its event sees them all (a counter costs next to nothing against a round trip).
         event.listen(self.engine, "before_cursor_execute", self._count)
+
+    def backend_pid(self) -> int | None:
+        """The PostgreSQL server process of this worker's connection (one: the worker steps one at a
+        time, and the pool hands back the connection it last took)."""
+        if self.engine.dialect.name != "postgresql":
+            return None
+        with self.engine.connect() as conn:
+            return int(conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one())
 
     def _count(self, *args: Any) -> None:
         self.statements += 1
@@ -413,15 +423,28 @@ def worker(kind: str, url: str, share: list[tuple[int, str]], bare: tuple[str, d
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
+    pid = stepper.backend_pid() if kind == "polku" else None
+    server = _process_cpu(pid)
     start, cpu = time.perf_counter(), time.process_time()
     steps = run_until(start + duration, times)
     cpu = time.process_time() - cpu
+    server = _process_cpu(pid) - server if pid is not None and pid == stepper.backend_pid() else float("nan")
     elapsed = min(time.perf_counter() - start, duration)
     if profiler:
         profiler.disable()
         profiler.dump_stats(profile)
-    results.put({"kind": kind, "steps": steps, "statements": sql, "cpu": cpu, "elapsed": elapsed, "times": times,
-                 "acked": acked, "errors": errors, "error_kinds": kinds, "spent": spent, "dry": not round_})
+    results.put({"kind": kind, "steps": steps, "statements": sql, "cpu": cpu, "server": server, "elapsed": elapsed,
+                 "times": times, "acked": acked, "errors": errors, "error_kinds": kinds, "spent": spent,
+                 "dry": not round_})
+
+
+def _process_cpu(pid: int | None) -> float:
+    """CPU seconds (user + system) of a process on this machine, or NaN when it cannot be read."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run(kind: str, url: str, cases: list[tuple[int, str]], procs: int, bare, warmup: float, duration: float,
@@ -445,6 +468,7 @@ def run(kind: str, url: str, cases: list[tuple[int, str]], procs: int, bare, war
     steps = sum(g["steps"] for g in got)
     return {"rate": steps / duration, "times": times, "cpu": sum(g["cpu"] for g in got) / max(steps, 1),
             "sql": sum(g["statements"] for g in got) / max(steps, 1),
+            "server": sum(g["server"] for g in got) / max(steps, 1),
             "acked": sum(g["acked"] for g in got), "errors": sum(g["errors"] for g in got), "error_kinds": kinds,
             "spent": {s for g in got for s in g["spent"]}, "dry": any(g["dry"] for g in got)}
 
@@ -515,14 +539,14 @@ def main() -> None:
     print(f"step: {PROCESS} {STEP} (inbox lookup + complete + commit) on {url.split('+')[0].split(':')[0]}; "
           f"{args.duration:g} s windows after {args.warmup:g} s warm-up")
     print(f"{'processes':>9} {'bare steps/s':>13} {'Polku steps/s':>14} {'ratio':>7} {'p50 ms':>8} {'p95 ms':>8} "
-          f"{'SQL/step':>9} {'bare cpu':>9} {'Polku cpu':>10} {'errors':>7}  ack = stored")
+          f"{'SQL/step':>9} {'bare cpu':>9} {'Polku cpu':>10} {'db cpu':>7} {'errors':>7}  ack = stored")
     failed = False
     for p, b, r, stored, ok in rows:
         check = "ok" if ok else f"MISMATCH ack {r['acked']} audit {stored[0]} tasks {stored[1]} reviews {stored[2]}"
         failed |= not ok
         print(f"{p:>9} {b['rate']:>13.1f} {r['rate']:>14.1f} {b['rate'] / max(r['rate'], 1e-9):>7.2f} "
               f"{_ms(r['times'], 0.5):>8.2f} {_ms(r['times'], 0.95):>8.2f} {r['sql']:>9.1f} "
-              f"{b['cpu'] * 1e3:>9.2f} {r['cpu'] * 1e3:>10.2f} "
+              f"{b['cpu'] * 1e3:>9.2f} {r['cpu'] * 1e3:>10.2f} {r['server'] * 1e3:>7.2f} "
               f"{r['errors']:>7}  "
               f"{r['acked']} = {stored[0]} ({check})")
     for p, _b, r, _s, _ok in rows:
@@ -534,8 +558,10 @@ def main() -> None:
         path = str(workdir / "worker.prof")
         run("polku", url, pool, 1, None, 0.5, args.profile, profile=path)
         out = io.StringIO()
-        pstats.Stats(path, stream=out).sort_stats("cumulative").print_stats(25)
-        print(f"cProfile of one Polku worker, {args.profile:g} s, top entries by cumulative time:")
+        stats = pstats.Stats(path, stream=out)
+        stats.sort_stats("cumulative").print_stats(30)
+        stats.sort_stats("tottime").print_stats(15)
+        print(f"cProfile of one Polku worker, {args.profile:g} s, top entries by cumulative time, then by own time:")
         print(out.getvalue())
     if failed:
         raise SystemExit(1)
