@@ -16,7 +16,7 @@ from sqlalchemy import select
 from polku.engine import instance_view as engine_view
 
 from .casefile import CASE_PROCESS, _definition_labels, _names, mask
-from .casefile_story import story
+from .casefile_story import read_records, story
 from .models import Period
 from .referrals import referral_record
 
@@ -48,5 +48,6 @@ def instance_detail(uow, runtime, actor: str, instance_id: int) -> dict[str, Any
     return {
         "instance": view, "is_case": view["process_key"] == CASE_PROCESS,
         "labels": _definition_labels(uow, view["definition_id"]),
-        "timeline": story(uow, instance_id, list(periods), referral, lambda wanted: _names(uow, wanted)),
+        "timeline": story(uow, instance_id, list(periods), referral, lambda wanted: _names(uow, wanted),
+                          read_records(uow.session, instance_id, [p.id for p in periods])),
     }
