@@ -69,6 +69,7 @@ import io
 import multiprocessing as mp
 import os
 import pstats
+import queue
 import subprocess
 import sys
 import tempfile
@@ -455,11 +456,17 @@ def run(kind: str, url: str, cases: list[tuple[int, str]], procs: int, bare, war
                                                 results, profile if i == 0 else None)) for i in range(procs)]
     for w in workers:
         w.start()
-    got = [results.get(timeout=300 + warmup + duration) for _ in workers]
+    got: list[dict[str, Any]] = []
+    while len(got) < procs:
+        try:
+            got.append(results.get(timeout=1))
+        except queue.Empty:
+            if any(w.exitcode for w in workers):  # it printed its traceback; the others wait at the barrier
+                for w in workers:
+                    w.terminate()
+                raise SystemExit(f"a {kind} worker failed") from None
     for w in workers:
         w.join()
-        if w.exitcode:
-            raise SystemExit(f"a {kind} worker failed (exit {w.exitcode})")
     times = sorted(t for g in got for t in g["times"])
     kinds: dict[str, int] = {}
     for g in got:
@@ -517,7 +524,11 @@ def main() -> None:
         args.duration, args.warmup = min(args.duration, 2.0), min(args.warmup, 0.5)
     # Enough reviews for every window at a generous 500 steps/s, 15 reviews a case.
     cases = args.cases or max(20, int(500 * (args.duration + args.warmup) * len(procs) / 15 * 1.2))
-    workdir = Path(tempfile.mkdtemp(prefix="polku-bench-tp-"))
+    with tempfile.TemporaryDirectory(prefix="polku-bench-tp-") as tmp:
+        bench(args, procs, cases, Path(tmp))
+
+
+def bench(args: argparse.Namespace, procs: list[int], cases: int, workdir: Path) -> None:
     t0 = time.perf_counter()
     pool = prepare(args.database_url, cases, workdir)
     url = f"sqlite:///{workdir / 'throughput.db'}" if args.database_url in ("sqlite", "sqlite:") else args.database_url
