@@ -58,6 +58,9 @@ Columns:
                      new completed weekly_review task rows = new weekly_reviews rows; "ok" when all
                      four agree (no lost update), else the four numbers
 
+Below the table, CPU a step (medians over the rows) and the steps/s it allows on this machine's
+cores: a bound that holds however busy the machine is, where steps/s and latencies move with it.
+
 The machine is shared (2 cores): quote medians of several runs, and compare ratios measured side by
 side rather than figures of separate runs.
 """
@@ -66,10 +69,12 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
+import math
 import multiprocessing as mp
 import os
 import pstats
 import queue
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -498,6 +503,19 @@ def show_statements(url: str, pool: list[tuple[int, str]]) -> None:
         print(f"  {i:>2} {'lookup' if i <= lookup else 'step':<6} {sql[:150]}")
 
 
+def _cpu_summary(rows: list[tuple[Any, ...]]) -> None:
+    """CPU a step, medians over the rows: what bounds steps/s on this machine whatever else runs."""
+    bare = statistics.median(b["cpu"] for _p, b, _r, _s, _ok in rows) * 1e3
+    client = statistics.median(r["cpu"] for _p, _b, r, _s, _ok in rows) * 1e3
+    server = statistics.median(r["server"] for _p, _b, r, _s, _ok in rows) * 1e3
+    total = client + (0.0 if math.isnan(server) else server)
+    cores = os.cpu_count() or 1
+    print(f"CPU a step (medians): bare {bare:.2f} ms; Polku {client:.2f} ms in the worker"
+          + ("" if math.isnan(server) else f" + {server:.2f} ms in the database server") + f" = {total:.2f} ms, "
+          f"{total / bare:.2f}x bare; with {cores} cores that bounds bare to {cores * 1000 / bare:.0f} and "
+          f"Polku to {cores * 1000 / total:.0f} steps/s")
+
+
 def _ms(times: list[float], q: float) -> float:
     if not times:
         return float("nan")
@@ -563,6 +581,7 @@ def bench(args: argparse.Namespace, procs: list[int], cases: int, workdir: Path)
     for p, _b, r, _s, _ok in rows:
         if r["error_kinds"]:
             print(f"errors with P={p}: " + ", ".join(f"{k} {v}" for k, v in sorted(r["error_kinds"].items())))
+    _cpu_summary(rows)
     if args.sql:
         show_statements(url, pool)
     if args.profile:

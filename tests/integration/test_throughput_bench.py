@@ -22,4 +22,5 @@ def test_the_throughput_bench_runs_briefly_on_sqlite():
     assert processes == "1" and float(bare) > 0 and float(polku) > 0 and float(sql) > 0
     assert float(bare_cpu) > 0 and float(cpu) > 0
     assert errors == "0" and acked == stored and int(acked) > 0 and check == "(ok)"
+    assert "CPU a step (medians): bare" in done.stdout
     assert "warning" not in done.stderr, done.stderr
