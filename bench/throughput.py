@@ -45,21 +45,23 @@ Columns:
     Polku steps/s    Polku steps (inbox lookup + complete + commit) completed in the window ÷ seconds
     ratio            bare steps/s ÷ Polku steps/s (how many times costlier a Polku step is)
     p50 ms, p95 ms   Polku step latency (lookup + complete + commit), over all workers' steps
-    SQL/step         statements a Polku step sends (lookup included; BEGIN/COMMIT not counted), in the window
+    SQL/step         statements a Polku step sends (lookup included; BEGIN, COMMIT and the
+                     pool's pre-ping at each checkout are round trips not counted here), in the window
     bare cpu         CPU ms of the bare workers' processes a step, over the window
     Polku cpu        CPU ms of the Polku workers' processes a step (the client side: Python, SpiffWorkflow,
-                     SQLAlchemy, psycopg; the database server's CPU is not in it). CPU per step moves far
-                     less with the machine's load than steps/s: on 2 cores, 2000 ÷ (CPU ms a step, client
-                     and server) bounds the steps/s
+                     SQLAlchemy, psycopg; the database server's CPU is not in it). On 2 cores, 2000 ÷ (CPU
+                     ms a step, client and server) bounds the steps/s
     db cpu           CPU ms of the PostgreSQL server processes serving the Polku workers' connections a
-                     step (from /proc: the server on this machine; nan on SQLite or a remote server)
+                     step (from /proc: the server on this machine; nan on SQLite or a remote server;
+                     the WAL writer and other background processes not included)
     errors           Polku steps that raised (rolled back; a conflict would be one), by kind below
     ack = stored     steps each worker saw committed (warm-up included) = new complete audit rows =
                      new completed weekly_review task rows = new weekly_reviews rows; "ok" when all
                      four agree (no lost update), else the four numbers
 
 Below the table, CPU a step (medians over the rows) and the steps/s it allows on this machine's
-cores: a bound that holds however busy the machine is, where steps/s and latencies move with it.
+cores. CPU a step moves less with the machine's load than steps/s and latencies do, but it moves too
+(shared cores and caches: bare's was 4.8 ms on a calmer moment, 9 ms at a load average of 9).
 
 The machine is shared (2 cores): quote medians of several runs, and compare ratios measured side by
 side rather than figures of separate runs.
