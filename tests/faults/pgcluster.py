@@ -56,9 +56,13 @@ class Cluster:
         user = pwd.getpwnam("postgres")
         for path in (self.base, self.sockets):
             os.chown(path, user.pw_uid, user.pw_gid)
-        self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8",
-                  "--no-locale")
         self.running = False
+        try:
+            self._run("initdb", "-D", self.data, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8",
+                      "--no-locale")
+        except BaseException:
+            shutil.rmtree(self.base, ignore_errors=True)
+            raise
 
     def _run(self, binary: str, *args: object) -> str:
         command = [_binary(binary), *map(str, args)]

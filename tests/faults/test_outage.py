@@ -174,7 +174,11 @@ def test_a_database_stopped_and_restarted_under_traffic(forks, tmp_path, sizes, 
 
     request.addfinalizer(stop_serve)
     browser = Browser(port)
-    _wait_for("polku serve answering /healthz", lambda: _answer(browser, "/healthz")[0] == 200)
+    try:
+        _wait_for("polku serve answering /healthz", lambda: _answer(browser, "/healthz")[0] == 200)
+    except AssertionError as exc:
+        log.flush()
+        raise AssertionError(f"{exc}; its output:\n{(tmp_path / 'serve.log').read_text()[-3000:]}") from None
     browser.login("web1")
     assert browser.request("GET", "/")[0] == 200
 
