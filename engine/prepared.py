@@ -13,6 +13,7 @@ What makes this one way to the database rather than a second one:
   statement can ever run in pysqlite's autocommit mode;
 - SQLAlchemy's `before_cursor_execute` / `after_cursor_execute` events fire for every
   statement, as for its own, so listeners (statement counting, logging, tracing) see them all;
+- a driver's error is raised as SQLAlchemy's, as from its own execution paths;
 - values pass through each column type's own bind and result processors, so UTC datetimes and
   JSON behave exactly as in the ORM.
 
@@ -101,6 +102,13 @@ class Prepared:
                 cursor.executemany(sql, params)
             else:
                 cursor.execute(sql, params)
+        except dialect.loaded_dbapi.Error as error:
+            cursor.close()
+            # As SQLAlchemy's own execution does: the driver's error becomes SQLAlchemy's
+            # (OperationalError, IntegrityError...), a lost connection is invalidated, and error
+            # events fire, so callers (the 503 page, the workers' retry of a database error)
+            # see one kind of exception whichever path ran the statement.
+            conn._handle_dbapi_exception(error, sql, params, cursor, None)
         except BaseException:
             cursor.close()
             raise

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
-from polku.engine.db import is_unavailable
+from polku.engine.db import is_unavailable, make_engine
 from polku.engine.services import HandlerFailed, transient
 from tests.web.conftest import BASE, english
 
@@ -81,7 +81,7 @@ def test_a_database_without_its_tables_is_a_500_not_an_outage(browser, web_app, 
     b = browser("off1")
     ext = web_app.extensions["polku"]
     ext["engine"].dispose()
-    ext["engine"] = create_engine(f"sqlite:///{tmp_path / 'empty.db'}")
+    ext["engine"] = make_engine(f"sqlite:///{tmp_path / 'empty.db'}")  # as the app makes its engine
     try:
         response = b.get("/tasks")
     except OperationalError as exc:  # the test app propagates what it does not handle
