@@ -2,8 +2,9 @@
 print-friendly page with the final statement and the start/end notifications, and the case's
 access log (who read it) for its managers.
 
-Reading a case is a use of client data (R12): every page here runs `domain.casefile` in a write
-unit of work, which writes the audit row, and commits once.
+Reading a case is a use of client data (R12): every page here reads in `context.auditing_read()`,
+whose commit writes the audit row (on SQLite through the process's read-audit writer, so a
+reading page never takes the write lock), and commits once.
 """
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ from ..codes import (
     turn,
     week_label,
 )
-from ..context import auditing_read, unit_of_work
+from ..context import auditing_read
 from ..deadline import deadline
 from ..i18n import gettext as _
 from ..i18n import process_label
@@ -147,7 +148,7 @@ OWN_CASES_ROLES = frozenset({"official"})
 @bp.get("/cases")
 def index():
     search = CaseSearch.parse(request.args, scope="mine" if g.user.roles & OWN_CASES_ROLES else "")
-    with unit_of_work() as uow:
+    with auditing_read() as uow:  # reads, and its audit row at commit (on SQLite: never the write lock)
         cases = case_list(uow, g.user.username, search)
         providers = case_providers(uow, g.user.username)
         steps = case_steps(uow)
@@ -186,7 +187,7 @@ def anomalies():
         since = date.fromisoformat(request.args.get("since", "")[:10])
     except ValueError:
         since = None
-    with unit_of_work() as uow:
+    with auditing_read() as uow:
         entries = read_anomalies(uow, load_actor(uow, g.user.username), day_start(since) if since else None)
         uow.commit()  # the audit row of this read (R12)
     def what(e: dict) -> str:

@@ -36,7 +36,7 @@ from polku.engine.errors import Conflict, Forbidden, NotFound
 from polku.engine.refusals import record_refusal
 from polku.engine.users import load_actor
 
-from ..context import reading, unit_of_work
+from ..context import auditing_read, reading, unit_of_work
 from ..i18n import gettext as _
 from . import bp
 from .instance_list import instances_response, process_name, status_word, step_names
@@ -72,7 +72,7 @@ def _form() -> tuple[str, str, dict[str, str]]:
 def _confirm_page(action: str, reason: str, errors: dict[str, str] | None = None, status: int = 200):
     """The instances the filters match now, to confirm; the list again when none or too many match."""
     search = InstanceSearch.parse(request.form)
-    with unit_of_work() as uow:
+    with auditing_read() as uow:  # reads, and its audit row at commit (on SQLite: never the write lock)
         rows = instance_selection(uow, g.user.username, search, CAP)
         names = shows_names(load_actor(uow, g.user.username))
         uow.commit()  # the page shows client names: its audit row (R12)

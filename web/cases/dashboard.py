@@ -26,7 +26,7 @@ from polku.domain.kpis.links import MAX_DAYS, KpiLink
 from polku.domain.kpis.snapshots import default_range
 
 from ..codes import end_reason, language_name, refusal_reason, target_service, turn
-from ..context import unit_of_work
+from ..context import reading
 from ..i18n import conventions, lazy_gettext, process_label
 from ..i18n import gettext as _
 from . import bp
@@ -178,7 +178,7 @@ def value_cells(cells: list[tuple[str, str | None]], labels: list[Markup]) -> Ma
 def kpi_dashboard():
     provider = request.args.get("provider", "")
     chosen = int(provider) if provider.isdigit() and len(provider) < 10 else None
-    with unit_of_work() as uow:  # not a manager or an admin: Forbidden, the 404 page (web.errors)
+    with reading() as uow:  # only reads (no audit row: figures); Forbidden: the 404 page (web.errors)
         start, end = _range(uow.now.astimezone(SERVICE_TZ).date())
         found = dashboard(uow, g.user.username, start, end, chosen)
     columns = found["providers"]

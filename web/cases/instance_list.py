@@ -32,7 +32,7 @@ from polku.engine.task_admin import REASON_MAX
 from polku.engine.users import load_actor
 
 from ..codes import instance_status
-from ..context import unit_of_work
+from ..context import auditing_read
 from ..deadline import deadline
 from ..i18n import format_day, format_instant, process_label
 from ..i18n import gettext as _
@@ -77,7 +77,7 @@ def step_names(row: dict) -> str:
 
 def _load(export: bool, source=None):
     search = InstanceSearch.parse(request.args if source is None else source)
-    with unit_of_work() as uow:
+    with auditing_read() as uow:  # reads, and its audit row at commit (on SQLite: never the write lock)
         names = shows_names(load_actor(uow, g.user.username))
         rows = instance_export(uow, g.user.username, search) if export \
             else instance_list(uow, g.user.username, search)

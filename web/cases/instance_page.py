@@ -21,7 +21,7 @@ from polku.engine.task_admin import REASON_MAX, open_tasks
 
 from .. import forms
 from ..codes import instance_status
-from ..context import runtime, unit_of_work
+from ..context import auditing_read, runtime
 from ..deadline import local_day
 from ..i18n import gettext as _
 from . import Words, bp, retry_data
@@ -73,7 +73,7 @@ def instance_response(instance_id: int, errors: dict[str, str] | None = None, va
                       status: int = 200, retry: retry_data.Posted | None = None):
     """The page; after a refused intervention form, with its field errors and what was entered
     (`retry`: the retry form as posted, with the engine's refusal of its data)."""
-    with unit_of_work() as uow:  # not theirs, or an admin's: Hidden, the 404 page (web.errors)
+    with auditing_read() as uow:  # not theirs, or an admin's: Hidden, the 404 page (web.errors)
         detail = instance_detail(uow, runtime(), g.user.username, instance_id)
         tasks = open_tasks(uow, g.user.username, instance_id)
         loaded = retry_data.loaded(uow, detail["instance"]["retry"])

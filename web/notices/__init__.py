@@ -13,7 +13,7 @@ from flask import Blueprint, flash, g, redirect, render_template, url_for
 from polku.domain.notices import RECIPIENT_ROLES, acknowledge, count_for, open_notices
 
 from ..codes import notice_kind, week_label
-from ..context import unit_of_work
+from ..context import auditing_read, unit_of_work
 from ..deadline import local_day
 from ..i18n import gettext as _
 from ..i18n import process_label
@@ -35,7 +35,7 @@ def _count_open(uow, user) -> None:
 
 @bp.get("/notices")
 def index():
-    with unit_of_work() as uow:
+    with auditing_read() as uow:  # reads, and its audit row at commit (on SQLite: never the write lock)
         notices = open_notices(uow, g.user.username)
         uow.commit()  # the list shows client names: its audit row (R12)
     for notice in notices:  # the day it was raised, in Finland
