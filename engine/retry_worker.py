@@ -17,7 +17,7 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from . import audit, service_retries
+from . import audit, locks, service_retries
 from .clock import Clock
 from .db import UnitOfWork
 from .errors import Conflict
@@ -69,6 +69,7 @@ def _run_own(engine: Engine, runtime: Runtime, clock: Clock, worker: str, row: R
 
 
 def _run(uow: UnitOfWork, runtime: Runtime, worker: str, row: Row[Any]) -> bool:
+    locks.instance(uow, row.instance_id)  # before the retry row (engine.locks: one order)
     inst = load_instance(uow, row.instance_id)
     if inst.status != "running" or not service_retries.still_claimed(uow, worker, inst.id):
         return False  # suspended, ended, or its retry run (or dropped) by another step meanwhile

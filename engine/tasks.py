@@ -1,7 +1,7 @@
 """Commands on human tasks: claim, take over, unclaim, assign, complete."""
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, NoReturn, cast
 
 from sqlalchemy import CursorResult, Table, bindparam, exists, func, select, update
 
@@ -35,7 +35,7 @@ _INST = cast(Table, Instance.__table__)
 _ORG_LINKS = cast(Table, InstanceOrganisation.__table__)
 # One read gives the task, its instance and whether the actor's organisation is one of the
 # instance's: the step's hot path reads little, and reads it once.
-_CONTEXT = Prepared(
+_CONTEXT_QUERY = (
     select(
         _TASKS,
         *[c.label(f"i_{c.name}") for c in _INST.c],
@@ -45,6 +45,10 @@ _CONTEXT = Prepared(
     .join(_INST, _INST.c.id == _TASKS.c.instance_id)
     .where(_TASKS.c.id == bindparam("id"))
 )
+_CONTEXT = Prepared(_CONTEXT_QUERY)
+# A completion locks its instance's row in the read that loads its task (engine.locks: the instance
+# first, then its task and timer rows; FOR UPDATE is not rendered on SQLite).
+_CONTEXT_LOCKED = Prepared(_CONTEXT_QUERY.with_for_update(of=_INST, key_share=True))
 _FINISHED = (update(_TASKS).where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == "ready")
              .values(state="completed", completed_at=bindparam("now"), completed_by=bindparam("user")))
 _FINISH = Prepared(_FINISHED)
@@ -63,14 +67,15 @@ def _check_open(task: TaskRow, inst: InstanceRow) -> None:
         raise Conflict(f"instance {inst.id} is {inst.status}; its tasks cannot be worked on now", "inactive")
 
 
-def _context(uow: UnitOfWork, actor: str, task_id: str, all_orgs: bool = False
+def _context(uow: UnitOfWork, actor: str, task_id: str, all_orgs: bool = False, lock: bool = False
              ) -> tuple[Actor, TaskRow, InstanceRow, Facts]:
     """Load → check access, in that order. A task the user may not see is 'not found'.
 
     The facts' `org_ids` are the instance's organisations when `all_orgs`; otherwise only the
     actor's own organisation, if it is among them (all that checks about the actor need)."""
     user = load_actor(uow, actor)
-    values = _CONTEXT.first(uow, {"id": ids.task_id(task_id), "org": user.organisation_id})
+    values = (_CONTEXT_LOCKED if lock else _CONTEXT).first(uow, {"id": ids.task_id(task_id),
+                                                                "org": user.organisation_id})
     if values is None:
         raise NotFound(f"no task {task_id}")
     task = TaskRow.from_mapping(values)
@@ -174,10 +179,20 @@ def _finish(uow: UnitOfWork, task_id: str, username: str) -> None:
         raise Conflict(f"task {task_id} was already handled")
 
 
+def _refuse_as_it_now_is(uow: UnitOfWork, user: Actor, task_id: str) -> NoReturn:
+    """A task the instance's state no longer has ready: the locked read waited for the command that
+    moved the instance on, and PostgreSQL gave it that instance row but the task row as it was
+    before. Read again (a new statement sees what was committed) to say what happened to it."""
+    values = _CONTEXT.first(uow, {"id": task_id, "org": user.organisation_id})
+    if values is not None:
+        _check_open(TaskRow.from_mapping(values), InstanceRow.from_mapping(values, prefix="i_"))
+    raise Conflict(f"task {task_id} is no longer open")
+
+
 def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: object) -> str:
     """Validate the submission (whatever the caller sent; a JSON object or None) against the
     task's form, run the workflow on, save. Returns the instance status."""
-    user, task, inst, facts = _context(uow, actor, task_id)
+    user, task, inst, facts = _context(uow, actor, task_id, lock=True)
     _check_open(task, inst)
     if task.assignee not in (None, user.username):
         raise Conflict(f"task {task.id} is claimed by {task.assignee}")
@@ -188,7 +203,7 @@ def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: 
     defn, wf, before = load_workflow(uow, runtime, inst)
     spiff_task = runtime.ready_task(wf, task.id)
     if spiff_task is None:
-        raise Conflict(f"task {task.id} is no longer open")
+        _refuse_as_it_now_is(uow, user, task.id)
     properties = defn.extensions.get(task.element_id, {}).get("properties") or {}
     if properties.get("validation_decision"):
         check_rule(uow, runtime, defn, spiff_task, values, properties["validation_decision"])

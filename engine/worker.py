@@ -27,7 +27,7 @@ from sqlalchemy import Row
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 
-from . import audit, timer_claims
+from . import audit, locks, timer_claims
 from .clock import Clock
 from .db import UnitOfWork
 from .errors import Conflict
@@ -110,6 +110,7 @@ def _fire_own(engine: Engine, runtime: Runtime, clock: Clock, row: Row[Any], wor
     (empty: nothing did)."""
     try:
         with UnitOfWork(engine, clock, origin="worker") as uow:
+            locks.instance(uow, row.instance_id)  # before the timer row (engine.locks: one order)
             if not timer_claims.still_held(uow, worker, row.id):
                 return []
             changed = _fire(uow, runtime, row)
