@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 from uuid import UUID, uuid4
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -39,6 +39,15 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 PeriodicJob = Callable[[UnitOfWork, "Runtime"], int]
+
+
+@runtime_checkable
+class TwoPhaseJob(Protocol):
+    """A periodic job whose heavy part only reads (engine.worker._run_job)."""
+
+    def read(self, uow: UnitOfWork, runtime: Runtime) -> Any: ...
+
+    def write(self, uow: UnitOfWork, runtime: Runtime, found: Any) -> int: ...
 _log = logging.getLogger("polku.worker")
 
 
@@ -70,12 +79,27 @@ def worker_round(engine: Engine, runtime: Runtime, clock: Clock,
     done: dict[str, int] = {}
     for name, job in (jobs or {}).items():
         try:
-            with UnitOfWork(engine, clock, origin="worker") as uow:
-                done[name] = job(uow, runtime)
-                uow.commit()
+            done[name] = _run_job(engine, runtime, clock, job)
         except Exception:  # noqa: BLE001  (logged with its traceback; the other jobs still run)
             _log.exception("periodic job %s failed; it runs again next round", name)
     return RoundResult(fired, done, tuple(timers), retried)
+
+
+def _run_job(engine: Engine, runtime: Runtime, clock: Clock, job: PeriodicJob | TwoPhaseJob) -> int:
+    """A job in a transaction of its own. A job with a reading half (`read`, then `write` with what
+    it read: a TwoPhaseJob) reads in a unit of work that only reads, which on SQLite holds no write
+    lock, so a long count keeps no writer (a user's step, a page's read-audit rows) waiting."""
+    if isinstance(job, TwoPhaseJob):
+        with UnitOfWork(engine, clock, write=False, origin="worker") as reading:
+            found = job.read(reading, runtime)
+        with UnitOfWork(engine, clock, origin="worker") as uow:
+            done = job.write(uow, runtime, found)
+            uow.commit()
+        return done
+    with UnitOfWork(engine, clock, origin="worker") as uow:
+        done = job(uow, runtime)
+        uow.commit()
+    return done
 
 
 def fire_due_timers(engine: Engine, runtime: Runtime, clock: Clock, batch: int = 100,

@@ -72,8 +72,15 @@ def fresh(uow, key: int, start: date, end: date) -> dict[str, Any] | None:
 
 def refresh(uow, now: datetime, limit: int | None = None) -> int:
     """Counts the default view of each area (and of every area) whose snapshot is missing or older
-    than ``REFRESH``, the stalest first, at most `limit` of them; returns how many it counted.
-    When nothing is due this is two small reads: the areas and the snapshots' times."""
+    than ``REFRESH``, the stalest first, at most `limit` of them, and stores them; returns how many
+    it counted. When nothing is due this is two small reads: the areas and the snapshots' times."""
+    found = counted(uow, now, limit)
+    stored(uow, now, found)
+    return len(found)
+
+
+def counted(uow, now: datetime, limit: int | None = None) -> list[tuple[int, date, date, dict[str, Any]]]:
+    """`refresh`'s reading half: (area key, range, figures) of the areas due."""
     start, end = default_range(local_day(now))
     areas = uow.session.scalars(select(Organisation.id).where(Organisation.kind == "area")).all()
     counted_at = dict(uow.session.execute(
@@ -81,10 +88,14 @@ def refresh(uow, now: datetime, limit: int | None = None) -> int:
         .where(KpiSnapshot.range_start == start, KpiSnapshot.range_end == end)).all())
     due = sorted((k for k in (ALL_AREAS, *areas) if k not in counted_at or counted_at[k] <= now - REFRESH),
                  key=lambda k: (k in counted_at, counted_at.get(k) or now, k))
-    for key in due[:limit]:
-        found = count(uow, Scope(start, end, area_id=None if key == ALL_AREAS else key))
-        _store(uow, key, start, end, now, encode(found))
-    return len(due[:limit])
+    return [(key, start, end, encode(count(uow, Scope(start, end, area_id=None if key == ALL_AREAS else key))))
+            for key in due[:limit]]
+
+
+def stored(uow, now: datetime, found: list[tuple[int, date, date, dict[str, Any]]]) -> None:
+    """`refresh`'s writing half: the snapshots `counted` made, as of `now` (when they were counted)."""
+    for key, start, end, figures in found:
+        _store(uow, key, start, end, now, figures)
 
 
 def _store(uow, key: int, start: date, end: date, now: datetime, figures: dict[str, Any]) -> None:
@@ -99,12 +110,22 @@ def _store(uow, key: int, start: date, end: date, now: datetime, figures: dict[s
 
 
 class KpiSnapshots:
-    """The worker's periodic job: one stale area per round. A round is one transaction, and on
-    SQLite a writing one holds the database's write lock throughout, so a round counts the one
-    area that waited longest (seconds at 100,000 cases) rather than all of them; with a round every
-    few seconds every area is still counted again within minutes of ``REFRESH``."""
+    """The worker's periodic job: one stale area per round. Counting (seconds at 100,000 cases) is
+    the job's reading half, run in a unit of work that only reads (engine.worker: on SQLite it holds
+    no write lock, so the web's writers and read-audit rows do not wait on it, as they did for a
+    second and more each round); storing the figures is its short writing half. A round counts the
+    one area that waited longest rather than all of them; with a round every few seconds every area
+    is still counted again within minutes of ``REFRESH``."""
 
     per_round = 1
 
     def __call__(self, uow, runtime) -> int:
         return refresh(uow, uow.now, limit=self.per_round)
+
+    def read(self, uow, runtime) -> tuple[datetime, list[tuple[int, date, date, dict[str, Any]]]]:
+        return uow.now, counted(uow, uow.now, limit=self.per_round)
+
+    def write(self, uow, runtime, found: tuple[datetime, list[tuple[int, date, date, dict[str, Any]]]]) -> int:
+        at, snapshots = found
+        stored(uow, at, snapshots)
+        return len(snapshots)

@@ -171,3 +171,27 @@ def test_a_manager_without_an_area_gets_no_snapshot(kpi_cases, browser, db_engin
         conn.execute(update(User).where(User.username == "boss").values(organisation_id=None))
     html = page(in_language(browser("boss"), "en"))
     assert AS_OF not in html and cells(html, "clients")[0] == ["All", "0"]
+
+
+def test_a_round_counts_without_keeping_writers_waiting(kpi_cases, db_engine, runtime, monkeypatch):
+    """The count, seconds at 100,000 cases, runs in the worker's unit of work that only reads: a
+    user's write made meanwhile goes through at once (on SQLite a writing unit of work would hold the
+    database's write lock until it ends, and this write would wait, then fail as 'busy')."""
+    from polku.domain.kpis import snapshots
+    from polku.engine import audit
+    from polku.engine.db import UnitOfWork
+
+    counting = snapshots.count
+    written = []
+
+    def count_while_someone_writes(uow, scope):
+        with UnitOfWork(db_engine, FixedClock(parse_instant(NOW))) as other:
+            audit.record(other, "off1", "probe")
+            other.commit()
+        written.append(scope)
+        return counting(uow, scope)
+
+    monkeypatch.setattr(snapshots, "count", count_while_someone_writes)
+    assert run_worker(db_engine, runtime) == len(written) > 0
+    with Session(db_engine) as session:
+        assert session.scalar(select(KpiSnapshot.computed_at).limit(1)) == parse_instant(NOW)
