@@ -63,6 +63,11 @@ def still_held(uow: UnitOfWork, worker: str, timer_id: str) -> bool:
     return held is not None
 
 
+def reschedule(uow: UnitOfWork, timer_id: str, due_at: datetime) -> None:
+    """Give a claimed timer's row the due time its workflow has, unclaimed."""
+    uow.execute(update(_T).where(_T.c.id == timer_id).values(due_at=due_at, claimed_by=None, claimed_until=None))
+
+
 def release(uow: UnitOfWork, worker: str, timer_ids: Sequence[str]) -> None:
     """Let go of timers `worker` claimed and did not fire (other workers may take them now)."""
     if timer_ids:

@@ -138,8 +138,7 @@ def _fire_own(engine: Engine, runtime: Runtime, clock: Clock, row: Row[Any], wor
             if not timer_claims.still_held(uow, worker, row.id):
                 return []
             changed = _fire(uow, runtime, row)
-            if changed:
-                uow.commit()
+            uow.commit()  # what fired, or a row put right (`_fire`)
             return changed
     except Conflict:
         return []  # another command changed the instance meanwhile; the next round sees it afresh
@@ -183,7 +182,10 @@ def _fire(uow: UnitOfWork, runtime: Runtime, row: Row[Any]) -> list[str]:
         return []
     after = advance(uow, runtime, inst, defn, wf, before, action=lambda: runtime.refresh_timers(wf, uow.now))
     if row.id in after.timers and after.timers[row.id].due_at == before.timers[row.id].due_at:
-        return []  # not actually due by SpiffWorkflow's reckoning; leave it
+        # Not due by SpiffWorkflow's reckoning: the row's time was not the workflow's. The row is put
+        # right (and let go), or every round would claim and load it again, in vain.
+        timer_claims.reschedule(uow, row.id, before.timers[row.id].due_at)
+        return []
     audit.record(uow, "system", "timer", instance_id=inst.id, task_id=row.id,
                  details={"element_id": row.element_id, "status": after.status})
     fired = []
