@@ -24,6 +24,7 @@ from ..context import auditing_read, reading, runtime, unit_of_work
 from ..i18n import gettext as _
 from ..i18n import process_label
 from . import bp
+from .case_link import case_url
 
 INSTANCE_FIELD = "_instance"  # hidden: the case the form was for (the task row says what became of it)
 
@@ -94,7 +95,7 @@ def _render(page: TaskPage, values: dict | None = None, *, rows: dict | None = N
         material=_material_view(page),
         error_items=forms.error_summary(views, errors), notice=notice,
         title=process_label(pk, task["element_id"], task["name"]), instance_field=INSTANCE_FIELD,
-        submit_label=_submit_label(page),
+        submit_label=_submit_label(page), case_url=case_url(pk, task["instance_id"]),
     )
     return html, status
 
@@ -113,6 +114,7 @@ def _done(fate: dict, message: str | None = None, status: int = 200):
     mine = fate["completed_by"] == g.user.username
     return render_template(
         "tasks/done.html", fate=fate, message=message, mine=mine,
+        case_url=case_url(fate["process_key"], fate["instance_id"]),
         heading=_("The task was already handled") if message else _("The task is done"),
         task_title=process_label(fate["process_key"], fate["element_id"], fate["name"]),
         completed_by=fate["completed_by_name"] or fate["completed_by"] or "",
