@@ -48,7 +48,9 @@ def _constant(name: str) -> Any:
     raise JsonRefused(f"{name} is not a JSON number")
 
 
-_STRING = re.compile(r'"(?:[^"\\]|\\.)*"', re.S)
+# A string, or an unclosed one to the end of the text; possessive, so that text with many escaped
+# quotes and no closing one is read once, not once from each of them (quadratic).
+_STRING = re.compile(r'"(?:[^"\\]|\\.)*+(?:"|\Z)', re.S)
 _BRACKET = re.compile(r"[\[\]{}]")
 _OPEN = {"[": 1, "{": 1, "]": -1, "}": -1}
 
@@ -68,6 +70,11 @@ def _text_too_deep(text: str) -> bool:
 def parse_json(text: str | bytes, **kwargs: Any) -> Any:
     """json.loads within bounds. Malformed JSON raises json.JSONDecodeError as json.loads does;
     well-formed JSON past the bounds (nesting, digits, NaN and Infinity) raises JsonRefused."""
-    if _text_too_deep(text if isinstance(text, str) else text.decode("utf-8", "replace")):
+    if isinstance(text, (bytes, bytearray)):  # as json.loads reads bytes: UTF-8, -16 or -32 by their look
+        text = bytes(text).decode(json.detect_encoding(text), "surrogatepass")
+    if _text_too_deep(text):
         raise JsonRefused(f"nested deeper than {MAX_DEPTH} levels")
-    return json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant, **kwargs)
+    try:
+        return json.loads(text, parse_int=_int, parse_float=_float, parse_constant=_constant, **kwargs)
+    except RecursionError:  # a backstop: the scan above reads the same nesting the decoder would
+        raise JsonRefused(f"nested deeper than {MAX_DEPTH} levels") from None
