@@ -75,7 +75,7 @@ def start(uow: UnitOfWork, runtime: Runtime, actor: str, key: str, data: object 
 
 def _managed_instance(uow: UnitOfWork, actor: str, instance_id: int) -> tuple[Actor, InstanceRow]:
     user = load_actor(uow, actor)
-    inst = load_instance(uow, instance_id)
+    inst = load_instance(uow, instance_id, lock=True)  # suspend, resume, terminate and retry move it
     orgs = instance_org_ids(uow.session, instance_id)
     if not can_view_instance(user, orgs):
         raise NotFound(f"no instance {instance_id}")  # outside the user's organisations: not even its existence

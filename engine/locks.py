@@ -1,6 +1,8 @@
 """The order in which commands that move an instance take row locks on PostgreSQL: the instance's
 row first, then its task, timer and retry rows. A completion locks the instance in the read that
-loads its task (engine.tasks), the timer and retry workers here before they check their claim.
+loads its task (engine.tasks), the timer and retry workers here before they check their claim, a
+manager's suspend, resume, terminate and retry, a migration's move and a new due date when they load
+it (engine.persist.load_instance(lock=True), engine.task_admin).
 Without one order a completion racing the firing of its task's interrupting boundary timer
 deadlocked about one time in three (tests/faults/test_races.py): the completion held the task row
 and wanted the timer's, the worker held the timer row and wanted the task's. On SQLite a write

@@ -220,7 +220,7 @@ def move(uow: UnitOfWork, runtime: Runtime, actor: str, key: str, instance_id: i
     require(DESIGN_READERS, user, Facts(), MESSAGE)
     target = _target(uow, key, to_version)
     new = runtime.definition(target)
-    inst = _movable_row(uow, instance_id, key, target.version)
+    inst = _movable_row(uow, instance_id, key, target.version, lock=True)
     verdict, wf, changed, before = _trial(uow, runtime, inst, new)
     if wf is None:
         return verdict
@@ -286,8 +286,8 @@ def _write(uow: UnitOfWork, runtime: Runtime, actor: str, inst: InstanceRow, tar
                                                 if tid in old_tasks and tid in changed.touched})
 
 
-def _movable_row(uow: UnitOfWork, instance_id: int, key: str, target: int) -> InstanceRow:
-    inst = load_instance(uow, instance_id)
+def _movable_row(uow: UnitOfWork, instance_id: int, key: str, target: int, lock: bool = False) -> InstanceRow:
+    inst = load_instance(uow, instance_id, lock=lock)
     if inst.process_key != key:
         raise NotFound(f"no instance {instance_id} of {key!r}")
     if inst.status not in RUNNING:

@@ -10,7 +10,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from sqlalchemy import String, Table, bindparam, delete, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
-from . import ids, org_links, service_retries, task_summary, work_queue
+from . import ids, locks, org_links, service_retries, task_summary, work_queue
 from .errors import Conflict, NotFound
 from .models import (
     HumanTask,
@@ -70,9 +70,12 @@ _DELETE_TIMERS = delete(_TIMERS).where(_TIMERS.c.id.in_(bindparam("ids", expandi
 _INSERT_TIMER = Prepared(insert(_TIMERS))
 
 
-def load_instance(uow: UnitOfWork, instance_id: int) -> InstanceRow:
+def load_instance(uow: UnitOfWork, instance_id: int, lock: bool = False) -> InstanceRow:
     """The instance row as a plain, untracked object: commands write it with explicit
-    statements under the optimistic lock, never through ORM change tracking."""
+    statements under the optimistic lock, never through ORM change tracking. `lock`: a command
+    that moves the instance takes its row lock first (engine.locks: one order on PostgreSQL)."""
+    if lock:
+        locks.instance(uow, instance_id)
     row = uow.execute(_LOAD, {"id": ids.instance_id(instance_id)}).first()
     if row is None:
         raise NotFound(f"no instance {instance_id}")

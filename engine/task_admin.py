@@ -14,10 +14,10 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import CursorResult, select, update
 
-from . import audit, task_summary
+from . import audit, locks, task_summary
 from .access import instance_org_ids, require_instance_manager
 from .errors import Conflict, NotFound, ValidationFailed
-from .models import HumanTask, Instance, User, UserRole
+from .models import HumanTask, User, UserRole
 from .tasks import _context
 from .users import load_actor
 
@@ -56,7 +56,7 @@ def set_due(uow: UnitOfWork, actor: str, task_id: str, due: date, reason: str | 
     # The instance's row first, as a step takes it: a step running meanwhile has then committed
     # (this task may be done) and one starting waits, so the next due time worked out below is
     # the one the committed tasks give.
-    uow.session.execute(select(Instance.id).where(Instance.id == task.instance_id).with_for_update())
+    locks.instance(uow, task.instance_id)
     # Session.execute is typed as returning any Result; an UPDATE's is a CursorResult.
     result = cast(CursorResult[Any], uow.session.execute(
         update(HumanTask).where(HumanTask.id == task.id, HumanTask.state == "ready")
