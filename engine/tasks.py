@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NoReturn, cast
 
-from sqlalchemy import CursorResult, Table, bindparam, exists, func, select, update
+from sqlalchemy import CursorResult, Table, bindparam, exists, func, or_, select, update
 
 from . import audit, ids, work_queue
 from .access import (
@@ -49,7 +49,10 @@ _CONTEXT = Prepared(_CONTEXT_QUERY)
 # A completion locks its instance's row in the read that loads its task (engine.locks: the instance
 # first, then its task and timer rows; FOR UPDATE is not rendered on SQLite).
 _CONTEXT_LOCKED = Prepared(_CONTEXT_QUERY.with_for_update(of=_INST, key_share=True))
-_FINISHED = (update(_TASKS).where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == "ready")
+# Still ready, and free or the completer's own: the row as it is now, not as the task's read saw it
+# (a claim or an assignment may have come between).
+_FINISHED = (update(_TASKS).where(_TASKS.c.id == bindparam("b_id"), _TASKS.c.state == "ready",
+                                  or_(_TASKS.c.assignee.is_(None), _TASKS.c.assignee == bindparam("user")))
              .values(state="completed", completed_at=bindparam("now"), completed_by=bindparam("user")))
 _FINISH = Prepared(_FINISHED)
 # On PostgreSQL the task leaves its queues in the same statement (a data-modifying WITH).
@@ -165,10 +168,10 @@ def assign(uow: UnitOfWork, actor: str, task_id: str, assignee: str, reason: str
                           **({"reason": reason} if reason else {})})
 
 
-def _finish(uow: UnitOfWork, task_id: str, username: str) -> None:
+def _finish(uow: UnitOfWork, user: Actor, task_id: str) -> None:
     """Compare-and-set on the task row first: of two racing completions only one gets past here.
     The task leaves its queues with it."""
-    values = {"b_id": task_id, "now": uow.now, "user": username}
+    values = {"b_id": task_id, "now": uow.now, "user": user.username}
     if uow.connection().dialect.name == "postgresql":
         done = cast(dict[str, int], _FINISH_AND_DROP.first(uow, values))["done"]
     else:
@@ -176,16 +179,23 @@ def _finish(uow: UnitOfWork, task_id: str, username: str) -> None:
         if done == 1:
             work_queue.drop_one(uow, task_id)
     if done != 1:
-        raise Conflict(f"task {task_id} was already handled")
+        _refuse_as_it_now_is(uow, user, task_id)
+
+
+def _check_workable(task: TaskRow, inst: InstanceRow, user: Actor) -> None:
+    _check_open(task, inst)
+    if task.assignee not in (None, user.username):
+        raise Conflict(f"task {task.id} is claimed by {task.assignee}")
 
 
 def _refuse_as_it_now_is(uow: UnitOfWork, user: Actor, task_id: str) -> NoReturn:
-    """A task the instance's state no longer has ready: the locked read waited for the command that
-    moved the instance on, and PostgreSQL gave it that instance row but the task row as it was
-    before. Read again (a new statement sees what was committed) to say what happened to it."""
+    """A task that is no longer the user's to complete, though its read said it was: the locked
+    read waited for the command that moved the instance on, and PostgreSQL gave it that instance
+    row but the task row as it was before; or a claim came between. Read again (a new statement
+    sees what was committed) to say what happened to it."""
     values = _CONTEXT.first(uow, {"id": task_id, "org": user.organisation_id})
     if values is not None:
-        _check_open(TaskRow.from_mapping(values), InstanceRow.from_mapping(values, prefix="i_"))
+        _check_workable(TaskRow.from_mapping(values), InstanceRow.from_mapping(values, prefix="i_"), user)
     raise Conflict(f"task {task_id} is no longer open")
 
 
@@ -193,9 +203,7 @@ def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: 
     """Validate the submission (whatever the caller sent; a JSON object or None) against the
     task's form, run the workflow on, save. Returns the instance status."""
     user, task, inst, facts = _context(uow, actor, task_id, lock=True)
-    _check_open(task, inst)
-    if task.assignee not in (None, user.username):
-        raise Conflict(f"task {task.id} is claimed by {task.assignee}")
+    _check_workable(task, inst, user)
     require(MAY_WORK, user, facts, "you may not act on this task")
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed("data must be a JSON object", {"data": "must be a JSON object"})
@@ -209,7 +217,7 @@ def complete(uow: UnitOfWork, runtime: Runtime, actor: str, task_id: str, data: 
         check_rule(uow, runtime, defn, spiff_task, values, properties["validation_decision"])
     if properties.get("form_rule"):  # like a validation decision, it sees the task's data under the values
         check_form_rule(uow, runtime.form_rules, properties["form_rule"], {**spiff_task.data, **values})
-    _finish(uow, task.id, user.username)
+    _finish(uow, user, task.id)
     before.human_tasks.pop(task.id, None)
     before.finished.add(task.id)
     after = advance(uow, runtime, inst, defn, wf, before,

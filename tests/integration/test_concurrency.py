@@ -204,3 +204,29 @@ def test_two_cli_processes_completing_the_same_task_one_wins(sample, uow_factory
     assert err.startswith("error: ") and err.count("\n") == 1, err  # one readable line, no traceback
     assert TAKEN.search(err), err
     _assert_completed_once(db_engine, sample, iid, tid, lock, winner)
+
+
+@pytest.mark.parametrize("meanwhile, refusal", [
+    ({"assignee": "off2"}, "is claimed by off2"),
+    ({"state": "completed", "completed_by": "off2"}, "was already handled by off2"),
+])
+def test_a_change_to_the_task_after_its_read_is_what_the_completion_refuses_on(
+        sample, uow_factory, db_engine, monkeypatch, meanwhile, refusal):
+    """The task's compare-and-set checks the row as it is now, not as the completion's read saw it:
+    a claim or another's completion that came between (on PostgreSQL a completion's read that waited
+    on the instance's lock sees the task row as it was) refuses it, saying what happened."""
+    from sqlalchemy import update
+
+    iid, tid, lock = _new_review(uow_factory)
+    loading = tasks.load_workflow
+
+    def load_then_someone_acts(uow, runtime, inst):
+        found = loading(uow, runtime, inst)
+        uow.execute(update(HumanTask).where(HumanTask.id == tid).values(**meanwhile))
+        return found
+
+    monkeypatch.setattr(tasks, "load_workflow", load_then_someone_acts)
+    with uow_factory() as uow, pytest.raises(Conflict, match=refusal):
+        tasks.complete(uow, uow_factory.runtime, "off1", tid, SUBMISSIONS["off1"])
+    with db_engine.connect() as conn:
+        assert conn.scalar(select(Instance.lock_version).where(Instance.id == iid)) == lock
