@@ -138,7 +138,9 @@ def _fire_own(engine: Engine, runtime: Runtime, clock: Clock, row: Row[Any], wor
             if not timer_claims.still_held(uow, worker, row.id):
                 return []
             changed = _fire(uow, runtime, row)
-            uow.commit()  # what fired, or a row put right (`_fire`)
+            if changed is None:
+                return []  # rolled back
+            uow.commit()  # what fired, or a row put right
             return changed
     except Conflict:
         return []  # another command changed the instance meanwhile; the next round sees it afresh
@@ -174,18 +176,22 @@ def _let_go(engine: Engine, clock: Clock, worker: str, held: list[str]) -> None:
         _log.exception("could not let go of %d claimed timer(s); their leases run out by themselves", len(held))
 
 
-def _fire(uow: UnitOfWork, runtime: Runtime, row: Row[Any]) -> list[str]:
-    """The element ids of the instance's timers that fired (empty: nothing did)."""
+def _fire(uow: UnitOfWork, runtime: Runtime, row: Row[Any]) -> list[str] | None:
+    """The element ids of the instance's timers that fired (empty: nothing did; None: nothing did and
+    what the step wrote is to be rolled back)."""
     inst = load_instance(uow, row.instance_id)
     defn, wf, before = load_workflow(uow, runtime, inst)
     if row.id not in before.timers:
         return []
-    after = advance(uow, runtime, inst, defn, wf, before, action=lambda: runtime.refresh_timers(wf, uow.now))
-    if row.id in after.timers and after.timers[row.id].due_at == before.timers[row.id].due_at:
-        # Not due by SpiffWorkflow's reckoning: the row's time was not the workflow's. The row is put
-        # right (and let go), or every round would claim and load it again, in vain.
-        timer_claims.reschedule(uow, row.id, before.timers[row.id].due_at)
+    due = before.timers[row.id].due_at
+    if due > uow.now:
+        # The row's time is not the workflow's, which is still to come: the row is put right (and
+        # let go), nothing runs; else every round would claim it and load its instance in vain.
+        timer_claims.reschedule(uow, row.id, due)
         return []
+    after = advance(uow, runtime, inst, defn, wf, before, action=lambda: runtime.refresh_timers(wf, uow.now))
+    if row.id in after.timers and after.timers[row.id].due_at == due:
+        return None  # not due by SpiffWorkflow's reckoning: nothing of this step may stay
     audit.record(uow, "system", "timer", instance_id=inst.id, task_id=row.id,
                  details={"element_id": row.element_id, "status": after.status})
     fired = []
