@@ -99,14 +99,16 @@ def stored(uow, now: datetime, found: list[tuple[int, date, date, dict[str, Any]
 
 
 def _store(uow, key: int, start: date, end: date, now: datetime, figures: dict[str, Any]) -> None:
-    """Upserts the area's snapshot (a second worker counting the same area at once: the last one
+    """Upserts the area's snapshot (a second worker counting the same area at once: the later count
     wins) and drops its snapshots of earlier months, which no page asks for any more."""
     uow.session.execute(delete(KpiSnapshot).where(
         KpiSnapshot.area_key == key, or_(KpiSnapshot.range_start != start, KpiSnapshot.range_end != end)))
     stmt = upsert_insert(uow.session, KpiSnapshot).values(area_key=key, range_start=start, range_end=end,
                                                            computed_at=now, figures=figures)
+    # A count older than the stored one (two workers, the later one slower) does not replace it.
     uow.session.execute(stmt.on_conflict_do_update(index_elements=["area_key", "range_start", "range_end"],
-                                                   set_={"computed_at": now, "figures": figures}))
+                                                   set_={"computed_at": now, "figures": figures},
+                                                   where=KpiSnapshot.computed_at < stmt.excluded.computed_at))
 
 
 class KpiSnapshots:

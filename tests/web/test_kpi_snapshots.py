@@ -195,3 +195,20 @@ def test_a_round_counts_without_keeping_writers_waiting(kpi_cases, db_engine, ru
     assert run_worker(db_engine, runtime) == len(written) > 0
     with Session(db_engine) as session:
         assert session.scalar(select(KpiSnapshot.computed_at).limit(1)) == parse_instant(NOW)
+
+
+def test_an_older_count_stored_late_does_not_replace_a_newer_one(kpi_cases, db_engine, runtime):
+    """Two workers count one area, the earlier count's write comes last: the newer figures stay."""
+    from polku.engine.db import UnitOfWork
+
+    def count_at(at: str):
+        with UnitOfWork(db_engine, FixedClock(parse_instant(at)), write=False) as uow:
+            return KpiSnapshots().read(uow, runtime)
+
+    older, newer = count_at(NOW), count_at(later(timedelta(minutes=1)))
+    for found in (newer, older):  # the older one stored last
+        with UnitOfWork(db_engine, FixedClock(parse_instant(NOW))) as uow:
+            KpiSnapshots().write(uow, runtime, found)
+            uow.commit()
+    with Session(db_engine) as session:
+        assert session.scalars(select(KpiSnapshot.computed_at)).all() == [parse_instant(later(timedelta(minutes=1)))]
