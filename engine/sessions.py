@@ -65,21 +65,6 @@ def _expired(uow: UnitOfWork, timeouts: Timeouts) -> Any:
                LoginSession.created_at <= uow.now - timeouts.absolute)
 
 
-def find(uow: UnitOfWork, token: str, timeouts: Timeouts) -> Found | None:
-    """The session's user, or None when there is no such session or it has run out."""
-    if not token or len(token) > 100:
-        return None
-    row = uow.session.execute(
-        select(User.username, LoginSession.created_at, LoginSession.last_seen_at)
-        .join(User, User.id == LoginSession.user_id).where(LoginSession.token_hash == _digest(token))).first()
-    if row is None:
-        return None
-    username, created_at, last_seen_at = row
-    if uow.now - last_seen_at >= timeouts.idle or uow.now - created_at >= timeouts.absolute:
-        return None
-    return Found(username, stale=uow.now - last_seen_at >= TOUCH_EVERY)
-
-
 # The session and its user as `users.load_actor` reads it (one row per role), in one statement:
 # every request of a logged-in browser makes this lookup (issue 12).
 _SESSION_ACTOR = Prepared(
@@ -93,7 +78,8 @@ _SESSION_ACTOR = Prepared(
 
 
 def find_actor(uow: UnitOfWork, token: str, timeouts: Timeouts) -> tuple[Found, Actor] | None:
-    """`find`, with the session's user loaded as `users.load_actor` loads it, in one statement."""
+    """The session and its user (loaded as `users.load_actor` loads it), in one statement; None when
+    there is no such session or it has run out."""
     if not token or len(token) > 100:
         return None
     rows = _SESSION_ACTOR.all(uow, {"token_hash": _digest(token)})

@@ -98,7 +98,7 @@ def _load_user():
     token = session.get(SESSION_TOKEN)
     if token:
         with reading() as uow:
-            # The session and its user in one statement (sessions.find, then users.load_actor).
+            # The session and its user in one statement (sessions.find_actor).
             live = sessions.find_actor(uow, token, timeouts())
             found = live[0] if live is not None else None
             try:
