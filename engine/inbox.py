@@ -83,6 +83,10 @@ def inbox(uow: UnitOfWork, actor: str, *, scope: str = "all", step: str | None =
             "per_page": per_page, "steps": ready_steps(uow, user, scope)}
 
 
+# SQLite refuses a compound SELECT of more than 500 parts; a step is one part.
+PROBES_PER_STATEMENT = 400
+
+
 def ready_steps(uow: UnitOfWork, user: Actor, scope: str = "all") -> list[dict[str, Any]]:
     """The steps worth offering in the step filter (see the module docstring), by element id."""
     mine = set() if scope == "groups" else set(distinct_values(
@@ -99,7 +103,11 @@ def ready_steps(uow: UnitOfWork, user: Actor, scope: str = "all") -> list[dict[s
               .where(HumanTask.state == "ready", HumanTask.element_id == element_id).limit(1).subquery()
               for element_id in element_ids]
     probes = [select(*first.c) for first in firsts]
-    found = {row.element_id: row for row in uow.session.execute(probes[0] if len(probes) == 1 else union_all(*probes))}
+    found: dict[str, Any] = {}
+    for at in range(0, len(probes), PROBES_PER_STATEMENT):
+        part = probes[at:at + PROBES_PER_STATEMENT]
+        rows = uow.session.execute(part[0] if len(part) == 1 else union_all(*part))
+        found.update({row.element_id: row for row in rows})
     steps = []
     for element_id in element_ids:
         row = found.get(element_id)

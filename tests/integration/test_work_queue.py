@@ -142,3 +142,14 @@ def test_the_inbox_lists_what_it_listed_before_the_queues(seeded, uow_factory, m
 @pytest.mark.usefixtures("seeded")
 def test_the_seed_queues_the_copies_tasks(db_engine):
     assert len(_queues(db_engine)) > 100
+
+
+def test_the_step_filter_reads_its_probes_in_parts_alike(seeded, uow_factory, monkeypatch):  # noqa: F811
+    """The step filter's probes, one a step, go in statements of at most PROBES_PER_STATEMENT parts
+    (SQLite refuses a compound SELECT of more than 500): in parts of one they offer the same steps."""
+    with uow_factory(now=T0, write=False) as uow:
+        whole = {u: inbox.ready_steps(uow, load_actor(uow, u)) for u in ("virkailija1", "valmentaja1", "esihenkilo")}
+    monkeypatch.setattr(inbox, "PROBES_PER_STATEMENT", 1)
+    with uow_factory(now=T0, write=False) as uow:
+        parts = {u: inbox.ready_steps(uow, load_actor(uow, u)) for u in whole}
+    assert parts == whole and all(whole.values()), whole
