@@ -230,3 +230,36 @@ def test_a_change_to_the_task_after_its_read_is_what_the_completion_refuses_on(
         tasks.complete(uow, uow_factory.runtime, "off1", tid, SUBMISSIONS["off1"])
     with db_engine.connect() as conn:
         assert conn.scalar(select(Instance.lock_version).where(Instance.id == iid)) == lock
+
+
+def test_a_manager_terminating_while_a_user_completes_never_deadlocks(sample, uow_factory, db_engine):
+    """Terminate and complete on one instance at once take its row lock first, both (engine.locks):
+    whichever comes second waits, never deadlocks. Terminate wins either way; the completion either
+    came first (then its step stands in the history) or is refused as the task is now."""
+    for _ in range(ROUNDS):
+        iid, tid, _lock = _new_review(uow_factory)
+
+        def complete(tid=tid):
+            with uow_factory() as uow:
+                status = tasks.complete(uow, uow_factory.runtime, "off1", tid, SUBMISSIONS["off1"])
+                uow.commit()
+            return status
+
+        def terminate(iid=iid):
+            with uow_factory() as uow:
+                instances.terminate(uow, uow_factory.runtime, "boss", iid, "moved away")
+                uow.commit()
+            return "terminated"
+
+        results = _race([("complete", complete), ("terminate", terminate)])
+        assert results["terminate"] == "terminated", repr(results["terminate"])
+        if isinstance(results["complete"], Exception):
+            assert isinstance(results["complete"], Conflict), repr(results["complete"])
+            assert "busy" not in str(results["complete"]), str(results["complete"])
+        with db_engine.connect() as conn:
+            status = conn.scalar(select(Instance.status).where(Instance.id == iid))
+            actions = conn.scalars(select(AuditEvent.action).where(AuditEvent.instance_id == iid)
+                                   .order_by(AuditEvent.id)).all()
+        assert status == "terminated"
+        completed = not isinstance(results["complete"], Exception)
+        assert actions == ["start", *(["complete"] if completed else []), "terminate"], actions
