@@ -77,11 +77,10 @@ import os
 import pstats
 import queue
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -91,118 +90,19 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/polku_bench_tp"
-PROCESS, STEP = "tyohonvalmennus", "weekly_review"
-START = date(2026, 1, 5)  # a Monday: the templates' period starts (and the coaching is accepted) here
-PERIOD_WEEKS = 17  # planned end START + 17 weeks - 3 days = 2026-05-01, within the 4-month limit
-REASSESS_LEAD_DAYS = 14  # coaching_limits.dmn: reassessment_lead_days
-PLANNED_END = START + timedelta(weeks=PERIOD_WEEKS, days=-3)
-# From this day on, record_week says the need reassessment is due: the case leaves the weekly loop.
-LAST_MONDAY_BEFORE = PLANNED_END - timedelta(days=REASSESS_LEAD_DAYS)
-BARE_CASES = 50
 
-
-def review_data(monday: date) -> dict[str, Any]:
-    return {"meetings": [{"date": monday.isoformat(), "kind": "individual"}], "absence_days": 0}
-
-
-# What Polku's form parsing makes of review_data (every field of the form, unset ones False or None):
-# the bare variant sets these, having no form layer of its own.
-FORM_DEFAULTS = {"other_service_need": False, "goals_unrealistic": False, "interruption_justified": False,
-                 "end_period": False, "notes": None}
-
-
-def noon(day: date) -> datetime:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=timezone.utc)
-
-
-# --- preparation -------------------------------------------------------------------------------
-def _make_database(url: str, workdir: Path) -> str:
-    if url in ("sqlite", "sqlite:"):
-        return f"sqlite:///{workdir / 'throughput.db'}"
-    if url.startswith("sqlite"):
-        return url
-    import psycopg
-
-    name = url.rpartition("/")[2]
-    if "bench" not in name:
-        raise SystemExit(f"refusing to drop database {name!r}: its name must contain 'bench'")
-    admin = url.replace("postgresql+psycopg://", "postgresql://").rpartition("/")[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    return url
-
-
-def prepare(url: str, cases: int, workdir: Path) -> list[tuple[int, str]]:
-    """The database made and filled; returns (instance id, coach) of every case."""
-    from sqlalchemy import text
-
-    from polku import seed_clone, seed_layout
-    from polku.engine.db import make_engine
-    from polku.seed_paths import Driver, person
-    from polku.serve_cli import DEMO_PROVIDERS
-    from polku.wiring import build_runtime
-
-    url = _make_database(url, workdir)
-    env = dict(os.environ, POLKU_DATABASE_URL=url)
-    done = subprocess.run([str(Path(sys.executable).parent / "polku"), "demo"], env=env, cwd=ROOT,
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(f"polku demo failed: {done.stderr.strip()[-800:]}")
-    engine, runtime = make_engine(url), build_runtime()
-    with engine.begin() as conn:
-        from sqlalchemy.orm import Session
-
-        ids = seed_layout.organisation_ids(Session(bind=conn))
-    homes = [seed_layout.demo_home(p, ids) for p in DEMO_PROVIDERS]
-    templates = []
-    for n, home in enumerate(homes):
-        name, hetu = person(n)
-        d = Driver(engine, runtime, home.coach, home.provider, (n, name, hetu))
-        d.refer(START, weeks=PERIOD_WEEKS)
-        d.accept(START)
-        d.goals(START)
-        templates.append(d.id)
-    out = [(t, h.coach) for t, h in zip(templates, homes, strict=True)]
-    with engine.begin() as conn:
-        loaded = [seed_clone.Template(conn, t, h) for t, h in zip(templates, homes, strict=True)]
-    n = len(homes)
-    while len(out) < cases:
-        with engine.begin() as conn:
-            ids_ = seed_clone.Ids(conn)
-            batch = []
-            for _ in range(min(500, cases - len(out))):
-                k = n % len(loaded)
-                name, hetu = person(n)
-                n += 1
-                rows = seed_clone.Copier(loaded[k], ids_, name, hetu, 0).rows()
-                batch.append(rows)
-                out.append((rows["instances"][0]["id"], homes[k].coach))
-            seed_clone.insert_batch(conn, batch)
-            ids_.fix_sequences(conn)
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as conn:
-            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
-    engine.dispose()
-    return out
-
-
-def stored_counts(url: str) -> tuple[int, int, int]:
-    """(complete audit rows, completed weekly_review task rows, weekly_reviews rows)."""
-    from sqlalchemy import func, select
-
-    from polku.domain.models import WeeklyReview
-    from polku.engine.db import make_engine
-    from polku.engine.models import AuditEvent, HumanTask
-
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        audit = conn.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "complete"))
-        done = conn.scalar(select(func.count()).select_from(HumanTask).where(
-            HumanTask.element_id == STEP, HumanTask.state == "completed"))
-        reviews = conn.scalar(select(func.count()).select_from(WeeklyReview))
-    engine.dispose()
-    return audit or 0, done or 0, reviews or 0
+# The step both variants take, and the bare variant (bench/throughput_bare.py, beside this file).
+from throughput_bare import (  # noqa: E402
+    BARE_CASES,
+    LAST_MONDAY_BEFORE,
+    PROCESS,
+    STEP,
+    BareStepper,
+    bare_material,
+    noon,
+    review_data,
+)
+from throughput_prep import prepare, stored_counts  # noqa: E402  (the database, beside this file)
 
 
 # --- Polku worker ------------------------------------------------------------------------------
@@ -249,122 +149,6 @@ class PolkuStepper:
             tasks.complete(uow, self.runtime, coach, rows[0]["id"], review_data(monday))
             uow.commit()
         return True
-
-
-# --- bare SpiffWorkflow worker -----------------------------------------------------------------
-class BareStepper:
-    """The same step on bare SpiffWorkflow in memory (see the module docstring for what it includes)."""
-
-    def __init__(self, spec_text: str, initial: dict[str, Any]):
-        import orjson
-        from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-
-        from polku.engine.parser import make_serializer
-
-        self.orjson = orjson
-        self.serializer = make_serializer()
-        self.registry = self.serializer.registry
-        self.converter = self.registry.convert_from_dict["BpmnWorkflow"].args[0].__self__
-        dct = orjson.loads(spec_text)
-        self.spec = self.registry.restore(dct["spec"])
-        self.subs = {k: self.registry.restore(v) for k, v in dct["subprocess_specs"].items()}
-        self.script_engine = PythonScriptEngine()
-        self.initial = orjson.dumps(initial)
-
-    def load(self, state: bytes):
-        from uuid import UUID
-
-        from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
-
-        dct = self.orjson.loads(state)
-        conv = self.converter
-        wf = BpmnWorkflow(self.spec, self.subs, script_engine=self.script_engine, deserializing=True)
-        wf.tasks = conv.mapping_from_dict(dct["tasks"], UUID, workflow=wf)
-        wf.task_tree = wf.tasks.get(UUID(dct["root"]))
-        conv.set_default_attributes(wf, dct)
-        conv.subprocesses_from_dict(dct["subprocesses"], wf)
-        wf.bpmn_events = self.registry.restore(dct.pop("bpmn_events", []))
-        return wf
-
-    def dump(self, wf) -> bytes:
-        from SpiffWorkflow.bpmn.serializer.default.workflow import WorkflowConverter
-
-        conv = self.converter
-        dct = WorkflowConverter.to_dict(conv, wf)
-        dct["subprocesses"] = conv.mapping_to_dict(wf.subprocesses)
-        dct["bpmn_events"] = self.registry.convert(wf.bpmn_events)
-        return self.orjson.dumps(dct)
-
-    def step(self, state: bytes) -> bytes | None:
-        """The next state, or None when the case has no lawful review left."""
-        from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask as ServiceTaskMixin
-        from SpiffWorkflow.bpmn.specs.mixins.user_task import UserTask as UserTaskMixin
-        from SpiffWorkflow.util.task import TaskState
-
-        from polku.engine.clock import FixedClock
-        from polku.engine.timers import bound_clock
-
-        wf = self.load(state)
-        task = next(t for t in wf.get_tasks(state=TaskState.READY, spec_class=UserTaskMixin)
-                    if t.task_spec.bpmn_id == STEP)
-        monday = date.fromisoformat(task.data["week_monday"])
-        if monday >= LAST_MONDAY_BEFORE:
-            return None
-        with bound_clock(FixedClock(noon(monday))):
-            task.data = {**task.data, **review_data(monday), **FORM_DEFAULTS}
-            task.run()
-            while True:
-                wf.do_engine_steps()
-                started = wf.get_tasks(state=TaskState.STARTED, spec_class=ServiceTaskMixin)
-                if not started:
-                    break
-                for t in started:
-                    t.data = {**t.data, **STAND_INS[t.task_spec.bpmn_id](t.data, monday)}
-                    t.complete()
-        return self.dump(wf)
-
-
-def _record_week(data: dict[str, Any], today: date) -> dict[str, Any]:
-    number = int(data.get("review_count") or 0) + 1
-    due = not data.get("reassessment_done") and today >= date.fromisoformat(data["reassessment_at"])
-    held = len(data.get("meetings") or [])
-    return {"absence_streak": 0, "week_without_meeting": held == 0, "notice_kind": None,
-            "review_count": number, "reassessment_due": bool(due)}
-
-
-def _open_week(data: dict[str, Any], today: date) -> dict[str, Any]:
-    from polku.domain.deadlines import end_of_day
-    from polku.domain.weeks import BEAT_AFTER_WEEK, period_week
-
-    start = date.fromisoformat(data["actual_start"])
-    week = period_week(start, int(data.get("review_count") or 0) + 1)
-    beats = max(1, (date.fromisoformat(data["period_end"]) - week.monday).days // 7 + 1)
-    first_beat = datetime.fromisoformat(end_of_day(week.sunday)) + BEAT_AFTER_WEEK
-    return {**week.details(), "week_due_at": end_of_day(week.sunday),
-            "week_flag_cycle": f"R{beats}/{first_beat.isoformat()}/P7D"}
-
-
-STAND_INS = {"record_week": _record_week, "open_week": _open_week}
-
-
-def bare_material(url: str, iid: int) -> tuple[str, dict[str, Any]]:
-    """(the definition's stored spec text, a template case's state as a dict) for the bare worker."""
-    import zlib
-
-    import orjson
-    from sqlalchemy import select
-
-    from polku.engine.db import make_engine
-    from polku.engine.models import Instance, ProcessDefinition
-
-    engine = make_engine(url)
-    with engine.connect() as conn:
-        blob, spec = conn.execute(select(Instance.state, ProcessDefinition.spec).join(
-            ProcessDefinition, ProcessDefinition.id == Instance.definition_id).where(Instance.id == iid)).one()
-    engine.dispose()
-    state = orjson.loads(zlib.decompress(blob))
-    state.pop("serializer_version", None)
-    return spec, state
 
 
 # --- the workers -------------------------------------------------------------------------------
