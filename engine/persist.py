@@ -74,9 +74,10 @@ def load_instance(uow: UnitOfWork, instance_id: int, lock: bool = False) -> Inst
     """The instance row as a plain, untracked object: commands write it with explicit
     statements under the optimistic lock, never through ORM change tracking. `lock`: a command
     that moves the instance takes its row lock first (engine.locks: one order on PostgreSQL)."""
+    checked = ids.instance_id(instance_id)  # an id past the column is unknown, before any statement
     if lock:
-        locks.instance(uow, instance_id)
-    row = uow.execute(_LOAD, {"id": ids.instance_id(instance_id)}).first()
+        locks.instance(uow, checked)
+    row = uow.execute(_LOAD, {"id": checked}).first()
     if row is None:
         raise NotFound(f"no instance {instance_id}")
     return InstanceRow.from_mapping(row._mapping)
