@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import threading
 import time
 
 import pytest
@@ -18,6 +17,7 @@ from polku.engine import instances, tasks
 from polku.engine.errors import Conflict
 from polku.engine.models import AuditEvent, HumanTask, Instance, OutboxMessage
 from tests.conftest import T0
+from tests.racing import race
 
 ROUNDS = 10
 TAKEN = re.compile(r"already handled|claimed or handled by someone else|changed by someone else|already claimed by")
@@ -35,27 +35,6 @@ def _new_review(uow_factory):
         tid = uow.session.scalar(select(HumanTask.id).where(HumanTask.instance_id == inst.id))
         lock = uow.session.scalar(select(Instance.lock_version).where(Instance.id == inst.id))
     return inst.id, tid, lock
-
-
-def _race(calls) -> dict:
-    """Run each (name, fn) in its own thread, released together; name -> result or exception."""
-    barrier = threading.Barrier(len(calls))
-    results: dict = {}
-
-    def run(name, fn):
-        try:
-            barrier.wait(timeout=10)
-            results[name] = fn()
-        except Exception as exc:  # kept for the assertions; a thread must not die with it
-            results[name] = exc
-
-    threads = [threading.Thread(target=run, args=c, name=f"race-{c[0]}") for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
-    return results
 
 
 def _split(results: dict):
@@ -104,7 +83,7 @@ def test_two_threads_completing_the_same_task_one_wins(sample, uow_factory, db_e
                 uow.commit()
             return status
 
-        results = _race([(a, lambda a=a: complete(a)) for a in ACTORS])
+        results = race([(a, lambda a=a: complete(a)) for a in ACTORS])
         winner, _error = _split(results)
         assert results[winner] == "running"
         _assert_completed_once(db_engine, sample, iid, tid, lock, winner)
@@ -122,7 +101,7 @@ def test_two_threads_claiming_the_same_task_one_wins(sample, uow_factory, db_eng
                 uow.commit()
             return actor
 
-        winner, _error = _split(_race([(a, lambda a=a: claim(a)) for a in ACTORS]))
+        winner, _error = _split(race([(a, lambda a=a: claim(a)) for a in ACTORS]))
         with db_engine.connect() as conn:
             row = conn.execute(select(HumanTask.state, HumanTask.assignee, HumanTask.claimed_by)
                                .where(HumanTask.id == tid)).one()
@@ -251,7 +230,7 @@ def test_a_manager_terminating_while_a_user_completes_never_deadlocks(sample, uo
                 uow.commit()
             return "terminated"
 
-        results = _race([("complete", complete), ("terminate", terminate)])
+        results = race([("complete", complete), ("terminate", terminate)])
         assert results["terminate"] == "terminated", repr(results["terminate"])
         if isinstance(results["complete"], Exception):
             assert isinstance(results["complete"], Conflict), repr(results["complete"])

@@ -6,7 +6,6 @@ POLKU_TEST_DATABASE_URL set, PostgreSQL."""
 from __future__ import annotations
 
 import logging
-import threading
 
 from sqlalchemy import func, select, update
 
@@ -15,6 +14,7 @@ from polku.engine.clock import FixedClock, parse_instant
 from polku.engine.models import AuditEvent, Instance, Timer
 from polku.engine.worker import fire_due_timers
 from tests.integration.test_timers import AFTER_DUE, _fired, _prepare
+from tests.racing import race
 
 
 def _statuses(db_engine, ids) -> dict[int, str]:
@@ -34,21 +34,9 @@ def test_one_round_fires_more_timers_than_a_batch(sample, db_engine, runtime, uo
 
 def test_two_workers_with_small_batches_fire_each_timer_exactly_once(sample, db_engine, runtime, uow_factory):
     ids = _prepare(uow_factory, 24)
-    barrier = threading.Barrier(2)
-    results: list = []
-
-    def work():
-        try:
-            barrier.wait(timeout=10)
-            results.append(fire_due_timers(db_engine, runtime, FixedClock(parse_instant(AFTER_DUE)), batch=3))
-        except Exception as exc:  # reported below; a thread must never die silently
-            results.append(exc)
-
-    threads = [threading.Thread(target=work, name=f"worker-{i}") for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    clock = FixedClock(parse_instant(AFTER_DUE))
+    results = list(race([(f"worker-{i}", lambda: fire_due_timers(db_engine, runtime, clock, batch=3))
+                         for i in range(2)]).values())
     assert all(isinstance(r, int) for r in results) and sum(results) == 24, results
     with db_engine.connect() as conn:
         per_timer = dict(conn.execute(select(AuditEvent.task_id, func.count())

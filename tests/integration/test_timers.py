@@ -4,8 +4,6 @@ even with several workers at the same time. Runs on SQLite and, with
 POLKU_TEST_DATABASE_URL set, on PostgreSQL."""
 from __future__ import annotations
 
-import threading
-
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
 
@@ -15,6 +13,7 @@ from polku.engine.models import AuditEvent, HumanTask, Instance, Timer
 from polku.engine.persist import load_instance, load_workflow
 from polku.engine.worker import fire_due_timers
 from tests.conftest import REVIEW_OK, T0, task_of
+from tests.racing import race
 
 # sample_case: review completed at T0 → coach_work with boundary timer "P3D" → due T0 + 3 days.
 DUE = "2026-01-08T09:00:00+00:00"
@@ -169,23 +168,9 @@ def test_concurrent_workers_fire_every_timer_exactly_once(sample, db_engine, run
     with db_engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(Timer)).scalar_one() == 20
 
-    barrier = threading.Barrier(3)
-    results: list = []
-
-    def work():
-        clock = FixedClock(parse_instant(AFTER_DUE))
-        try:
-            barrier.wait(timeout=10)
-            results.append(fire_due_timers(db_engine, runtime, clock))
-        except Exception as exc:  # reported below; a thread must never die silently
-            results.append(exc)
-
-    threads = [threading.Thread(target=work, name=f"worker-{i}") for i in range(3)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not any(t.is_alive() for t in threads)
+    clock = FixedClock(parse_instant(AFTER_DUE))
+    results = list(race([(f"worker-{i}", lambda: fire_due_timers(db_engine, runtime, clock))
+                         for i in range(3)], timeout=60).values())
     assert all(isinstance(r, int) for r in results), results
     assert sum(results) == 20, results
 

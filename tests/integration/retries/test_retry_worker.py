@@ -4,7 +4,6 @@ instance leave the waiting task to its back-off, and a retry row never outlives 
 a new version, a stray row). SQLite and, with POLKU_TEST_DATABASE_URL set, PostgreSQL."""
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 
 from sqlalchemy import func, insert, select, update
@@ -25,27 +24,16 @@ from tests.integration.retries.support import (
     run_retries,
     start,
 )
+from tests.racing import race
 
 
 def test_two_workers_never_run_one_retry_twice(db_engine, uow, register):
     register.failures = 12  # each of the 12 instances fails its first attempt
     ids = [start(uow) for _ in range(12)]
     assert register.failures == 0
-    barrier = threading.Barrier(2)
-    results: list = []
-
-    def work():
-        try:
-            barrier.wait(timeout=10)
-            results.append(run_due_retries(db_engine, uow.runtime, FixedClock(parse_instant(at(30))), batch=2))
-        except Exception as exc:  # reported below; a thread must never die silently
-            results.append(exc)
-
-    threads = [threading.Thread(target=work, name=f"worker-{i}") for i in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    clock = FixedClock(parse_instant(at(30)))
+    results = list(race([(f"worker-{i}", lambda: run_due_retries(db_engine, uow.runtime, clock, batch=2))
+                         for i in range(2)]).values())
     assert all(isinstance(r, int) for r in results) and sum(results) == 12, results
     assert register.calls == 24
     with db_engine.connect() as conn:
