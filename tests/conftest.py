@@ -219,3 +219,23 @@ def task_of(polku, actor, element_id=None, instance_id=None):
 
 
 REVIEW_OK = {"decision": "approve", "amount": 10, "start_date": "2026-01-10"}
+
+
+def deployed_units(db_engine, make_user, runtime, paths):
+    """Units of work at a given time (T0 by default; the runtime as their `.runtime`), the processes
+    at `paths` deployed by designer1, and off1 (official) and boss (manager) made: the handler and
+    retry tests' setup around a runtime that knows their own handlers."""
+    from polku.engine import deploy
+    from polku.engine.bundle import read_bundle
+
+    def make(now: str = T0) -> UnitOfWork:
+        return UnitOfWork(db_engine, FixedClock(parse_instant(now)))
+
+    make.runtime = runtime
+    make_user("designer1", "designer")
+    make_user("off1", "official")
+    make_user("boss", "manager")
+    with make() as u:
+        deploy.deploy(u, runtime, "designer1", read_bundle([paths]))
+        u.commit()
+    return make

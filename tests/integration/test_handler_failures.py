@@ -17,14 +17,12 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, insert, select, text
 
-from polku.engine import deploy, instances, queries, tasks
-from polku.engine.bundle import read_bundle
+from polku.engine import instances, queries, tasks
 from polku.engine.clock import FixedClock, parse_instant
-from polku.engine.db import UnitOfWork
 from polku.engine.models import AuditEvent, HumanTask, Organisation, OutboxMessage, Timer
 from polku.engine.worker import fire_due_timers
 from polku.wiring import build_runtime
-from tests.conftest import FIXTURES, T0, task_of
+from tests.conftest import FIXTURES, T0, deployed_units, task_of
 
 PATHS = FIXTURES / "bpmn" / "handlers" / "handler_paths.bpmn"
 LATER = (parse_instant(T0) + timedelta(hours=2)).isoformat()  # past on_timer's one hour
@@ -68,18 +66,7 @@ def uow(db_engine, register, make_user):
     """Units of work with a runtime that knows `flaky`; the process deployed, users made."""
     runtime = build_runtime()
     runtime.handlers.register("flaky", _flaky(register))
-
-    def make(now: str = T0) -> UnitOfWork:
-        return UnitOfWork(db_engine, FixedClock(parse_instant(now)))
-
-    make.runtime = runtime
-    make_user("designer1", "designer")
-    make_user("off1", "official")
-    make_user("boss", "manager")
-    with make() as u:
-        deploy.deploy(u, runtime, "designer1", read_bundle([PATHS]))
-        u.commit()
-    return make
+    return deployed_units(db_engine, make_user, runtime, PATHS)
 
 
 def _count(db_engine, model, **where) -> int:

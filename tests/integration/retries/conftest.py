@@ -4,13 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from polku.engine import deploy
-from polku.engine.bundle import read_bundle
-from polku.engine.clock import FixedClock, parse_instant
-from polku.engine.db import UnitOfWork
 from polku.engine.services import RetryPolicy
 from polku.wiring import build_runtime
-from tests.conftest import T0
+from tests.conftest import deployed_units
 from tests.integration.retries.support import PATHS, Register, flaky
 
 
@@ -25,17 +21,6 @@ def uow(db_engine, register, make_user):
     runtime = build_runtime()
     runtime.handlers.register("flaky", flaky(register))
     assert runtime.handlers.retry_policy == RetryPolicy(3, 30, 3600)
-
-    def make(now: str = T0) -> UnitOfWork:
-        return UnitOfWork(db_engine, FixedClock(parse_instant(now)))
-
-    make.runtime = runtime
-    make_user("designer1", "designer")
-    make_user("off1", "official")
-    make_user("boss", "manager")
-    with make() as u:
-        deploy.deploy(u, runtime, "designer1", read_bundle([PATHS]))
-        u.commit()
-    return make
+    return deployed_units(db_engine, make_user, runtime, PATHS)
 
 
