@@ -39,6 +39,7 @@ if TYPE_CHECKING:
     from .runtime import Runtime
 
 PeriodicJob = Callable[[UnitOfWork, "Runtime"], int]
+_log = logging.getLogger("polku.worker")
 
 
 @runtime_checkable
@@ -48,7 +49,6 @@ class TwoPhaseJob(Protocol):
     def read(self, uow: UnitOfWork, runtime: Runtime) -> Any: ...
 
     def write(self, uow: UnitOfWork, runtime: Runtime, found: Any) -> int: ...
-_log = logging.getLogger("polku.worker")
 
 
 @dataclass(frozen=True)
