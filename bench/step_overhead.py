@@ -3,6 +3,12 @@
 (a) bare SpiffWorkflow 3.2: deserialize the JSON state → complete the ready user task →
     engine steps → serialize, per human step (state held in memory, spec inside it, as the
     library does by default);
+(a') the same bare step with its state stored in the database, as the smallest application that
+    keeps SpiffWorkflow's state between requests would: in one transaction, read the instance's
+    row under a lock (SELECT ... FOR UPDATE; on SQLite BEGIN IMMEDIATE), run (a), write the state
+    back, commit, with the driver directly (psycopg 3, sqlite3) on the same database and settings
+    as (b) (SQLite: WAL, synchronous=NORMAL). It has no users, no access check, no task rows, no
+    audit: what is left of (b) over (a') is what Polku adds;
 (b) Polku's `complete` command on SQLite (and on PostgreSQL when POLKU_BENCH_DATABASE_URL or
     POLKU_TEST_DATABASE_URL is set): load user, task, instance; validate the form; run; write
     state, tasks, timers, audit; commit.
@@ -73,6 +79,54 @@ class Bare:
         return times, len(state.encode())
 
 
+class BareStored(Bare):
+    """(a'): the bare step between a locked read of the state's row and its write and commit."""
+
+    def __init__(self, url: str):
+        super().__init__()
+        if url.startswith("sqlite"):
+            import sqlite3
+
+            self.db = sqlite3.connect(url.split("///", 1)[1], isolation_level=None)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=NORMAL")
+            self.begin, self.lock, self.mark = "BEGIN IMMEDIATE", "", "?"
+        else:
+            import psycopg
+
+            self.db = psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://", 1), autocommit=True)
+            self.begin, self.lock, self.mark = "BEGIN", " FOR UPDATE", "%s"
+        self.db.execute("CREATE TABLE IF NOT EXISTS bare_states (id INTEGER PRIMARY KEY, state TEXT NOT NULL)")
+        self.db.execute("DELETE FROM bare_states")
+        self.next_id = 0
+
+    def _run(self, sql, params=()):
+        return self.db.execute(sql.replace("?", self.mark), params)
+
+    def run_instance(self) -> tuple[list[float], int]:
+        wf = BpmnWorkflow(self.spec)
+        wf.do_engine_steps()
+        self.next_id += 1
+        row = self.next_id
+        self._run("INSERT INTO bare_states (id, state) VALUES (?, ?)", (row, self.serializer.serialize_json(wf)))
+        times = []
+        for data in STEP_DATA:
+            t0 = time.perf_counter()
+            self._run(self.begin)
+            (state,) = self._run("SELECT state FROM bare_states WHERE id = ?" + self.lock, (row,)).fetchone()
+            wf = self.serializer.deserialize_json(state)
+            task = wf.get_next_task(state=TaskState.READY, spec_class=UserTaskMixin)
+            task.data = {**task.data, **{k: (int(v) if k.startswith("count") else v) for k, v in data.items()}}
+            task.run()
+            wf.do_engine_steps()
+            state = self.serializer.serialize_json(wf)
+            self._run("UPDATE bare_states SET state = ? WHERE id = ?", (state, row))
+            self._run("COMMIT")
+            times.append(time.perf_counter() - t0)
+        assert wf.is_completed()
+        return times, len(state.encode())
+
+
 class Polku:
     def __init__(self, url: str):
         self.engine = make_engine(url)
@@ -103,8 +157,8 @@ class Polku:
             event.remove(self.engine, "begin", self._count)
             event.remove(self.engine, "commit", self._count)
 
-    def uow(self):
-        return UnitOfWork(self.engine, self.clock)
+    def uow(self, write: bool = True):
+        return UnitOfWork(self.engine, self.clock, write=write)
 
     def run_instance(self) -> tuple[list[float], list[int], int]:
         with self.uow() as uow:
@@ -112,7 +166,7 @@ class Polku:
             uow.commit()
         times, counts = [], []
         for data in STEP_DATA:
-            with self.uow() as uow:  # finding the task is the inbox's work, not the step's
+            with self.uow(write=False) as uow:  # finding the task is the inbox's work, not the step's
                 task_id = uow.session.scalar(
                     select(HumanTask.id).where(HumanTask.instance_id == iid, HumanTask.state == "ready"))
             before = self.statements
@@ -122,7 +176,7 @@ class Polku:
                 uow.commit()
             times.append(time.perf_counter() - t0)
             counts.append(self.statements - before)
-        with self.uow() as uow:
+        with self.uow(write=False) as uow:
             inst = uow.session.get(Instance, iid)
             assert inst.status == "completed", inst.status
             size = len(inst.state)
@@ -146,33 +200,41 @@ def main() -> None:
         targets["postgresql"] = pg
     bare = Bare()
     polkus = {name: Polku(url) for name, url in targets.items()}
+    # The stored bare variant on the same database (its own file on SQLite, its own table on both).
+    stored = {name: BareStored(f"sqlite:///{tmp}/bare.db" if name == "sqlite" else url)
+              for name, url in targets.items()}
+    variants: dict[str, Bare | Polku] = {"bare SpiffWorkflow": bare}
+    for name in targets:
+        variants[f"bare + {name}"] = stored[name]
+        variants[f"Polku complete, {name}"] = polkus[name]
     for _ in range(10):  # warm caches and JIT-free paths alike
-        bare.run_instance()
-        for p in polkus.values():
-            p.run_instance()
-    bare_times, bare_size = [], 0
-    results = {name: ([], [], 0) for name in polkus}
-    for _ in range(args.instances):
-        t, bare_size = bare.run_instance()
-        bare_times += t
-        for name, p in polkus.items():
-            t, c, size = p.run_instance()
-            results[name][0].extend(t)
-            results[name][1].extend(c)
-            results[name] = (results[name][0], results[name][1], size)
-    bare_med = statistics.median(bare_times)
+        for v in variants.values():
+            v.run_instance()
+    times: dict[str, list[float]] = {label: [] for label in variants}
+    sizes: dict[str, int] = {}
+    for _ in range(args.instances):  # variant after variant, instance by instance
+        for label, v in variants.items():
+            result = v.run_instance()
+            times[label] += result[0]
+            sizes[label] = result[-1]
+    med = {label: statistics.median(t) for label, t in times.items()}
     print(f"process: {BPMN.name} (4 user tasks, 2 form fields each); {args.instances} instances × 4 steps each")
-    print(f"{'variant':<28}{'median ms/step':>16}{'p90 ms':>10}{'ratio':>8}{'SQL/step':>10}")
-    print(f"{'bare SpiffWorkflow':<28}{bare_med * 1e3:>16.3f}{_p90(bare_times) * 1e3:>10.3f}{1.0:>8.2f}{'-':>10}")
-    for name, (t, _c, _size) in results.items():
-        med = statistics.median(t)
-        sql = statistics.median(polkus[name].count_statements())
-        print(f"{'Polku complete, ' + name:<28}{med * 1e3:>16.3f}{_p90(t) * 1e3:>10.3f}"
-              f"{med / bare_med:>8.2f}{sql:>10.0f}")
+    print("ratio: ÷ bare SpiffWorkflow in memory; ÷ stored: ÷ bare SpiffWorkflow storing its state in the same"
+          " database")
+    print(f"{'variant':<28}{'median ms/step':>16}{'p90 ms':>10}{'ratio':>8}{'÷ stored':>10}{'SQL/step':>10}")
+    base = med["bare SpiffWorkflow"]
+    for label, t in times.items():
+        database = label.rsplit(" ", 1)[-1] if label != "bare SpiffWorkflow" else None
+        versus = f"{med[label] / med[f'bare + {database}']:.2f}" if label.startswith("Polku") else "-"
+        sql = (f"{statistics.median(polkus[database].count_statements()):.0f}" if label.startswith("Polku")
+               else "4" if label.startswith("bare +") else "-")
+        print(f"{label:<28}{med[label] * 1e3:>16.3f}{_p90(t) * 1e3:>10.3f}{med[label] / base:>8.2f}"
+              f"{versus:>10}{sql:>10}")
+    print("SQL/step: statements with BEGIN and COMMIT counted (bare + database: BEGIN, SELECT, UPDATE, COMMIT)")
     print("serialized state per finished instance:")
-    print(f"  bare SpiffWorkflow (JSON with spec): {bare_size} bytes")
-    for name, (_t, _c, size) in results.items():
-        print(f"  Polku on {name} (no spec, zlib JSON): {size} bytes")
+    print(f"  bare SpiffWorkflow (JSON with spec): {sizes['bare SpiffWorkflow']} bytes")
+    for name in targets:
+        print(f"  Polku on {name} (no spec, zlib JSON): {sizes[f'Polku complete, {name}']} bytes")
 
 
 def _p90(values):
