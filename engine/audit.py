@@ -107,7 +107,7 @@ def append(uow: UnitOfWork, values: dict[str, Any]) -> None:
     values = dict(values, seq=head["seq"], prev_hash=head["hash"])
     values["hash"] = row_hash(values)
     if uow.connection().dialect.name == "postgresql":
-        _INSERT_SETTING_HEAD.run(uow, values)
+        _INSERT_SETTING_HEAD.defer(uow, values)  # with the COMMIT, usually (engine.prepared)
     else:
         _INSERT.run(uow, values)
         _SET_HEAD.run(uow, {"hash": values["hash"], "chain": chain})

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import sqlite3
+import time
+import weakref
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -10,11 +12,12 @@ from typing import Any, Protocol
 from sqlalchemy import create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection, CursorResult, Engine
-from sqlalchemy.exc import ArgumentError, DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import StaticPool
 
+from . import prepared
 from .clock import Clock
 from .errors import Conflict, ValidationFailed
 
@@ -41,13 +44,64 @@ def make_engine(url: str) -> Engine:
             engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
             _configure_sqlite(engine)
             return engine
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url)
+        _ping_when_idle(engine)
+        event.listen(engine, "before_cursor_execute", _before_statement)
+        return engine
     except (ArgumentError, ImportError, ValueError) as exc:  # a driver not installed, a malformed URL
         raise ValidationFailed(f"database URL: {scheme}:// cannot be used: {type(exc).__name__}",
                                {"database_url": "unusable"}) from exc
     except OSError as exc:  # the SQLite file's folder cannot be made
         raise ValidationFailed(f"database URL: cannot make the folder of the SQLite file: {exc.strerror}",
                                {"database_url": "unusable"}) from exc
+
+
+# A pooled connection unused for this long is pinged before it is handed out again.
+IDLE_BEFORE_PING = 2.0  # seconds
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """SQLAlchemy's pool_pre_ping, but only for a connection that has been idle a while.
+
+    A ping is a round trip (BEGIN and ";" on psycopg): pinging at every checkout cost a busy
+    process one more round trip per unit of work, about a tenth of a step. Under load every
+    connection is back in use within moments, and a server restarted in between is still
+    noticed: the first statement on a dead connection fails as a disconnect, which invalidates
+    the whole pool, and that request answers 503 (web.errors) like any other outage. After a
+    quiet while, when a restart is likelier to have happened unseen, the ping finds a dead
+    connection first and the pool replaces it without anyone seeing an error."""
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_conn: Any, record: Any) -> None:
+        record.info["polku_idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_conn: Any, record: Any, _proxy: Any) -> None:
+        since = record.info.get("polku_idle_since")
+        if since is None or time.monotonic() - since < IDLE_BEFORE_PING:
+            return  # a new connection, or one in use moments ago
+        try:
+            engine.dialect.do_ping(dbapi_conn)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            # The pool invalidates this connection and checks out a fresh one (up to three times).
+            raise DisconnectionError("a pooled connection no longer answers") from exc
+
+
+def _before_statement(conn: Connection, _cursor: Any, statement: str, *_args: Any) -> None:
+    if prepared.pending(conn):
+        # Writes deferred by engine.prepared go first, in order; their checks wait (see there).
+        prepared.send_waiting(conn, check=False)
+    if not statement.startswith("SELECT"):
+        _WROTE.add(conn)
+
+
+# The connections (one per unit of work's checkout) whose transaction sent anything but a SELECT.
+_WROTE: weakref.WeakSet[Connection] = weakref.WeakSet()
+
+
+def sent_writes(conn: Connection) -> bool:
+    """Whether the transaction on this PostgreSQL connection sent anything but a SELECT."""
+    return conn in _WROTE
 
 
 # SQLite reports "no such table", "no such column" and syntax errors as OperationalError too: those
@@ -107,7 +161,8 @@ class ReadAuditSink(Protocol):
 
 
 class UnitOfWork:
-    """A context manager around one Session; rolls back unless `commit()` was called.
+    """A context manager around one Session; rolls back unless `commit()` was called (on
+    PostgreSQL a unit that sent only SELECTs ends with COMMIT instead: see __exit__).
 
     Inner code only flushes. `now` is the command's one instant, read from the clock the entry
     point passes in: every row the command writes carries the same time. `origin` (where the
@@ -142,11 +197,32 @@ class UnitOfWork:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         try:
-            self.session.rollback()
+            conn = self._conn
+            if conn is not None:
+                prepared.forget(conn)  # writes deferred and not sent go with the rollback
+            if exc is None and self._only_read():
+                # COMMIT, not ROLLBACK: psycopg forgets every statement it has prepared on the
+                # connection at a ROLLBACK (and deallocates them: one more round trip), so a
+                # rolled-back read on every request left the server parsing and planning each
+                # statement of the next step afresh. Nothing was written: it ends the same.
+                self.session.commit()
+            else:
+                self.session.rollback()
         finally:
             self.session.close()
         if isinstance(exc, OperationalError) and _is_lock_error(exc):
             raise Conflict("the database is busy with another change to the same data; try again") from exc
+
+    def _only_read(self) -> bool:
+        """Whether this unit's transaction, on PostgreSQL, sent only SELECTs (conservatively: a
+        WITH or a SAVEPOINT counts as a write) and its session holds no change it would flush."""
+        session = self.session
+        transaction = session.get_transaction()
+        if self._engine.dialect.name != "postgresql" or transaction is None or not transaction.is_active:
+            return False  # SQLite; no transaction; or one a failed flush has already rolled back
+        if session.new or session.dirty or session.deleted:
+            return False
+        return not sent_writes(session.connection())
 
     def connection(self) -> Connection:
         """The session's connection, inside this unit's transaction. Once that transaction is
@@ -165,6 +241,7 @@ class UnitOfWork:
 
     def commit(self) -> None:
         try:
+            self._send_waiting_with_commit()
             self.session.commit()
         except OperationalError as exc:
             if _is_lock_error(exc):
@@ -173,6 +250,30 @@ class UnitOfWork:
         if self._read_audit is not None and self.pending_reads:
             rows, self.pending_reads = self.pending_reads, []
             self._read_audit.submit(rows)  # returns once they are committed
+
+
+    def _send_waiting_with_commit(self) -> None:
+        """The writes still waiting (engine.prepared.Deferred) and the COMMIT in one round trip,
+        when none of them has a check that must pass before committing; every check of a
+        write sent earlier runs first. The session's own changes go first, as its commit would
+        send them; SQLAlchemy's commit that follows then finds the driver's transaction ended
+        and sends nothing."""
+        conn = self._conn
+        if conn is None:
+            return
+        prepared.settle(conn)
+        if not prepared.pending(conn):
+            return
+        self.session.flush()
+        prepared.settle(conn)  # the flush may have sent them, unchecked
+        waiting = prepared.pending(conn)
+        if not waiting:
+            return
+        if any(item.check is not None for item in waiting):
+            prepared.send_waiting(conn)
+            return
+        driver: Any = conn.connection.driver_connection
+        prepared.send_waiting(conn, then=driver.commit)
 
 
 def _is_lock_error(exc: OperationalError) -> bool:

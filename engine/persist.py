@@ -160,13 +160,19 @@ def save(uow: UnitOfWork, runtime: Runtime, inst: InstanceRow, wf: BpmnWorkflow,
     # Conflict after them: the command's transaction, these rows with it, is rolled back.
     changed = _sync_tasks(uow, inst.id, after.views, old_tasks, after.human_tasks if live else {})
     summary = changed or (before is not None and before.finished)
-    count = (_SAVE_WITH_SUMMARY if summary else _SAVE).run(uow, {
+    instance_id = inst.id
+
+    def saved_once(count: int) -> None:
+        if count != 1:
+            raise Conflict(f"instance {instance_id} was changed by someone else meanwhile; nothing was saved")
+
+    # Sent with the next statement that needs an answer, or with the COMMIT (engine.prepared):
+    # the check still runs before anything is committed.
+    (_SAVE_WITH_SUMMARY if summary else _SAVE).defer(uow, {
         "b_id": inst.id, "b_lock": inst.lock_version, "state": runtime.dump(wf), "status": status,
         "lock": inst.lock_version + 1, "error_element": after.error_element,
         "error_message": after.error_message, "updated_at": now, "ended_at": ended, "title": after.title,
-    })
-    if count != 1:
-        raise Conflict(f"instance {inst.id} was changed by someone else meanwhile; nothing was saved")
+    }, saved_once)
     inst.lock_version += 1
     inst.status = status
     _sync_timers(uow, inst.id, old_timers, after.timers if live else {})
@@ -196,7 +202,7 @@ def _sync_tasks(uow: UnitOfWork, instance_id: int, views_by_id: dict[str, HumanT
         for v in views
     ]
     if uow.connection().dialect.name == "postgresql":
-        _INSERT_TASK_QUEUED.run_many(uow, rows)
+        _INSERT_TASK_QUEUED.defer(uow, rows, many=True)
         return True
     _INSERT_TASK.run_many(uow, rows)
     groups = [{"task_id": v.id, "group_name": g} for v in views for g in dict.fromkeys(v.candidate_groups)]
@@ -213,10 +219,11 @@ def _sync_timers(uow: UnitOfWork, instance_id: int, old: dict[str, TimerView], n
         uow.execute(_DELETE_TIMERS, {"ids": stale})
     fresh = [t for tid, t in new.items() if tid not in old or old[tid].due_at != t.due_at]
     if fresh:
-        _INSERT_TIMER.run_many(
+        _INSERT_TIMER.defer(
             uow,
             [{"id": t.id, "instance_id": instance_id, "element_id": t.element_id, "kind": t.kind, "due_at": t.due_at}
              for t in fresh],
+            many=True,
         )
 
 

@@ -18,9 +18,20 @@ What makes this one way to the database rather than a second one:
   JSON behave exactly as in the ORM.
 
 Only plain bind parameters are supported (no expanding IN lists): those statements stay Core.
+
+Deferred writes (PostgreSQL). A write whose result nobody needs at once (`defer`) waits in the
+unit of work and goes to the server in one pipeline (psycopg 3's pipeline mode) with the next
+statement that needs an answer, or with the COMMIT: one round trip for several statements. Any
+other statement on the connection, ORM or Core, first sends what waits (engine.db's
+before_cursor_execute listener), so statements reach the server in the order the code issued
+them. A deferred write may carry a check of its result (a row count, a compare-and-set's
+outcome): checks run when the pipeline's results are back, always before the COMMIT, so a
+failed check rolls the whole unit back as if it had been raised at once. On SQLite, where a
+statement is a function call and not a round trip, `defer` runs the statement at once.
 """
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -31,6 +42,17 @@ if TYPE_CHECKING:
     from .db import UnitOfWork
 
 _Processor = Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True)
+class Deferred:
+    """A write waiting in its unit of work; `check` sees its result (row count, or rows for a
+    statement that returns rows) and raises if it is not what the code expected."""
+
+    prepared: Prepared
+    values: Any
+    many: bool
+    check: Callable[[Any], None] | None
 
 
 @dataclass(frozen=True)
@@ -78,7 +100,8 @@ class Prepared:
         return tuple(converted) if plan.positional else dict(zip(plan.names, converted))
 
     def _execute(self, uow: UnitOfWork, values: Any, many: bool = False) -> tuple[_Plan, Any]:
-        """Run on the unit of work's connection, inside its transaction; returns the open cursor."""
+        """Run on the unit of work's connection, inside its transaction; returns the open cursor.
+        What waits in the unit goes first, in the same pipeline."""
         conn = uow.connection()  # raises PendingRollbackError once the transaction is gone
         dialect = conn.dialect
         # The DBAPI connection: untyped, and None only once the connection has been closed.
@@ -87,6 +110,20 @@ class Prepared:
             # SQLAlchemy believes in a transaction the database no longer has (SQLite rolls
             # back by itself on some errors): writing now would commit on its own.
             raise InvalidRequestError("the unit of work's transaction was rolled back by the database")
+        if pending(conn):
+            result: list[tuple[_Plan, Any]] = []
+            try:
+                send_waiting(conn, then=lambda: result.append(self._send(conn, driver, values, many)))
+            except BaseException:
+                if result:
+                    result[0][1].close()
+                raise
+            return result[0]
+        settle(conn)  # writes sent before another statement: checked before this one's answer is used
+        return self._send(conn, driver, values, many)
+
+    def _send(self, conn: Any, driver: Any, values: Any, many: bool) -> tuple[_Plan, Any]:
+        dialect = conn.dialect
         plan = self._plan(dialect)
         params = [self._params(plan, v) for v in values] if many else self._params(plan, values)
         cursor = driver.cursor()
@@ -116,6 +153,34 @@ class Prepared:
             events.after_cursor_execute(conn, cursor, sql, params, None, many)
         return plan, cursor
 
+    def defer(self, uow: UnitOfWork, values: dict[str, Any] | list[dict[str, Any]],
+              check: Callable[[Any], None] | None = None, *, many: bool = False) -> None:
+        """A write sent with the unit's next statement or its COMMIT (PostgreSQL), or at once
+        (SQLite); `check` gets its row count (or its rows, when it returns rows)."""
+        if many and not values:
+            return
+        conn = uow.connection()
+        if conn.dialect.name != "postgresql":
+            _plan, cursor = self._execute(uow, values, many)
+            try:
+                outcome = self._outcome(conn.dialect, cursor)
+            finally:
+                cursor.close()
+            if check is not None:
+                check(outcome)
+            return
+        _WAITING.setdefault(conn, []).append(Deferred(self, values, many, check))
+
+    def _outcome(self, dialect: Any, cursor: Any) -> Any:
+        if cursor.description is None:
+            return int(cursor.rowcount)
+        return self._rows(self._plan(dialect), cursor.fetchall())
+
+    @staticmethod
+    def _rows(plan: _Plan, fetched: list[Any]) -> list[Row]:
+        keys, processors = plan.keys, plan.result
+        return [Row(zip(keys, (v if p is None else p(v) for v, p in zip(raw, processors)))) for raw in fetched]
+
     def run(self, uow: UnitOfWork, values: dict[str, Any] | None = None) -> int:
         """Execute; returns the row count."""
         _plan, cursor = self._execute(uow, values or {})
@@ -134,9 +199,68 @@ class Prepared:
             fetched = cursor.fetchall()
         finally:
             cursor.close()
-        keys, processors = plan.keys, plan.result
-        return [Row(zip(keys, (v if p is None else p(v) for v, p in zip(raw, processors)))) for raw in fetched]
+        return self._rows(plan, fetched)
 
     def first(self, uow: UnitOfWork, values: dict[str, Any] | None = None) -> Row | None:
         rows = self.all(uow, values)
         return rows[0] if rows else None
+
+
+# The writes waiting on each SQLAlchemy connection, and the checks of writes already sent whose
+# outcome has not been checked yet. A Connection object lives for one checkout from the pool, so
+# nothing here can outlive its unit of work, whatever became of the unit; keyed weakly, and never
+# through the connection's own attributes (an invalidated one raises).
+_WAITING: weakref.WeakKeyDictionary[Any, list[Deferred]] = weakref.WeakKeyDictionary()
+_UNCHECKED: weakref.WeakKeyDictionary[Any, list[tuple[Callable[[Any], None], Any]]] = weakref.WeakKeyDictionary()
+
+
+def pending(conn: Any) -> list[Deferred]:
+    return _WAITING.get(conn) or []
+
+
+def forget(conn: Any) -> None:
+    _WAITING.pop(conn, None)
+    _UNCHECKED.pop(conn, None)
+
+
+def settle(conn: Any) -> None:
+    """Run the checks of writes already sent (see `send_waiting`); the first that fails raises."""
+    for check, outcome in _UNCHECKED.pop(conn, None) or []:
+        check(outcome)
+
+
+def send_waiting(conn: Any, then: Callable[[], None] | None = None, *, check: bool = True) -> None:
+    """Send the connection's waiting writes in one pipeline, and `then` (the statement that
+    needs its answer now, or the COMMIT) in the same one; then run the writes' checks.
+
+    With `check=False` (another statement is about to run: an ORM or Core one, maybe a
+    handler's inside its savepoint) the outcomes are kept and checked at the unit's next
+    precompiled statement or its commit (`settle`): a failed check must fail the command, not
+    be taken for the failure of whatever code happened to issue the next statement."""
+    waiting = _WAITING.pop(conn, None) or []
+    if not waiting:
+        if then is not None:
+            then()
+        if check:
+            settle(conn)
+        return
+    driver: Any = conn.connection.driver_connection
+    sent: list[tuple[Deferred, Any]] = []
+    try:
+        with driver.pipeline():
+            for item in waiting:
+                sent.append((item, item.prepared._send(conn, driver, item.values, item.many)[1]))
+            if then is not None:
+                then()
+        outcomes = _UNCHECKED.setdefault(conn, [])
+        outcomes += [(item.check, item.prepared._outcome(conn.dialect, cursor))
+                     for item, cursor in sent if item.check is not None]
+    except conn.dialect.loaded_dbapi.Error as error:
+        # Raised at the pipeline's sync: which statement failed, the driver does not say.
+        conn._handle_dbapi_exception(error, "; ".join(i.prepared._plan(conn.dialect).sql for i in waiting),
+                                     None, None, None)
+    finally:
+        for _item, cursor in sent:
+            cursor.close()
+    if check:
+        settle(conn)

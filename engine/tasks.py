@@ -20,7 +20,7 @@ from .errors import Conflict, Forbidden, NotFound, ValidationFailed
 from .formcheck import check_form_rule, check_rule, validated
 from .models import HumanTask, Instance, InstanceOrganisation
 from .persist import advance, load_workflow
-from .prepared import Prepared
+from .prepared import Prepared, Row
 from .rows import InstanceRow, TaskRow
 from .users import Actor, load_actor
 
@@ -169,17 +169,22 @@ def assign(uow: UnitOfWork, actor: str, task_id: str, assignee: str, reason: str
 
 
 def _finish(uow: UnitOfWork, user: Actor, task_id: str) -> None:
-    """Compare-and-set on the task row first: of two racing completions only one gets past here.
+    """Compare-and-set on the task row: of two racing completions only one passes its check.
     The task leaves its queues with it."""
     values = {"b_id": task_id, "now": uow.now, "user": user.username}
     if uow.connection().dialect.name == "postgresql":
-        done = cast(dict[str, int], _FINISH_AND_DROP.first(uow, values))["done"]
-    else:
-        done = _FINISH.run(uow, values)
-        if done == 1:
-            work_queue.drop_one(uow, task_id)
-    if done != 1:
+        # Sent with the step's first write (engine.prepared): the instance's row is locked, so
+        # only a claim made since the task was read can make it fail, and its check then
+        # refuses the step before anything is committed.
+        def finished(rows: list[Row]) -> None:
+            if rows[0]["done"] != 1:
+                _refuse_as_it_now_is(uow, user, task_id)
+
+        _FINISH_AND_DROP.defer(uow, values, finished)
+        return
+    if _FINISH.run(uow, values) != 1:
         _refuse_as_it_now_is(uow, user, task_id)
+    work_queue.drop_one(uow, task_id)
 
 
 def _check_workable(task: TaskRow, inst: InstanceRow, user: Actor) -> None:
