@@ -27,6 +27,7 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Select, SQLColumnExpression, select, union_all
+from sqlalchemy.orm import defer
 
 from . import audit, queries, work_queue
 from .access import ASSIGNEE, MAY_WORK, OPEN_TO_CANDIDATE
@@ -70,10 +71,13 @@ def inbox(uow: UnitOfWork, actor: str, *, scope: str = "all", step: str | None =
     base = read(HumanTask, Instance.title, Instance.process_key, walk=more and sort not in ("priority", "created"))
     rows = uow.session.execute(
         base.order_by(*SORTS.get(sort, SORTS["due"])(), HumanTask.id).limit(per_page).offset((page - 1) * per_page)
+        # The list shows no form: each row's form definition (JSON, the widest column) stays
+        # in the database instead of being sent and decoded 20 times a page (issue 12).
+        .options(defer(HumanTask.fields, raiseload=True))
     ).all()
     items = []
     for task, title, process_key in rows:
-        item = task_dict(task, set(task.candidate_groups or ()))
+        item = task_dict(task, set(task.candidate_groups or ()), fields=False)
         item.update(title=title, process_key=process_key)
         items.append(item)
     if items:  # the rows name their cases (a title is the client's name): a read of each, logged

@@ -90,18 +90,21 @@ def distinct_values(session: Session, column: Any, *where: Any) -> list[Any]:
     return [v for v in session.scalars(select(found.c[name])) if v is not None]
 
 
-def task_dict(row: HumanTask, groups: Iterable[str]) -> dict[str, Any]:
-    return {
+def task_dict(row: HumanTask, groups: Iterable[str], *, fields: bool = True) -> dict[str, Any]:
+    """`fields=False`: without the form (a list that shows no form, the inbox, need not load it)."""
+    item = {
         "id": row.id, "instance_id": row.instance_id, "element_id": row.element_id, "name": row.name,
         "lane": row.lane, "candidate_groups": sorted(groups), "assignee": row.assignee,
         "due_at": _iso(row.due_at), "priority": row.priority, "created_at": _iso(row.created_at),
-        "fields": [
+    }
+    if fields:
+        item["fields"] = [
             {"id": f["id"], "type": f["type"], "label": f["label"], "required": f["required"],
              "options": f["options"], "constraints": f["constraints"], "default": f.get("default"),
              "properties": f.get("properties", {})}
             for f in row.fields
-        ],
-    }
+        ]
+    return item
 
 
 def tasks_for(uow: UnitOfWork, actor: str | None, instance_id: int | None = None, only_running: bool = True,
