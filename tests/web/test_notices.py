@@ -202,3 +202,12 @@ def test_a_silent_week_reaches_the_manager_and_its_coach_in_their_lists(browser,
     assert coach1.post(f"/notices/{mine}/acknowledge").status_code == 302
     assert listed(coach1) == [] and len(listed(browser("boss"))) == 1
     assert coach2.post(f"/notices/{mine}/acknowledge").status_code == 404
+
+
+def test_the_task_pages_case_panel_names_each_notices_recipient_and_week(manager_notice, user):
+    """The panel beside a task lists the case's notices as the case's history does, to whom and for
+    which week: a notice to the manager and one to the coach, or one a week, no longer read alike."""
+    task = manager_notice.task("weekly_review", "coach1")
+    page = user("coach1").get(f"/tasks/{task['id']}").get_data(as_text=True)
+    panel = re.sub(r"\s+", " ", page[page.index("Latest notices"):])
+    assert re.search(r"<li>Notice to manager: A week without a meeting \(week \d+ \([^)]+\)\)", panel), panel[:600]
