@@ -63,7 +63,7 @@ IDLE_BEFORE_PING = 2.0  # seconds
 def _ping_when_idle(engine: Engine) -> None:
     """SQLAlchemy's pool_pre_ping, but only for a connection that has been idle a while.
 
-    A ping is a round trip (BEGIN and ";" on psycopg): pinging at every checkout cost a busy
+    A ping is a round trip (";" in autocommit on psycopg): pinging at every checkout cost a busy
     process one more round trip per unit of work, about a tenth of a step. Under load every
     connection is back in use within moments, and a server restarted in between is still
     noticed: the first statement on a dead connection fails as a disconnect, which invalidates
@@ -258,13 +258,17 @@ class UnitOfWork:
         write sent earlier runs first. The session's own changes go first, as its commit would
         send them; SQLAlchemy's commit that follows then finds the driver's transaction ended
         and sends nothing."""
-        conn = self._conn
-        if conn is None:
+        if self._engine.dialect.name != "postgresql" or not self.session.in_transaction():
             return
+        # The session's connection, whichever path procured it (a handler's audit rows come
+        # through the session: engine.audit.record_in_session).
+        conn = self.session.connection()
+        prepared.raise_failed(conn)
         prepared.settle(conn)
         if not prepared.pending(conn):
             return
         self.session.flush()
+        prepared.raise_failed(conn)
         prepared.settle(conn)  # the flush may have sent them, unchecked
         waiting = prepared.pending(conn)
         if not waiting:

@@ -110,16 +110,20 @@ class Prepared:
             # SQLAlchemy believes in a transaction the database no longer has (SQLite rolls
             # back by itself on some errors): writing now would commit on its own.
             raise InvalidRequestError("the unit of work's transaction was rolled back by the database")
+        # Inside a savepoint (a service handler's) checks wait for the step itself: a failed one
+        # must fail the command, not be caught as the handler's failure (engine.services).
+        check = not conn.in_nested_transaction()
         if pending(conn):
             result: list[tuple[_Plan, Any]] = []
             try:
-                send_waiting(conn, then=lambda: result.append(self._send(conn, driver, values, many)))
+                send_waiting(conn, then=lambda: result.append(self._send(conn, driver, values, many)), check=check)
             except BaseException:
                 if result:
                     result[0][1].close()
                 raise
             return result[0]
-        settle(conn)  # writes sent before another statement: checked before this one's answer is used
+        if check:
+            settle(conn)  # writes sent before another statement: checked before this one's answer is used
         return self._send(conn, driver, values, many)
 
     def _send(self, conn: Any, driver: Any, values: Any, many: bool) -> tuple[_Plan, Any]:
@@ -206,12 +210,15 @@ class Prepared:
         return rows[0] if rows else None
 
 
-# The writes waiting on each SQLAlchemy connection, and the checks of writes already sent whose
-# outcome has not been checked yet. A Connection object lives for one checkout from the pool, so
-# nothing here can outlive its unit of work, whatever became of the unit; keyed weakly, and never
-# through the connection's own attributes (an invalidated one raises).
+# Per SQLAlchemy connection: the writes waiting; the checks of writes already sent whose outcome
+# has not been checked yet; and the first failure of a check or of a waiting write, kept so that
+# the unit can never commit once one has failed, even where the code that saw it caught it (a
+# handler's savepoint turns whatever it meets into the handler's failure). A Connection object
+# lives for one checkout from the pool, so nothing here can outlive its unit of work; keyed
+# weakly, and never through the connection's own attributes (an invalidated one raises).
 _WAITING: weakref.WeakKeyDictionary[Any, list[Deferred]] = weakref.WeakKeyDictionary()
 _UNCHECKED: weakref.WeakKeyDictionary[Any, list[tuple[Callable[[Any], None], Any]]] = weakref.WeakKeyDictionary()
+_FAILED: weakref.WeakKeyDictionary[Any, BaseException] = weakref.WeakKeyDictionary()
 
 
 def pending(conn: Any) -> list[Deferred]:
@@ -221,12 +228,25 @@ def pending(conn: Any) -> list[Deferred]:
 def forget(conn: Any) -> None:
     _WAITING.pop(conn, None)
     _UNCHECKED.pop(conn, None)
+    _FAILED.pop(conn, None)
+
+
+def raise_failed(conn: Any) -> None:
+    """Raise again the failure of a check or a waiting write on this connection, if one failed."""
+    failed = _FAILED.get(conn)
+    if failed is not None:
+        raise failed
 
 
 def settle(conn: Any) -> None:
-    """Run the checks of writes already sent (see `send_waiting`); the first that fails raises."""
+    """Run the checks of writes already sent (see `send_waiting`); the first that fails raises,
+    and stays raised (`raise_failed`)."""
     for check, outcome in _UNCHECKED.pop(conn, None) or []:
-        check(outcome)
+        try:
+            check(outcome)
+        except BaseException as exc:
+            _FAILED.setdefault(conn, exc)
+            raise
 
 
 def send_waiting(conn: Any, then: Callable[[], None] | None = None, *, check: bool = True) -> None:
@@ -257,8 +277,12 @@ def send_waiting(conn: Any, then: Callable[[], None] | None = None, *, check: bo
                      for item, cursor in sent if item.check is not None]
     except conn.dialect.loaded_dbapi.Error as error:
         # Raised at the pipeline's sync: which statement failed, the driver does not say.
-        conn._handle_dbapi_exception(error, "; ".join(i.prepared._plan(conn.dialect).sql for i in waiting),
-                                     None, None, None)
+        try:
+            conn._handle_dbapi_exception(error, "; ".join(i.prepared._plan(conn.dialect).sql for i in waiting),
+                                         None, None, None)
+        except BaseException as wrapped:
+            _FAILED.setdefault(conn, wrapped)
+            raise
     finally:
         for _item, cursor in sent:
             cursor.close()

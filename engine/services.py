@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import DBAPIError
 
+from . import prepared
 from .db import is_unavailable
 
 if TYPE_CHECKING:
@@ -158,6 +159,11 @@ class ServiceRegistry:
         handler does not declare in `provides` is its failure too (the declaration cannot rot).
         Raises HandlerFailed."""
         handler = self._handlers[name]
+        if call.session is not None:
+            # The step's writes still waiting (engine.prepared) go first, checked, outside the
+            # handler's savepoint: one that fails (a lost compare-and-set, a lost lock, a database
+            # error) fails the command before the handler runs, not as the handler's failure.
+            prepared.send_waiting(call.session.connection())
         try:
             if call.session is None:  # a workflow run without a database (process unit tests)
                 return self._checked(name, handler(call) or {})

@@ -110,3 +110,55 @@ def test_a_failed_check_fails_the_command_not_the_code_that_ran_the_next_stateme
                                           .where(AuditHead.chain == "t:a")) == 1
             uow.commit()
     assert _hashes(db_engine) == {}
+
+
+def test_a_failed_check_caught_inside_a_savepoint_still_fails_the_commit(db_engine):
+    """Whatever catches it (a handler's savepoint turns anything into the handler's failure), a
+    unit whose check has failed never commits: the commit raises that failure again."""
+    from polku.engine import audit
+
+    with pytest.raises(Conflict, match="the row was not there"):
+        with UnitOfWork(db_engine, Clock()) as uow:
+            _ADD.defer(uow, {"chain": "t:a", "hash": "1"})
+            _SET.defer(uow, {"b_chain": "t:missing", "hash": "x"}, _exactly_one)
+            try:
+                with uow.session.begin_nested():
+                    audit.record_in_session(uow.session, uow.now, "system", "inside")  # a precompiled read
+                    uow.session.scalar(select(func.count()).select_from(AuditHead))
+            except Conflict:
+                pass  # as engine.services would, turning it into a HandlerFailed
+            audit.record(uow, "system", "after")
+            uow.commit()
+    assert _hashes(db_engine) == {}
+
+
+def test_a_failed_deferred_write_caught_inside_a_savepoint_still_fails_the_commit(db_engine):
+    with UnitOfWork(db_engine, Clock()) as uow:
+        _ADD.defer(uow, {"chain": "t:a", "hash": "first"})
+        uow.commit()
+    with pytest.raises(IntegrityError):
+        with UnitOfWork(db_engine, Clock()) as uow:
+            _ADD.defer(uow, {"chain": "t:b", "hash": "new"})
+            _ADD.defer(uow, {"chain": "t:a", "hash": "a duplicate"})
+            try:
+                with uow.session.begin_nested():  # its SAVEPOINT sends what waits first
+                    uow.session.scalar(select(func.count()).select_from(AuditHead))
+            except IntegrityError:
+                pass
+            uow.commit()
+    assert _hashes(db_engine) == {"t:a": "first"}
+
+
+def test_a_service_handler_runs_only_after_the_steps_waiting_writes_passed_their_checks(db_engine):
+    """A lost compare-and-set fails the step as itself, before the handler runs (a handler may act
+    on another system), not as the handler's failure."""
+    from polku.engine.services import ServiceCall, ServiceRegistry
+
+    ran = []
+    registry = ServiceRegistry()
+    registry.register("probe", lambda call: ran.append(call.element_id) or {})
+    with pytest.raises(Conflict, match="the row was not there"):
+        with UnitOfWork(db_engine, Clock()) as uow:
+            _SET.defer(uow, {"b_chain": "t:missing", "hash": "x"}, _exactly_one)
+            registry.call("probe", ServiceCall(1, "probe_task", "probe", {}, uow.now, uow.session))
+    assert ran == []
