@@ -251,7 +251,6 @@ class UnitOfWork:
             rows, self.pending_reads = self.pending_reads, []
             self._read_audit.submit(rows)  # returns once they are committed
 
-
     def _send_waiting_with_commit(self) -> None:
         """The writes still waiting (engine.prepared.Deferred) and the COMMIT in one round trip,
         when none of them has a check that must pass before committing; every check of a

@@ -25,9 +25,12 @@ statement that needs an answer, or with the COMMIT: one round trip for several s
 other statement on the connection, ORM or Core, first sends what waits (engine.db's
 before_cursor_execute listener), so statements reach the server in the order the code issued
 them. A deferred write may carry a check of its result (a row count, a compare-and-set's
-outcome): checks run when the pipeline's results are back, always before the COMMIT, so a
-failed check rolls the whole unit back as if it had been raised at once. On SQLite, where a
-statement is a function call and not a round trip, `defer` runs the statement at once.
+outcome): checks run at the unit's next precompiled statement outside a savepoint, or before
+its COMMIT, never inside an ORM statement or a service handler's savepoint (where the failure
+would be taken for the handler's). A failed check or write stays failed until the unit ends:
+its commit raises it again even if some code caught it, so the whole unit rolls back as if it
+had been raised at once. On SQLite, where a statement is a function call and not a round trip,
+`defer` runs the statement at once.
 """
 from __future__ import annotations
 
