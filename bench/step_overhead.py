@@ -68,15 +68,19 @@ class Bare:
         times = []
         for data in STEP_DATA:
             t0 = time.perf_counter()
-            wf = self.serializer.deserialize_json(state)
-            task = wf.get_next_task(state=TaskState.READY, spec_class=UserTaskMixin)
-            task.data = {**task.data, **{k: (int(v) if k.startswith("count") else v) for k, v in data.items()}}
-            task.run()
-            wf.do_engine_steps()
-            state = self.serializer.serialize_json(wf)
+            wf, state = self.step(state, data)
             times.append(time.perf_counter() - t0)
         assert wf.is_completed()
         return times, len(state.encode())
+
+    def step(self, state: str, data: dict[str, str]) -> tuple[BpmnWorkflow, str]:
+        """One human step on the serialized state: restore, complete the ready task, run, serialize."""
+        wf = self.serializer.deserialize_json(state)
+        task = wf.get_next_task(state=TaskState.READY, spec_class=UserTaskMixin)
+        task.data = {**task.data, **{k: (int(v) if k.startswith("count") else v) for k, v in data.items()}}
+        task.run()
+        wf.do_engine_steps()
+        return wf, self.serializer.serialize_json(wf)
 
 
 class BareStored(Bare):
@@ -114,12 +118,7 @@ class BareStored(Bare):
             t0 = time.perf_counter()
             self._run(self.begin)
             (state,) = self._run("SELECT state FROM bare_states WHERE id = ?" + self.lock, (row,)).fetchone()
-            wf = self.serializer.deserialize_json(state)
-            task = wf.get_next_task(state=TaskState.READY, spec_class=UserTaskMixin)
-            task.data = {**task.data, **{k: (int(v) if k.startswith("count") else v) for k, v in data.items()}}
-            task.run()
-            wf.do_engine_steps()
-            state = self.serializer.serialize_json(wf)
+            wf, state = self.step(state, data)
             self._run("UPDATE bare_states SET state = ? WHERE id = ?", (state, row))
             self._run("COMMIT")
             times.append(time.perf_counter() - t0)
