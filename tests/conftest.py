@@ -39,6 +39,18 @@ def pytest_report_header(config):
     return f"polku test database: {PG_URL or 'SQLite (per-test file)'}"
 
 
+def pytest_collection_modifyitems(config, items):
+    """.ci/run runs the suite twice, on SQLite and on PostgreSQL. A test about one pass's database
+    runs in that pass only, and is deselected (not skipped) in the other: `postgres_only` ones
+    (PostgreSQL's own connections) in the SQLite pass, `own_postgres` ones (a cluster the test
+    starts itself, whichever database the suite uses) in the PostgreSQL pass."""
+    other = "postgres_only" if not PG_URL else "own_postgres"
+    dropped = [i for i in items if i.get_closest_marker(other)]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = [i for i in items if i not in dropped]
+
+
 TEMPLATES = Templates()
 
 

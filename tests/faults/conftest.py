@@ -7,17 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PG_URL, Polku, add_user, template
+from tests.conftest import Polku, add_user, template
 from tests.faults.forkserver import ForkServer
 from tests.faults.support import seed_from_env
 
 BENCH = Path(__file__).resolve().parents[2] / "bench"
 MIX = Path(__file__).with_name("faults_mix.bpmn")  # tasks with due dates, boundary timers, two branches
 OFFICIALS = [f"off{i}" for i in range(1, 9)]
-
-
-def pytest_configure(config):
-    config.addinivalue_line("markers", "own_postgres: starts a PostgreSQL cluster of its own (SQLite pass only)")
 
 
 @dataclass(frozen=True)
@@ -34,17 +30,6 @@ def sizes(request) -> Sizes:
     if request.config.getoption("long"):
         return Sizes(kills=500, race_rounds=50, racers=8, outage_seconds=20.0, long=True)
     return Sizes(kills=25, race_rounds=3, racers=6, outage_seconds=3.0, long=False)
-
-
-def pytest_collection_modifyitems(config, items):
-    """The outage test starts a PostgreSQL cluster of its own whichever database the suite runs on:
-    it runs in the SQLite pass only (deselected, not skipped, when POLKU_TEST_DATABASE_URL is set)."""
-    if not PG_URL:
-        return
-    dropped = [i for i in items if i.get_closest_marker("own_postgres")]
-    if dropped:
-        config.hook.pytest_deselected(items=dropped)
-        items[:] = [i for i in items if i not in dropped]
 
 
 @template("faults")

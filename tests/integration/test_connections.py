@@ -15,11 +15,6 @@ from polku.engine.db import UnitOfWork, is_unavailable, make_engine
 from polku.engine.models import AuditHead
 
 
-def _postgres_only(engine):
-    if engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL's connections: this runs in the PostgreSQL pass of .ci/run")
-
-
 def _heads(engine) -> int:
     with UnitOfWork(engine, Clock(), write=False) as uow:
         return uow.session.scalar(select(func.count()).select_from(AuditHead))
@@ -35,8 +30,8 @@ def test_a_unit_of_work_not_committed_keeps_no_change(db_engine, write):
     assert _heads(db_engine) == before
 
 
+@pytest.mark.postgres_only
 def test_statements_stay_prepared_across_units_of_work_that_only_read(db_engine):
-    _postgres_only(db_engine)
     for _ in range(8):  # psycopg prepares a statement on the server from its sixth run on
         _heads(db_engine)
     with UnitOfWork(db_engine, Clock(), write=False) as uow:
@@ -56,7 +51,6 @@ def test_a_failed_unit_of_work_still_rolls_back(db_engine):
 @pytest.fixture
 def own_engine(database_url):
     engine = make_engine(database_url)
-    _postgres_only(engine)
     pings = []
     real_ping = engine.dialect.do_ping
 
@@ -84,6 +78,7 @@ def _kill(database_url, pid: int) -> None:
         other.dispose()
 
 
+@pytest.mark.postgres_only
 def test_a_connection_in_use_moments_ago_is_not_pinged(own_engine):
     engine, pings = own_engine
     for _ in range(5):
@@ -91,6 +86,7 @@ def test_a_connection_in_use_moments_ago_is_not_pinged(own_engine):
     assert pings == []
 
 
+@pytest.mark.postgres_only
 def test_a_dead_connection_idle_a_while_is_replaced_without_an_error(own_engine, database_url, monkeypatch):
     engine, pings = own_engine
     first = _backend(engine)
@@ -100,6 +96,7 @@ def test_a_dead_connection_idle_a_while_is_replaced_without_an_error(own_engine,
     assert pings == [1]
 
 
+@pytest.mark.postgres_only
 def test_a_dead_connection_in_use_moments_ago_fails_once_as_unavailable(own_engine, database_url):
     """What pinging at every checkout used to hide: the unit of work on the dead connection fails
     as an outage (the web's 503 page, a worker's next round), and the pool is renewed for the next."""
