@@ -27,6 +27,13 @@ def _exactly_one(count: int) -> None:
         raise Conflict("the row was not there")
 
 
+def _commit_first_row(engine) -> None:
+    """Chain t:a's head, committed: a later insert of it is a duplicate key."""
+    with UnitOfWork(engine, Clock()) as uow:
+        _ADD.defer(uow, {"chain": "t:a", "hash": "first"})
+        uow.commit()
+
+
 def _hashes(engine) -> dict[str, str]:
     with UnitOfWork(engine, Clock(), write=False) as uow:
         return dict(uow.session.execute(select(AuditHead.chain, AuditHead.hash)
@@ -61,9 +68,7 @@ def test_a_failed_check_rolls_the_whole_unit_back(db_engine):
 
 
 def test_a_failed_deferred_write_fails_the_unit_and_leaves_the_connection_usable(db_engine):
-    with UnitOfWork(db_engine, Clock()) as uow:
-        _ADD.defer(uow, {"chain": "t:a", "hash": "first"})
-        uow.commit()
+    _commit_first_row(db_engine)
     with pytest.raises(IntegrityError):
         with UnitOfWork(db_engine, Clock()) as uow:
             _SET.defer(uow, {"b_chain": "t:a", "hash": "changed"})
@@ -133,9 +138,7 @@ def test_a_failed_check_caught_inside_a_savepoint_still_fails_the_commit(db_engi
 
 
 def test_a_failed_deferred_write_caught_inside_a_savepoint_still_fails_the_commit(db_engine):
-    with UnitOfWork(db_engine, Clock()) as uow:
-        _ADD.defer(uow, {"chain": "t:a", "hash": "first"})
-        uow.commit()
+    _commit_first_row(db_engine)
     with pytest.raises(IntegrityError):
         with UnitOfWork(db_engine, Clock()) as uow:
             _ADD.defer(uow, {"chain": "t:b", "hash": "new"})
