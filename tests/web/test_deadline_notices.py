@@ -60,3 +60,18 @@ def test_the_manager_sees_the_escalation_with_how_late_the_task_is(browser, remi
     # The case's story tells it too, with the task.
     story = boss.get(f"/cases/{reminded.id}").get_data(as_text=True)
     assert texts[0] in story and texts[1] in story
+
+
+@pytest.mark.parametrize(("lang", "text"), [
+    ("fi", "Ilmoitus (valmentaja): Muistutus: tehtävän määräpäivä lähestyy: "
+           "Vastaanota ohjaus ja tee aloitusilmoitus, määräpäivä 13.1.2026"),
+    ("sv", "Anmälan (coach): Påminnelse: en uppgift ska snart vara klar: "
+           "Ta emot hänvisningen och gör startanmälan, senast 13.1.2026"),
+])
+def test_the_task_pages_case_panel_names_the_reminders_task_and_due_day(browser, reminded, lang, text):
+    import re
+
+    coach = in_language(browser("coach1"), lang)
+    task = reminded.task("accept_referral", "coach1")
+    page = coach.get(f"/tasks/{task['id']}").get_data(as_text=True)
+    assert text in re.sub(r"\s+", " ", page)

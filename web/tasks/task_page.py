@@ -61,9 +61,9 @@ def _page(uow, task: dict, record_view: bool = False) -> TaskPage:
 def _summary_view(page: TaskPage) -> dict:
     summary = page.summary
     goals = [dict(goal, category_label=codes.goal_category(goal["category"])) for goal in summary["goals"]]
-    # Named as the case's history names them: to whom, and which week (a case may hold the same
-    # kind of notice to the manager and to the coach, or for several weeks: without these the
-    # panel lists lines that look the same).
+    # Named as the case's history names them: to whom, which week, which task is due when (a case
+    # may hold the same kind of notice to the manager and to the coach, for several weeks or
+    # tasks: without these the panel lists lines that look the same).
     notices = [dict(notice, label=codes.notice_kind(notice["kind"]), week=codes.week_label(notice["details"]),
                     recipient=codes.recipient(notice["recipient_role"])) for notice in summary["notices"]]
     return dict(summary, goals=goals, notices=notices)
